@@ -1,0 +1,137 @@
+"""What happens in the network, as plain immutable records.
+
+The core builds one event per happening and hands the same object to every
+recipient's encoder, so events must not hold references to live objects:
+identities are snapshots taken when the event happened.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import attrs
+
+
+@attrs.frozen
+class Identity:
+    """Who someone was at the moment of an event."""
+
+    nick: str
+    user: str
+    host: str
+    realname: str
+    protocol: str  # "irc", "telnet" or "web"
+
+    @property
+    def mask(self) -> str:
+        return f"{self.nick}!{self.user}@{self.host}"
+
+
+@attrs.frozen
+class RoomMessage:
+    """A message to a room. ``kind`` is "privmsg", "notice" or "action"."""
+
+    id: str
+    time: float
+    room: str
+    sender: Identity
+    kind: str
+    text: str
+
+
+@attrs.frozen
+class DirectMessage:
+    """A message from one person to another."""
+
+    id: str
+    time: float
+    sender: Identity
+    target: str
+    kind: str
+    text: str
+
+
+@attrs.frozen
+class Joined:
+    time: float
+    room: str
+    who: Identity
+
+
+@attrs.frozen
+class Parted:
+    time: float
+    room: str
+    who: Identity
+    reason: str
+
+
+@attrs.frozen
+class Quit:
+    time: float
+    who: Identity
+    reason: str
+
+
+@attrs.frozen
+class NickChanged:
+    time: float
+    who: Identity  # the identity under the old nick
+    new_nick: str
+
+
+@attrs.frozen
+class TopicChanged:
+    time: float
+    room: str
+    who: Identity
+    topic: str
+
+
+@attrs.frozen
+class ModeChanged:
+    """Room modes changed; ``changes`` is a tuple of (sign, letter, argument)."""
+
+    time: float
+    room: str
+    who: Identity
+    changes: tuple[tuple[str, str, Optional[str]], ...]
+
+
+@attrs.frozen
+class Kicked:
+    time: float
+    room: str
+    who: Identity
+    target: str
+    reason: str
+
+
+@attrs.frozen
+class AwayChanged:
+    time: float
+    who: Identity
+    message: Optional[str]  # None: back
+
+
+@attrs.frozen
+class Invited:
+    time: float
+    room: str
+    who: Identity
+    target: str
+
+
+Event = Union[
+    RoomMessage,
+    DirectMessage,
+    Joined,
+    Parted,
+    Quit,
+    NickChanged,
+    TopicChanged,
+    ModeChanged,
+    Kicked,
+    AwayChanged,
+    Invited,
+]

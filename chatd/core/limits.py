@@ -1,0 +1,39 @@
+"""Name rules and size limits that every protocol shares.
+
+They live in the core because a nick taken over IRC must be valid for a
+browser user too; adapters advertise them (IRC's ISUPPORT, the web
+``welcome`` frame) instead of keeping their own copies.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+
+@attrs.frozen
+class Limits:
+    nicklen: int = 30
+    channellen: int = 50
+    topiclen: int = 390
+    awaylen: int = 390
+    kicklen: int = 390
+    max_rooms_per_user: int = 50
+    textlen: int = 4096  # longest message text a protocol may hand the core
+
+    def valid_nick(self, nick: str) -> bool:
+        return len(nick) <= self.nicklen and bool(_NICK.fullmatch(nick))
+
+    def valid_room(self, name: str) -> bool:
+        return (
+            1 < len(name) <= self.channellen
+            and name[0] in ROOM_PREFIXES
+            and not _ROOM_FORBIDDEN.search(name)
+        )
+
+
+ROOM_PREFIXES = "#"
+# RFC 2812 nicks: a letter or special first, then letters, digits, specials, "-".
+_NICK = re.compile(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]*")
+_ROOM_FORBIDDEN = re.compile(r"[\x00\x07\r\n ,:]")

@@ -1,0 +1,43 @@
+"""A person connected to the network, whatever protocol they came in by."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+import attrs
+
+from .casemap import casefold
+from .events import Identity
+
+if TYPE_CHECKING:
+    from .delivery import Client
+    from .rooms import Room
+
+
+@attrs.define(eq=False)
+class User:
+    client: Client
+    nick: str
+    user: str
+    host: str
+    realname: str
+    protocol: str
+    signon: float
+    last_active: float
+    away: Optional[str] = None
+    rooms: dict[str, Room] = attrs.field(factory=dict)  # folded name -> room
+    identity: Identity = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._refresh_identity()
+
+    def _refresh_identity(self) -> None:
+        self.identity = Identity(self.nick, self.user, self.host, self.realname, self.protocol)
+
+    @property
+    def folded(self) -> str:
+        return casefold(self.nick)
+
+    def rename(self, nick: str) -> None:
+        self.nick = nick
+        self._refresh_identity()

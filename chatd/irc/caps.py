@@ -1,0 +1,22 @@
+"""IRCv3 capabilities chatd offers, and which of them change how lines look.
+
+Capabilities in :data:`RENDERING` decide the bytes of a fanned-out line; they
+make up the connection's format key, so clients with the same set share one
+encoded line.  The others only affect replies to the client itself.
+"""
+
+from __future__ import annotations
+
+SUPPORTED = (
+    "away-notify",
+    "cap-notify",
+    "echo-message",
+    "extended-join",
+    "message-tags",
+    "multi-prefix",
+    "server-time",
+    "userhost-in-names",
+)
+
+#: Capabilities that change fanned-out lines, in format-key order.
+RENDERING = ("server-time", "message-tags", "extended-join", "away-notify")

@@ -1,0 +1,130 @@
+"""Render core events as IRC lines, once per capability variant.
+
+A :class:`LineRenderer` is shared by every connection with the same rendering
+capabilities (see :mod:`chatd.irc.caps`); fan-out calls it once per event and
+writes the resulting bytes to all of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import time as _time
+from typing import Optional
+
+from ..core import events as ev
+from .wire import escape_tag_value
+
+
+def iso_time(when: float) -> str:
+    seconds = int(when)
+    millis = int((when - seconds) * 1000)
+    return _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def trailing(text: str) -> str:
+    """Format a final parameter (always with the colon, which is always valid)."""
+    return ":" + text
+
+
+class LineRenderer:
+    def __init__(
+        self,
+        server_time: bool = False,
+        message_tags: bool = False,
+        extended_join: bool = False,
+        away_notify: bool = False,
+    ) -> None:
+        self.server_time = server_time
+        self.message_tags = message_tags
+        self.extended_join = extended_join
+        self.away_notify = away_notify
+
+    def _tags(self, when: float, msgid: Optional[str] = None) -> str:
+        parts = []
+        if self.message_tags and msgid:
+            parts.append("msgid=" + escape_tag_value(msgid))
+        if self.server_time:
+            parts.append("time=" + iso_time(when))
+        return "@" + ";".join(parts) + " " if parts else ""
+
+    def line(self, when: float, text: str, msgid: Optional[str] = None) -> bytes:
+        return (self._tags(when, msgid) + text + "\r\n").encode("utf-8")
+
+    @functools.singledispatchmethod
+    def render(self, event: object) -> Optional[bytes]:
+        return None
+
+    @render.register
+    def _(self, event: ev.RoomMessage) -> bytes:
+        return self.line(event.time, _message(event.sender.mask, event.room, event.kind, event.text), event.id)
+
+    @render.register
+    def _(self, event: ev.DirectMessage) -> bytes:
+        return self.line(event.time, _message(event.sender.mask, event.target, event.kind, event.text), event.id)
+
+    @render.register
+    def _(self, event: ev.Joined) -> bytes:
+        who = event.who
+        if self.extended_join:
+            return self.line(event.time, f":{who.mask} JOIN {event.room} * :{who.realname}")
+        return self.line(event.time, f":{who.mask} JOIN {event.room}")
+
+    @render.register
+    def _(self, event: ev.Parted) -> bytes:
+        reason = " " + trailing(event.reason) if event.reason else ""
+        return self.line(event.time, f":{event.who.mask} PART {event.room}{reason}")
+
+    @render.register
+    def _(self, event: ev.Quit) -> bytes:
+        return self.line(event.time, f":{event.who.mask} QUIT {trailing(event.reason)}")
+
+    @render.register
+    def _(self, event: ev.NickChanged) -> bytes:
+        return self.line(event.time, f":{event.who.mask} NICK {trailing(event.new_nick)}")
+
+    @render.register
+    def _(self, event: ev.TopicChanged) -> bytes:
+        return self.line(event.time, f":{event.who.mask} TOPIC {event.room} {trailing(event.topic)}")
+
+    @render.register
+    def _(self, event: ev.Kicked) -> bytes:
+        return self.line(
+            event.time, f":{event.who.mask} KICK {event.room} {event.target} {trailing(event.reason)}"
+        )
+
+    @render.register
+    def _(self, event: ev.Invited) -> bytes:
+        return self.line(event.time, f":{event.who.mask} INVITE {event.target} {trailing(event.room)}")
+
+    @render.register
+    def _(self, event: ev.ModeChanged) -> bytes:
+        return self.line(event.time, f":{event.who.mask} MODE {event.room} {mode_params(event.changes)}")
+
+    @render.register
+    def _(self, event: ev.AwayChanged) -> Optional[bytes]:
+        if not self.away_notify:
+            return None
+        if event.message is None:
+            return self.line(event.time, f":{event.who.mask} AWAY")
+        return self.line(event.time, f":{event.who.mask} AWAY {trailing(event.message)}")
+
+
+def _message(source: str, target: str, kind: str, text: str) -> str:
+    if kind == "action":
+        return f":{source} PRIVMSG {target} :\x01ACTION {text}\x01"
+    command = "NOTICE" if kind == "notice" else "PRIVMSG"
+    return f":{source} {command} {target} :{text}"
+
+
+def mode_params(changes: tuple[tuple[str, str, Optional[str]], ...]) -> str:
+    letters = []
+    args = []
+    sign = ""
+    for change_sign, letter, arg in changes:
+        if change_sign != sign:
+            letters.append(change_sign)
+            sign = change_sign
+        letters.append(letter)
+        if arg is not None:
+            args.append(arg)
+    return " ".join(["".join(letters), *args])

@@ -1,0 +1,43 @@
+"""Bound the output waiting for a client that does not read.
+
+The guard registers as a streaming producer on the transport, so Twisted
+tells it (``pauseProducing``) when the socket's own buffer is full.  From then
+on every byte written is counted; past ``limit`` the client is cut off with
+"SendQ exceeded" instead of growing the daemon's memory without end, and
+everyone else keeps receiving at full speed.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from twisted.internet.interfaces import IPushProducer, ITransport
+from zope.interface import implementer
+
+
+@implementer(IPushProducer)
+class SendQueueGuard:
+    def __init__(self, transport: ITransport, limit: int, on_exceeded: Callable[[], None]) -> None:
+        self.limit = limit
+        self.on_exceeded = on_exceeded
+        self.paused = False
+        self.pending = 0
+        self.tripped = False
+        transport.registerProducer(self, True)
+
+    def pauseProducing(self) -> None:
+        self.paused = True
+
+    def resumeProducing(self) -> None:
+        self.paused = False
+        self.pending = 0
+
+    def stopProducing(self) -> None:
+        self.paused = True
+
+    def wrote(self, size: int) -> None:
+        if self.paused and not self.tripped:
+            self.pending += size
+            if self.pending > self.limit:
+                self.tripped = True
+                self.on_exceeded()

@@ -1,0 +1,120 @@
+"""``twistd chatd``: command-line options and the service tree. Wiring only."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Optional
+
+from twisted.application import internet, service
+from twisted.internet import endpoints
+from twisted.python import usage
+
+from .core import Limits, Network
+from .irc.connection import IRCFactory
+from .listeners import Listener, ReadyAnnouncer
+from .net.connection import ListenerSettings
+from .net.flood import UNLIMITED, FloodPolicy
+from .net.peers import ConnectionCounter
+from .telnet.connection import TelnetFactory
+
+
+class Options(usage.Options):
+    synopsis = "[options]"
+    longdesc = "chatd: one chat network for IRC, telnet and browser users."
+
+    optParameters = [
+        ["irc", None, "tcp:6667:interface=127.0.0.1", "IRC listener (endpoint string)."],
+        ["irc-trusted", None, None, "Extra IRC listener without flood or per-address limits (endpoint string)."],
+        ["telnet", None, "tcp:2323:interface=127.0.0.1", "Telnet listener (endpoint string)."],
+        ["server-name", None, None, "Server name shown to clients (default: host name)."],
+        ["network-name", None, "chatd", "Network name (IRC NETWORK=)."],
+        ["motd-file", None, None, "File with the message of the day."],
+        ["password", None, None, "Server password IRC clients must send with PASS."],
+        ["flood-rate", None, 4.0, "Commands per second a client may sustain (0: no flood control).", float],
+        ["flood-burst", None, 20, "Commands a client may send at once before being slowed.", int],
+        ["flood-queue", None, 60, "Delayed commands after which a client is cut off (Excess Flood).", int],
+        ["sendq", None, 1 << 20, "Bytes of unread output after which a client is cut off.", int],
+        ["max-per-address", None, 20, "Connections allowed from one address (0: no limit).", int],
+        ["ping-interval", None, 120.0, "Seconds of silence before the server pings an IRC client.", float],
+        ["ping-timeout", None, 60.0, "Seconds to wait for the answer before 'Ping timeout'.", float],
+        ["nicklen", None, 30, "Longest nick.", int],
+        ["channellen", None, 50, "Longest room name.", int],
+        ["topiclen", None, 390, "Longest topic.", int],
+        ["max-rooms", None, 50, "Rooms one user may be in.", int],
+    ]
+
+    def postOptions(self) -> None:
+        for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms"):
+            if self[name] <= 0:
+                raise usage.UsageError(f"--{name} must be positive")
+        if self["flood-rate"] < 0:
+            raise usage.UsageError("--flood-rate must not be negative")
+        motd = self["motd-file"]
+        if motd is not None and not Path(motd).is_file():
+            raise usage.UsageError(f"--motd-file: no such file: {motd}")
+
+
+def motd_reader(path: Optional[str]):
+    """Read the MOTD file on each request, so edits show without a restart."""
+
+    def read() -> Optional[list[str]]:
+        if path is None:
+            return None
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+
+    return read
+
+
+def makeService(options: Options) -> service.MultiService:
+    from twisted.internet import reactor
+
+    top = service.MultiService()
+    limits = Limits(
+        nicklen=options["nicklen"],
+        channellen=options["channellen"],
+        topiclen=options["topiclen"],
+        max_rooms_per_user=options["max-rooms"],
+    )
+    network = Network(
+        server_name=options["server-name"] or socket.gethostname() or "chatd.local",
+        network_name=options["network-name"],
+        limits=limits,
+    )
+    top.network = network  # type: ignore[attr-defined]
+    peers = ConnectionCounter(options["max-per-address"])
+    flood = FloodPolicy(options["flood-rate"], options["flood-burst"], options["flood-queue"])
+    public = ListenerSettings(flood=flood, sendq=options["sendq"])
+    trusted = ListenerSettings(flood=UNLIMITED, sendq=options["sendq"] * 16, check_peer_limit=False)
+    irc_args = dict(
+        password=options["password"],
+        motd=motd_reader(options["motd-file"]),
+        ping_interval=options["ping-interval"],
+        ping_timeout=options["ping-timeout"],
+    )
+
+    listeners: list[Listener] = []
+
+    def listen(kind: str, description: str, factory) -> None:
+        endpoint = endpoints.serverFromString(reactor, description)
+        listener = Listener(kind, description, endpoint, factory)
+        listener.setServiceParent(top)
+        listeners.append(listener)
+
+    irc = IRCFactory(network, reactor, peers, public, **irc_args)
+    listen("irc", options["irc"], irc)
+    sweepers = [irc]
+    if options["irc-trusted"]:
+        irc_trusted = IRCFactory(network, reactor, peers, trusted, **irc_args)
+        listen("irc-trusted", options["irc-trusted"], irc_trusted)
+        sweepers.append(irc_trusted)
+    listen("telnet", options["telnet"], TelnetFactory(network, reactor, peers, public))
+
+    period = max(0.1, min(options["ping-interval"], options["ping-timeout"]) / 2)
+    keepalive = internet.TimerService(period, lambda: [f.sweep() for f in sweepers])
+    keepalive.setServiceParent(top)
+    ReadyAnnouncer(listeners).setServiceParent(top)
+    return top

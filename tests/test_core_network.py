@@ -1,0 +1,167 @@
+"""The protocol-free core: nicks, rooms, modes and fan-out rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatd.core import Network, errors, events
+from chatd.core.ids import MessageIdGenerator, id_time
+
+
+class Recorder:
+    """A minimal adapter: records what the core delivers to it."""
+
+    def __init__(self, key="plain", echo=False) -> None:
+        self.format_key = key
+        self.echo_messages = echo
+        self.encoded = 0
+        self.received: list[object] = []
+
+    def encode(self, event):
+        self.encoded += 1
+        return ("payload", event)
+
+    def deliver(self, payload):
+        self.received.append(payload[1])
+
+    def disconnect(self, reason):
+        pass
+
+
+def person(network: Network, nick: str, key="plain", echo=False):
+    return network.connect(Recorder(key, echo), nick, nick.lower(), "h", nick, "irc")
+
+
+def test_nicks_are_case_insensitive_under_rfc1459():
+    net = Network()
+    person(net, "Alice[1]")
+    with pytest.raises(errors.NickInUse):
+        person(net, "alice{1}")
+    assert net.find_user("ALICE{1}").nick == "Alice[1]"
+
+
+@pytest.mark.parametrize("bad", ["", "1abc", "a b", "#chan", "x" * 31, "a,b", "é"])
+def test_bad_nicks_are_refused(bad):
+    with pytest.raises(errors.BadNick):
+        person(Network(), bad)
+
+
+def test_first_joiner_is_operator_and_topic_needs_op():
+    net = Network()
+    alice, bob = person(net, "alice"), person(net, "bob")
+    room = net.join(alice, "#Room")
+    net.join(bob, "#room")
+    assert room.is_op(alice) and not room.is_op(bob)
+    with pytest.raises(errors.NotOperator):
+        net.set_topic(bob, "#room", "mine")
+    net.set_topic(alice, "#ROOM", "hello")
+    assert room.topic == "hello" and room.topic_by == "alice"
+
+
+def test_join_rules_key_limit_invite_only():
+    net = Network()
+    op, a, b = person(net, "op"), person(net, "a"), person(net, "b")
+    net.join(op, "#r")
+    net.change_modes(op, "#r", [("+", "k", "secret"), ("+", "l", "2")])
+    with pytest.raises(errors.BadKey):
+        net.join(a, "#r")
+    net.join(a, "#r", "secret")
+    with pytest.raises(errors.RoomFull):
+        net.join(b, "#r", "secret")
+    net.change_modes(op, "#r", [("-", "l", None), ("-", "k", None), ("+", "i", None)])
+    with pytest.raises(errors.InviteOnly):
+        net.join(b, "#r")
+    net.invite(op, "b", "#r")
+    assert net.join(b, "#r") is not None
+
+
+def test_moderated_and_no_external_messages():
+    net = Network()
+    op, member, outsider = person(net, "op"), person(net, "member"), person(net, "out")
+    net.join(op, "#r")
+    net.join(member, "#r")
+    with pytest.raises(errors.CannotSend):
+        net.send_room(outsider, "#r", "privmsg", "hi")
+    net.change_modes(op, "#r", [("+", "m", None)])
+    with pytest.raises(errors.CannotSend):
+        net.send_room(member, "#r", "privmsg", "hi")
+    net.change_modes(op, "#r", [("+", "v", "member")])
+    net.send_room(member, "#r", "privmsg", "now I can")
+    assert [e.text for e in op.client.received if isinstance(e, events.RoomMessage)] == ["now I can"]
+
+
+def test_fan_out_encodes_once_per_format():
+    net = Network()
+    sender = person(net, "sender", key="a")
+    same = [person(net, f"a{i}", key="a") for i in range(5)]
+    other = [person(net, f"b{i}", key="b") for i in range(5)]
+    for user in [sender, *same, *other]:
+        net.join(user, "#r")
+    for user in [sender, *same, *other]:
+        user.client.encoded = 0
+    net.send_room(sender, "#r", "privmsg", "hello")
+    encoders = [u.client.encoded for u in [sender, *same, *other]]
+    assert sum(encoders) == 2  # one per format key, not one per recipient
+    assert all(isinstance(u.client.received[-1], events.RoomMessage) for u in same + other)
+    assert not any(isinstance(e, events.RoomMessage) for e in sender.client.received)
+
+
+def test_echo_message_sends_the_sender_its_own_message():
+    net = Network()
+    alice = person(net, "alice", echo=True)
+    net.join(alice, "#r")
+    sent = net.send_room(alice, "#r", "privmsg", "hi")
+    assert alice.client.received[-1] is sent
+
+
+def test_quit_reaches_each_neighbour_once_and_frees_the_nick():
+    net = Network()
+    alice, bob = person(net, "alice"), person(net, "bob")
+    for name in ("#a", "#b"):
+        net.join(alice, name)
+        net.join(bob, name)
+    net.quit(alice, "bye")
+    quits = [e for e in bob.client.received if isinstance(e, events.Quit)]
+    assert len(quits) == 1 and quits[0].reason == "bye"
+    assert net.find_user("alice") is None
+    assert list(net.find_room("#a").members) == [bob]
+    person(net, "alice")
+
+
+def test_empty_rooms_disappear():
+    net = Network()
+    alice = person(net, "alice")
+    net.join(alice, "#gone")
+    net.part(alice, "#gone")
+    assert net.find_room("#gone") is None
+
+
+def test_nick_change_is_seen_by_room_peers():
+    net = Network()
+    alice, bob = person(net, "alice"), person(net, "bob")
+    net.join(alice, "#r")
+    net.join(bob, "#r")
+    net.change_nick(alice, "Alicia")
+    change = bob.client.received[-1]
+    assert isinstance(change, events.NickChanged)
+    assert (change.who.nick, change.new_nick) == ("alice", "Alicia")
+    assert net.find_user("alicia") is alice and net.find_user("alice") is None
+
+
+def test_message_ids_are_unique_and_sortable():
+    now = [1_800_000_000.0]
+    ids = MessageIdGenerator(lambda: now[0])
+    minted = [ids() for _ in range(1000)]
+    now[0] += 0.002
+    minted += [ids() for _ in range(10)]
+    assert minted == sorted(minted) and len(set(minted)) == len(minted)
+    assert abs(id_time(minted[0]) - 1_800_000_000.0) < 0.001
+
+
+def test_message_carries_server_time_and_id():
+    net = Network(clock=lambda: 1_800_000_123.5)
+    alice, bob = person(net, "alice"), person(net, "bob")
+    net.join(alice, "#r")
+    net.join(bob, "#r")
+    sent = net.send_room(alice, "#r", "privmsg", "x")
+    assert sent.time == 1_800_000_123.5 and len(sent.id) == 26

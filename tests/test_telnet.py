@@ -1,0 +1,128 @@
+"""Telnet users: nick prompt, slash commands, readable output, IAC bytes."""
+
+from __future__ import annotations
+
+import re
+
+from .support import LibraryIRC, LineClient, Memory, irc_factory, irc_user, memory_network, telnet_factory
+
+TIME = r"\[\d\d:\d\d\] "
+
+
+def telnet_user(factory, nick):
+    conn = Memory(factory)
+    assert conn.read()[-1] == "*** Pick a nick:"
+    conn.send(nick)
+    assert conn.read()[0].startswith(f"*** Hello {nick}.")
+    return conn
+
+
+def test_nick_prompt_repeats_until_a_good_nick():
+    network, clock = memory_network()
+    factory = telnet_factory(network, clock)
+    telnet_user(factory, "taken")
+    conn = Memory(factory)
+    conn.read()
+    conn.send("9bad")
+    assert conn.read() == ["*** 9bad: Erroneous nickname. Pick another nick:"]
+    conn.send("TAKEN")
+    assert conn.read() == ["*** TAKEN: Nickname is already in use. Pick another nick:"]
+    conn.send("fine")
+    assert conn.read()[0].startswith("*** Hello fine.")
+
+
+def test_telnet_and_irc_users_share_a_room():
+    network, clock = memory_network()
+    tel = telnet_user(telnet_factory(network, clock), "tina")
+    irc = irc_user(irc_factory(network, clock), "ivan")
+    irc.send("JOIN #lobby")
+    irc.read()
+    tel.send("/join lobby")
+    lines = tel.read()
+    assert re.fullmatch(TIME + r"#lobby -- tina \(telnet\) joined", lines[0])
+    assert lines[-1] == "*** #lobby (2): @ivan (irc), tina (telnet)"
+    assert irc.read() == [":tina!telnet@10.0.0.1 JOIN #lobby"]
+    tel.send("hello irc people")
+    assert irc.read() == [":tina!telnet@10.0.0.1 PRIVMSG #lobby :hello irc people"]
+    assert re.fullmatch(TIME + "#lobby <tina> hello irc people", tel.read()[0])
+    irc.send("PRIVMSG #lobby :hello telnet")
+    assert re.fullmatch(TIME + "#lobby <ivan> hello telnet", tel.read()[0])
+    tel.send("/me waves")
+    assert irc.read() == [":tina!telnet@10.0.0.1 PRIVMSG #lobby :\x01ACTION waves\x01"]
+    irc.send("PRIVMSG tina :just you")
+    assert re.fullmatch(TIME + r"\[ivan -> tina\] just you", tel.read()[-1])
+    tel.send("/msg ivan back at you")
+    assert irc.read() == [":tina!telnet@10.0.0.1 PRIVMSG ivan :back at you"]
+
+
+def test_commands():
+    network, clock = memory_network()
+    factory = telnet_factory(network, clock)
+    tel = telnet_user(factory, "tina")
+    tel.send("hello?")
+    assert tel.read() == ["*** You are in no room: /join #room first."]
+    tel.send("/join #a")
+    tel.send("/topic our room")
+    tel.read()
+    tel.send("/topic")
+    assert tel.read() == ["*** #a topic: our room"]
+    tel.send("/list")
+    assert tel.read() == ["*** #a (1) our room"]
+    tel.send("/nick tinA2")
+    assert re.fullmatch(TIME + "-- tina is now known as tinA2", tel.read()[0])
+    tel.send("/names")
+    assert tel.read() == ["*** #a (1): @tinA2 (telnet)"]
+    tel.send("/frob")
+    assert tel.read() == ["*** Unknown command /frob; /help lists them."]
+    tel.send("/help")
+    assert any("/join #room" in line for line in tel.read())
+    tel.send("/part")
+    assert re.fullmatch(TIME + "#a -- tinA2 left", tel.read()[0])
+    tel.send("/msg nobody hi")
+    assert tel.read() == ["*** nobody: No such nick"]
+    tel.send("/quit bye")
+    assert tel.read() == ["*** Closing: Quit: bye"] and tel.transport.disconnecting
+
+
+def test_telnet_negotiation_bytes_never_reach_a_room():
+    network, clock = memory_network()
+    irc = irc_user(irc_factory(network, clock), "ivan")
+    irc.send("JOIN #r")
+    irc.read()
+    tel = Memory(telnet_factory(network, clock))
+    tel.send(b"\xff\xfd\x18\xff\xfb\x1f\xff\xfa\x18\x00xterm\xff\xf0tina\r\n")  # DO, WILL, SB ... SE
+    tel.send("/join #r")
+    tel.send(b"hel\xff\xfb")  # a sequence split across reads
+    tel.send(b"\x01lo\xff\xf4 there\n")  # IAC IP (Ctrl-C) inside the line, LF only
+    irc_lines = irc.read()
+    assert irc_lines[-1] == ":tina!telnet@10.0.0.1 PRIVMSG #r :hello there"
+
+
+def test_control_characters_are_shown_inert():
+    network, clock = memory_network()
+    tel = telnet_user(telnet_factory(network, clock), "tina")
+    irc = irc_user(irc_factory(network, clock), "ivan")
+    tel.send("/join #r")
+    irc.send("JOIN #r")
+    tel.read()
+    irc.send("PRIVMSG #r :\x1b[2Jcleared?")
+    assert re.fullmatch(TIME + r"#r <ivan> \?\[2Jcleared\?", tel.read()[0])
+
+
+def test_real_telnet_socket_and_irc_library_in_one_room(daemon):
+    ivan = LibraryIRC(daemon.ports["irc"], "ivan")
+    ivan.conn.join("#lobby")
+    ivan.wait("join")
+    tel = LineClient(daemon.ports["telnet"])
+    tel.expect(r"Pick a nick")
+    tel.send(b"\xff\xfb\x18tina\n")  # IAC WILL TERMINAL-TYPE, as telnet clients send
+    tel.expect(r"Hello tina")
+    tel.send("/join #lobby")
+    tel.expect(r"#lobby \(2\): @ivan \(irc\), tina \(telnet\)")
+    assert ivan.wait("join", lambda e: e.source.nick == "tina")
+    tel.send("hi from a terminal")
+    assert ivan.wait("pubmsg").arguments == ["hi from a terminal"]
+    ivan.conn.privmsg("#lobby", "hi from irc")
+    tel.expect(TIME + "#lobby <ivan> hi from irc")
+    tel.send("/quit")
+    assert ivan.wait("quit").source.nick == "tina"
