@@ -20,7 +20,7 @@ class Limits:
     awaylen: int = 390
     kicklen: int = 390
     max_rooms_per_user: int = 50
-    textlen: int = 4096  # longest message text a protocol may hand the core
+    textlen: int = 510  # characters: the most one IRC line can carry
 
     def valid_nick(self, nick: str) -> bool:
         return len(nick) <= self.nicklen and bool(_NICK.fullmatch(nick))
@@ -31,6 +31,17 @@ class Limits:
             and name[0] in ROOM_PREFIXES
             and not _ROOM_FORBIDDEN.search(name)
         )
+
+
+def clean_text(text: str) -> str:
+    """Make free text safe for every wire: no line breaks, no NUL.
+
+    A newline inside a message from the web would end an IRC line early and
+    let the rest be read as a command, so the core folds them to spaces.
+    """
+    if "\r" in text or "\n" in text or "\x00" in text:
+        text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\x00", "")
+    return text
 
 
 ROOM_PREFIXES = "#"

@@ -29,7 +29,7 @@ from .events import (
     TopicChanged,
 )
 from .ids import MessageIdGenerator
-from .limits import Limits
+from .limits import Limits, clean_text
 from .rooms import FLAG_MODES, STATUS_MODES, Room
 from .users import User
 
@@ -114,7 +114,7 @@ class Network:
         """Register a person under ``nick``; raises if the nick is not to be had."""
         self.check_nick(nick)
         now = self.clock()
-        member = User(client, nick, user, host, realname, protocol, now, now)
+        member = User(client, nick, clean_text(user), host, clean_text(realname), protocol, now, now)
         self.users[member.folded] = member
         self.max_users = max(self.max_users, len(self.users))
         return member
@@ -125,6 +125,7 @@ class Network:
             return
         recipients = self.neighbours(user)
         recipients.discard(user)
+        reason = clean_text(reason)
         del self.users[user.folded]
         for room in list(user.rooms.values()):
             self._leave(user, room)
@@ -145,7 +146,7 @@ class Network:
 
     def set_away(self, user: User, message: Optional[str]) -> None:
         if message is not None:
-            message = message[: self.limits.awaylen] or None
+            message = clean_text(message)[: self.limits.awaylen] or None
         if message == user.away:
             return
         user.away = message
@@ -186,6 +187,7 @@ class Network:
 
     def part(self, user: User, name: str, reason: str = "") -> None:
         room = self._member_room(user, name)
+        reason = clean_text(reason)
         fan_out(Parted(self.clock(), room.name, user.identity, reason), list(room.members))
         self._leave(user, room)
 
@@ -203,7 +205,7 @@ class Network:
         room = self._member_room(user, name)
         if "t" in room.flags and not room.is_op(user):
             raise errors.NotOperator(room.name)
-        room.topic = topic[: self.limits.topiclen]
+        room.topic = clean_text(topic)[: self.limits.topiclen]
         room.topic_by = user.nick
         room.topic_time = self.clock()
         fan_out(TopicChanged(room.topic_time, room.name, user.identity, room.topic), room.members)
@@ -215,7 +217,7 @@ class Network:
             raise errors.NoSuchNick(target)
         if victim not in room.members:
             raise errors.UserNotInRoom(f"{victim.nick} {room.name}")
-        reason = reason[: self.limits.kicklen]
+        reason = clean_text(reason)[: self.limits.kicklen]
         fan_out(Kicked(self.clock(), room.name, user.identity, victim.nick, reason), list(room.members))
         self._leave(victim, room)
 
@@ -288,12 +290,16 @@ class Network:
 
     # -- messages ------------------------------------------------------------
 
-    def _check_text(self, text: str, target: str) -> None:
-        if not text:
+    def _check_text(self, text: str, target: str) -> str:
+        text = clean_text(text)
+        if not text.strip():
             raise errors.NoText(target)
+        if len(text) > self.limits.textlen:
+            raise errors.TextTooLong(target)
+        return text
 
     def send_room(self, user: User, name: str, kind: str, text: str) -> RoomMessage:
-        self._check_text(text, name)
+        text = self._check_text(text, name)
         room = self._room(name)
         if not room.can_speak(user):
             raise errors.CannotSend(room.name)
@@ -310,7 +316,7 @@ class Network:
         return event
 
     def send_direct(self, user: User, nick: str, kind: str, text: str) -> DirectMessage:
-        self._check_text(text, nick)
+        text = self._check_text(text, nick)
         target = self.find_user(nick)
         if target is None:
             raise errors.NoSuchNick(nick)
