@@ -10,7 +10,12 @@ setup(
     python_requires=">=3.11",
     # twisted/plugins has no __init__.py on purpose (it is Twisted's namespace),
     # so find_packages() cannot see it: list it by name.
-    packages=find_packages(include=["chatd", "chatd.*"]) + ["twisted.plugins"],
+    packages=find_packages(include=["chatd", "chatd.*"])
+    + ["twisted.plugins", "chatd.webclient", "chatd.webclient.js"],
+    # The browser client lives in web/ at the top of the repository and is
+    # installed beside the package, where chatd.http.site finds it.
+    package_dir={"chatd.webclient": "web"},
+    package_data={"chatd.webclient": ["*.html", "*.css", "*.svg", "*.ico"], "chatd.webclient.js": ["*.js"]},
     include_package_data=False,
     install_requires=[
         "twisted[tls]>=23.8",

@@ -11,22 +11,33 @@ from twisted.internet import endpoints
 from twisted.python import usage
 
 from .core import Limits, Network
+from .http.site import find_web_root, make_site
 from .irc.connection import IRCFactory
 from .listeners import Listener, ReadyAnnouncer
 from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
 from .telnet.connection import TelnetFactory
+from .ws.connection import ChatWebSocketFactory, WebSocketSettings
 
 
 class Options(usage.Options):
     synopsis = "[options]"
     longdesc = "chatd: one chat network for IRC, telnet and browser users."
 
+    optFlags = [
+        ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
+    ]
+
     optParameters = [
         ["irc", None, "tcp:6667:interface=127.0.0.1", "IRC listener (endpoint string)."],
         ["irc-trusted", None, None, "Extra IRC listener without flood or per-address limits (endpoint string)."],
         ["telnet", None, "tcp:2323:interface=127.0.0.1", "Telnet listener (endpoint string)."],
+        ["http", None, "tcp:8080:interface=127.0.0.1", "HTTP listener: web client, /ws, /healthz (endpoint string)."],
+        ["web-root", None, None, "Folder with the web client (default: the one installed with chatd)."],
+        ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets "
+         "(default: only pages from the same host; * allows all)."],
+        ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
         ["server-name", None, None, "Server name shown to clients (default: host name)."],
         ["network-name", None, "chatd", "Network name (IRC NETWORK=)."],
         ["motd-file", None, None, "File with the message of the day."],
@@ -50,6 +61,12 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["flood-rate"] < 0:
             raise usage.UsageError("--flood-rate must not be negative")
+        if self["ws-max-message"] < 256:
+            raise usage.UsageError("--ws-max-message must be at least 256")
+        try:
+            self["web-root-path"] = find_web_root(self["web-root"])
+        except FileNotFoundError as error:
+            raise usage.UsageError(str(error)) from None
         motd = self["motd-file"]
         if motd is not None and not Path(motd).is_file():
             raise usage.UsageError(f"--motd-file: no such file: {motd}")
@@ -112,6 +129,28 @@ def makeService(options: Options) -> service.MultiService:
         listen("irc-trusted", options["irc-trusted"], irc_trusted)
         sweepers.append(irc_trusted)
     listen("telnet", options["telnet"], TelnetFactory(network, reactor, peers, public))
+
+    ws_settings = WebSocketSettings(
+        flood=flood,
+        sendq=options["sendq"],
+        max_message=options["ws-max-message"],
+        hard_max_message=max(1 << 20, options["ws-max-message"] * 4),
+        allowed_origins=tuple(o.strip().rstrip("/") for o in options["allowed-origins"].split(",") if o.strip()),
+        compression=options["ws-compression"],
+        ping_interval=options["ping-interval"],
+        ping_timeout=options["ping-timeout"],
+    )
+    ws = ChatWebSocketFactory(network, reactor, peers, ws_settings)
+
+    def health() -> dict:
+        return {
+            "status": "ok",
+            "users": len(network.users),
+            "rooms": len(network.rooms),
+            "connections": {"irc": sum(len(f.connections) for f in sweepers), "web": len(ws.connections)},
+        }
+
+    listen("http", options["http"], make_site(options["web-root-path"], ws, health))
 
     period = max(0.1, min(options["ping-interval"], options["ping-timeout"]) / 2)
     keepalive = internet.TimerService(period, lambda: [f.sweep() for f in sweepers])

@@ -50,7 +50,7 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, step: Optional
 
 
 TWISTD = "from twisted.scripts.twistd import run; run()"
-LISTENER_OPTIONS = ("--irc", "--telnet")
+LISTENER_OPTIONS = ("--irc", "--telnet", "--http")
 LISTEN = re.compile(r"chatd (\S+) listening on (\S+):(\d+)")
 
 
@@ -314,3 +314,84 @@ def telnet_factory(network, clock, **kwargs):
 
     return TelnetFactory(network, clock, kwargs.pop("peers", ConnectionCounter(10)),
                          kwargs.pop("settings", ListenerSettings()))
+
+
+def ws_factory(network, clock, **settings):
+    from chatd.net.peers import ConnectionCounter
+    from chatd.ws.connection import ChatWebSocketFactory, WebSocketSettings
+
+    peers = settings.pop("peers", ConnectionCounter(10))
+    return ChatWebSocketFactory(network, clock, peers, WebSocketSettings(**settings))
+
+
+class MemoryWebSocket:
+    """The ``websockets`` library's sans-I/O client wired to our server
+    protocol through a StringTransport: real handshake, real frames."""
+
+    def __init__(self, factory, origin: Optional[str] = None, subprotocols=("chatd.v1",),
+                 host: str = "10.0.0.2") -> None:
+        from twisted.internet.address import IPv4Address
+        from twisted.internet.testing import StringTransport
+        from websockets.client import ClientProtocol
+        from websockets.uri import parse_uri
+
+        class SocketLikeTransport(StringTransport):
+            # A TCP transport ignores unregisterProducer() without a producer
+            # (Autobahn calls it when dropping a connection); so does this one.
+            def unregisterProducer(self) -> None:
+                self.producer = None
+
+        self.client = ClientProtocol(parse_uri("ws://chat.test/ws"), origin=origin,
+                                     subprotocols=list(subprotocols) or None)
+        self.transport = SocketLikeTransport(peerAddress=IPv4Address("TCP", host, 50001))
+        self.proto = factory.buildProtocol(self.transport.getPeer())
+        self.proto.makeConnection(self.transport)
+        self.client.send_request(self.client.connect())
+        self.frames: list[dict] = []
+        self.eof = False
+        self._pump()
+
+    def _pump(self) -> None:
+        for data in self.client.data_to_send():
+            if data:
+                self.proto.dataReceived(data)
+        out = self.transport.value()
+        self.transport.clear()
+        if out:
+            self.client.receive_data(out)
+        if self.transport.disconnecting and not self.eof:
+            self.eof = True
+            self.client.receive_eof()
+        for event in self.client.events_received():
+            text = getattr(event, "data", None)
+            if isinstance(text, (bytes, bytearray)) and getattr(event, "opcode", None) is not None:
+                import json
+
+                if event.opcode.name == "TEXT":
+                    self.frames.append(json.loads(bytes(text)))
+
+    @property
+    def open(self) -> bool:
+        from websockets.protocol import State
+
+        return self.client.state == State.OPEN
+
+    @property
+    def handshake_status(self) -> Optional[int]:
+        response = getattr(self.client, "handshake_exc", None)
+        status = getattr(getattr(response, "response", None), "status_code", None)
+        return status
+
+    def send(self, frame) -> None:
+        import json
+
+        if isinstance(frame, (bytes, bytearray)):
+            self.client.send_binary(bytes(frame))
+        else:
+            self.client.send_text((frame if isinstance(frame, str) else json.dumps(frame)).encode())
+        self._pump()
+
+    def read(self) -> list[dict]:
+        self._pump()
+        frames, self.frames = self.frames, []
+        return frames

@@ -18,11 +18,11 @@ def test_installed_plugin_is_found():
 
 def test_make_service_has_one_listener_per_protocol():
     options = tap.Options()
-    options.parseOptions(["--irc", "tcp:0", "--telnet", "tcp:0", "--irc-trusted", "tcp:0"])
+    options.parseOptions(["--irc", "tcp:0", "--telnet", "tcp:0", "--irc-trusted", "tcp:0", "--http", "tcp:0"])
     top = tap.makeService(options)
     assert isinstance(top, MultiService)
     kinds = sorted(getattr(s, "kind", "") for s in top if getattr(s, "kind", None))
-    assert kinds == ["irc", "irc-trusted", "telnet"]
+    assert kinds == ["http", "irc", "irc-trusted", "telnet"]
 
 
 @pytest.mark.parametrize("argv", [["--flood-burst", "0"], ["--sendq", "-1"], ["--motd-file", "/nonexistent/motd"],

@@ -1,0 +1,1 @@
+"""The HTTP listener: the web client, the WebSocket endpoint and health."""

@@ -1,0 +1,76 @@
+"""One ``twisted.web`` Site: ``/`` the web client, ``/ws`` the WebSocket,
+``/healthz`` for load balancers and monitoring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from autobahn.twisted.resource import WebSocketResource
+from twisted.web import pages, resource, server, static
+
+import chatd
+
+if TYPE_CHECKING:
+    from ..ws.connection import ChatWebSocketFactory
+
+# Nothing but our own files, and sockets back to where the page came from.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def find_web_root(configured: Optional[str] = None) -> Path:
+    """The web client's files: installed beside the package, or ``web/`` in a checkout."""
+    if configured:
+        return Path(configured)
+    package = Path(chatd.__file__).resolve().parent
+    for candidate in (package / "webclient", package.parent / "web"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    raise FileNotFoundError("the web client (index.html) is not installed; use --web-root")
+
+
+class Health(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, report: Callable[[], dict[str, Any]]) -> None:
+        super().__init__()
+        self.report = report
+
+    def render_GET(self, request: server.Request) -> bytes:
+        body = self.report()
+        request.setResponseCode(200 if body.get("status") == "ok" else 503)
+        request.setHeader(b"content-type", b"application/json")
+        request.setHeader(b"cache-control", b"no-store")
+        return json.dumps(body).encode("utf-8")
+
+
+class ChatSite(server.Site):
+    def getResourceFor(self, request: server.Request) -> resource.IResource:
+        request.setHeader(b"content-security-policy", CSP.encode())
+        request.setHeader(b"x-content-type-options", b"nosniff")
+        request.setHeader(b"referrer-policy", b"no-referrer")
+        return super().getResourceFor(request)
+
+
+class ClientFiles(static.File):
+    """The web client's files; folders are not listed."""
+
+    def directoryListing(self) -> resource.IResource:
+        return pages.forbidden("No listing")
+
+
+def make_site(web_root: Path, ws_factory: ChatWebSocketFactory, health: Callable[[], dict[str, Any]]) -> ChatSite:
+    root = ClientFiles(str(web_root))
+    root.contentTypes = dict(root.contentTypes, **{".js": "text/javascript", ".mjs": "text/javascript",
+                                                    ".css": "text/css", ".svg": "image/svg+xml"})
+    root.indexNames = ["index.html"]
+    root.putChild(b"ws", WebSocketResource(ws_factory))
+    root.putChild(b"healthz", Health(health))
+    site = ChatSite(root)
+    site.noisy = False
+    site.displayTracebacks = False
+    return site

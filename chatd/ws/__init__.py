@@ -1,0 +1,3 @@
+"""The WebSocket adapter: the ``chatd.v1`` JSON protocol for browsers."""
+
+SUBPROTOCOL = "chatd.v1"

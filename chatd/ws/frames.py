@@ -1,0 +1,105 @@
+"""Core events as ``chatd.v1`` JSON frames (documented in docs/protocol.md).
+
+Broadcast frames carry nothing specific to a recipient, so one encoding (and
+one prepared WebSocket message) serves every browser in a room.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import TYPE_CHECKING, Any, Optional
+
+from ..core import events as ev
+
+if TYPE_CHECKING:
+    from ..core import Room, User
+
+
+def dumps(frame: dict[str, Any]) -> bytes:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def member(room: Room, user: User) -> dict[str, Any]:
+    status = room.members.get(user, set())
+    return {
+        "nick": user.nick,
+        "protocol": user.protocol,
+        "op": "o" in status,
+        "voice": "v" in status,
+        "away": user.away,
+    }
+
+
+def members(room: Room) -> list[dict[str, Any]]:
+    return [member(room, user) for user in room.members]
+
+
+@functools.singledispatch
+def frame(event: object) -> Optional[dict[str, Any]]:
+    return None
+
+
+@frame.register
+def _(event: ev.RoomMessage) -> dict[str, Any]:
+    return {"type": "message", "id": event.id, "time": event.time, "room": event.room,
+            "from": event.sender.nick, "protocol": event.sender.protocol, "kind": event.kind, "text": event.text}
+
+
+@frame.register
+def _(event: ev.DirectMessage) -> dict[str, Any]:
+    return {"type": "message", "id": event.id, "time": event.time, "to": event.target,
+            "from": event.sender.nick, "protocol": event.sender.protocol, "kind": event.kind, "text": event.text}
+
+
+def presence(kind: str, event: Any, **extra: Any) -> dict[str, Any]:
+    out = {"type": "presence", "event": kind, "time": event.time, "nick": event.who.nick}
+    out.update(extra)
+    return out
+
+
+@frame.register
+def _(event: ev.Joined) -> dict[str, Any]:
+    return presence("join", event, room=event.room, protocol=event.who.protocol)
+
+
+@frame.register
+def _(event: ev.Parted) -> dict[str, Any]:
+    return presence("part", event, room=event.room, reason=event.reason)
+
+
+@frame.register
+def _(event: ev.Quit) -> dict[str, Any]:
+    return presence("quit", event, reason=event.reason)
+
+
+@frame.register
+def _(event: ev.NickChanged) -> dict[str, Any]:
+    return presence("nick", event, new_nick=event.new_nick)
+
+
+@frame.register
+def _(event: ev.AwayChanged) -> dict[str, Any]:
+    return presence("away", event, message=event.message)
+
+
+@frame.register
+def _(event: ev.Kicked) -> dict[str, Any]:
+    return {"type": "presence", "event": "kick", "time": event.time, "room": event.room,
+            "nick": event.target, "by": event.who.nick, "reason": event.reason}
+
+
+@frame.register
+def _(event: ev.TopicChanged) -> dict[str, Any]:
+    return {"type": "topic", "room": event.room, "topic": event.topic, "by": event.who.nick, "time": event.time}
+
+
+@frame.register
+def _(event: ev.ModeChanged) -> dict[str, Any]:
+    return {"type": "mode", "room": event.room, "by": event.who.nick, "time": event.time,
+            "changes": [list(change) for change in event.changes]}
+
+
+@frame.register
+def _(event: ev.Invited) -> dict[str, Any]:
+    return {"type": "invite", "room": event.room, "from": event.who.nick, "time": event.time}

@@ -1,0 +1,191 @@
+"""The chatd.v1 WebSocket protocol, in memory: a real WebSocket client
+(the ``websockets`` sans-I/O protocol) against our Autobahn protocol."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatd.net.flood import FloodPolicy
+
+from .support import MemoryWebSocket, irc_factory, irc_user, memory_network, ws_factory
+
+
+@pytest.fixture
+def net():
+    network, clock = memory_network()
+    return network, clock, ws_factory(network, clock)
+
+
+def hello(factory, nick):
+    ws = MemoryWebSocket(factory)
+    assert ws.open and ws.client.subprotocol == "chatd.v1"
+    ws.send({"type": "hello", "nick": nick, "id": 1})
+    frames = ws.read()
+    assert frames[0]["type"] == "welcome" and frames[0]["nick"] == nick and frames[0]["id"] == 1
+    return ws
+
+
+def test_welcome_describes_the_server(net):
+    network, _, factory = net
+    ws = MemoryWebSocket(factory)
+    ws.send({"type": "hello", "nick": "wendy", "id": "a"})
+    (welcome,) = ws.read()
+    assert welcome["network"] == "TestNet" and welcome["server"] == "irc.test"
+    assert welcome["limits"]["nicklen"] == 30 and welcome["protocol"] == "chatd.v1"
+    assert network.find_user("wendy").protocol == "web"
+
+
+def test_errors_answer_bad_frames_without_disconnecting(net):
+    _, _, factory = net
+    ws = MemoryWebSocket(factory)
+    ws.send({"type": "join", "room": "#a", "id": 7})
+    ws.send("{not json")
+    ws.send("[1, 2]")
+    ws.send({"type": "launch-missiles", "id": 8})
+    ws.send(b"\x00\x01binary")
+    ws.send({"type": "hello", "id": 9})
+    ws.send({"type": "hello", "nick": "9bad", "id": 10})
+    codes = [(f["code"], f.get("id"), f.get("re")) for f in ws.read()]
+    assert codes == [
+        ("not_registered", 7, "join"), ("bad_json", None, None), ("bad_frame", None, None),
+        ("unknown_type", 8, "launch-missiles"), ("binary", None, None), ("bad_field", 9, "hello"),
+        ("bad_nick", 10, "hello"),
+    ]
+    assert ws.open
+    ws.send({"type": "hello", "nick": "fine", "id": 11})
+    assert ws.read()[0]["type"] == "welcome"
+
+
+def test_oversized_frame_gets_an_error(net):
+    network, clock, _ = net
+    factory = ws_factory(network, clock, max_message=1000)
+    ws = hello(factory, "wendy")
+    ws.send({"type": "msg", "to": "#a", "text": "x" * 2000, "id": 5})
+    assert ws.read() == [{"type": "error", "code": "too_large", "message": "Frame larger than 1000 bytes"}]
+    assert ws.open
+
+
+def test_join_message_and_presence_with_an_irc_user(net):
+    network, clock, factory = net
+    ivan = irc_user(irc_factory(network, clock), "ivan")
+    ivan.send("JOIN #lobby")
+    ivan.send("TOPIC #lobby :Lobby talk")
+    ivan.read()
+    ws = hello(factory, "wendy")
+    ws.send({"type": "join", "room": "#Lobby", "id": 2})
+    presence, joined = ws.read()
+    assert presence == {"type": "presence", "event": "join", "room": "#lobby", "nick": "wendy",
+                        "protocol": "web", "time": presence["time"]}
+    assert joined["type"] == "joined" and joined["id"] == 2 and joined["topic"] == "Lobby talk"
+    assert [(m["nick"], m["protocol"], m["op"]) for m in joined["members"]] == [("ivan", "irc", True),
+                                                                               ("wendy", "web", False)]
+    assert ivan.read() == [":wendy!web@10.0.0.2 JOIN #lobby"]
+
+    ws.send({"type": "msg", "to": "#lobby", "text": "hello from the web", "id": 3})
+    echo, ack = ws.read()
+    assert echo["type"] == "message" and echo["from"] == "wendy" and echo["text"] == "hello from the web"
+    assert ack == {"type": "ack", "msgid": echo["id"], "time": echo["time"], "id": 3}
+    assert ivan.read() == [":wendy!web@10.0.0.2 PRIVMSG #lobby :hello from the web"]
+
+    ivan.send("PRIVMSG #lobby :hello from irc")
+    (message,) = ws.read()
+    assert (message["room"], message["from"], message["protocol"], message["text"]) == (
+        "#lobby", "ivan", "irc", "hello from irc")
+
+    ivan.send("PART #lobby :bye")
+    (part,) = ws.read()
+    assert (part["event"], part["nick"], part["reason"]) == ("part", "ivan", "bye")
+
+
+def test_newlines_from_the_web_cannot_inject_irc_commands(net):
+    network, clock, factory = net
+    ivan = irc_user(irc_factory(network, clock), "ivan")
+    ws = hello(factory, "wendy")
+    ws.send({"type": "msg", "to": "ivan", "text": "hi\r\nQUIT :owned\nJOIN #x"})
+    assert ivan.read() == [":wendy!web@10.0.0.2 PRIVMSG ivan :hi QUIT :owned JOIN #x"]
+
+
+def test_direct_messages_both_ways(net):
+    network, clock, factory = net
+    ivan = irc_user(irc_factory(network, clock), "ivan")
+    ws = hello(factory, "wendy")
+    ws.send({"type": "msg", "to": "Ivan", "text": "psst", "id": 4})
+    echo, ack = ws.read()
+    assert (echo["to"], echo["from"], "room" in echo) == ("ivan", "wendy", False)
+    assert ack["msgid"] == echo["id"]
+    ivan.read()
+    ivan.send("PRIVMSG wendy :psst back")
+    (dm,) = ws.read()
+    assert (dm["from"], dm["to"], dm["text"]) == ("ivan", "wendy", "psst back")
+    ws.send({"type": "msg", "to": "nobody", "text": "x", "id": 5})
+    assert ws.read()[0]["code"] == "no_such_nick"
+
+
+def test_topic_names_list_nick_away_ping(net):
+    network, clock, factory = net
+    ws = hello(factory, "wendy")
+    ws.send({"type": "join", "room": "#a"})
+    ws.read()
+    ws.send({"type": "topic", "room": "#a", "topic": "new topic"})
+    (topic,) = ws.read()
+    assert (topic["type"], topic["topic"], topic["by"]) == ("topic", "new topic", "wendy")
+    ws.send({"type": "topic", "room": "#a", "id": 1})
+    assert ws.read()[0]["topic"] == "new topic"
+    ws.send({"type": "names", "room": "#a", "id": 2})
+    assert [m["nick"] for m in ws.read()[0]["members"]] == ["wendy"]
+    ws.send({"type": "list", "id": 3})
+    assert ws.read()[0]["rooms"] == [{"name": "#a", "members": 1, "topic": "new topic"}]
+    ws.send({"type": "nick", "nick": "wendell"})
+    (nick,) = ws.read()
+    assert (nick["event"], nick["nick"], nick["new_nick"]) == ("nick", "wendy", "wendell")
+    ws.send({"type": "away", "message": "later", "id": 4})
+    assert ws.read() == [{"type": "away", "message": "later", "id": 4}]
+    ws.send({"type": "ping", "id": 5})
+    assert ws.read() == [{"type": "pong", "id": 5}]
+
+
+def test_one_prepared_message_per_event_for_all_browsers(net, monkeypatch):
+    network, clock, factory = net
+    browsers = [hello(factory, f"w{i}") for i in range(5)]
+    for ws in browsers:
+        ws.send({"type": "join", "room": "#r"})
+    for ws in browsers:
+        ws.read()
+    prepared = []
+    original = factory.prepareMessage
+    monkeypatch.setattr(factory, "prepareMessage", lambda data: prepared.append(data) or original(data))
+    browsers[0].send({"type": "msg", "to": "#r", "text": "to everyone"})
+    assert len(prepared) == 1
+    assert all(ws.read()[-1]["text"] == "to everyone" for ws in browsers[1:])
+
+
+def test_bad_origin_is_refused_and_same_host_allowed(net):
+    _, _, factory = net
+    evil = MemoryWebSocket(factory, origin="https://evil.example")
+    assert not evil.open and evil.handshake_status == 403
+    same = MemoryWebSocket(factory, origin="http://chat.test")
+    assert same.open
+    network, clock, _ = net
+    listed = ws_factory(network, clock, allowed_origins=("https://chat.example.org",))
+    assert MemoryWebSocket(listed, origin="https://chat.example.org").open
+    assert not MemoryWebSocket(listed, origin="http://chat.test").open
+
+
+def test_unknown_subprotocol_is_refused(net):
+    _, _, factory = net
+    ws = MemoryWebSocket(factory, subprotocols=("chatd.v9",))
+    assert not ws.open and ws.handshake_status == 400
+
+
+def test_flood_closes_the_socket_and_the_nick_is_freed(net):
+    network, clock, _ = net
+    factory = ws_factory(network, clock, flood=FloodPolicy(rate=1, burst=3, max_queue=5))
+    ws = hello(factory, "spammer")
+    sent = 0
+    while ws.open and sent < 50:
+        ws.send({"type": "ping", "id": sent})
+        sent += 1
+    assert sent == 2 + 5 + 1  # the burst left after hello, the queue, and one too many
+    assert ws.proto.closing_reason == "Excess Flood"
+    ws.proto.onClose(True, 1008, "Excess Flood")
+    assert network.find_user("spammer") is None
