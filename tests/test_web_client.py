@@ -1,0 +1,114 @@
+"""The web client in a real browser (Debian's Chromium driven by Playwright),
+chatting with a real IRC client through one daemon."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import LibraryIRC, have_chromium, require
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():
+    chromium = have_chromium()
+    require(chromium is not None, "Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright is not installed (pip install '.[test]')")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def login(page, port, nick, room="#general"):
+    page.goto(f"http://127.0.0.1:{port}/")
+    page.fill("#nick-input", nick)
+    page.fill("#room-input", room)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#status[data-state=online]")
+    page.wait_for_selector(f"#conversations li.active >> text={room}")
+
+
+def test_browser_and_irc_user_chat(daemon, browser):
+    port = daemon.ports["http"]
+    ivan = LibraryIRC(daemon.ports["irc"], "ivan")
+    ivan.conn.join("#general")
+    ivan.wait("join")
+
+    page = browser.new_page()
+    login(page, port, "wendy")
+    assert ivan.wait("join", lambda e: e.source.nick == "wendy")
+    page.wait_for_selector("#member-list li[data-nick=ivan] >> text=irc")
+
+    page.fill("#message-input", "hello from chromium")
+    page.press("#message-input", "Enter")
+    assert ivan.wait("pubmsg").arguments == ["hello from chromium"]
+
+    ivan.conn.privmsg("#general", "hello browser, see https://example.org/page.")
+    line = page.wait_for_selector("#messages li:has-text('hello browser')")
+    assert line.query_selector(".nick").inner_text() == "ivan"
+    link = line.query_selector("a")
+    assert link.get_attribute("href") == "https://example.org/page"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+
+    # Markup from others is shown as text, never run or rendered.
+    ivan.conn.privmsg("#general", "<img src=x onerror=alert(1)>")
+    shown = page.wait_for_selector("#messages li:has-text('onerror')")
+    assert shown.query_selector(".text").inner_text() == "<img src=x onerror=alert(1)>"
+    assert shown.query_selector("img") is None
+
+    # Unread counts for a room that is not in view.
+    page.fill("#join-input", "#second")
+    page.press("#join-input", "Enter")
+    page.wait_for_selector("#conversations li.active >> text=#second")
+    ivan.conn.privmsg("#general", "while you were away")
+    page.wait_for_selector("#conversations li[data-key='#general'] .unread >> text=1")
+    ivan.close()
+
+
+def test_reconnects_and_rejoins_after_the_server_restarts(tmp_path, browser):
+    from .support import Daemon
+
+    first = Daemon(state_dir=tmp_path).start()
+    port = first.ports["http"]
+    try:
+        page = browser.new_page()
+        login(page, port, "wendy", "#comeback")
+        first.stop()
+        page.wait_for_selector("#status[data-state=offline]")
+        second = Daemon("--http", f"tcp:{port}:interface=127.0.0.1", state_dir=tmp_path).start()
+        try:
+            page.wait_for_selector("#status[data-state=online]", timeout=40_000)
+            ivan = LibraryIRC(second.ports["irc"], "ivan")
+            ivan.conn.join("#comeback")
+            names = ivan.wait("namreply")
+            if "wendy" not in names.arguments[2]:
+                ivan.wait("join", lambda e: e.source.nick == "wendy", timeout=30)
+            ivan.conn.privmsg("#comeback", "welcome back")
+            page.wait_for_selector("#messages li:has-text('welcome back')")
+        finally:
+            second.kill()
+    finally:
+        first.kill()
+
+
+def test_phone_sized_screen(daemon, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    login(page, daemon.ports["http"], "phoebe")
+    assert page.is_visible("#menu")
+    assert not page.is_visible("#member-list")
+    page.fill("#message-input", "typed on a phone")
+    page.press("#message-input", "Enter")
+    page.wait_for_selector("#messages li:has-text('typed on a phone')")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    page.screenshot(path=str(daemon.state_dir / "phone.png"))
