@@ -15,7 +15,11 @@ setup(
     # The browser client lives in web/ at the top of the repository and is
     # installed beside the package, where chatd.http.site finds it.
     package_dir={"chatd.webclient": "web"},
-    package_data={"chatd.webclient": ["*.html", "*.css", "*.svg", "*.ico"], "chatd.webclient.js": ["*.js"]},
+    package_data={
+        "chatd.webclient": ["*.html", "*.css", "*.svg", "*.ico"],
+        "chatd.webclient.js": ["*.js"],
+        "chatd.history": ["schema/*.sql"],
+    },
     include_package_data=False,
     install_requires=[
         "twisted[tls]>=23.8",

@@ -11,6 +11,7 @@ from twisted.internet import endpoints
 from twisted.python import usage
 
 from .core import Limits, Network
+from .history.sqlite import Retention, SQLiteHistory
 from .http.site import find_web_root, make_site
 from .irc.connection import IRCFactory
 from .listeners import Listener, ReadyAnnouncer
@@ -27,6 +28,7 @@ class Options(usage.Options):
 
     optFlags = [
         ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
+        ["no-history", None, "Keep no history: nothing is written to the state directory."],
     ]
 
     optParameters = [
@@ -38,6 +40,11 @@ class Options(usage.Options):
         ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets "
          "(default: only pages from the same host; * allows all)."],
         ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
+        ["state-dir", None, "./chatd-data", "Folder for chatd's data (history.sqlite3); created on first start."],
+        ["history-on-join", None, 50, "Messages a web user gets on joining a room.", int],
+        ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
+        ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
+        ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
         ["server-name", None, None, "Server name shown to clients (default: host name)."],
         ["network-name", None, "chatd", "Network name (IRC NETWORK=)."],
         ["motd-file", None, None, "File with the message of the day."],
@@ -55,10 +62,27 @@ class Options(usage.Options):
         ["max-rooms", None, 50, "Rooms one user may be in.", int],
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self["room-retention"] = {}
+
+    def opt_room_retention(self, value: str) -> None:
+        """Retention for one room, as #room=DAYS:COUNT (repeatable; 0 means no limit)."""
+        try:
+            room, _, rule = value.partition("=")
+            days, _, count = rule.partition(":")
+            self["room-retention"][room] = Retention(float(days or 0), int(count or 0))
+        except ValueError:
+            raise usage.UsageError(f"--room-retention: expected #room=DAYS:COUNT, got {value!r}") from None
+        if not room.startswith("#"):
+            raise usage.UsageError(f"--room-retention: {room!r} is not a room")
+
     def postOptions(self) -> None:
         for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
+        if self["retention-days"] < 0 or self["retention-count"] < 0:
+            raise usage.UsageError("--retention-days and --retention-count must not be negative")
         if self["flood-rate"] < 0:
             raise usage.UsageError("--flood-rate must not be negative")
         if self["ws-max-message"] < 256:
@@ -96,11 +120,28 @@ def makeService(options: Options) -> service.MultiService:
         topiclen=options["topiclen"],
         max_rooms_per_user=options["max-rooms"],
     )
+    history = None
+    if not options["no-history"]:
+        state = Path(options["state-dir"])
+        state.mkdir(mode=0o700, parents=True, exist_ok=True)
+        history = SQLiteHistory(
+            state / "history.sqlite3",
+            reactor,
+            reactor,
+            retention=Retention(options["retention-days"], options["retention-count"]),
+            room_retention=options["room-retention"],
+        )
+        # First in, last out: it starts before the listeners and flushes after they stop.
+        history.setServiceParent(top)
+        internet.TimerService(3600, history.prune).setServiceParent(top)
     network = Network(
         server_name=options["server-name"] or socket.gethostname() or "chatd.local",
         network_name=options["network-name"],
         limits=limits,
+        history=history,
     )
+    if history is not None:
+        network.restore_rooms(history.load_rooms())
     top.network = network  # type: ignore[attr-defined]
     peers = ConnectionCounter(options["max-per-address"])
     flood = FloodPolicy(options["flood-rate"], options["flood-burst"], options["flood-queue"])
@@ -128,7 +169,9 @@ def makeService(options: Options) -> service.MultiService:
         irc_trusted = IRCFactory(network, reactor, peers, trusted, **irc_args)
         listen("irc-trusted", options["irc-trusted"], irc_trusted)
         sweepers.append(irc_trusted)
-    listen("telnet", options["telnet"], TelnetFactory(network, reactor, peers, public))
+    telnet = TelnetFactory(network, reactor, peers, public)
+    telnet.replay_lines = options["telnet-replay"]
+    listen("telnet", options["telnet"], telnet)
 
     ws_settings = WebSocketSettings(
         flood=flood,
@@ -139,6 +182,7 @@ def makeService(options: Options) -> service.MultiService:
         compression=options["ws-compression"],
         ping_interval=options["ping-interval"],
         ping_timeout=options["ping-timeout"],
+        history_on_join=options["history-on-join"],
     )
     ws = ChatWebSocketFactory(network, reactor, peers, ws_settings)
 

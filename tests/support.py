@@ -72,6 +72,8 @@ class Daemon:
         defaults = []
         for option in listeners:
             defaults += [option, "tcp:0:interface=127.0.0.1"]
+        if self.state_dir is not None and not any(a.startswith("--state-dir") for a in self.args):
+            defaults += ["--state-dir", str(self.state_dir / "state")]
         return [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "chatd", *defaults, *self.args]
 
     def start(self, timeout: float = 20.0) -> Daemon:
@@ -181,6 +183,19 @@ class LineClient:
                     if regex.search(line):
                         return line
                 raise AssertionError(f"connection closed before {pattern!r}; last lines: {self.tail()}")
+
+    def until(self, pattern: str, timeout: float = 10.0) -> list[str]:
+        """Every line up to and including the first matching ``pattern``, in order."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            for index, line in enumerate(self.lines):
+                if regex.search(line):
+                    taken, self.lines = self.lines[: index + 1], self.lines[index + 1 :]
+                    return taken
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._pump(min(max(remaining, 0.01), 0.5)):
+                raise AssertionError(f"no line matching {pattern!r}; last lines: {self.tail()}")
 
     def tail(self) -> list[str]:
         return [line[:120] for line in self.lines[-8:]]
@@ -395,3 +410,13 @@ class MemoryWebSocket:
         self._pump()
         frames, self.frames = self.frames, []
         return frames
+
+
+def memory_history(network, clock, **kwargs):
+    """The real SQLite store on an in-memory database, run inline (no thread)."""
+    from chatd.history.sqlite import SQLiteHistory
+
+    store = SQLiteHistory(":memory:", clock, **kwargs)
+    network.history = store
+    network.keep_rooms = True
+    return store

@@ -111,7 +111,7 @@ def test_echo_message_sends_the_sender_its_own_message():
     alice = person(net, "alice", echo=True)
     net.join(alice, "#r")
     sent = net.send_room(alice, "#r", "privmsg", "hi")
-    assert alice.client.received[-1] is sent
+    assert alice.client.received[-1] is sent.message and sent.durable is None
 
 
 def test_quit_reaches_each_neighbour_once_and_frees_the_nick():
@@ -163,5 +163,5 @@ def test_message_carries_server_time_and_id():
     alice, bob = person(net, "alice"), person(net, "bob")
     net.join(alice, "#r")
     net.join(bob, "#r")
-    sent = net.send_room(alice, "#r", "privmsg", "x")
+    sent = net.send_room(alice, "#r", "privmsg", "x").message
     assert sent.time == 1_800_000_123.5 and len(sent.id) == 26

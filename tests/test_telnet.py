@@ -126,3 +126,23 @@ def test_real_telnet_socket_and_irc_library_in_one_room(daemon):
     tel.expect(TIME + "#lobby <ivan> hi from irc")
     tel.send("/quit")
     assert ivan.wait("quit").source.nick == "tina"
+
+
+def test_joining_shows_the_last_lines_of_the_room():
+    from .support import memory_history
+
+    network, clock = memory_network()
+    memory_history(network, clock)
+    irc = irc_user(irc_factory(network, clock), "ivan")
+    irc.send("JOIN #r")
+    for i in range(15):
+        irc.send(f"PRIVMSG #r :said {i}")
+    clock.advance(0)
+    factory = telnet_factory(network, clock)
+    factory.replay_lines = 3
+    tel = telnet_user(factory, "tina")
+    tel.send("/join #r")
+    lines = tel.read()
+    at = lines.index("*** #r: the last 3 messages")
+    assert [re.sub(TIME, "", line) for line in lines[at + 1:]] == ["#r <ivan> said 12", "#r <ivan> said 13",
+                                                                   "#r <ivan> said 14"]

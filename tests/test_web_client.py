@@ -112,3 +112,26 @@ def test_phone_sized_screen(daemon, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.screenshot(path=str(daemon.state_dir / "phone.png"))
+
+
+def test_history_on_join_and_scrolling_back(tmp_path, browser):
+    from .support import Daemon, LineClient, irc_register
+
+    d = Daemon("--flood-rate", "0", state_dir=tmp_path).start()
+    try:
+        irc = LineClient(d.ports["irc"])
+        irc_register(irc, "ivan")
+        irc.send("JOIN #busy")
+        irc.send(b"".join(f"PRIVMSG #busy :old message {i}\r\n".encode() for i in range(150)))
+        irc.send("PING :sent")
+        irc.expect(r"PONG .* :sent")
+        page = browser.new_page()
+        login(page, d.ports["http"], "wendy", "#busy")
+        page.wait_for_selector("#messages li:has-text('old message 149')")
+        assert page.locator("#messages li:has-text('old message')").count() == 50
+        page.evaluate("document.getElementById('messages').scrollTop = 0")
+        page.wait_for_selector("#messages li:has-text('old message 0')")
+        texts = page.locator("#messages li .text").all_inner_texts()
+        assert texts == [f"old message {i}" for i in range(150)]
+    finally:
+        d.kill()

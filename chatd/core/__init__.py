@@ -23,13 +23,15 @@ from .events import (
     RoomMessage,
     TopicChanged,
 )
+from .history import HistoryStore, Ref, RoomRecord, TargetSummary, dm_key, target_key
 from .ids import MessageIdGenerator, id_time
 from .limits import ROOM_PREFIXES, Limits
-from .network import MESSAGE_KINDS, Network
+from .network import MESSAGE_KINDS, Network, Sent
 from .rooms import FLAG_MODES, PARAM_MODES, STATUS_MODES, Room
 from .users import User
 
 __all__ = [
+    "HistoryStore", "Ref", "RoomRecord", "Sent", "TargetSummary", "dm_key", "target_key",
     "AwayChanged", "CASEMAPPING", "Client", "DirectMessage", "Event", "FLAG_MODES",
     "Identity", "Invited", "Joined", "Kicked", "Limits", "MESSAGE_KINDS",
     "MessageIdGenerator", "ModeChanged", "Network", "NickChanged", "PARAM_MODES",

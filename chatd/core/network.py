@@ -9,7 +9,9 @@ sockets or wire formats, so the same rules hold for IRC, telnet and the web.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, Union
+
+import attrs
 
 from . import errors
 from .casemap import casefold
@@ -28,13 +30,22 @@ from .events import (
     RoomMessage,
     TopicChanged,
 )
+from .history import HistoryStore, RoomRecord, dm_key
 from .ids import MessageIdGenerator
-from .limits import Limits, clean_text
+from .limits import ROOM_PREFIXES, Limits, clean_text
 from .rooms import FLAG_MODES, STATUS_MODES, Room
 from .users import User
 
 MESSAGE_KINDS = ("privmsg", "notice", "action")
 ModeChange = tuple[str, str, Optional[str]]
+
+
+@attrs.frozen
+class Sent:
+    """A message the network accepted; ``durable`` fires once history has it."""
+
+    message: Union[RoomMessage, DirectMessage]
+    durable: Optional[Awaitable[Any]] = None
 
 
 class Network:
@@ -46,6 +57,7 @@ class Network:
         network_name: str = "chatd",
         limits: Limits | None = None,
         clock: Callable[[], float] = time.time,
+        history: Optional[HistoryStore] = None,
     ) -> None:
         self.server_name = server_name
         self.network_name = network_name
@@ -56,6 +68,27 @@ class Network:
         self.users: dict[str, User] = {}  # folded nick -> user
         self.rooms: dict[str, Room] = {}  # folded name -> room
         self.max_users = 0
+        self.history = history
+        # With a history store, rooms outlive their members (and restarts).
+        self.keep_rooms = history is not None
+
+    def restore_rooms(self, records: Iterable[RoomRecord]) -> None:
+        for record in records:
+            room = Room(record.name, record.created, record.topic, record.topic_by, record.topic_time)
+            self.rooms[casefold(record.name)] = room
+
+    def _save_room(self, room: Room) -> None:
+        if self.history is not None:
+            self.history.save_room(RoomRecord(room.name, room.created, room.topic, room.topic_by, room.topic_time))
+
+    def history_key(self, user: User, target: str) -> str:
+        """The history a user may read for ``target`` (a room they are in, or a nick)."""
+        if target[:1] in ROOM_PREFIXES:
+            room = self._member_room(user, target)
+            return casefold(room.name)
+        if not self.limits.valid_nick(target):
+            raise errors.NoSuchNick(target)
+        return dm_key(user.nick, target)
 
     # -- lookups -----------------------------------------------------------
 
@@ -169,6 +202,11 @@ class Network:
         if room is None:
             room = Room(name, self.clock())
             self.rooms[folded] = room
+            self._save_room(room)
+            status = {"o"}
+        elif not room.members:
+            # A kept room that emptied: the first one back runs it again.
+            room.invited.discard(user.folded)
             status = {"o"}
         else:
             invited = user.folded in room.invited
@@ -198,7 +236,7 @@ class Network:
     def _leave(self, user: User, room: Room) -> None:
         room.members.pop(user, None)
         user.rooms.pop(casefold(room.name), None)
-        if not room.members:
+        if not room.members and not self.keep_rooms:
             self.rooms.pop(casefold(room.name), None)
 
     def set_topic(self, user: User, name: str, topic: str) -> None:
@@ -208,6 +246,7 @@ class Network:
         room.topic = clean_text(topic)[: self.limits.topiclen]
         room.topic_by = user.nick
         room.topic_time = self.clock()
+        self._save_room(room)
         fan_out(TopicChanged(room.topic_time, room.name, user.identity, room.topic), room.members)
 
     def kick(self, user: User, name: str, target: str, reason: str) -> None:
@@ -298,7 +337,12 @@ class Network:
             raise errors.TextTooLong(target)
         return text
 
-    def send_room(self, user: User, name: str, kind: str, text: str) -> RoomMessage:
+    def _record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:
+        if self.history is None:
+            return Sent(message)
+        return Sent(message, self.history.append(message))
+
+    def send_room(self, user: User, name: str, kind: str, text: str) -> Sent:
         text = self._check_text(text, name)
         room = self._room(name)
         if not room.can_speak(user):
@@ -313,9 +357,9 @@ class Network:
         fan_out(event, recipients)
         if user not in room.members and user.client.echo_messages:
             fan_out(event, [user])
-        return event
+        return self._record(event)
 
-    def send_direct(self, user: User, nick: str, kind: str, text: str) -> DirectMessage:
+    def send_direct(self, user: User, nick: str, kind: str, text: str) -> Sent:
         text = self._check_text(text, nick)
         target = self.find_user(nick)
         if target is None:
@@ -327,7 +371,7 @@ class Network:
         if user.client.echo_messages and target is not user:
             recipients.append(user)
         fan_out(event, recipients)
-        return event
+        return self._record(event)
 
     def publish(self, event: Event, recipients: Iterable[User]) -> int:
         """Fan an event out to chosen recipients (used by adapters for replays)."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 SUPPORTED = (
     "away-notify",
+    "batch",
     "cap-notify",
+    "draft/chathistory",
     "echo-message",
     "extended-join",
     "message-tags",

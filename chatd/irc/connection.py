@@ -16,6 +16,7 @@ from ..core import CASEMAPPING, ROOM_PREFIXES, Room, User, casefold, errors
 from ..core.events import Event
 from ..net.connection import LineConnection, LineFactory
 from . import caps as capabilities
+from . import chathistory
 from . import numerics as N
 from .render import LineRenderer, trailing
 from .wire import Message, ParseError, parse
@@ -72,7 +73,8 @@ class IRCFactory(LineFactory):
             "STATUSMSG=",
             f"TOPICLEN={limits.topiclen}",
             "UTF8ONLY",
-        ]
+        ] + ([f"CHATHISTORY={chathistory.MAX_LIMIT}", "MSGREFTYPES=msgid,timestamp"]
+             if self.network.history is not None else [])
 
     def sweep(self) -> None:
         """Ping idle clients and drop those that stopped answering."""
@@ -100,6 +102,7 @@ class IRCConnection(LineConnection):
         self.caps: set[str] = set()
         self.ping_sent: Optional[float] = None
         self.usermodes: set[str] = set()
+        self.batches = 0
         self._set_format()
 
     # -- the core's Client interface -----------------------------------------
@@ -139,6 +142,19 @@ class IRCConnection(LineConnection):
         middle = " ".join((numeric, self.me) + params[:-1])
         last = trailing(params[-1]) if params else ""
         self.send(f":{self.server} {middle} {last}".rstrip())
+
+    def open_batch(self, kind: str, *params: str) -> Optional[str]:
+        """Start an IRCv3 batch if the client takes them; returns its reference."""
+        if "batch" not in self.caps:
+            return None
+        self.batches += 1
+        ref = f"h{self.batches}"
+        self.send(" ".join((f":{self.server} BATCH +{ref} {kind}", *params)))
+        return ref
+
+    def close_batch(self, ref: Optional[str]) -> None:
+        if ref is not None:
+            self.send(f":{self.server} BATCH -{ref}")
 
     def fail(self, error: errors.ChatError) -> None:
         numeric = N.FOR_ERROR.get(error.code)
@@ -565,6 +581,9 @@ class IRCConnection(LineConnection):
             except errors.ChatError as error:
                 if not quiet:
                     self.fail(error)
+
+    def irc_CHATHISTORY(self, msg: Message) -> None:
+        chathistory.handle(self, msg)
 
     def irc_AWAY(self, msg: Message) -> None:
         assert self.user is not None

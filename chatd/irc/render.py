@@ -50,6 +50,14 @@ class LineRenderer:
     def line(self, when: float, text: str, msgid: Optional[str] = None) -> bytes:
         return (self._tags(when, msgid) + text + "\r\n").encode("utf-8")
 
+    def render_tagged(self, event: ev.RoomMessage | ev.DirectMessage, batch: Optional[str]) -> bytes:
+        """A stored message replayed (CHATHISTORY), inside ``batch`` when the client has batches."""
+        target = event.room if isinstance(event, ev.RoomMessage) else event.target
+        tags = self._tags(event.time, event.id)
+        if batch:
+            tags = f"@batch={batch};{tags[1:]}" if tags else f"@batch={batch} "
+        return (tags + _message(event.sender.mask, target, event.kind, event.text) + "\r\n").encode("utf-8")
+
     @functools.singledispatchmethod
     def render(self, event: object) -> Optional[bytes]:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from ..core import ROOM_PREFIXES, User, errors
+from ..core import ROOM_PREFIXES, User, casefold, errors
 from ..core.events import Event
 from ..net.connection import LineConnection, LineFactory
 from . import render
@@ -31,7 +31,8 @@ A line without a leading / goes to your current room."""
 
 
 class TelnetFactory(LineFactory):
-    pass
+    #: Lines of a room's history shown on join.
+    replay_lines = 10
 
 
 class TelnetConnection(LineConnection):
@@ -144,6 +145,16 @@ class TelnetConnection(LineConnection):
         if room.topic:
             self.say(f"{room.name} topic: {room.topic}")
         self.cmd_names(room.name)
+        history = self.factory.network.history
+        if history is not None and self.factory.replay_lines > 0:
+            d = history.latest(casefold(room.name), self.factory.replay_lines)
+            d.addCallback(self._replay, room.name)
+
+    def _replay(self, messages: list, room: str) -> None:
+        if messages and not self.closing:
+            self.say(f"{room}: the last {len(messages)} messages")
+            for message in messages:
+                self.write(render.render(message))
 
     def cmd_part(self, rest: str) -> None:
         assert self.user is not None

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 import attrs
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.types import ConnectionDeny
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from .. import __version__
-from ..core import MESSAGE_KINDS, ROOM_PREFIXES, User, errors
+from ..core import MESSAGE_KINDS, ROOM_PREFIXES, Ref, User, casefold, errors
 from ..core.events import Event
 from ..net.flood import FloodGate, FloodPolicy
 from ..net.sendq import SendQueueGuard
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from ..net.peers import ConnectionCounter
 
 log = Logger()
+
+MAX_HISTORY_PAGE = 200
 
 #: Close code for a flooding client (Autobahn allows 1000 and 3000-4999 from
 #: applications; 4000 + the matching standard code 1008, policy violation).
@@ -54,6 +57,7 @@ class WebSocketSettings:
     compression: bool = False
     ping_interval: float = 30.0
     ping_timeout: float = 20.0
+    history_on_join: int = 50  # messages sent with "joined"
 
 
 class ChatWebSocketFactory(WebSocketServerFactory):
@@ -273,13 +277,52 @@ class ChatWebSocket(WebSocketServerProtocol):
 
     def do_join(self, request: dict[str, Any]) -> None:
         assert self.user is not None
+        network = self.factory.network
         name = text_field(request, "room")
         key = text_field(request, "key", required=False)
-        room = self.factory.network.join(self.user, name, key)
-        room = room or self.factory.network.find_room(name)
+        room = network.join(self.user, name, key) or network.find_room(name)
         assert room is not None
-        self.answer(request, {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_by,
-                              "topic_time": room.topic_time, "members": frames.members(room)})
+        answer = {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_by,
+                  "topic_time": room.topic_time, "members": frames.members(room), "history": []}
+        count = self.factory.settings.history_on_join
+        if network.history is None or count <= 0:
+            self.answer(request, answer)
+            return
+        d = defer.ensureDeferred(network.history.latest(casefold(room.name), count))
+
+        def send(found: list[Any]) -> None:
+            answer["history"] = [frames.frame(message) for message in found]
+            self.answer(request, answer)
+
+        d.addCallbacks(send, lambda failure: (log.failure("history on join", failure), self.answer(request, answer)))
+
+    def do_history(self, request: dict[str, Any]) -> None:
+        assert self.user is not None
+        network = self.factory.network
+        if network.history is None:
+            raise FrameError("no_history", "History is not enabled on this server")
+        room = text_field(request, "room", required=False)
+        peer = text_field(request, "with", required=False)
+        if bool(room) == bool(peer):
+            raise FrameError("bad_field", "Give either 'room' or 'with' (a nick)")
+        limit = request.get("limit", 50)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise FrameError("bad_field", f"'limit' must be an integer from 1 to {MAX_HISTORY_PAGE}")
+        before = text_field(request, "before", required=False)
+        key = network.history_key(self.user, room or peer)
+        if before:
+            d = defer.ensureDeferred(network.history.before(key, Ref(msgid=before), limit))
+        else:
+            d = defer.ensureDeferred(network.history.latest(key, limit))
+        answer: dict[str, Any] = {"type": "history"}
+        answer.update({"room": room} if room else {"with": peer})
+
+        def send(found: list[Any]) -> None:
+            answer["messages"] = [frames.frame(message) for message in found]
+            answer["more"] = len(found) == limit
+            self.answer(request, answer)
+
+        d.addCallbacks(send, lambda failure: self.error("history_error", "History could not be read", request))
 
     def do_part(self, request: dict[str, Any]) -> None:
         assert self.user is not None
@@ -297,7 +340,14 @@ class ChatWebSocket(WebSocketServerProtocol):
             sent = network.send_room(self.user, target, kind, text)
         else:
             sent = network.send_direct(self.user, target, kind, text)
-        self.answer(request, {"type": "ack", "msgid": sent.id, "time": sent.time})
+        ack = {"type": "ack", "msgid": sent.message.id, "time": sent.message.time}
+        if sent.durable is None:
+            self.answer(request, ack)
+            return
+        # Acknowledge only once the message is on disk (its batch committed).
+        d = defer.ensureDeferred(sent.durable)
+        d.addCallbacks(lambda _: self.answer(request, ack),
+                       lambda failure: self.error("not_stored", "The message was delivered but not stored", request))
 
     def do_topic(self, request: dict[str, Any]) -> None:
         assert self.user is not None

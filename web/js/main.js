@@ -148,6 +148,7 @@ function activate(key) {
   list.replaceChildren(...conv.lines.map(lineElement));
   list.scrollTop = list.scrollHeight;
   renderMembers();
+  if (!conv.room && !conv.lines.length) loadOlder(conv);
   $("chat").classList.remove("menu-open");
   $("message-input").focus();
 }
@@ -291,6 +292,39 @@ conn.addEventListener("welcome", async (e) => {
   refreshDirectory();
 });
 
+// Stored messages join what is on screen: sorted by id, each once.
+function mergeHistory(conv, frames, older) {
+  const known = new Set(conv.lines.filter((l) => l.id).map((l) => l.id));
+  const fresh = frames.filter((m) => !known.has(m.id)).map((m) => ({ kind: m.kind, id: m.id, time: m.time, from: m.from, text: m.text }));
+  if (!fresh.length) return 0;
+  conv.lines = [...fresh, ...conv.lines].sort((a, b) => (a.time - b.time) || String(a.id || "").localeCompare(String(b.id || "")));
+  if (older !== undefined) conv.more = older;
+  if (state.active === conv.key) {
+    const list = $("messages");
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    list.replaceChildren(...conv.lines.map(lineElement));
+    list.scrollTop = older === undefined ? list.scrollHeight : list.scrollHeight - fromBottom;
+  }
+  return fresh.length;
+}
+
+async function loadOlder(conv) {
+  if (!conv || conv.loading || conv.more === false) return;
+  const oldest = conv.lines.find((l) => l.id);
+  conv.loading = true;
+  try {
+    const frame = { type: "history", limit: 100, ...(conv.room ? { room: conv.name } : { with: conv.name }) };
+    if (oldest) frame.before = oldest.id;
+    const page = await conn.request(frame);
+    mergeHistory(conv, page.messages, page.more);
+    if (!page.messages.length) conv.more = false;
+  } catch {
+    conv.more = false;
+  } finally {
+    conv.loading = false;
+  }
+}
+
 conn.addEventListener("joined", (e) => {
   const frame = e.detail;
   const conv = conversation(frame.room);
@@ -298,6 +332,7 @@ conn.addEventListener("joined", (e) => {
   conv.joined = true;
   conv.topic = frame.topic;
   conv.members = new Map(frame.members.map((m) => [fold(m.nick), m]));
+  if (frame.history && frame.history.length) mergeHistory(conv, frame.history);
   if (state.active === conv.key) { $("topic").textContent = conv.topic; }
   renderMembers();
 });
@@ -398,6 +433,9 @@ $("join-form").addEventListener("submit", (e) => {
   input.value = "";
 });
 
+$("messages").addEventListener("scroll", () => {
+  if ($("messages").scrollTop < 40) loadOlder(state.conversations.get(state.active));
+});
 $("part").addEventListener("click", () => part(state.conversations.get(state.active)));
 $("refresh-rooms").addEventListener("click", refreshDirectory);
 $("menu").addEventListener("click", () => $("chat").classList.toggle("menu-open"));

@@ -1,0 +1,1 @@
+"""History stores behind :class:`chatd.core.HistoryStore`: SQLite (embedded default)."""

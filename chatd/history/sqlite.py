@@ -1,0 +1,309 @@
+"""The embedded history store: one SQLite file in the state directory.
+
+All database work runs on one dedicated thread, never on the reactor.  Writes
+are group-committed: messages accepted during one reactor turn go to disk in
+one transaction, so a busy room costs one commit (one fsync) per batch, not
+per message, and each message's Deferred fires when its batch is durable.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+import attrs
+from twisted.application import service
+from twisted.internet import defer, threads
+from twisted.internet.interfaces import IDelayedCall, IReactorThreads, IReactorTime
+from twisted.logger import Logger
+from twisted.python.threadpool import ThreadPool
+
+from ..core import events as ev
+from ..core.casemap import casefold
+from ..core.history import Message, Ref, RoomRecord, TargetSummary, target_key
+from .migrations import migrate
+
+log = Logger()
+MAX_BATCH = 5000
+
+_COLUMNS = ("id, target, room, recipient, peer_a, peer_b, time, sender_nick, sender_user, sender_host, "
+            "sender_realname, sender_protocol, kind, text")
+_SELECT = f"SELECT {_COLUMNS} FROM messages"
+
+
+@attrs.frozen
+class Retention:
+    """How long a room keeps its messages: days (0: forever) and a count (0: no cap)."""
+
+    max_age_days: float = 0
+    max_count: int = 0
+
+
+def _row(message: Message) -> tuple[Any, ...]:
+    who = message.sender
+    if isinstance(message, ev.RoomMessage):
+        room, recipient, peer_a, peer_b = message.room, None, None, None
+    else:
+        room, recipient = None, message.target
+        peer_a, peer_b = sorted((casefold(who.nick), casefold(message.target)))
+    return (message.id, target_key(message), room, recipient, peer_a, peer_b, message.time, who.nick, who.user,
+            who.host, who.realname, who.protocol, message.kind, message.text)
+
+
+def _message(row: Sequence[Any]) -> Message:
+    (msgid, _target, room, recipient, _a, _b, when, nick, user, host, realname, protocol, kind, text) = row
+    sender = ev.Identity(nick, user, host, realname, protocol)
+    if room is not None:
+        return ev.RoomMessage(msgid, when, room, sender, kind, text)
+    return ev.DirectMessage(msgid, when, sender, recipient, kind, text)
+
+
+def _bound(ref: Ref, op: str) -> tuple[str, Any]:
+    if ref.msgid is not None:
+        return f"id {op} ?", ref.msgid
+    return f"time {op} ?", ref.time
+
+
+class SQLiteHistory(service.Service):
+    """A :class:`chatd.core.HistoryStore` on SQLite, and the service that owns it."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        clock: IReactorTime,
+        threaded: Optional[IReactorThreads] = None,
+        retention: Retention = Retention(),
+        room_retention: Optional[dict[str, Retention]] = None,
+    ) -> None:
+        self.path = str(path)
+        self.clock = clock
+        self.retention = retention
+        self.room_retention = {casefold(k): v for k, v in (room_retention or {}).items()}
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if self.path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.version = migrate(self.db)
+        self.pending: list[tuple[tuple[Any, ...], defer.Deferred[None]]] = []
+        self.scheduled: Optional[IDelayedCall] = None
+        self.flushing = False
+        self.idle_waiters: list[defer.Deferred[None]] = []
+        self.closed = False
+        # Figures for /metrics.
+        self.batches = 0
+        self.last_batch_size = 0
+        self.last_batch_seconds = 0.0
+        self.messages_written = 0
+        self.threaded = threaded
+        self.pool: Optional[ThreadPool] = None
+        if threaded is not None:
+            self.pool = ThreadPool(minthreads=1, maxthreads=1, name="chatd-history")
+
+    # -- running work off the reactor ---------------------------------------------
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> defer.Deferred[Any]:
+        """Run database work on the history thread (inline when there is none: tests)."""
+        if self.pool is None:
+            return defer.maybeDeferred(fn, *args)
+        return threads.deferToThreadPool(self.threaded, self.pool, fn, *args)  # type: ignore[arg-type]
+
+    def startService(self) -> None:
+        super().startService()
+        if self.pool is not None:
+            self.pool.start()
+
+    @defer.inlineCallbacks
+    def stopService(self) -> Any:
+        super().stopService()
+        yield self.flush_all()
+        self.closed = True
+        if self.pool is not None:
+            self.pool.stop()
+        self.db.close()
+        log.info("history flushed and closed ({n} messages written)", n=self.messages_written)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def append(self, message: Message) -> defer.Deferred[None]:
+        d: defer.Deferred[None] = defer.Deferred()
+        if self.closed:
+            d.errback(RuntimeError("history is closed"))
+            return d
+        self.pending.append((_row(message), d))
+        self._kick()
+        return d
+
+    def _kick(self) -> None:
+        if self.flushing or self.scheduled is not None or not self.pending:
+            if not self.flushing and not self.pending:
+                waiters, self.idle_waiters = self.idle_waiters, []
+                for waiter in waiters:
+                    waiter.callback(None)
+            return
+        # Everything accepted in this reactor turn goes into one transaction.
+        self.scheduled = self.clock.callLater(0, self._flush)
+
+    def _flush(self) -> None:
+        self.scheduled = None
+        batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+        self.flushing = True
+        started = self.clock.seconds()
+        d = self.run(self._write, [row for row, _ in batch])
+
+        def done(_: object) -> None:
+            self.flushing = False
+            self.batches += 1
+            self.last_batch_size = len(batch)
+            self.last_batch_seconds = self.clock.seconds() - started
+            self.messages_written += len(batch)
+            for _, waiter in batch:
+                waiter.callback(None)
+            self._kick()
+
+        def failed(failure: Any) -> None:
+            self.flushing = False
+            log.failure("history write of {n} messages failed", failure, n=len(batch))
+            for _, waiter in batch:
+                waiter.errback(failure)
+            self._kick()
+
+        d.addCallbacks(done, failed)
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        with self.db:  # one transaction: BEGIN ... COMMIT
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+            )
+
+    def flush_all(self) -> defer.Deferred[None]:
+        """Fires once everything accepted so far is on disk."""
+        if not self.flushing and not self.pending:
+            return defer.succeed(None)
+        d: defer.Deferred[None] = defer.Deferred()
+        self.idle_waiters.append(d)
+        if self.scheduled is not None and self.scheduled.active():
+            self.scheduled.cancel()
+            self.scheduled = None
+            self._flush()
+        return d
+
+    def save_room(self, room: RoomRecord) -> defer.Deferred[None]:
+        return self.run(self._save_room, room)
+
+    def _save_room(self, room: RoomRecord) -> None:
+        self.db.execute(
+            "INSERT INTO rooms (folded, name, created, topic, topic_by, topic_time) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (folded) DO UPDATE SET topic=excluded.topic, topic_by=excluded.topic_by, "
+            "topic_time=excluded.topic_time",
+            (casefold(room.name), room.name, room.created, room.topic, room.topic_by, room.topic_time),
+        )
+
+    def load_rooms(self) -> list[RoomRecord]:
+        rows = self.db.execute("SELECT name, created, topic, topic_by, topic_time FROM rooms ORDER BY created")
+        return [RoomRecord(*row) for row in rows]
+
+    # -- reads -----------------------------------------------------------------------
+
+    def _query(self, sql: str, args: Iterable[Any], reverse: bool) -> list[Message]:
+        rows = [_message(row) for row in self.db.execute(sql, tuple(args))]
+        if reverse:
+            rows.reverse()
+        return rows
+
+    def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> defer.Deferred[list[Message]]:
+        if after is None:
+            return self.run(self._query, f"{_SELECT} WHERE target=? ORDER BY id DESC LIMIT ?", (key, limit), True)
+        clause, value = _bound(after, ">")
+        return self.run(self._query, f"{_SELECT} WHERE target=? AND {clause} ORDER BY id DESC LIMIT ?",
+                        (key, value, limit), True)
+
+    def before(self, key: str, ref: Ref, limit: int) -> defer.Deferred[list[Message]]:
+        clause, value = _bound(ref, "<")
+        return self.run(self._query, f"{_SELECT} WHERE target=? AND {clause} ORDER BY id DESC LIMIT ?",
+                        (key, value, limit), True)
+
+    def after(self, key: str, ref: Ref, limit: int) -> defer.Deferred[list[Message]]:
+        clause, value = _bound(ref, ">")
+        return self.run(self._query, f"{_SELECT} WHERE target=? AND {clause} ORDER BY id ASC LIMIT ?",
+                        (key, value, limit), False)
+
+    def around(self, key: str, ref: Ref, limit: int) -> defer.Deferred[list[Message]]:
+        def query() -> list[Message]:
+            older_clause, value = _bound(ref, "<")
+            newer_clause, _ = _bound(ref, ">=")
+            older = self._query(f"{_SELECT} WHERE target=? AND {older_clause} ORDER BY id DESC LIMIT ?",
+                                (key, value, limit // 2), True)
+            newer = self._query(f"{_SELECT} WHERE target=? AND {newer_clause} ORDER BY id ASC LIMIT ?",
+                                (key, value, limit - len(older)), False)
+            return older + newer
+
+        return self.run(query)
+
+    def between(self, key: str, start: Ref, end: Ref, limit: int) -> defer.Deferred[list[Message]]:
+        def query() -> list[Message]:
+            low, high = start, end
+            forward = True
+            if (start.time is not None and end.time is not None and start.time > end.time) or (
+                start.msgid is not None and end.msgid is not None and start.msgid > end.msgid
+            ):
+                low, high, forward = end, start, False
+            low_clause, low_value = _bound(low, ">")
+            high_clause, high_value = _bound(high, "<")
+            order = "ASC" if forward else "DESC"
+            return self._query(
+                f"{_SELECT} WHERE target=? AND {low_clause} AND {high_clause} ORDER BY id {order} LIMIT ?",
+                (key, low_value, high_value, limit), not forward,
+            )
+
+        return self.run(query)
+
+    def targets(self, nick: str, rooms: Sequence[str], start: float, end: float,
+                limit: int) -> defer.Deferred[list[TargetSummary]]:
+        me = casefold(nick)
+        low, high = sorted((start, end))
+
+        def query() -> list[TargetSummary]:
+            marks = ",".join("?" for _ in rooms)
+            room_clause = f"target IN ({marks}) OR " if rooms else ""
+            sql = (
+                "SELECT target, MAX(time), room, peer_a, peer_b, "
+                "(SELECT CASE WHEN m2.room IS NOT NULL THEN m2.room "
+                " WHEN lower(m2.sender_nick) = ? THEN m2.recipient ELSE m2.sender_nick END "
+                " FROM messages m2 WHERE m2.target = m.target ORDER BY id DESC LIMIT 1) "
+                f"FROM messages m WHERE ({room_clause}peer_a = ? OR peer_b = ?) AND time > ? AND time < ? "
+                "GROUP BY target ORDER BY MAX(time) ASC LIMIT ?"
+            )
+            args = [me, *[casefold(r) for r in rooms], me, me, low, high, limit]
+            return [TargetSummary(key, name, latest) for key, latest, _r, _a, _b, name in self.db.execute(sql, args)]
+
+        return self.run(query)
+
+    # -- retention -----------------------------------------------------------------------
+
+    def prune(self) -> defer.Deferred[int]:
+        """Apply retention to every conversation; returns how many messages went."""
+        now = self.clock.seconds()
+
+        def work() -> int:
+            removed = 0
+            targets = [row[0] for row in self.db.execute("SELECT DISTINCT target FROM messages")]
+            for target in targets:
+                rule = self.room_retention.get(target, self.retention)
+                with self.db:
+                    self.db.execute("BEGIN")
+                    if rule.max_age_days > 0:
+                        cutoff = now - rule.max_age_days * 86400
+                        removed += self.db.execute(
+                            "DELETE FROM messages WHERE target=? AND time < ?", (target, cutoff)).rowcount
+                    if rule.max_count > 0:
+                        removed += self.db.execute(
+                            "DELETE FROM messages WHERE target=? AND id <= (SELECT id FROM messages "
+                            "WHERE target=? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                            (target, target, rule.max_count)).rowcount
+            return removed
+
+        d = self.run(work)
+        d.addCallback(lambda n: (log.info("history retention removed {n} messages", n=n) if n else None, n)[1])
+        return d

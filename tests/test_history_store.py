@@ -1,0 +1,134 @@
+"""The SQLite history store: group commit, paging, queries, retention, schema."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from chatd.core import Identity, Ref, RoomMessage, RoomRecord, dm_key
+from chatd.core.events import DirectMessage
+from chatd.history.migrations import current_version, migrate
+from chatd.history.sqlite import Retention, SQLiteHistory
+
+from .support import memory_history, memory_network
+
+ALICE = Identity("alice", "~a", "h", "Alice", "irc")
+BOB = Identity("Bob", "web", "h2", "Bob", "web")
+
+
+def result(d):
+    out = []
+    d.addBoth(out.append)
+    assert out, "the Deferred did not fire"
+    if hasattr(out[0], "raiseException"):
+        out[0].raiseException()
+    return out[0]
+
+
+def fill(network, clock, store, count, room="#room"):
+    sent = []
+    for i in range(count):
+        clock.advance(0.001)
+        msg = RoomMessage(network.new_id(), clock.seconds(), room, ALICE, "privmsg", f"message {i}")
+        store.append(msg)
+        sent.append(msg)
+    clock.advance(0)
+    return sent
+
+
+def test_one_commit_per_reactor_turn():
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    durable = [store.append(RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", str(i)))
+               for i in range(50)]
+    assert store.batches == 0 and not any(d.called for d in durable)
+    clock.advance(0)
+    assert store.batches == 1 and store.last_batch_size == 50
+    assert all(d.called for d in durable)
+
+
+def test_paging_backwards_1000_messages_by_100_without_gaps_or_repeats():
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    sent = fill(network, clock, store, 1000)
+    pages = [result(store.latest("#room", 100))]
+    while True:
+        page = result(store.before("#room", Ref(msgid=pages[-1][0].id), 100))
+        if not page:
+            break
+        pages.append(page)
+    assert len(pages) == 10
+    seen = [m.id for page in reversed(pages) for m in page]
+    assert seen == [m.id for m in sent]
+
+
+def test_after_around_between_and_timestamps():
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    sent = fill(network, clock, store, 20)
+    ids = [m.id for m in sent]
+    assert [m.id for m in result(store.after("#room", Ref(msgid=ids[4]), 3))] == ids[5:8]
+    assert [m.id for m in result(store.around("#room", Ref(msgid=ids[10]), 4))] == ids[8:12]
+    assert [m.id for m in result(store.between("#room", Ref(msgid=ids[2]), Ref(msgid=ids[9]), 100))] == ids[3:9]
+    assert [m.id for m in result(store.between("#room", Ref(msgid=ids[9]), Ref(msgid=ids[2]), 2))] == ids[7:9]
+    at = sent[5].time
+    assert [m.id for m in result(store.before("#room", Ref(time=at), 2))] == ids[3:5]
+    assert [m.id for m in result(store.latest("#room", 5, Ref(msgid=ids[17])))] == ids[18:]
+    assert result(store.latest("#nothing", 5)) == []
+
+
+def test_direct_messages_are_filed_under_the_pair_and_targets_lists_them():
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    clock.advance(1)
+    store.append(DirectMessage(network.new_id(), clock.seconds(), ALICE, "Bob", "privmsg", "hi bob"))
+    clock.advance(1)
+    store.append(RoomMessage(network.new_id(), clock.seconds(), "#Room", BOB, "privmsg", "in the room"))
+    clock.advance(0)
+    (dm,) = result(store.latest(dm_key("bob", "ALICE"), 10))
+    assert isinstance(dm, DirectMessage) and (dm.sender.nick, dm.target, dm.text) == ("alice", "Bob", "hi bob")
+    found = result(store.targets("alice", ["#Room"], 0, clock.seconds() + 1, 10))
+    assert [(t.name, t.latest) for t in found] == [("Bob", clock.seconds() - 1), ("#Room", clock.seconds())]
+    assert [t.name for t in result(store.targets("carol", [], 0, clock.seconds() + 1, 10))] == []
+
+
+def test_retention_by_count_and_age():
+    network, clock = memory_network()
+    store = memory_history(network, clock, retention=Retention(max_count=10),
+                           room_retention={"#Old": Retention(max_age_days=1)})
+    fill(network, clock, store, 25, "#keep")
+    fill(network, clock, store, 5, "#old")
+    clock.advance(2 * 86400)
+    fill(network, clock, store, 3, "#old")
+    removed = result(store.prune())
+    assert removed == 15 + 5
+    assert [m.text for m in result(store.latest("#keep", 100))] == [f"message {i}" for i in range(15, 25)]
+    assert len(result(store.latest("#old", 100))) == 3
+
+
+def test_rooms_and_topics_are_kept(tmp_path):
+    network, clock = memory_network()
+    path = tmp_path / "h.sqlite3"
+    store = SQLiteHistory(path, clock)
+    result(store.save_room(RoomRecord("#Room", 5.0)))
+    result(store.save_room(RoomRecord("#room", 5.0, "the topic", "alice", 9.0)))
+    store.db.close()
+    again = SQLiteHistory(path, clock)
+    assert again.load_rooms() == [RoomRecord("#Room", 5.0, "the topic", "alice", 9.0)]
+
+
+def test_migrations_run_once_and_record_the_version():
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    assert migrate(db) == 1
+    assert migrate(db) == 1
+    assert current_version(db) == 1
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"messages", "rooms", "schema_version"} <= tables
+
+
+def test_flush_all_waits_for_pending_writes():
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    store.append(RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", "last words"))
+    done = store.flush_all()
+    assert done.called
+    assert [m.text for m in result(store.latest("#r", 1))] == ["last words"]

@@ -1,0 +1,85 @@
+"""History for web users: replay with "joined", paging with "history"."""
+
+from __future__ import annotations
+
+from .support import MemoryWebSocket, irc_factory, irc_user, memory_history, memory_network, ws_factory
+
+
+def setup(history_on_join=50):
+    network, clock = memory_network()
+    memory_history(network, clock)
+    ivan = irc_user(irc_factory(network, clock), "ivan")
+    ivan.send("JOIN #r")
+    for i in range(120):
+        clock.advance(1)
+        ivan.send(f"PRIVMSG #r :m{i}")
+    clock.advance(0)
+    factory = ws_factory(network, clock, history_on_join=history_on_join)
+    ws = MemoryWebSocket(factory)
+    ws.send({"type": "hello", "nick": "wendy"})
+    ws.read()
+    return network, clock, ivan, ws
+
+
+def test_joined_carries_the_last_messages():
+    *_, ws = setup(history_on_join=20)
+    ws.send({"type": "join", "room": "#r", "id": 1})
+    joined = ws.read()[-1]
+    assert joined["type"] == "joined"
+    assert [m["text"] for m in joined["history"]] == [f"m{i}" for i in range(100, 120)]
+    assert all(m["type"] == "message" and m["from"] == "ivan" and m["room"] == "#r" for m in joined["history"])
+
+
+def test_history_pages_backwards():
+    *_, ws = setup()
+    ws.send({"type": "join", "room": "#r"})
+    oldest = ws.read()[-1]["history"][0]["id"]
+    ws.send({"type": "history", "room": "#r", "before": oldest, "limit": 50, "id": 2})
+    page = ws.read()[0]
+    assert page["id"] == 2 and page["more"] is True
+    assert [m["text"] for m in page["messages"]] == [f"m{i}" for i in range(20, 70)]
+    ws.send({"type": "history", "room": "#r", "before": page["messages"][0]["id"], "limit": 50})
+    last = ws.read()[0]
+    assert [m["text"] for m in last["messages"]] == [f"m{i}" for i in range(20)] and last["more"] is False
+
+
+def test_history_needs_membership_and_good_fields():
+    network, clock, ivan, ws = setup()
+    ws.send({"type": "history", "room": "#r", "id": 1})
+    ws.send({"type": "history", "id": 2})
+    ws.send({"type": "history", "room": "#r", "with": "ivan", "id": 3})
+    codes = [(f["id"], f["code"]) for f in ws.read()]
+    ws.send({"type": "join", "room": "#r"})
+    ws.read()
+    ws.send({"type": "history", "room": "#r", "limit": 0, "id": 4})
+    ws.send({"type": "history", "room": "#r", "limit": "10", "id": 5})
+    codes += [(f["id"], f["code"]) for f in ws.read()]
+    assert codes == [(1, "not_on_room"), (2, "bad_field"), (3, "bad_field"), (4, "bad_field"), (5, "bad_field")]
+
+
+def test_direct_history_is_only_for_the_two_people():
+    network, clock, ivan, ws = setup()
+    ivan.send("PRIVMSG wendy :for your eyes only")
+    clock.advance(0)
+    ws.read()
+    ws.send({"type": "history", "with": "Ivan", "id": 1})
+    assert [m["text"] for m in ws.read()[0]["messages"]] == ["for your eyes only"]
+    factory = ws_factory(network, clock)
+    eve = MemoryWebSocket(factory)
+    eve.send({"type": "hello", "nick": "eve"})
+    eve.read()
+    for peer in ("ivan", "wendy"):
+        eve.send({"type": "history", "with": peer, "id": 1})
+        assert eve.read()[0]["messages"] == []
+
+
+def test_ack_waits_for_the_batch_to_commit():
+    network, clock, ivan, ws = setup()
+    ws.send({"type": "join", "room": "#r"})
+    ws.read()
+    ws.send({"type": "msg", "to": "#r", "text": "durable?", "id": 9})
+    frames = ws.read()
+    assert [f["type"] for f in frames] == ["message"]  # delivered, not yet on disk
+    clock.advance(0)
+    (ack,) = ws.read()
+    assert ack["type"] == "ack" and ack["id"] == 9 and ack["msgid"] == frames[0]["id"]
