@@ -28,6 +28,7 @@ setup(
         "service-identity>=21.1",
         "pyOpenSSL>=23.0",
         "attrs>=22.2",
+        "prometheus_client>=0.17",
     ],
     extras_require={
         "test": [

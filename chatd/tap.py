@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
-from twisted.application import internet, service
+from twisted.application import internet
 from twisted.internet import endpoints
 from twisted.python import usage
 
+from .application import ChatdService
+from .config import apply_file, given_on_command_line
 from .core import Limits, Network
 from .history.sqlite import Retention, SQLiteHistory
 from .http.site import find_web_root, make_site
 from .irc.connection import IRCFactory
 from .listeners import Listener, ReadyAnnouncer
+from .logs import LEVELS, make_observer
+from .metrics import ChatCollector, MetricsResource, make_registry
 from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
+from .shutdown import GracefulShutdown
+from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
 from .ws.connection import ChatWebSocketFactory, WebSocketSettings
 
@@ -32,10 +38,13 @@ class Options(usage.Options):
     ]
 
     optParameters = [
+        ["config", None, None, "TOML file with any of these options as keys; the command line wins."],
         ["irc", None, "tcp:6667:interface=127.0.0.1", "IRC listener (endpoint string)."],
         ["irc-trusted", None, None, "Extra IRC listener without flood or per-address limits (endpoint string)."],
+        ["irc-tls", None, None, "Extra IRC listener, usually TLS: ssl:6697:privateKey=KEY:certKey=CERT."],
         ["telnet", None, "tcp:2323:interface=127.0.0.1", "Telnet listener (endpoint string)."],
         ["http", None, "tcp:8080:interface=127.0.0.1", "HTTP listener: web client, /ws, /healthz (endpoint string)."],
+        ["https", None, None, "Extra HTTP listener, usually TLS: ssl:8443:privateKey=KEY:certKey=CERT."],
         ["web-root", None, None, "Folder with the web client (default: the one installed with chatd)."],
         ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets "
          "(default: only pages from the same host; * allows all)."],
@@ -60,11 +69,24 @@ class Options(usage.Options):
         ["channellen", None, 50, "Longest room name.", int],
         ["topiclen", None, 390, "Longest topic.", int],
         ["max-rooms", None, 50, "Rooms one user may be in.", int],
+        ["log-format", None, "text", "Log as readable 'text' or as 'json' lines."],
+        ["log-level", None, "info", "Least important level logged: debug, info, warn, error, critical."],
+        ["log-file", None, "-", "Where the log goes; - is standard output (the journal under systemd)."],
+        ["shutdown-timeout", None, 5.0, "Seconds clients get to close on shutdown before they are cut.", float],
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self["room-retention"] = {}
+        self.argv: list[str] = []
+        # Repeatable options: the config file takes them as lists of strings.
+        self.multi_options = {"room-retention": self.opt_room_retention}
+
+    def parseOptions(self, options: Optional[list[str]] = None) -> None:
+        import sys
+
+        self.argv = list(sys.argv[1:] if options is None else options)
+        super().parseOptions(options)
 
     def opt_room_retention(self, value: str) -> None:
         """Retention for one room, as #room=DAYS:COUNT (repeatable; 0 means no limit)."""
@@ -78,6 +100,9 @@ class Options(usage.Options):
             raise usage.UsageError(f"--room-retention: {room!r} is not a room")
 
     def postOptions(self) -> None:
+        if self["config"]:
+            names = [p[0] for p in self.optParameters] + [f[0] for f in self.optFlags] + ["room-retention"]
+            apply_file(self, self["config"], given_on_command_line(self.argv, names))
         for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
@@ -85,6 +110,12 @@ class Options(usage.Options):
             raise usage.UsageError("--retention-days and --retention-count must not be negative")
         if self["flood-rate"] < 0:
             raise usage.UsageError("--flood-rate must not be negative")
+        if self["log-format"] not in ("text", "json"):
+            raise usage.UsageError("--log-format must be text or json")
+        if self["log-level"] not in LEVELS:
+            raise usage.UsageError(f"--log-level must be one of {', '.join(LEVELS)}")
+        if self["shutdown-timeout"] < 0:
+            raise usage.UsageError("--shutdown-timeout must not be negative")
         if self["ws-max-message"] < 256:
             raise usage.UsageError("--ws-max-message must be at least 256")
         try:
@@ -110,16 +141,19 @@ def motd_reader(path: Optional[str]):
     return read
 
 
-def makeService(options: Options) -> service.MultiService:
+def makeService(options: Options) -> ChatdService:
     from twisted.internet import reactor
 
-    top = service.MultiService()
+    top = ChatdService(make_observer(options["log-format"], options["log-level"], options["log-file"]))
+    top.reactor = reactor
     limits = Limits(
         nicklen=options["nicklen"],
         channellen=options["channellen"],
         topiclen=options["topiclen"],
         max_rooms_per_user=options["max-rooms"],
     )
+    notify = NotifyService(Notifier())
+    notify.setServiceParent(top)
     history = None
     if not options["no-history"]:
         state = Path(options["state-dir"])
@@ -131,7 +165,7 @@ def makeService(options: Options) -> service.MultiService:
             retention=Retention(options["retention-days"], options["retention-count"]),
             room_retention=options["room-retention"],
         )
-        # First in, last out: it starts before the listeners and flushes after they stop.
+        # Early in, late out: it starts before the listeners and flushes as they stop.
         history.setServiceParent(top)
         internet.TimerService(3600, history.prune).setServiceParent(top)
     network = Network(
@@ -155,23 +189,30 @@ def makeService(options: Options) -> service.MultiService:
     )
 
     listeners: list[Listener] = []
+    factories: list[tuple[str, Any]] = []
 
-    def listen(kind: str, description: str, factory) -> None:
-        endpoint = endpoints.serverFromString(reactor, description)
-        listener = Listener(kind, description, endpoint, factory)
+    def listen(kind: str, protocol: str, description: str, factory: Any) -> None:
+        listener = Listener(kind, description, lambda d: endpoints.serverFromString(reactor, d), factory)
         listener.setServiceParent(top)
         listeners.append(listener)
+        top.reloaders.append(listener.reload)
+        if protocol:
+            factories.append((protocol, factory))
 
     irc = IRCFactory(network, reactor, peers, public, **irc_args)
-    listen("irc", options["irc"], irc)
+    listen("irc", "irc", options["irc"], irc)
     sweepers = [irc]
+    if options["irc-tls"]:
+        irc_tls = IRCFactory(network, reactor, peers, public, **irc_args)
+        listen("irc-tls", "irc", options["irc-tls"], irc_tls)
+        sweepers.append(irc_tls)
     if options["irc-trusted"]:
         irc_trusted = IRCFactory(network, reactor, peers, trusted, **irc_args)
-        listen("irc-trusted", options["irc-trusted"], irc_trusted)
+        listen("irc-trusted", "irc", options["irc-trusted"], irc_trusted)
         sweepers.append(irc_trusted)
     telnet = TelnetFactory(network, reactor, peers, public)
     telnet.replay_lines = options["telnet-replay"]
-    listen("telnet", options["telnet"], telnet)
+    listen("telnet", "telnet", options["telnet"], telnet)
 
     ws_settings = WebSocketSettings(
         flood=flood,
@@ -185,19 +226,30 @@ def makeService(options: Options) -> service.MultiService:
         history_on_join=options["history-on-join"],
     )
     ws = ChatWebSocketFactory(network, reactor, peers, ws_settings)
+    factories.append(("web", ws))
 
-    def health() -> dict:
+    def health() -> dict[str, Any]:
         return {
             "status": "ok",
             "users": len(network.users),
             "rooms": len(network.rooms),
-            "connections": {"irc": sum(len(f.connections) for f in sweepers), "web": len(ws.connections)},
+            "connections": {protocol: len(f.connections) for protocol, f in factories},
         }
 
-    listen("http", options["http"], make_site(options["web-root-path"], ws, health))
+    registry = make_registry(ChatCollector(network, lambda: factories, history))
+    site = make_site(options["web-root-path"], ws, health, MetricsResource(registry))
+    listen("http", "", options["http"], site)
+    if options["https"]:
+        listen("https", "", options["https"], site)
 
     period = max(0.1, min(options["ping-interval"], options["ping-timeout"]) / 2)
     keepalive = internet.TimerService(period, lambda: [f.sweep() for f in sweepers])
     keepalive.setServiceParent(top)
-    ReadyAnnouncer(listeners).setServiceParent(top)
+    ready = ReadyAnnouncer(listeners)
+    ready.callbacks.append(notify.ready)
+    ready.setServiceParent(top)
+    # Last in, first out: on SIGTERM clients are told before anything else stops.
+    GracefulShutdown(
+        reactor, lambda: [c for _, f in factories for c in list(f.connections)], options["shutdown-timeout"]
+    ).setServiceParent(top)
     return top

@@ -34,6 +34,7 @@ from .history import HistoryStore, RoomRecord, dm_key
 from .ids import MessageIdGenerator
 from .limits import ROOM_PREFIXES, Limits, clean_text
 from .rooms import FLAG_MODES, STATUS_MODES, Room
+from .stats import Stats, reason_kind
 from .users import User
 
 MESSAGE_KINDS = ("privmsg", "notice", "action")
@@ -69,6 +70,7 @@ class Network:
         self.rooms: dict[str, Room] = {}  # folded name -> room
         self.max_users = 0
         self.history = history
+        self.stats = Stats()
         # With a history store, rooms outlive their members (and restarts).
         self.keep_rooms = history is not None
 
@@ -159,6 +161,7 @@ class Network:
         recipients = self.neighbours(user)
         recipients.discard(user)
         reason = clean_text(reason)
+        self.stats.disconnects[reason_kind(reason)] += 1
         del self.users[user.folded]
         for room in list(user.rooms.values()):
             self._leave(user, room)
@@ -354,9 +357,11 @@ class Network:
             recipients: Iterable[User] = room.members
         else:
             recipients = [m for m in room.members if m is not user]
-        fan_out(event, recipients)
+        delivered = fan_out(event, recipients)
         if user not in room.members and user.client.echo_messages:
-            fan_out(event, [user])
+            delivered += fan_out(event, [user])
+        self.stats.messages[user.protocol] += 1
+        self.stats.deliveries += delivered
         return self._record(event)
 
     def send_direct(self, user: User, nick: str, kind: str, text: str) -> Sent:
@@ -370,7 +375,8 @@ class Network:
         recipients = [target]
         if user.client.echo_messages and target is not user:
             recipients.append(user)
-        fan_out(event, recipients)
+        self.stats.messages[user.protocol] += 1
+        self.stats.deliveries += fan_out(event, recipients)
         return self._record(event)
 
     def publish(self, event: Event, recipients: Iterable[User]) -> int:

@@ -94,6 +94,7 @@ class SQLiteHistory(service.Service):
         self.batches = 0
         self.last_batch_size = 0
         self.last_batch_seconds = 0.0
+        self.batch_seconds_total = 0.0
         self.messages_written = 0
         self.threaded = threaded
         self.pool: Optional[ThreadPool] = None
@@ -156,6 +157,7 @@ class SQLiteHistory(service.Service):
             self.batches += 1
             self.last_batch_size = len(batch)
             self.last_batch_seconds = self.clock.seconds() - started
+            self.batch_seconds_total += self.last_batch_seconds
             self.messages_written += len(batch)
             for _, waiter in batch:
                 waiter.callback(None)

@@ -63,13 +63,20 @@ class ClientFiles(static.File):
         return pages.forbidden("No listing")
 
 
-def make_site(web_root: Path, ws_factory: ChatWebSocketFactory, health: Callable[[], dict[str, Any]]) -> ChatSite:
+def make_site(
+    web_root: Path,
+    ws_factory: ChatWebSocketFactory,
+    health: Callable[[], dict[str, Any]],
+    metrics: Optional[resource.IResource] = None,
+) -> ChatSite:
     root = ClientFiles(str(web_root))
     root.contentTypes = dict(root.contentTypes, **{".js": "text/javascript", ".mjs": "text/javascript",
                                                     ".css": "text/css", ".svg": "image/svg+xml"})
     root.indexNames = ["index.html"]
     root.putChild(b"ws", WebSocketResource(ws_factory))
     root.putChild(b"healthz", Health(health))
+    if metrics is not None:
+        root.putChild(b"metrics", metrics)
     site = ChatSite(root)
     site.noisy = False
     site.displayTracebacks = False

@@ -118,7 +118,8 @@ class IRCConnection(LineConnection):
         self.write(payload)  # type: ignore[arg-type]
 
     def disconnect(self, reason: str) -> None:
-        self.close(reason)
+        self.send(f"ERROR :{reason}")
+        self.close(reason, goodbye=False)
 
     # -- plumbing ------------------------------------------------------------
 

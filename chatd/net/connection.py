@@ -53,6 +53,8 @@ class LineFactory(protocol.Factory):
         self.peers = peers
         self.settings = settings
         self.connections: set[LineConnection] = set()
+        self.bytes_in = 0
+        self.bytes_out = 0
 
 
 class LineConnection(protocol.Protocol):
@@ -105,6 +107,7 @@ class LineConnection(protocol.Protocol):
         if self.closing:
             return
         self.last_seen = self.factory.clock.seconds()
+        self.factory.bytes_in += len(data)
         for line in self.splitter.feed(data):
             if self.closing:
                 return
@@ -129,17 +132,19 @@ class LineConnection(protocol.Protocol):
         if self.closing:
             return
         self.transport.write(data)
+        self.factory.bytes_out += len(data)
         self.sendq.wrote(len(data))
 
-    def close(self, reason: str, abort: bool = False) -> None:
+    def close(self, reason: str, abort: bool = False, goodbye: bool = True) -> None:
         """Close with ``reason``; ``abort`` drops unsent output (a dead reader)."""
         if self.closing:
             return
         self.close_reason = reason
-        self.say_goodbye(reason)
+        if goodbye:
+            self.say_goodbye(reason)
         self.closing = True
         self.gate.close()
-        self.log.info(
+        self.log.debug(
             "{proto} {address} closed: {reason}", proto=self.protocol_name, address=self.address, reason=reason
         )
         if abort:
@@ -148,9 +153,11 @@ class LineConnection(protocol.Protocol):
             self.transport.loseConnection()
 
     def _flooded(self) -> None:
+        self.log.info("{proto} {address} cut off: Excess Flood", proto=self.protocol_name, address=self.address)
         self.close("Excess Flood")
 
     def _sendq_exceeded(self) -> None:
+        self.log.info("{proto} {address} cut off: SendQ exceeded", proto=self.protocol_name, address=self.address)
         self.close("SendQ exceeded", abort=True)
 
     # -- for subclasses ------------------------------------------------------

@@ -38,6 +38,7 @@ MAX_HISTORY_PAGE = 200
 #: Close code for a flooding client (Autobahn allows 1000 and 3000-4999 from
 #: applications; 4000 + the matching standard code 1008, policy violation).
 CLOSE_FLOOD = 4008
+CLOSE_GOING_AWAY = 1001
 
 
 class FrameError(Exception):
@@ -74,6 +75,8 @@ class ChatWebSocketFactory(WebSocketServerFactory):
         self.peers = peers
         self.settings = settings
         self.connections: set[ChatWebSocket] = set()
+        self.bytes_in = 0
+        self.bytes_out = 0
         options: dict[str, Any] = dict(
             maxFramePayloadSize=settings.hard_max_message,
             maxMessagePayloadSize=settings.hard_max_message,
@@ -133,10 +136,12 @@ class ChatWebSocket(WebSocketServerProtocol):
     def deliver(self, payload: object) -> None:
         if self.closing_reason is None and self.state == self.STATE_OPEN:
             self.sendPreparedMessage(payload)  # type: ignore[arg-type]
-            self.sendq.wrote(len(payload.payloadHybi))  # type: ignore[attr-defined]
+            size = len(payload.payloadHybi)  # type: ignore[attr-defined]
+            self.factory.bytes_out += size
+            self.sendq.wrote(size)
 
     def disconnect(self, reason: str) -> None:
-        self.shut(reason, 1000)
+        self.shut(reason, CLOSE_GOING_AWAY)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -166,6 +171,7 @@ class ChatWebSocket(WebSocketServerProtocol):
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         if self.closing_reason is not None or self.gate is None:
             return
+        self.factory.bytes_in += len(payload)
         if isBinary:
             self.error("binary", "Frames are JSON text, not binary")
             return
@@ -190,11 +196,15 @@ class ChatWebSocket(WebSocketServerProtocol):
         if self.closing_reason is not None:
             return
         self.closing_reason = reason
-        log.info("web socket {address} closed: {reason}", address=self.address, reason=reason)
+        log.debug("web socket {address} closed: {reason}", address=self.address, reason=reason)
         if self.gate is not None:
             self.gate.close()
         if abort:
             self.transport.abortConnection()
+        elif code == CLOSE_GOING_AWAY:
+            # sendClose() only takes application codes; 1001 "going away" is
+            # the protocol's own word for a server that shuts down.
+            self.sendCloseFrame(code=code, reasonUtf8=reason[:120].encode("utf-8"), isReply=False)
         else:
             self.sendClose(code, reason[:120])
 
@@ -210,6 +220,7 @@ class ChatWebSocket(WebSocketServerProtocol):
         if self.closing_reason is None and self.state == self.STATE_OPEN:
             data = frames.dumps(frame)
             self.sendMessage(data)
+            self.factory.bytes_out += len(data)
             self.sendq.wrote(len(data))
 
     def answer(self, request: dict[str, Any], frame: dict[str, Any]) -> None:

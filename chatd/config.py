@@ -1,0 +1,78 @@
+"""The TOML configuration file: every command-line option as a key.
+
+Keys are the long option names (``irc = "tcp:6667"``, ``flood-rate = 2.5``,
+``ws-compression = true``).  The command line wins over the file.  An unknown
+key or a value of the wrong type stops start-up with a message naming the key,
+because a typo that is silently ignored is a setting the operator thinks they
+have but do not.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from twisted.python import usage
+
+#: Options that only make sense on the command line.
+NOT_IN_FILE = {"config", "help", "version"}
+
+
+def given_on_command_line(argv: Iterable[str], names: Iterable[str]) -> set[str]:
+    """Long options present in ``argv`` (``--name`` or ``--name=value``)."""
+    known = set(names)
+    found = set()
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            name = arg[2:].split("=", 1)[0]
+            if name in known:
+                found.add(name)
+    return found
+
+
+def coerce(key: str, value: Any, default: Any, coercer: Callable[[Any], Any] | None, flag: bool) -> Any:
+    if flag:
+        if not isinstance(value, bool):
+            raise usage.UsageError(f"config: {key} must be true or false, not {value!r}")
+        return value
+    if coercer is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise usage.UsageError(f"config: {key} must be a whole number, not {value!r}")
+        return value
+    if coercer is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise usage.UsageError(f"config: {key} must be a number, not {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise usage.UsageError(f"config: {key} must be a string, not {value!r}")
+    return value
+
+
+def apply_file(options: usage.Options, path: str, from_command_line: set[str]) -> None:
+    """Fill ``options`` from the TOML file at ``path`` where the command line said nothing."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise usage.UsageError(f"config: cannot read {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise usage.UsageError(f"config: {path} is not valid TOML: {error}") from None
+    parameters = {name: (default, coercer) for name, _short, default, _doc, *rest in options.optParameters
+                  for coercer in [rest[0] if rest else None]}
+    flags = {name for name, _short, _doc in options.optFlags}
+    multi = getattr(options, "multi_options", {})
+    for key, value in data.items():
+        if key in NOT_IN_FILE or (key not in parameters and key not in flags and key not in multi):
+            raise usage.UsageError(f"config: unknown key {key!r} in {path}")
+        if key in from_command_line:
+            continue
+        if key in multi:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise usage.UsageError(f"config: {key} must be a list of strings")
+            for item in value:
+                multi[key](item)
+            continue
+        default, coercer = parameters.get(key, (None, None))
+        options[key] = coerce(key, value, default, coercer, key in flags)
