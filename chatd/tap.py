@@ -11,6 +11,7 @@ from twisted.internet import endpoints
 from twisted.python import usage
 
 from .application import ChatdService
+from .cluster.address import RedisAddress
 from .config import apply_file, given_on_command_line
 from .core import Limits, Network
 from .history.sqlite import Retention, SQLiteHistory
@@ -54,6 +55,9 @@ class Options(usage.Options):
         ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
         ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
         ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
+        ["redis", None, None, "Cluster mode: redis://[user:password@]host:6379/0 (rediss:// for TLS)."],
+        ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
+        ["node-timeout", None, 10.0, "Seconds without a heartbeat before a node's users are dropped.", float],
         ["server-name", None, None, "Server name shown to clients (default: host name)."],
         ["network-name", None, "chatd", "Network name (IRC NETWORK=)."],
         ["motd-file", None, None, "File with the message of the day."],
@@ -110,6 +114,13 @@ class Options(usage.Options):
             raise usage.UsageError("--retention-days and --retention-count must not be negative")
         if self["flood-rate"] < 0:
             raise usage.UsageError("--flood-rate must not be negative")
+        if self["redis"]:
+            try:
+                RedisAddress.parse(self["redis"])
+            except ValueError as error:
+                raise usage.UsageError(f"--redis: {error}") from None
+        if not 2 <= self["node-timeout"] <= 300:
+            raise usage.UsageError("--node-timeout must be between 2 and 300 seconds")
         if self["log-format"] not in ("text", "json"):
             raise usage.UsageError("--log-format must be text or json")
         if self["log-level"] not in LEVELS:
@@ -155,7 +166,7 @@ def makeService(options: Options) -> ChatdService:
     notify = NotifyService(Notifier())
     notify.setServiceParent(top)
     history = None
-    if not options["no-history"]:
+    if not options["no-history"] and not options["redis"]:
         state = Path(options["state-dir"])
         state.mkdir(mode=0o700, parents=True, exist_ok=True)
         history = SQLiteHistory(
@@ -176,6 +187,13 @@ def makeService(options: Options) -> ChatdService:
     )
     if history is not None:
         network.restore_rooms(history.load_rooms())
+    bridge = None
+    if options["redis"]:
+        from .cluster.bridge import RedisBridge  # nothing of Redis is loaded without --redis
+
+        bridge = RedisBridge(reactor, network, options["redis"], node=options["node-name"],
+                             node_timeout=options["node-timeout"], history_cap=options["retention-count"] or 10**9)
+        bridge.setServiceParent(top)
     top.network = network  # type: ignore[attr-defined]
     peers = ConnectionCounter(options["max-per-address"])
     flood = FloodPolicy(options["flood-rate"], options["flood-burst"], options["flood-queue"])
@@ -230,13 +248,14 @@ def makeService(options: Options) -> ChatdService:
 
     def health() -> dict[str, Any]:
         return {
-            "status": "ok",
+            "status": "ok" if bridge is None or bridge.up else "degraded",
+            "redis": None if bridge is None else ("up" if bridge.up else "down"),
             "users": len(network.users),
             "rooms": len(network.rooms),
             "connections": {protocol: len(f.connections) for protocol, f in factories},
         }
 
-    registry = make_registry(ChatCollector(network, lambda: factories, history))
+    registry = make_registry(ChatCollector(network, lambda: factories, history, bridge))
     site = make_site(options["web-root-path"], ws, health, MetricsResource(registry))
     listen("http", "", options["http"], site)
     if options["https"]:

@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, Union
 import attrs
 
 from . import errors
+from .bridge import Bridge, RemoteClient
 from .casemap import casefold
 from .delivery import Client, fan_out
 from .events import (
@@ -33,6 +34,7 @@ from .events import (
 from .history import HistoryStore, RoomRecord, dm_key
 from .ids import MessageIdGenerator
 from .limits import ROOM_PREFIXES, Limits, clean_text
+from .replica import Replica
 from .rooms import FLAG_MODES, STATUS_MODES, Room
 from .stats import Stats, reason_kind
 from .users import User
@@ -71,6 +73,9 @@ class Network:
         self.max_users = 0
         self.history = history
         self.stats = Stats()
+        #: Set in cluster mode: the link to the other nodes.
+        self.bridge: Optional[Bridge] = None
+        self.replica = Replica(self)
         # With a history store, rooms outlive their members (and restarts).
         self.keep_rooms = history is not None
 
@@ -109,6 +114,27 @@ class Network:
             raise errors.BadNick(nick)
         if not self.nick_available(nick):
             raise errors.NickInUse(nick)
+
+    def reserve_nick(self, nick: str, done: Callable[[Optional[errors.ChatError]], None]) -> None:
+        """Check ``nick`` and, in cluster mode, claim it network-wide before use.
+
+        ``done`` gets None when the nick may be taken, or the error to report
+        (433 for IRC).  Without a cluster it is called at once.
+        """
+        try:
+            self.check_nick(nick)
+        except errors.ChatError as error:
+            done(error)
+            return
+        if self.bridge is None or not self.bridge.up:
+            done(None)
+            return
+        self.bridge.reserve(casefold(nick), lambda ok: done(None if ok else errors.NickInUse(nick)))
+
+    def release_nick(self, nick: str) -> None:
+        """Give back a nick reserved for someone who left before using it."""
+        if self.bridge is not None and self.bridge.up and casefold(nick) not in self.users:
+            self.bridge.release(casefold(nick))
 
     def _room(self, name: str) -> Room:
         room = self.find_room(name)
@@ -152,6 +178,8 @@ class Network:
         member = User(client, nick, clean_text(user), host, clean_text(realname), protocol, now, now)
         self.users[member.folded] = member
         self.max_users = max(self.max_users, len(self.users))
+        if self.bridge is not None:
+            self.bridge.user_added(member)
         return member
 
     def quit(self, user: User, reason: str) -> None:
@@ -162,6 +190,8 @@ class Network:
         recipients.discard(user)
         reason = clean_text(reason)
         self.stats.disconnects[reason_kind(reason)] += 1
+        if self.bridge is not None:
+            self.bridge.user_quit(user, reason)  # while it still knows the user's rooms
         del self.users[user.folded]
         for room in list(user.rooms.values()):
             self._leave(user, room)
@@ -175,10 +205,13 @@ class Network:
         elif not self.limits.valid_nick(nick):
             raise errors.BadNick(nick)
         event = NickChanged(self.clock(), user.identity, nick)
+        old = user.nick
         del self.users[user.folded]
         user.rename(nick)
         self.users[user.folded] = user
         fan_out(event, self.neighbours(user))
+        if self.bridge is not None:
+            self.bridge.nick_changed(user, old)
 
     def set_away(self, user: User, message: Optional[str]) -> None:
         if message is not None:
@@ -189,6 +222,8 @@ class Network:
         recipients = self.neighbours(user)
         recipients.discard(user)
         fan_out(AwayChanged(self.clock(), user.identity, message), recipients)
+        if self.bridge is not None:
+            self.bridge.away_changed(user)
 
     # -- rooms ---------------------------------------------------------------
 
@@ -224,6 +259,8 @@ class Network:
         room.members[user] = status
         user.rooms[folded] = room
         fan_out(Joined(self.clock(), room.name, user.identity), room.members)
+        if self.bridge is not None:
+            self.bridge.joined(user, room)
         return room
 
     def part(self, user: User, name: str, reason: str = "") -> None:
@@ -231,6 +268,8 @@ class Network:
         reason = clean_text(reason)
         fan_out(Parted(self.clock(), room.name, user.identity, reason), list(room.members))
         self._leave(user, room)
+        if self.bridge is not None:
+            self.bridge.parted(user, room, reason)
 
     def part_all(self, user: User) -> None:
         for room in list(user.rooms.values()):
@@ -251,6 +290,8 @@ class Network:
         room.topic_time = self.clock()
         self._save_room(room)
         fan_out(TopicChanged(room.topic_time, room.name, user.identity, room.topic), room.members)
+        if self.bridge is not None:
+            self.bridge.topic_changed(room)
 
     def kick(self, user: User, name: str, target: str, reason: str) -> None:
         room = self._op_room(user, name)
@@ -262,6 +303,8 @@ class Network:
         reason = clean_text(reason)[: self.limits.kicklen]
         fan_out(Kicked(self.clock(), room.name, user.identity, victim.nick, reason), list(room.members))
         self._leave(victim, room)
+        if self.bridge is not None:
+            self.bridge.kicked(user, room, victim, reason)
 
     def invite(self, user: User, target: str, name: str) -> User:
         victim = self.find_user(target)
@@ -278,6 +321,8 @@ class Network:
             room.invited.add(victim.folded)
         event = Invited(self.clock(), room.name if room else name, user.identity, victim.nick)
         fan_out(event, [victim])
+        if self.bridge is not None:
+            self.bridge.invited(user, victim, event.room)
         return victim
 
     def change_modes(
@@ -328,6 +373,8 @@ class Network:
         if applied:
             event = ModeChanged(self.clock(), room.name, user.identity, tuple(applied))
             fan_out(event, room.members)
+            if self.bridge is not None:
+                self.bridge.modes_changed(user, room, applied)
         return applied
 
     # -- messages ------------------------------------------------------------
@@ -353,6 +400,10 @@ class Network:
         now = self.clock()
         user.last_active = now
         event = RoomMessage(self.new_id(), now, room.name, user.identity, kind, text)
+        self.stats.messages[user.protocol] += 1
+        if self.bridge is not None and self.bridge.up:
+            # Every node, this one included, delivers what comes back: one order.
+            return Sent(event, self.bridge.room_message(event))
         if user.client.echo_messages or user not in room.members:
             recipients: Iterable[User] = room.members
         else:
@@ -360,7 +411,6 @@ class Network:
         delivered = fan_out(event, recipients)
         if user not in room.members and user.client.echo_messages:
             delivered += fan_out(event, [user])
-        self.stats.messages[user.protocol] += 1
         self.stats.deliveries += delivered
         return self._record(event)
 
@@ -369,9 +419,17 @@ class Network:
         target = self.find_user(nick)
         if target is None:
             raise errors.NoSuchNick(nick)
+        if isinstance(target.client, RemoteClient) and not (self.bridge is not None and self.bridge.up):
+            raise errors.NoSuchNick(nick, "is on another node, which cannot be reached right now")
         now = self.clock()
         user.last_active = now
         event = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text)
+        if self.bridge is not None and self.bridge.up:
+            self.stats.messages[user.protocol] += 1
+            nodes = {self.bridge.node}
+            if isinstance(target.client, RemoteClient):
+                nodes.add(target.client.node)
+            return Sent(event, self.bridge.direct_message(event, sorted(nodes)))
         recipients = [target]
         if user.client.echo_messages and target is not user:
             recipients.append(user)

@@ -42,7 +42,7 @@ class Health(resource.Resource):
 
     def render_GET(self, request: server.Request) -> bytes:
         body = self.report()
-        request.setResponseCode(200 if body.get("status") == "ok" else 503)
+        request.setResponseCode(200 if body.get("status") in ("ok", "degraded") else 503)
         request.setHeader(b"content-type", b"application/json")
         request.setHeader(b"cache-control", b"no-store")
         return json.dumps(body).encode("utf-8")

@@ -103,6 +103,7 @@ class IRCConnection(LineConnection):
         self.ping_sent: Optional[float] = None
         self.usermodes: set[str] = set()
         self.batches = 0
+        self.registering = False
         self._set_format()
 
     # -- the core's Client interface -----------------------------------------
@@ -283,11 +284,25 @@ class IRCConnection(LineConnection):
             return
         nick = msg.params[0]
         if self.user is not None:
-            self.network.change_nick(self.user, nick)
+            if casefold(nick) == self.user.folded:
+                self.network.change_nick(self.user, nick)  # only the case changes
+            else:
+                self.network.reserve_nick(nick, lambda error: self._renamed(nick, error))
             return
         self.network.check_nick(nick)
         self.nick = nick
         self._try_register()
+
+    def _renamed(self, nick: str, error: Optional[errors.ChatError]) -> None:
+        if self.user is None or self.closing:
+            self.network.release_nick(nick)
+            return
+        try:
+            if error is not None:
+                raise error
+            self.network.change_nick(self.user, nick)
+        except errors.ChatError as failure:
+            self.fail(failure)
 
     def irc_USER(self, msg: Message) -> None:
         if self.user is not None:
@@ -298,19 +313,28 @@ class IRCConnection(LineConnection):
         self._try_register()
 
     def _try_register(self) -> None:
-        if self.cap_negotiating or self.nick is None or self.username is None:
+        if self.cap_negotiating or self.nick is None or self.username is None or self.registering:
             return
         if not self.password_ok:
             self.reply(N.ERR_PASSWDMISMATCH, "Password incorrect")
             self.close("Bad password")
             return
+        nick, self.registering = self.nick, True
+        self.network.reserve_nick(nick, lambda error: self._register(nick, error))
+
+    def _register(self, nick: str, error: Optional[errors.ChatError]) -> None:
+        """The nick is ours network-wide (or refused): finish registration."""
+        self.registering = False
+        if self.closing or self.user is not None:
+            self.network.release_nick(nick)
+            return
         try:
-            self.user = self.network.connect(
-                self, self.nick, self.username, self.address, self.realname, "irc"
-            )
-        except errors.ChatError as error:
-            self.fail(error)
-            self.nick = None
+            if error is not None:
+                raise error
+            self.user = self.network.connect(self, nick, self.username or "~", self.address, self.realname, "irc")
+        except errors.ChatError as failure:
+            self.nick = None  # numerics address "*" until a nick is accepted
+            self.fail(failure)
             return
         self._welcome()
 
@@ -612,10 +636,14 @@ class IRCConnection(LineConnection):
                 self._who_line(user, room_name, "")
         self.reply(N.RPL_ENDOFWHO, mask, "End of WHO list")
 
+    def server_of(self, user: User) -> str:
+        """The node a user is on: this server, or another node of the cluster."""
+        return getattr(user.client, "node", None) or self.server
+
     def _who_line(self, user: User, room_name: str, prefix: str) -> None:
         here = "G" if user.away else "H"
         self.reply(
-            N.RPL_WHOREPLY, room_name, user.user, user.host, self.server, user.nick,
+            N.RPL_WHOREPLY, room_name, user.user, user.host, self.server_of(user), user.nick,
             here + prefix, f"0 {user.realname}",
         )
 
@@ -630,7 +658,7 @@ class IRCConnection(LineConnection):
         if user.rooms:
             rooms = " ".join(r.prefixes(user) + r.name for r in user.rooms.values())
             self.reply(N.RPL_WHOISCHANNELS, user.nick, rooms)
-        self.reply(N.RPL_WHOISSERVER, user.nick, self.server, f"chatd ({user.protocol})")
+        self.reply(N.RPL_WHOISSERVER, user.nick, self.server_of(user), f"chatd ({user.protocol})")
         if user.away:
             self.reply(N.RPL_AWAY, user.nick, user.away)
         idle = int(self.network.clock() - user.last_active)

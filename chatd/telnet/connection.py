@@ -47,6 +47,7 @@ class TelnetConnection(LineConnection):
         self.user: Optional[User] = None
         self.current: Optional[str] = None
         self.filter = TelnetFilter()
+        self.registering = False
 
     # -- the core's Client interface -------------------------------------------
 
@@ -113,10 +114,23 @@ class TelnetConnection(LineConnection):
             self.say(f"{error.target}: {error.message}" if error.target else error.message)
 
     def _pick_nick(self, nick: str) -> None:
+        if self.registering:
+            return
+        self.registering = True
+        self.factory.network.reserve_nick(nick, lambda error: self._picked(nick, error))
+
+    def _picked(self, nick: str, error: Optional[errors.ChatError]) -> None:
+        self.registering = False
+        network = self.factory.network
+        if self.closing or self.user is not None:
+            network.release_nick(nick)
+            return
         try:
-            self.user = self.factory.network.connect(self, nick, "telnet", self.address, nick, "telnet")
-        except errors.ChatError as error:
-            self.say(f"{nick}: {error.message}. Pick another nick:")
+            if error is not None:
+                raise error
+            self.user = network.connect(self, nick, "telnet", self.address, nick, "telnet")
+        except errors.ChatError as failure:
+            self.say(f"{nick}: {failure.message}. Pick another nick:")
             return
         self.say(f"Hello {nick}. /join #room to enter a room, /list to see rooms, /help for commands.")
 
@@ -191,7 +205,24 @@ class TelnetConnection(LineConnection):
         if not rest:
             self.say(f"You are {self.user.nick}. Usage: /nick newnick")
             return
-        self.factory.network.change_nick(self.user, rest.split()[0])
+        nick = rest.split()[0]
+        network = self.factory.network
+        if casefold(nick) == self.user.folded:
+            network.change_nick(self.user, nick)
+            return
+
+        def reserved(error: Optional[errors.ChatError]) -> None:
+            if self.user is None or self.closing:
+                network.release_nick(nick)
+                return
+            try:
+                if error is not None:
+                    raise error
+                network.change_nick(self.user, nick)
+            except errors.ChatError as failure:
+                self.say(f"{failure.target}: {failure.message}")
+
+        network.reserve_nick(nick, reserved)
 
     def cmd_names(self, rest: str) -> None:
         name = rest.split()[0] if rest else self.current

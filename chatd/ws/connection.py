@@ -124,6 +124,7 @@ class ChatWebSocket(WebSocketServerProtocol):
         self.counted = False
         self.closing_reason: Optional[str] = None
         self.gate: Optional[FloodGate[bytes]] = None
+        self.registering = False
 
     # -- the core's Client interface -------------------------------------------
 
@@ -272,8 +273,25 @@ class ChatWebSocket(WebSocketServerProtocol):
             raise FrameError("already_registered", "You already said hello")
         nick = text_field(request, "nick")
         realname = text_field(request, "realname", required=False) or nick
-        self.user = self.factory.network.connect(self, nick, "web", self.address, realname, "web")
+        if self.registering:
+            raise FrameError("already_registered", "A hello is already under way")
+        self.registering = True
+        self.factory.network.reserve_nick(nick, lambda error: self._registered(request, nick, realname, error))
+
+    def _registered(self, request: dict[str, Any], nick: str, realname: str,
+                    error: Optional[errors.ChatError]) -> None:
+        self.registering = False
         network = self.factory.network
+        if self.closing_reason is not None or self.user is not None or self.state != self.STATE_OPEN:
+            network.release_nick(nick)
+            return
+        try:
+            if error is not None:
+                raise error
+            self.user = network.connect(self, nick, "web", self.address, realname, "web")
+        except errors.ChatError as failure:
+            self.error(failure.code, f"{failure.target}: {failure.message}", request)
+            return
         limits = network.limits
         self.answer(request, {
             "type": "welcome", "nick": nick, "server": network.server_name, "network": network.network_name,
@@ -355,10 +373,17 @@ class ChatWebSocket(WebSocketServerProtocol):
         if sent.durable is None:
             self.answer(request, ack)
             return
-        # Acknowledge only once the message is on disk (its batch committed).
+
+        def stored(result: Any) -> None:
+            # In cluster mode the stored message has the id the cluster gave it.
+            if hasattr(result, "id"):
+                ack.update(msgid=result.id, time=result.time)
+            self.answer(request, ack)
+
+        # Acknowledge only once the message is stored (its batch committed, or in Redis).
         d = defer.ensureDeferred(sent.durable)
-        d.addCallbacks(lambda _: self.answer(request, ack),
-                       lambda failure: self.error("not_stored", "The message was delivered but not stored", request))
+        d.addCallbacks(stored, lambda failure: self.error("not_stored", "The message was delivered but not stored",
+                                                          request))
 
     def do_topic(self, request: dict[str, Any]) -> None:
         assert self.user is not None
@@ -390,7 +415,24 @@ class ChatWebSocket(WebSocketServerProtocol):
 
     def do_nick(self, request: dict[str, Any]) -> None:
         assert self.user is not None
-        self.factory.network.change_nick(self.user, text_field(request, "nick"))
+        nick = text_field(request, "nick")
+        network = self.factory.network
+        if casefold(nick) == self.user.folded:
+            network.change_nick(self.user, nick)
+            return
+
+        def reserved(error: Optional[errors.ChatError]) -> None:
+            if self.user is None or self.closing_reason is not None:
+                network.release_nick(nick)
+                return
+            try:
+                if error is not None:
+                    raise error
+                network.change_nick(self.user, nick)
+            except errors.ChatError as failure:
+                self.error(failure.code, f"{failure.target}: {failure.message}", request)
+
+        network.reserve_nick(nick, reserved)
 
     def do_away(self, request: dict[str, Any]) -> None:
         assert self.user is not None

@@ -1,0 +1,1 @@
+"""Cluster mode: several chatd nodes as one network through Redis."""

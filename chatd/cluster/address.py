@@ -1,0 +1,48 @@
+"""Where Redis is: parsed from a redis:// or rediss:// URL.
+
+Kept apart from the link so that checking ``--redis`` loads no Redis client.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+from urllib.parse import unquote, urlsplit
+
+import attrs
+from twisted.internet import endpoints, ssl
+
+
+@attrs.frozen
+class RedisAddress:
+    host: str
+    port: int
+    db: Optional[int]
+    username: Optional[str]
+    password: Optional[str]
+    tls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> RedisAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError("a Redis URL starts with redis:// or rediss://")
+        if not parts.hostname:
+            raise ValueError("the Redis URL names no host")
+        path = parts.path.strip("/")
+        if path and not path.isdigit():
+            raise ValueError("the Redis database must be a number (redis://host:6379/0)")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or 6379,
+            db=int(path) if path else None,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=parts.scheme == "rediss",
+        )
+
+    def endpoint(self, reactor: Any) -> Any:
+        plain = endpoints.HostnameEndpoint(reactor, self.host, self.port, timeout=5)
+        if not self.tls:
+            return plain
+        # Certificate and host name checked (service-identity), like any TLS client.
+        return endpoints.wrapClientTLS(ssl.optionsForClientTLS(self.host), plain)

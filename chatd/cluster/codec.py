@@ -1,0 +1,43 @@
+"""What nodes tell each other, as compact JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core.events import DirectMessage, Identity, RoomMessage
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def identity(who: Identity) -> list[str]:
+    return [who.nick, who.user, who.host, who.realname, who.protocol]
+
+
+def to_identity(data: list[str]) -> Identity:
+    return Identity(*data)
+
+
+def stream_time(stream_id: str) -> float:
+    """A stream entry id is "<milliseconds>-<sequence>": the time Redis stored it."""
+    return int(stream_id.split("-", 1)[0]) / 1000.0
+
+
+def message_payload(message: RoomMessage | DirectMessage) -> str:
+    data: dict[str, Any] = {"f": identity(message.sender), "k": message.kind, "x": message.text}
+    if isinstance(message, RoomMessage):
+        data["r"] = message.room
+    else:
+        data["t"] = message.target
+    return dumps(data)
+
+
+def message_from(stream_id: str, payload: str) -> RoomMessage | DirectMessage:
+    data = json.loads(payload)
+    sender = to_identity(data["f"])
+    when = stream_time(stream_id)
+    if "r" in data:
+        return RoomMessage(stream_id, when, data["r"], sender, data["k"], data["x"])
+    return DirectMessage(stream_id, when, sender, data["t"], data["k"], data["x"])

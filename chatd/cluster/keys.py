@@ -1,0 +1,51 @@
+"""Redis key and channel names, all under one prefix per network.
+
+docs/cluster.md lists them; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Keys:
+    prefix: str  # "chatd:<network>:"
+
+    @property
+    def events(self) -> str:
+        return self.prefix + "events"  # channel: presence and room state, every node
+
+    def room_channel(self, folded_room: str) -> str:
+        return self.prefix + "room:" + folded_room  # channel: one room's messages
+
+    def node_channel(self, node: str) -> str:
+        return self.prefix + "node:" + node  # channel: direct messages for one node's users
+
+    @property
+    def nicks(self) -> str:
+        return self.prefix + "nicks"  # hash: folded nick -> node
+
+    @property
+    def nodes(self) -> str:
+        return self.prefix + "nodes"  # hash: node -> last heartbeat (ms)
+
+    def users(self, node: str) -> str:
+        return self.prefix + "users:" + node  # hash: folded nick -> identity JSON
+
+    @property
+    def rooms(self) -> str:
+        return self.prefix + "rooms"  # hash: folded room -> room JSON
+
+    @property
+    def members_prefix(self) -> str:
+        return self.prefix + "members:"
+
+    def members(self, folded_room: str) -> str:
+        return self.members_prefix + folded_room  # hash: folded nick -> "status|node"
+
+    def history(self, target: str) -> str:
+        return self.prefix + "history:" + target  # stream: a room's or a conversation's messages
+
+    def peers(self, folded_nick: str) -> str:
+        return self.prefix + "peers:" + folded_nick  # sorted set: conversation partners by last time

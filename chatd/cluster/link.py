@@ -1,0 +1,146 @@
+"""Two connections to Redis (commands, and pub/sub) that come back by themselves.
+
+Each connection is a Twisted ``ClientService`` around a txredisapi protocol:
+if Redis goes away it reconnects with capped exponential backoff, and the
+owner is told when both connections are ready again (to re-subscribe and
+re-register) and when one is lost (to fall back to local delivery).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import txredisapi
+from twisted.application import internet, service
+from twisted.internet import defer, protocol
+from twisted.logger import Logger
+
+from .address import RedisAddress
+
+log = Logger()
+
+
+class _Factory(protocol.Factory):
+    """Builds txredisapi protocols and reports when each is ready or gone."""
+
+    noisy = False
+    isLazy = False
+
+    def __init__(self, proto: type, address: RedisAddress, ready: Callable[[Any], None],
+                 lost: Callable[[Any], None]) -> None:
+        self.proto = proto
+        self.address = address
+        self.ready = ready
+        self.lost = lost
+        self.connectionQueue = defer.DeferredQueue()
+
+    def buildProtocol(self, addr: Any) -> Any:
+        p = self.proto(
+            "utf-8", replyTimeout=10, password=self.address.password, dbid=self.address.db,
+            convertNumbers=False, username=self.address.username,
+        )
+        p.factory = self
+        p.whenConnected().addCallback(self.ready)
+        p.whenDisconnected().addCallback(self.lost)
+        return p
+
+    # txredisapi calls these on its factory.
+    def stopTrying(self) -> None:
+        pass
+
+    def connectionError(self, why: str) -> None:
+        log.error("Redis: {why}", why=why)
+
+
+class _Subscriber(txredisapi.SubscriberProtocol):
+    on_message: Callable[[str, str], None] = staticmethod(lambda channel, message: None)
+
+    def messageReceived(self, pattern: Any, channel: str, message: str) -> None:
+        self.on_message(channel, message)
+
+
+class RedisLink(service.MultiService):
+    def __init__(
+        self,
+        reactor: Any,
+        address: RedisAddress,
+        on_up: Callable[[], None],
+        on_down: Callable[[], None],
+        on_message: Callable[[str, str], None],
+    ) -> None:
+        super().__init__()
+        self.reactor = reactor
+        self.address = address
+        self.on_up = on_up
+        self.on_down = on_down
+        self.on_message = on_message
+        self.commands: Optional[Any] = None
+        self.subscriber: Optional[Any] = None
+        self.up = False
+        policy = internet.backoffPolicy(initialDelay=0.2, maxDelay=5.0, factor=2.0)
+        self._commands = internet.ClientService(
+            address.endpoint(reactor), _Factory(txredisapi.RedisProtocol, address, self._commands_ready,
+                                                 self._lost), retryPolicy=policy)
+        self._subscriber = internet.ClientService(
+            address.endpoint(reactor), _Factory(self._subscriber_class(), address, self._subscriber_ready,
+                                                 self._lost), retryPolicy=policy)
+        self._commands.setServiceParent(self)
+        self._subscriber.setServiceParent(self)
+
+    def _subscriber_class(self) -> type:
+        link = self
+
+        class Subscriber(_Subscriber):
+            def messageReceived(self, pattern: Any, channel: str, message: str) -> None:
+                link.on_message(channel, message)
+
+        return Subscriber
+
+    def _commands_ready(self, proto: Any) -> None:
+        self.commands = proto
+        self._maybe_up()
+
+    def _subscriber_ready(self, proto: Any) -> None:
+        self.subscriber = proto
+        self._maybe_up()
+
+    def _maybe_up(self) -> None:
+        if self.commands is not None and self.subscriber is not None and not self.up:
+            self.up = True
+            log.info("Redis link up ({host}:{port})", host=self.address.host, port=self.address.port)
+            self.on_up()
+
+    def _lost(self, proto: Any) -> None:
+        if proto is self.commands:
+            self.commands = None
+        if proto is self.subscriber:
+            self.subscriber = None
+        if self.up:
+            self.up = False
+            log.warn("Redis link down; serving local users only, reconnecting")
+            self.on_down()
+
+    def call(self, command: str, *args: Any) -> defer.Deferred[Any]:
+        """Run one Redis command; fails at once when the link is down."""
+        if self.commands is None:
+            return defer.fail(txredisapi.ConnectionError("Redis link is down"))
+        return self.commands.execute_command(command, *args)
+
+    def script(self, source: str, keys: list[str], args: list[Any]) -> defer.Deferred[Any]:
+        if self.commands is None:
+            return defer.fail(txredisapi.ConnectionError("Redis link is down"))
+        return self.commands.eval(source, keys, args)
+
+    def subscribe(self, *channels: str) -> defer.Deferred[Any]:
+        if self.subscriber is None or not channels:
+            return defer.succeed(None)
+        return self.subscriber.subscribe(list(channels))
+
+    def unsubscribe(self, *channels: str) -> defer.Deferred[Any]:
+        if self.subscriber is None or not channels:
+            return defer.succeed(None)
+        return self.subscriber.unsubscribe(list(channels))
+
+    def stopService(self) -> Any:
+        self.up = False
+        return super().stopService()
