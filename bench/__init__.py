@@ -1,0 +1,1 @@
+"""chatd's benchmarks: ``python -m bench.run`` (see docs/benchmarks.md)."""

@@ -1,0 +1,252 @@
+"""Run the benchmark suite: chatd and its peers, same load generator, same run.
+
+    python -m bench.run             # the full suite (several minutes)
+    python -m bench.run --quick     # tiny sizes: checks the harness, not speed
+    python -m bench.run --only irc,ws --json results.json
+
+Prints a table of ratios (chatd / peer, with the raw figures) and writes JSON.
+See docs/benchmarks.md for what each scenario measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from . import servers
+
+SCENARIOS = ("irc", "ws", "cluster", "idle", "connect")
+
+
+def loadgen(*args: Any, timeout: float = 900) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.loadgen", *map(str, args)]
+    done = subprocess.run(command, cwd=servers.ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class Suite:
+    def __init__(self, quick: bool) -> None:
+        self.quick = quick
+        self.results: list[dict[str, Any]] = []
+
+    def record(self, scenario: str, server: str, result: dict[str, Any], **setting: Any) -> dict[str, Any]:
+        entry = {**result, **setting, "scenario": scenario, "server": server}
+        self.results.append(entry)
+        figure = result.get("deliveries_per_s") or result.get("kib_per_connection") or result.get("per_s")
+        print(f"  {scenario:<22} {server:<16} {figure if figure is not None else result}", flush=True)
+        return entry
+
+    def each(self, makers: list[tuple[str, Callable[[], Optional[servers.Server]]]], run: Callable) -> None:
+        for name, make in makers:
+            server = make()
+            if server is None:
+                print(f"  {name}: not available, skipped", flush=True)
+                continue
+            try:
+                run(name, server)
+            finally:
+                server.stop()
+
+    # -- scenarios -------------------------------------------------------------------------
+
+    def irc(self) -> None:
+        receivers = 20 if self.quick else 500
+        duration = 1 if self.quick else 5
+        rates = [(20, "100k")] if self.quick else [(200, "100k"), (1200, "saturation")]
+        peers = [("chatd", lambda: servers.chatd()), ("ngircd", servers.ngircd), ("twisted.words", servers.words)]
+
+        def run(name: str, server: servers.Server) -> None:
+            port = server.ports.get("irc-trusted", server.ports["irc"])
+            dialect = "irc-pass" if name == "twisted.words" else "irc"
+            for rate, label in rates:
+                result = loadgen("fanout", "--dialect", dialect, "--port", port, "--receivers", receivers,
+                                 "--senders", 10 if not self.quick else 2, "--rate", rate, "--duration", duration)
+                self.record(f"irc-fanout-{label}", name, result)
+
+        self.each(peers, run)
+
+    def ws(self) -> None:
+        receivers = 20 if self.quick else 200
+        duration = 1 if self.quick else 5
+        redis = servers.redis()
+        peers: list[tuple[str, Callable[[], Optional[servers.Server]]]] = [("chatd", lambda: servers.chatd())]
+        if redis is not None:
+            peers.append(("django-channels", lambda: servers.daphne(redis.ports["redis"])))
+        rates = {"chatd": 20 if self.quick else 1000, "django-channels": 10 if self.quick else 50}
+
+        def run(name: str, server: servers.Server) -> None:
+            dialect, path = ("ws-chatd", "/ws") if name == "chatd" else ("ws-django", "/ws/chat/bench/")
+            result = loadgen("fanout", "--dialect", dialect, "--port", server.ports["http"], "--path", path,
+                             "--receivers", receivers, "--senders", 2 if self.quick else 5,
+                             "--rate", rates[name], "--duration", duration)
+            self.record("ws-fanout-saturation", name, result)
+
+        try:
+            self.each(peers, run)
+        finally:
+            if redis is not None:
+                redis.stop()
+
+    def cluster(self) -> None:
+        redis = servers.redis()
+        if redis is None:
+            print("  cluster: no redis-server, skipped")
+            return
+        receivers = 20 if self.quick else 200
+        rate = 20 if self.quick else 200
+        url = f"redis://127.0.0.1:{redis.ports['redis']}/0"
+        try:
+            single = servers.chatd()
+            try:
+                result = loadgen("fanout", "--port", single.ports["irc-trusted"], "--receivers", receivers,
+                                 "--senders", 2, "--rate", rate, "--duration", 1 if self.quick else 5)
+                self.record("one-node", "chatd", result)
+            finally:
+                single.stop()
+            a = servers.chatd("--redis", url, "--node-name", "bench-a", name="chatd-a")
+            b = servers.chatd("--redis", url, "--node-name", "bench-b", name="chatd-b")
+            try:
+                a.wait_for("in sync")
+                b.wait_for("in sync")
+                result = loadgen("fanout", "--port", b.ports["irc-trusted"], "--sender-port", a.ports["irc-trusted"],
+                                 "--receivers", receivers, "--senders", 2, "--rate", rate,
+                                 "--duration", 1 if self.quick else 5)
+                self.record("two-nodes-redis", "chatd", result)
+            finally:
+                a.stop()
+                b.stop()
+        finally:
+            redis.stop()
+
+    def idle(self) -> None:
+        count = 50 if self.quick else 10000
+        irc_peers = [("chatd", lambda: servers.chatd()), ("ngircd", servers.ngircd), ("twisted.words", servers.words)]
+
+        def run_irc(name: str, server: servers.Server) -> None:
+            dialect = "irc-pass" if name == "twisted.words" else "irc"
+            port = server.ports.get("irc-trusted", server.ports["irc"])
+            result = loadgen("idle", "--dialect", dialect, "--port", port, "--connections", count,
+                             "--server-pid", server.pid, "--batch", 500)
+            self.record("idle-irc", name, result)
+
+        self.each(irc_peers, run_irc)
+        redis = servers.redis()
+        ws_peers: list[tuple[str, Callable[[], Optional[servers.Server]]]] = [("chatd", lambda: servers.chatd())]
+        if redis is not None:
+            ws_peers.append(("django-channels", lambda: servers.daphne(redis.ports["redis"])))
+
+        def run_ws(name: str, server: servers.Server) -> None:
+            dialect, path = ("ws-chatd", "/ws") if name == "chatd" else ("ws-django", "/ws/chat/bench/")
+            result = loadgen("idle", "--dialect", dialect, "--port", server.ports["http"], "--path", path,
+                             "--connections", count // (1 if name == "chatd" else 5), "--server-pid", server.pid,
+                             "--batch", 250)
+            self.record("idle-ws", name, result)
+
+        try:
+            self.each(ws_peers, run_ws)
+        finally:
+            if redis is not None:
+                redis.stop()
+
+    def connect(self) -> None:
+        count = 50 if self.quick else 3000
+        peers = [("chatd", lambda: servers.chatd()), ("ngircd", servers.ngircd), ("twisted.words", servers.words)]
+
+        def run(name: str, server: servers.Server) -> None:
+            dialect = "irc-pass" if name == "twisted.words" else "irc"
+            port = server.ports.get("irc-trusted", server.ports["irc"])
+            result = loadgen("connect", "--dialect", dialect, "--port", port, "--connections", count,
+                             "--batch", 100)
+            self.record("connect-irc", name, result)
+
+        self.each(peers, run)
+
+
+def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """chatd against each peer in the same scenario, on the scenario's main figure."""
+    rows = []
+    by_scenario: dict[str, dict[str, dict[str, Any]]] = {}
+    for entry in results:
+        by_scenario.setdefault(entry["scenario"], {})[entry["server"]] = entry
+    for scenario, entries in by_scenario.items():
+        ours = entries.get("chatd")
+        if ours is None:
+            continue
+        for server, theirs in entries.items():
+            if server == "chatd":
+                continue
+            for metric, better in (("deliveries_per_s", "higher"), ("per_s", "higher"),
+                                   ("kib_per_connection", "lower")):
+                if ours.get(metric) and theirs.get(metric):
+                    rows.append({"scenario": scenario, "peer": server, "metric": metric, "better": better,
+                                 "chatd": ours[metric], "peer_value": theirs[metric],
+                                 "ratio": ours[metric] / theirs[metric]})
+            ours_p99 = (ours.get("latency_ms") or {}).get("p99")
+            theirs_p99 = (theirs.get("latency_ms") or {}).get("p99")
+            if ours_p99 and theirs_p99:
+                rows.append({"scenario": scenario, "peer": server, "metric": "p99_ms", "better": "lower",
+                             "chatd": ours_p99, "peer_value": theirs_p99, "ratio": ours_p99 / theirs_p99})
+    if "one-node" in by_scenario and "two-nodes-redis" in by_scenario:
+        one, two = by_scenario["one-node"]["chatd"], by_scenario["two-nodes-redis"]["chatd"]
+        for key in ("p50", "p99"):
+            a, b = (two.get("latency_ms") or {}).get(key), (one.get("latency_ms") or {}).get(key)
+            if a and b:
+                rows.append({"scenario": "two-nodes-redis", "peer": "chatd one node", "metric": f"{key}_ms",
+                             "better": "lower", "chatd": a, "peer_value": b, "ratio": a / b})
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+    print()
+    print(f"{'scenario':<24}{'peer':<18}{'metric':<20}{'chatd':>12}{'peer':>12}{'ratio':>8}  better")
+    for row in rows:
+        print(f"{row['scenario']:<24}{row['peer']:<18}{row['metric']:<20}{row['chatd']:>12.1f}"
+              f"{row['peer_value']:>12.1f}{row['ratio']:>8.2f}  {row['better']}")
+    print()
+    print(f"{'scenario':<24}{'server':<18}{'deliv/s':>10}{'loss':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+          f"{'KiB/conn':>10}{'conn/s':>9}{'gen cpu':>8}")
+    for r in results:
+        lat = r.get("latency_ms") or {}
+
+        def num(value: Any, fmt: str) -> str:
+            width = int(fmt.split(".")[0])
+            return format(value, fmt) if isinstance(value, (int, float)) else "-".rjust(width)
+
+        print(f"{r['scenario']:<24}{r['server']:<18}{num(r.get('deliveries_per_s'), '10.0f')}"
+              f"{num(r.get('loss'), '8.3f')}{num(lat.get('p50'), '9.1f')}{num(lat.get('p99'), '9.1f')}"
+              f"{num(lat.get('max'), '9.1f')}{num(r.get('kib_per_connection'), '10.1f')}{num(r.get('per_s'), '9.0f')}"
+              f"{num(r.get('loadgen_cpu'), '8.2f')}" + (f"  error: {r['error']}" if "error" in r else ""))
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that the harness works")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma list of {', '.join(SCENARIOS)}")
+    parser.add_argument("--json", default=str(servers.HERE / "results" / "latest.json"))
+    args = parser.parse_args(argv)
+    suite = Suite(args.quick)
+    started = time.time()
+    for name in args.only.split(","):
+        if name not in SCENARIOS:
+            parser.error(f"unknown scenario {name!r}")
+        print(f"{name}:", flush=True)
+        getattr(suite, name)()
+    rows = ratios(suite.results)
+    print_table(rows, suite.results)
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"started": started, "quick": args.quick, "results": suite.results,
+                               "ratios": rows}, indent=1))
+    print(f"\nJSON: {out}")
+    return 1 if any("error" in r for r in suite.results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
