@@ -404,11 +404,7 @@ class Network:
         if self.bridge is not None and self.bridge.up:
             # Every node, this one included, delivers what comes back: one order.
             return Sent(event, self.bridge.room_message(event))
-        if user.client.echo_messages or user not in room.members:
-            recipients: Iterable[User] = room.members
-        else:
-            recipients = [m for m in room.members if m is not user]
-        delivered = fan_out(event, recipients)
+        delivered = fan_out(event, room.members, None if user.client.echo_messages else user)
         if user not in room.members and user.client.echo_messages:
             delivered += fan_out(event, [user])
         self.stats.deliveries += delivered
