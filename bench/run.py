@@ -59,7 +59,7 @@ class Suite:
     def irc(self) -> None:
         receivers = 20 if self.quick else 500
         duration = 1 if self.quick else 5
-        rates = [(20, "100k")] if self.quick else [(200, "100k"), (1200, "saturation")]
+        rates = [(20, "100k")] if self.quick else [(200, "100k"), (2400, "saturation")]
         peers = [("chatd", lambda: servers.chatd()), ("ngircd", servers.ngircd), ("twisted.words", servers.words)]
 
         def run(name: str, server: servers.Server) -> None:
@@ -85,7 +85,7 @@ class Suite:
             dialect, path = ("ws-chatd", "/ws") if name == "chatd" else ("ws-django", "/ws/chat/bench/")
             result = loadgen("fanout", "--dialect", dialect, "--port", server.ports["http"], "--path", path,
                              "--receivers", receivers, "--senders", 2 if self.quick else 5,
-                             "--rate", rates[name], "--duration", duration)
+                             "--rate", rates[name], "--duration", duration, "--batch", 20)
             self.record("ws-fanout-saturation", name, result)
 
         try:
@@ -133,7 +133,7 @@ class Suite:
             dialect = "irc-pass" if name == "twisted.words" else "irc"
             port = server.ports.get("irc-trusted", server.ports["irc"])
             result = loadgen("idle", "--dialect", dialect, "--port", port, "--connections", count,
-                             "--server-pid", server.pid, "--batch", 500)
+                             "--server-pid", server.pid, "--batch", 8, "--setup-timeout", 20 if self.quick else 120)
             self.record("idle-irc", name, result)
 
         self.each(irc_peers, run_irc)
@@ -145,8 +145,10 @@ class Suite:
         def run_ws(name: str, server: servers.Server) -> None:
             dialect, path = ("ws-chatd", "/ws") if name == "chatd" else ("ws-django", "/ws/chat/bench/")
             result = loadgen("idle", "--dialect", dialect, "--port", server.ports["http"], "--path", path,
-                             "--connections", count // (1 if name == "chatd" else 5), "--server-pid", server.pid,
-                             "--batch", 250)
+                             "--connections", count, "--server-pid", server.pid,
+                             # Few at once: listen backlogs are short (ngircd, Twisted: 50) and
+                             # channels_redis refuses bursts ("Too many connections").
+                             "--batch", 8, "--setup-timeout", 20 if self.quick else 120)
             self.record("idle-ws", name, result)
 
         try:
@@ -163,7 +165,7 @@ class Suite:
             dialect = "irc-pass" if name == "twisted.words" else "irc"
             port = server.ports.get("irc-trusted", server.ports["irc"])
             result = loadgen("connect", "--dialect", dialect, "--port", port, "--connections", count,
-                             "--batch", 100)
+                             "--batch", 8)
             self.record("connect-irc", name, result)
 
         self.each(peers, run)

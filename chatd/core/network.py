@@ -131,6 +131,38 @@ class Network:
             return
         self.bridge.reserve(casefold(nick), lambda ok: done(None if ok else errors.NickInUse(nick)))
 
+    def rename_when_free(
+        self,
+        user: User,
+        nick: str,
+        still_here: Callable[[], bool],
+        failed: Callable[[errors.ChatError], None],
+    ) -> None:
+        """Change ``user``'s nick once it is reserved network-wide.
+
+        ``still_here`` says whether the connection is still open when the
+        claim comes back; ``failed`` reports a refusal on the adapter's wire.
+        """
+        if casefold(nick) == user.folded:
+            try:
+                self.change_nick(user, nick)  # only the case changes: nothing to claim
+            except errors.ChatError as error:
+                failed(error)
+            return
+
+        def reserved(error: Optional[errors.ChatError]) -> None:
+            if not still_here():
+                self.release_nick(nick)
+                return
+            try:
+                if error is not None:
+                    raise error
+                self.change_nick(user, nick)
+            except errors.ChatError as failure:
+                failed(failure)
+
+        self.reserve_nick(nick, reserved)
+
     def release_nick(self, nick: str) -> None:
         """Give back a nick reserved for someone who left before using it."""
         if self.bridge is not None and self.bridge.up and casefold(nick) not in self.users:

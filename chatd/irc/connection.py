@@ -290,25 +290,12 @@ class IRCConnection(LineConnection):
             return
         nick = msg.params[0]
         if self.user is not None:
-            if casefold(nick) == self.user.folded:
-                self.network.change_nick(self.user, nick)  # only the case changes
-            else:
-                self.network.reserve_nick(nick, lambda error: self._renamed(nick, error))
+            user = self.user
+            self.network.rename_when_free(user, nick, lambda: self.user is user and not self.closing, self.fail)
             return
         self.network.check_nick(nick)
         self.nick = nick
         self._try_register()
-
-    def _renamed(self, nick: str, error: Optional[errors.ChatError]) -> None:
-        if self.user is None or self.closing:
-            self.network.release_nick(nick)
-            return
-        try:
-            if error is not None:
-                raise error
-            self.network.change_nick(self.user, nick)
-        except errors.ChatError as failure:
-            self.fail(failure)
 
     def irc_USER(self, msg: Message) -> None:
         if self.user is not None:

@@ -205,24 +205,11 @@ class TelnetConnection(LineConnection):
         if not rest:
             self.say(f"You are {self.user.nick}. Usage: /nick newnick")
             return
-        nick = rest.split()[0]
-        network = self.factory.network
-        if casefold(nick) == self.user.folded:
-            network.change_nick(self.user, nick)
-            return
-
-        def reserved(error: Optional[errors.ChatError]) -> None:
-            if self.user is None or self.closing:
-                network.release_nick(nick)
-                return
-            try:
-                if error is not None:
-                    raise error
-                network.change_nick(self.user, nick)
-            except errors.ChatError as failure:
-                self.say(f"{failure.target}: {failure.message}")
-
-        network.reserve_nick(nick, reserved)
+        user = self.user
+        self.factory.network.rename_when_free(
+            user, rest.split()[0], lambda: self.user is user and not self.closing,
+            lambda failure: self.say(f"{failure.target}: {failure.message}"),
+        )
 
     def cmd_names(self, rest: str) -> None:
         name = rest.split()[0] if rest else self.current

@@ -415,24 +415,11 @@ class ChatWebSocket(WebSocketServerProtocol):
 
     def do_nick(self, request: dict[str, Any]) -> None:
         assert self.user is not None
-        nick = text_field(request, "nick")
-        network = self.factory.network
-        if casefold(nick) == self.user.folded:
-            network.change_nick(self.user, nick)
-            return
-
-        def reserved(error: Optional[errors.ChatError]) -> None:
-            if self.user is None or self.closing_reason is not None:
-                network.release_nick(nick)
-                return
-            try:
-                if error is not None:
-                    raise error
-                network.change_nick(self.user, nick)
-            except errors.ChatError as failure:
-                self.error(failure.code, f"{failure.target}: {failure.message}", request)
-
-        network.reserve_nick(nick, reserved)
+        user = self.user
+        self.factory.network.rename_when_free(
+            user, text_field(request, "nick"), lambda: self.user is user and self.closing_reason is None,
+            lambda failure: self.error(failure.code, f"{failure.target}: {failure.message}", request),
+        )
 
     def do_away(self, request: dict[str, Any]) -> None:
         assert self.user is not None
