@@ -262,8 +262,7 @@ class Swarm:
                 self.selector.register(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
                 group.append(client)
                 self.clients.append(client)
-            self.pump_until(lambda group=group: all(c.state != "connecting" or c.closed for c in group), deadline,
-                            opening=True)
+            self.pump_until(lambda group=group: all(c.state != "connecting" or c.closed for c in group), deadline)
             self.pump_until(lambda group=group: all(c.state in ("registered", "joined") for c in group), deadline)
             if not join:
                 made.extend(group)
@@ -274,16 +273,16 @@ class Swarm:
             made.extend(group)
         return made
 
-    def pump_until(self, done, deadline: float, opening: bool = False) -> None:
+    def pump_until(self, done, deadline: float) -> None:
         while not done():
             if time.monotonic() > deadline:
                 states = {}
                 for c in self.clients[-50:]:
                     states[c.state] = states.get(c.state, 0) + 1
                 raise TimeoutError(f"setup timed out; states {states}")
-            self.pump(0.05, opening=opening)
+            self.pump(0.05)
 
-    def pump(self, timeout: float, count_stamps: bool = True, opening: bool = False) -> None:
+    def pump(self, timeout: float, count_stamps: bool = True) -> None:
         for key, events in self.selector.select(timeout):
             client: Client = key.data
             if events & selectors.EVENT_WRITE:

@@ -194,7 +194,6 @@ def makeService(options: Options) -> ChatdService:
         bridge = RedisBridge(reactor, network, options["redis"], node=options["node-name"],
                              node_timeout=options["node-timeout"], history_cap=options["retention-count"] or 10**9)
         bridge.setServiceParent(top)
-    top.network = network  # type: ignore[attr-defined]
     peers = ConnectionCounter(options["max-per-address"])
     flood = FloodPolicy(options["flood-rate"], options["flood-burst"], options["flood-queue"])
     public = ListenerSettings(flood=flood, sendq=options["sendq"])

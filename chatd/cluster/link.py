@@ -52,13 +52,6 @@ class _Factory(protocol.Factory):
         log.error("Redis: {why}", why=why)
 
 
-class _Subscriber(txredisapi.SubscriberProtocol):
-    on_message: Callable[[str, str], None] = staticmethod(lambda channel, message: None)
-
-    def messageReceived(self, pattern: Any, channel: str, message: str) -> None:
-        self.on_message(channel, message)
-
-
 class RedisLink(service.MultiService):
     def __init__(
         self,
@@ -90,7 +83,7 @@ class RedisLink(service.MultiService):
     def _subscriber_class(self) -> type:
         link = self
 
-        class Subscriber(_Subscriber):
+        class Subscriber(txredisapi.SubscriberProtocol):
             def messageReceived(self, pattern: Any, channel: str, message: str) -> None:
                 link.on_message(channel, message)
 

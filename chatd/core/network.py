@@ -131,6 +131,38 @@ class Network:
             return
         self.bridge.reserve(casefold(nick), lambda ok: done(None if ok else errors.NickInUse(nick)))
 
+    def connect_when_free(
+        self,
+        client: Client,
+        nick: str,
+        user: str,
+        host: str,
+        realname: str,
+        protocol: str,
+        still_waiting: Callable[[], bool],
+        done: Callable[[Optional[User], Optional[errors.ChatError]], None],
+    ) -> None:
+        """Register a person once ``nick`` is reserved network-wide.
+
+        ``done`` gets the new user, or the error to report on the adapter's
+        wire; a connection that went away meanwhile gives the nick back.
+        """
+
+        def reserved(error: Optional[errors.ChatError]) -> None:
+            if not still_waiting():
+                self.release_nick(nick)
+                return
+            try:
+                if error is not None:
+                    raise error
+                member = self.connect(client, nick, user, host, realname, protocol)
+            except errors.ChatError as failure:
+                done(None, failure)
+                return
+            done(member, None)
+
+        self.reserve_nick(nick, reserved)
+
     def rename_when_free(
         self,
         user: User,
@@ -452,8 +484,8 @@ class Network:
         now = self.clock()
         user.last_active = now
         event = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text)
+        self.stats.messages[user.protocol] += 1
         if self.bridge is not None and self.bridge.up:
-            self.stats.messages[user.protocol] += 1
             nodes = {self.bridge.node}
             if isinstance(target.client, RemoteClient):
                 nodes.add(target.client.node)
@@ -461,7 +493,6 @@ class Network:
         recipients = [target]
         if user.client.echo_messages and target is not user:
             recipients.append(user)
-        self.stats.messages[user.protocol] += 1
         self.stats.deliveries += fan_out(event, recipients)
         return self._record(event)
 

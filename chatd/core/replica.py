@@ -94,8 +94,6 @@ class Replica:
             return
         event = NickChanged(self.clock, user.identity, new)
         del net.users[user.folded]
-        for room in user.rooms.values():
-            room.members[user] = room.members.pop(user)
         user.rename(new)
         net.users[user.folded] = user
         fan_out(event, self.local(net.neighbours(user)))

@@ -312,23 +312,20 @@ class IRCConnection(LineConnection):
             self.reply(N.ERR_PASSWDMISMATCH, "Password incorrect")
             self.close("Bad password")
             return
-        nick, self.registering = self.nick, True
-        self.network.reserve_nick(nick, lambda error: self._register(nick, error))
+        self.registering = True
+        self.network.connect_when_free(
+            self, self.nick, self.username, self.address, self.realname, "irc",
+            lambda: not self.closing, self._registered,
+        )
 
-    def _register(self, nick: str, error: Optional[errors.ChatError]) -> None:
+    def _registered(self, user: Optional[User], error: Optional[errors.ChatError]) -> None:
         """The nick is ours network-wide (or refused): finish registration."""
         self.registering = False
-        if self.closing or self.user is not None:
-            self.network.release_nick(nick)
-            return
-        try:
-            if error is not None:
-                raise error
-            self.user = self.network.connect(self, nick, self.username or "~", self.address, self.realname, "irc")
-        except errors.ChatError as failure:
+        if error is not None:
             self.nick = None  # numerics address "*" until a nick is accepted
-            self.fail(failure)
+            self.fail(error)
             return
+        self.user = user
         self._welcome()
 
     def _welcome(self) -> None:

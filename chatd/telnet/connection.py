@@ -117,21 +117,17 @@ class TelnetConnection(LineConnection):
         if self.registering:
             return
         self.registering = True
-        self.factory.network.reserve_nick(nick, lambda error: self._picked(nick, error))
+        self.factory.network.connect_when_free(
+            self, nick, "telnet", self.address, nick, "telnet",
+            lambda: not self.closing, lambda user, error: self._picked(nick, user, error),
+        )
 
-    def _picked(self, nick: str, error: Optional[errors.ChatError]) -> None:
+    def _picked(self, nick: str, user: Optional[User], error: Optional[errors.ChatError]) -> None:
         self.registering = False
-        network = self.factory.network
-        if self.closing or self.user is not None:
-            network.release_nick(nick)
+        if error is not None:
+            self.say(f"{nick}: {error.message}. Pick another nick:")
             return
-        try:
-            if error is not None:
-                raise error
-            self.user = network.connect(self, nick, "telnet", self.address, nick, "telnet")
-        except errors.ChatError as failure:
-            self.say(f"{nick}: {failure.message}. Pick another nick:")
-            return
+        self.user = user
         self.say(f"Hello {nick}. /join #room to enter a room, /list to see rooms, /help for commands.")
 
     def _say_in_room(self, text: str, kind: str) -> None:

@@ -276,22 +276,20 @@ class ChatWebSocket(WebSocketServerProtocol):
         if self.registering:
             raise FrameError("already_registered", "A hello is already under way")
         self.registering = True
-        self.factory.network.reserve_nick(nick, lambda error: self._registered(request, nick, realname, error))
+        self.factory.network.connect_when_free(
+            self, nick, "web", self.address, realname, "web",
+            lambda: self.closing_reason is None and self.state == self.STATE_OPEN,
+            lambda user, error: self._registered(request, nick, user, error),
+        )
 
-    def _registered(self, request: dict[str, Any], nick: str, realname: str,
+    def _registered(self, request: dict[str, Any], nick: str, user: Optional[User],
                     error: Optional[errors.ChatError]) -> None:
         self.registering = False
+        if error is not None:
+            self.error(error.code, f"{error.target}: {error.message}", request)
+            return
+        self.user = user
         network = self.factory.network
-        if self.closing_reason is not None or self.user is not None or self.state != self.STATE_OPEN:
-            network.release_nick(nick)
-            return
-        try:
-            if error is not None:
-                raise error
-            self.user = network.connect(self, nick, "web", self.address, realname, "web")
-        except errors.ChatError as failure:
-            self.error(failure.code, f"{failure.target}: {failure.message}", request)
-            return
         limits = network.limits
         self.answer(request, {
             "type": "welcome", "nick": nick, "server": network.server_name, "network": network.network_name,
