@@ -14,15 +14,17 @@ from typing import Any, Callable, Optional
 from twisted.application import service
 from twisted.logger import ILogObserver, Logger
 
+from .logs import route_standard_logging
+
 log = Logger()
 
 
 class ChatdService(service.MultiService):
-    def __init__(self, observer: Optional[ILogObserver] = None) -> None:
+    def __init__(self, observer: Optional[ILogObserver] = None, reactor: Any = None) -> None:
         super().__init__()
         self.observer = observer
         self.reloaders: list[Callable[[], Any]] = []
-        self.reactor: Any = None
+        self.reactor = reactor
 
     def setServiceParent(self, parent: Any) -> Any:
         if self.observer is not None and hasattr(parent, "setComponent"):
@@ -30,8 +32,9 @@ class ChatdService(service.MultiService):
         return super().setServiceParent(parent)
 
     def startService(self) -> None:
+        route_standard_logging()
         super().startService()
-        if self.reactor is not None and hasattr(signal, "SIGHUP"):
+        if self.reactor is not None and hasattr(self.reactor, "callFromThread") and hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, lambda *_: self.reactor.callFromThread(self.reload))
 
     def reload(self) -> None:

@@ -25,7 +25,9 @@ class Listener(service.Service):
         description: str,
         make_endpoint: Callable[[str], IStreamServerEndpoint],
         factory: IProtocolFactory,
+        reactor: Any,
     ) -> None:
+        self.reactor = reactor
         self.kind = kind
         self.description = description
         self.make_endpoint = make_endpoint
@@ -53,9 +55,7 @@ class Listener(service.Service):
             self.log.failure("chatd {kind} cannot listen on {description}", failure, kind=self.kind,
                              description=self.description)
             self.ready.errback(failure)
-            from twisted.internet import reactor
-
-            reactor.stop()  # type: ignore[attr-defined]
+            self.reactor.stop()
 
         d.addCallbacks(listening, failed)
 
@@ -106,7 +106,8 @@ class ReadyAnnouncer(service.Service):
     Operators and tests wait for this line; the systemd notifier hooks in here.
     """
 
-    def __init__(self, listeners: list[Listener]) -> None:
+    def __init__(self, listeners: list[Listener], reactor: Any) -> None:
+        self.reactor = reactor
         self.listeners = listeners
         self.callbacks: list[Any] = []
 
@@ -114,9 +115,7 @@ class ReadyAnnouncer(service.Service):
         super().startService()
         # twistd starts services before the reactor runs (and before its signal
         # handlers exist): say "ready" only once the reactor is really serving.
-        from twisted.internet import reactor
-
-        reactor.callWhenRunning(self._wait)  # type: ignore[attr-defined]
+        self.reactor.callWhenRunning(self._wait)
 
     def _wait(self) -> None:
         d = defer.gatherResults([listener.ready for listener in self.listeners], consumeErrors=True)

@@ -1,4 +1,10 @@
-"""``twistd chatd``: command-line options and the service tree. Wiring only."""
+"""``twistd chatd``: the service tree, built from validated options. Wiring only.
+
+``makeService(options, reactor=...)`` takes the reactor as a parameter so a
+test can build (and start) the whole tree on a memory reactor; twistd calls
+it with none and the global reactor is used.  Options and their validation
+live in :mod:`chatd.options`.
+"""
 
 from __future__ import annotations
 
@@ -8,230 +14,112 @@ from typing import Any, Optional
 
 from twisted.application import internet
 from twisted.internet import endpoints
-from twisted.python import usage
 
 from .application import ChatdService
-from .cluster.address import RedisAddress
-from .config import apply_file, given_on_command_line
-from .core import Limits, Network
+from .core import HistoryStore, Limits, Network, Publisher
 from .history.sqlite import Retention, SQLiteHistory
-from .http.site import find_web_root, make_site
-from .irc.connection import IRCFactory
+from .http.site import make_site
+from .irc.factory import IRCFactory
+from .irc.motd import motd_reader
 from .listeners import Listener, ReadyAnnouncer
-from .logs import LEVELS, make_observer
+from .logs import make_observer
 from .metrics import ChatCollector, MetricsResource, make_registry
 from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
+from .options import Options
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
-from .ws.connection import ChatWebSocketFactory, WebSocketSettings
+from .ws.factory import ChatWebSocketFactory, WebSocketSettings
+
+__all__ = ["Options", "makeService"]
 
 
-class Options(usage.Options):
-    synopsis = "[options]"
-    longdesc = "chatd: one chat network for IRC, telnet and browser users."
-
-    optFlags = [
-        ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
-        ["no-history", None, "Keep no history: nothing is written to the state directory."],
-    ]
-
-    optParameters = [
-        ["config", None, None, "TOML file with any of these options as keys; the command line wins."],
-        ["irc", None, "tcp:6667:interface=127.0.0.1", "IRC listener (endpoint string)."],
-        ["irc-trusted", None, None, "Extra IRC listener without flood or per-address limits (endpoint string)."],
-        ["irc-tls", None, None, "Extra IRC listener, usually TLS: ssl:6697:privateKey=KEY:certKey=CERT."],
-        ["telnet", None, "tcp:2323:interface=127.0.0.1", "Telnet listener (endpoint string)."],
-        ["http", None, "tcp:8080:interface=127.0.0.1", "HTTP listener: web client, /ws, /healthz (endpoint string)."],
-        ["https", None, None, "Extra HTTP listener, usually TLS: ssl:8443:privateKey=KEY:certKey=CERT."],
-        ["web-root", None, None, "Folder with the web client (default: the one installed with chatd)."],
-        ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets "
-         "(default: only pages from the same host; * allows all)."],
-        ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
-        ["state-dir", None, "./chatd-data", "Folder for chatd's data (history.sqlite3); created on first start."],
-        ["history-on-join", None, 50, "Messages a web user gets on joining a room.", int],
-        ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
-        ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
-        ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
-        ["redis", None, None, "Cluster mode: redis://[user:password@]host:6379/0 (rediss:// for TLS)."],
-        ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
-        ["node-timeout", None, 10.0, "Seconds without a heartbeat before a node's users are dropped.", float],
-        ["server-name", None, None, "Server name shown to clients (default: host name)."],
-        ["network-name", None, "chatd", "Network name (IRC NETWORK=)."],
-        ["motd-file", None, None, "File with the message of the day."],
-        ["password", None, None, "Server password IRC clients must send with PASS."],
-        ["flood-rate", None, 4.0, "Commands per second a client may sustain (0: no flood control).", float],
-        ["flood-burst", None, 20, "Commands a client may send at once before being slowed.", int],
-        ["flood-queue", None, 60, "Delayed commands after which a client is cut off (Excess Flood).", int],
-        ["sendq", None, 1 << 20, "Bytes of unread output after which a client is cut off.", int],
-        ["max-per-address", None, 20, "Connections allowed from one address (0: no limit).", int],
-        ["ping-interval", None, 120.0, "Seconds of silence before the server pings an IRC client.", float],
-        ["ping-timeout", None, 60.0, "Seconds to wait for the answer before 'Ping timeout'.", float],
-        ["nicklen", None, 30, "Longest nick.", int],
-        ["channellen", None, 50, "Longest room name.", int],
-        ["topiclen", None, 390, "Longest topic.", int],
-        ["max-rooms", None, 50, "Rooms one user may be in.", int],
-        ["log-format", None, "text", "Log as readable 'text' or as 'json' lines."],
-        ["log-level", None, "info", "Least important level logged: debug, info, warn, error, critical."],
-        ["log-file", None, "-", "Where the log goes; - is standard output (the journal under systemd)."],
-        ["shutdown-timeout", None, 5.0, "Seconds clients get to close on shutdown before they are cut.", float],
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self["room-retention"] = {}
-        self.argv: list[str] = []
-        # Repeatable options: the config file takes them as lists of strings.
-        self.multi_options = {"room-retention": self.opt_room_retention}
-
-    def parseOptions(self, options: Optional[list[str]] = None) -> None:
-        import sys
-
-        self.argv = list(sys.argv[1:] if options is None else options)
-        super().parseOptions(options)
-
-    def opt_room_retention(self, value: str) -> None:
-        """Retention for one room, as #room=DAYS:COUNT (repeatable; 0 means no limit)."""
-        try:
-            room, _, rule = value.partition("=")
-            days, _, count = rule.partition(":")
-            self["room-retention"][room] = Retention(float(days or 0), int(count or 0))
-        except ValueError:
-            raise usage.UsageError(f"--room-retention: expected #room=DAYS:COUNT, got {value!r}") from None
-        if not room.startswith("#"):
-            raise usage.UsageError(f"--room-retention: {room!r} is not a room")
-
-    def postOptions(self) -> None:
-        if self["config"]:
-            names = [p[0] for p in self.optParameters] + [f[0] for f in self.optFlags] + ["room-retention"]
-            apply_file(self, self["config"], given_on_command_line(self.argv, names))
-        for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms"):
-            if self[name] <= 0:
-                raise usage.UsageError(f"--{name} must be positive")
-        if self["retention-days"] < 0 or self["retention-count"] < 0:
-            raise usage.UsageError("--retention-days and --retention-count must not be negative")
-        if self["flood-rate"] < 0:
-            raise usage.UsageError("--flood-rate must not be negative")
-        if self["redis"]:
-            try:
-                RedisAddress.parse(self["redis"])
-            except ValueError as error:
-                raise usage.UsageError(f"--redis: {error}") from None
-        if not 2 <= self["node-timeout"] <= 300:
-            raise usage.UsageError("--node-timeout must be between 2 and 300 seconds")
-        if self["log-format"] not in ("text", "json"):
-            raise usage.UsageError("--log-format must be text or json")
-        if self["log-level"] not in LEVELS:
-            raise usage.UsageError(f"--log-level must be one of {', '.join(LEVELS)}")
-        if self["shutdown-timeout"] < 0:
-            raise usage.UsageError("--shutdown-timeout must not be negative")
-        if self["ws-max-message"] < 256:
-            raise usage.UsageError("--ws-max-message must be at least 256")
-        try:
-            self["web-root-path"] = find_web_root(self["web-root"])
-        except FileNotFoundError as error:
-            raise usage.UsageError(str(error)) from None
-        motd = self["motd-file"]
-        if motd is not None and not Path(motd).is_file():
-            raise usage.UsageError(f"--motd-file: no such file: {motd}")
-
-
-def motd_reader(path: Optional[str]):
-    """Read the MOTD file on each request, so edits show without a restart."""
-
-    def read() -> Optional[list[str]]:
-        if path is None:
-            return None
-        try:
-            return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
-
-    return read
-
-
-def makeService(options: Options) -> ChatdService:
-    from twisted.internet import reactor
-
-    top = ChatdService(make_observer(options["log-format"], options["log-level"], options["log-file"]))
-    top.reactor = reactor
-    limits = Limits(
-        nicklen=options["nicklen"],
-        channellen=options["channellen"],
-        topiclen=options["topiclen"],
-        max_rooms_per_user=options["max-rooms"],
+def _history(options: Options, reactor: Any, top: ChatdService) -> Optional[SQLiteHistory]:
+    if options["no-history"] or options["redis"]:
+        return None
+    state = Path(options["state-dir"])
+    state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    history = SQLiteHistory(
+        state / "history.sqlite3", reactor, reactor,
+        retention=Retention(options["retention-days"], options["retention-count"]),
+        room_retention=options["room-retention"],
     )
-    notify = NotifyService(Notifier())
-    notify.setServiceParent(top)
-    history = None
-    if not options["no-history"] and not options["redis"]:
-        state = Path(options["state-dir"])
-        state.mkdir(mode=0o700, parents=True, exist_ok=True)
-        history = SQLiteHistory(
-            state / "history.sqlite3",
-            reactor,
-            reactor,
-            retention=Retention(options["retention-days"], options["retention-count"]),
-            room_retention=options["room-retention"],
-        )
-        # Early in, late out: it starts before the listeners and flushes as they stop.
-        history.setServiceParent(top)
-        internet.TimerService(3600, history.prune).setServiceParent(top)
-    network = Network(
-        server_name=options["server-name"] or socket.gethostname() or "chatd.local",
-        network_name=options["network-name"],
-        limits=limits,
-        history=history,
-    )
-    if history is not None:
-        network.restore_rooms(history.load_rooms())
+    # Early in, late out: it starts before the listeners and flushes as they stop.
+    history.setServiceParent(top)
+    pruning = internet.TimerService(3600, history.prune)
+    pruning.clock = reactor
+    pruning.setServiceParent(top)
+    return history
+
+
+def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network, Any]:
+    """The network, with its history store and (in cluster mode) the Redis bridge as publisher."""
+    history: Optional[HistoryStore] = _history(options, reactor, top)
     bridge = None
+    publisher: Optional[Publisher] = None
     if options["redis"]:
         from .cluster.bridge import RedisBridge  # nothing of Redis is loaded without --redis
 
-        bridge = RedisBridge(reactor, network, options["redis"], node=options["node-name"],
-                             node_timeout=options["node-timeout"], history_cap=options["retention-count"] or 10**9)
+        bridge = RedisBridge(reactor, options["redis"], network_name=options["network-name"],
+                             node=options["node-name"], node_timeout=options["node-timeout"],
+                             history_cap=options["retention-count"] or 10**9)
         bridge.setServiceParent(top)
+        history, publisher = bridge.history, bridge
+    network = Network(
+        server_name=options["server-name"] or socket.gethostname() or "chatd.local",
+        network_name=options["network-name"],
+        limits=Limits(nicklen=options["nicklen"], channellen=options["channellen"], topiclen=options["topiclen"],
+                      max_rooms_per_user=options["max-rooms"]),
+        clock=reactor.seconds,
+        history=history,
+        publisher=publisher,
+    )
+    if history is not None:
+        network.restore_rooms(history.load_rooms())
+    return network, bridge
+
+
+def makeService(options: Options, reactor: Any = None) -> ChatdService:
+    if reactor is None:
+        from twisted.internet import reactor  # twistd's own; tests pass theirs
+
+    top = ChatdService(make_observer(options["log-format"], options["log-level"], options["log-file"]), reactor)
+    notify = NotifyService(Notifier())
+    notify.setServiceParent(top)
+    network, bridge = _network(options, reactor, top)
+
     peers = ConnectionCounter(options["max-per-address"])
     flood = FloodPolicy(options["flood-rate"], options["flood-burst"], options["flood-queue"])
     public = ListenerSettings(flood=flood, sendq=options["sendq"])
     trusted = ListenerSettings(flood=UNLIMITED, sendq=options["sendq"] * 16, check_peer_limit=False)
-    irc_args = dict(
-        password=options["password"],
-        motd=motd_reader(options["motd-file"]),
-        ping_interval=options["ping-interval"],
-        ping_timeout=options["ping-timeout"],
-    )
+    irc_args = dict(password=options["password"], motd=motd_reader(options["motd-file"]),
+                    ping_interval=options["ping-interval"], ping_timeout=options["ping-timeout"])
 
     listeners: list[Listener] = []
     factories: list[tuple[str, Any]] = []
 
     def listen(kind: str, protocol: str, description: str, factory: Any) -> None:
-        listener = Listener(kind, description, lambda d: endpoints.serverFromString(reactor, d), factory)
+        listener = Listener(kind, description, lambda d: endpoints.serverFromString(reactor, d), factory, reactor)
         listener.setServiceParent(top)
         listeners.append(listener)
         top.reloaders.append(listener.reload)
         if protocol:
             factories.append((protocol, factory))
 
-    irc = IRCFactory(network, reactor, peers, public, **irc_args)
-    listen("irc", "irc", options["irc"], irc)
-    sweepers = [irc]
-    if options["irc-tls"]:
-        irc_tls = IRCFactory(network, reactor, peers, public, **irc_args)
-        listen("irc-tls", "irc", options["irc-tls"], irc_tls)
-        sweepers.append(irc_tls)
-    if options["irc-trusted"]:
-        irc_trusted = IRCFactory(network, reactor, peers, trusted, **irc_args)
-        listen("irc-trusted", "irc", options["irc-trusted"], irc_trusted)
-        sweepers.append(irc_trusted)
+    sweepers = []
+    for kind, option, settings in (("irc", "irc", public), ("irc-tls", "irc-tls", public),
+                                   ("irc-trusted", "irc-trusted", trusted)):
+        if options[option]:
+            irc = IRCFactory(network, reactor, peers, settings, **irc_args)
+            listen(kind, "irc", options[option], irc)
+            sweepers.append(irc)
     telnet = TelnetFactory(network, reactor, peers, public)
     telnet.replay_lines = options["telnet-replay"]
     listen("telnet", "telnet", options["telnet"], telnet)
 
-    ws_settings = WebSocketSettings(
+    ws = ChatWebSocketFactory(network, reactor, peers, WebSocketSettings(
         flood=flood,
         sendq=options["sendq"],
         max_message=options["ws-max-message"],
@@ -241,8 +129,7 @@ def makeService(options: Options) -> ChatdService:
         ping_interval=options["ping-interval"],
         ping_timeout=options["ping-timeout"],
         history_on_join=options["history-on-join"],
-    )
-    ws = ChatWebSocketFactory(network, reactor, peers, ws_settings)
+    ))
     factories.append(("web", ws))
 
     def health() -> dict[str, Any]:
@@ -254,16 +141,22 @@ def makeService(options: Options) -> ChatdService:
             "connections": {protocol: len(f.connections) for protocol, f in factories},
         }
 
-    registry = make_registry(ChatCollector(network, lambda: factories, history, bridge))
+    registry = make_registry(ChatCollector(network, lambda: factories, network.history, bridge))
     site = make_site(options["web-root-path"], ws, health, MetricsResource(registry))
     listen("http", "", options["http"], site)
     if options["https"]:
         listen("https", "", options["https"], site)
 
     period = max(0.1, min(options["ping-interval"], options["ping-timeout"]) / 2)
-    keepalive = internet.TimerService(period, lambda: [f.sweep() for f in sweepers])
+
+    def sweep() -> None:
+        for factory in sweepers:
+            factory.sweep()
+
+    keepalive = internet.TimerService(period, sweep)
+    keepalive.clock = reactor
     keepalive.setServiceParent(top)
-    ready = ReadyAnnouncer(listeners)
+    ready = ReadyAnnouncer(listeners, reactor)
     ready.callbacks.append(notify.ready)
     ready.setServiceParent(top)
     # Last in, first out: on SIGTERM clients are told before anything else stops.

@@ -268,7 +268,7 @@ def memory_network(**limits):
 
 
 def irc_factory(network, clock, **kwargs):
-    from chatd.irc.connection import IRCFactory
+    from chatd.irc.factory import IRCFactory
     from chatd.net.connection import ListenerSettings
     from chatd.net.peers import ConnectionCounter
 
@@ -333,7 +333,7 @@ def telnet_factory(network, clock, **kwargs):
 
 def ws_factory(network, clock, **settings):
     from chatd.net.peers import ConnectionCounter
-    from chatd.ws.connection import ChatWebSocketFactory, WebSocketSettings
+    from chatd.ws.factory import ChatWebSocketFactory, WebSocketSettings
 
     peers = settings.pop("peers", ConnectionCounter(10))
     return ChatWebSocketFactory(network, clock, peers, WebSocketSettings(**settings))

@@ -119,7 +119,7 @@ def test_sendq_exceeded_cuts_off_a_client_that_does_not_read():
     bob.transport.producer.pauseProducing()  # the socket buffer is full: bob stopped reading
     for i in range(100):
         alice.send(f"PRIVMSG #r :{'m' * 200} {i}")
-    assert bob.transport.disconnecting and bob.proto.close_reason == "SendQ exceeded"
+    assert bob.transport.disconnecting and bob.proto.guard.reason == "SendQ exceeded"
     assert len(carol.read()) == 100  # everyone else got every message
 
 

@@ -186,6 +186,6 @@ def test_flood_closes_the_socket_and_the_nick_is_freed(net):
         ws.send({"type": "ping", "id": sent})
         sent += 1
     assert sent == 2 + 5 + 1  # the burst left after hello, the queue, and one too many
-    assert ws.proto.closing_reason == "Excess Flood"
+    assert ws.proto.guard.reason == "Excess Flood"
     ws.proto.onClose(True, 1008, "Excess Flood")
     assert network.find_user("spammer") is None

@@ -26,9 +26,9 @@ from twisted.application import internet, service
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from ..core import Network, casefold, dm_key
-from ..core.bridge import RemoteClient
+from ..core import Network, Sent, casefold, dm_key, errors
 from ..core.events import DirectMessage, RoomMessage
+from ..core.publisher import RemoteClient, is_remote
 from ..core.rooms import Room
 from ..core.users import User
 from . import codec, scripts
@@ -45,11 +45,15 @@ def room_json(room: Room) -> str:
 
 
 class RedisBridge(service.MultiService):
+    """The core's :class:`~chatd.core.Publisher` in cluster mode, and the service that owns the link."""
+
+    network: Network
+
     def __init__(
         self,
         reactor: Any,
-        network: Network,
         url: str,
+        network_name: str = "chatd",
         node: Optional[str] = None,
         heartbeat: float = 2.0,
         node_timeout: float = 10.0,
@@ -57,9 +61,8 @@ class RedisBridge(service.MultiService):
     ) -> None:
         super().__init__()
         self.reactor = reactor
-        self.network = network
         self.node = node or f"{socket.gethostname()}-{os.getpid()}-{random.randrange(16**6):06x}"
-        self.keys = Keys(f"chatd:{network.network_name}:")
+        self.keys = Keys(f"chatd:{network_name}:")
         self.heartbeat = heartbeat
         self.node_timeout = node_timeout
         self.history_cap = history_cap
@@ -73,11 +76,11 @@ class RedisBridge(service.MultiService):
         self.history = RedisHistory(self.link, self.keys)
         internet.TimerService(heartbeat, self._beat).setServiceParent(self)
         internet.TimerService(min(1.0, heartbeat), self._check_nodes).setServiceParent(self)
-        network.bridge = self
-        network.history = self.history  # type: ignore[assignment]
-        network.keep_rooms = True
 
-    # -- the core's Bridge interface ----------------------------------------------------
+    # -- the core's Publisher interface ---------------------------------------------------
+
+    def bind(self, network: Network) -> None:
+        self.network = network
 
     @property
     def up(self) -> bool:
@@ -102,17 +105,21 @@ class RedisBridge(service.MultiService):
     def _user_json(self, user: User) -> str:
         return codec.dumps({"i": codec.identity(user.identity), "a": user.away, "s": user.signon})
 
-    def reserve(self, folded_nick: str, done: Any) -> None:
+    def reserve(self, folded_nick: str) -> defer.Deferred[bool]:
+        if not self.up:
+            return defer.succeed(True)  # serve locally; the re-sync sorts out clashes
         d = self.link.script(scripts.CLAIM_NICK, [self.keys.nicks], [folded_nick, self.node])
 
-        def failed(failure: Any) -> None:
+        def failed(failure: Any) -> bool:
             # Redis went away mid-claim: serve locally, the re-sync sorts out clashes.
             self._failed(failure, "nick claim")
-            done(True)
+            return True
 
-        d.addCallbacks(lambda won: done(bool(int(won))), failed)
+        return d.addCallbacks(lambda won: bool(int(won)), failed)
 
     def release(self, folded_nick: str) -> None:
+        if not self.up:
+            return
         self.link.script(scripts.RELEASE_NICK, [self.keys.nicks], [folded_nick, self.node]).addErrback(
             self._failed, "nick release")
 
@@ -211,14 +218,31 @@ class RedisBridge(service.MultiService):
     def invited(self, by: User, target: User, room_name: str) -> None:
         self._publish("invite", by=codec.identity(by.identity), nick=target.nick, room=room_name)
 
-    def room_message(self, message: RoomMessage) -> defer.Deferred[Any]:
+    def room_message(self, message: RoomMessage) -> Sent:
+        """While the cluster is up every node, this one included, delivers what Redis
+        sends back: one order per room.  While it is down, local members get it at once."""
+        if not self.up:
+            return self.network.deliver_and_record(message)
+        return Sent(message, self._publish_room(message))
+
+    def direct_message(self, message: DirectMessage, target: User) -> Sent:
+        if not self.up:
+            if is_remote(target):
+                raise errors.NoSuchNick(target.nick, "is on another node, which cannot be reached right now")
+            return self.network.deliver_and_record(message)
+        nodes = {self.node}
+        if isinstance(target.client, RemoteClient):
+            nodes.add(target.client.node)
+        return Sent(message, self._publish_direct(message, sorted(nodes)))
+
+    def _publish_room(self, message: RoomMessage) -> defer.Deferred[Any]:
         payload = codec.message_payload(message)
         folded = casefold(message.room)
         d = self.link.script(scripts.ROOM_MESSAGE, [self.keys.history(folded), self.keys.room_channel(folded)],
                              [payload, self.history_cap])
         return d.addCallback(lambda stream_id: codec.message_from(stream_id, payload))
 
-    def direct_message(self, message: DirectMessage, nodes: Sequence[str]) -> defer.Deferred[Any]:
+    def _publish_direct(self, message: DirectMessage, nodes: Sequence[str]) -> defer.Deferred[Any]:
         payload = codec.message_payload(message)
         a, b = casefold(message.sender.nick), casefold(message.target)
         keys = [self.keys.history(dm_key(a, b)), self.keys.peers(a), self.keys.peers(b)]
@@ -254,11 +278,7 @@ class RedisBridge(service.MultiService):
                     self._apply(json.loads(data))
                 return
             stream_id, _, payload = data.partition(" ")
-            message = codec.message_from(stream_id, payload)
-            if isinstance(message, RoomMessage):
-                self.network.replica.deliver_room(message)
-            else:
-                self.network.replica.deliver_direct(message)
+            self.network.replica.deliver(codec.message_from(stream_id, payload))
         except Exception:
             log.failure("bad cluster message on {channel}: {data!r}", channel=channel, data=data[:200])
 

@@ -1,8 +1,10 @@
 """The protocol-free heart of chatd: rooms, members, nicks, message ids, fan-out.
 
-Nothing in this package imports Twisted protocols, Autobahn or Redis code;
-adapters translate their wire to calls on :class:`Network` and implement
-:class:`Client` so the core can reach their connections.
+Nothing in this package imports Twisted, Autobahn or Redis code.  Adapters
+translate their wire into calls on a :class:`Session` (one per connection)
+and implement :class:`Client` so the core can reach their connections; the
+cluster, history and (later) account stores sit behind interfaces defined
+here (:class:`Publisher`, :class:`HistoryStore`).
 """
 
 from . import errors
@@ -26,14 +28,17 @@ from .events import (
 from .history import HistoryStore, Ref, RoomRecord, TargetSummary, dm_key, target_key
 from .ids import MessageIdGenerator, id_time
 from .limits import ROOM_PREFIXES, Limits
-from .network import MESSAGE_KINDS, Network, Sent
-from .rooms import FLAG_MODES, PARAM_MODES, STATUS_MODES, Room
+from .network import Network, Sent
+from .publisher import LocalPublisher, Publisher, RemoteClient, is_remote
+from .rooms import FLAG_MODES, PARAM_MODES, STATUS_MODES, ModeChange, Room
+from .session import MESSAGE_KINDS, Session
 from .users import User
 
 __all__ = [
     "HistoryStore", "Ref", "RoomRecord", "Sent", "TargetSummary", "dm_key", "target_key",
     "AwayChanged", "CASEMAPPING", "Client", "DirectMessage", "Event", "FLAG_MODES",
     "Identity", "Invited", "Joined", "Kicked", "Limits", "MESSAGE_KINDS",
+    "LocalPublisher", "ModeChange", "Publisher", "RemoteClient", "Session", "is_remote",
     "MessageIdGenerator", "ModeChanged", "Network", "NickChanged", "PARAM_MODES",
     "Parted", "Quit", "ROOM_PREFIXES", "Room", "RoomMessage", "STATUS_MODES",
     "TopicChanged", "User", "casefold", "errors", "fan_out", "id_time",

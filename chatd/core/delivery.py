@@ -5,15 +5,25 @@ render events identically share a ``format_key``; fan-out asks one of them to
 encode an event and writes the very same payload (a ``bytes`` line, a prepared
 WebSocket frame) to all of them.  Encoding therefore costs once per format per
 event, not once per recipient.
+
+A recipient whose ``deliver`` raises must not cost anyone else their copy:
+fan-out logs the failure, goes on with the others, and then drops the failing
+connection (after the loop, because dropping it changes the very member lists
+being iterated).  An encoder that raises skips its format for that one event,
+logged once, without dropping anyone.  The core logs through the standard
+library's ``logging``; ``chatd.logs`` routes that into the daemon's log.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Hashable, Iterable, Optional, Protocol
 
 if TYPE_CHECKING:
     from .events import Event
     from .users import User
+
+log = logging.getLogger("chatd.core")
 
 
 class Client(Protocol):
@@ -39,10 +49,11 @@ def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = Non
     """Deliver ``event`` to ``recipients`` (but ``skip``), encoding once per format.
 
     Returns the number of deliveries made.  This is the hot loop of a busy
-    room: one dict lookup and one write per recipient.
+    room: one dict lookup and one write per recipient, inside one ``try``.
     """
     cache: dict[Hashable, Optional[object]] = {}
     sent = 0
+    failed: Optional[list[User]] = None
     for user in recipients:
         if user is skip:
             continue
@@ -51,8 +62,34 @@ def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = Non
         try:
             payload = cache[key]
         except KeyError:
-            payload = cache[key] = client.encode(event)
-        if payload is not None:
+            payload = cache[key] = _encode(client, event)
+        if payload is None:
+            continue
+        try:
             client.deliver(payload)
             sent += 1
+        except Exception:
+            log.exception("delivering %s to %s failed; dropping that connection", type(event).__name__, user.nick)
+            failed = failed or []
+            failed.append(user)
+    if failed:
+        _drop(failed)
     return sent
+
+
+def _encode(client: Client, event: Event) -> Optional[object]:
+    """Encode for one format; a failing encoder skips that format for this event only."""
+    try:
+        return client.encode(event)
+    except Exception:
+        log.exception("encoding %s for %r failed; not shown in that format", type(event).__name__,
+                      client.format_key)
+        return None
+
+
+def _drop(users: list[User]) -> None:
+    for user in users:
+        try:
+            user.client.disconnect("Internal error")
+        except Exception:
+            log.exception("closing %s after a failed delivery failed too", user.nick)

@@ -1,42 +1,130 @@
 """Errors the core raises when a request cannot be carried out.
 
-Each error has a stable ``code`` that adapters translate to their own wire:
-an IRC numeric, a WebSocket error frame, a line of text for telnet.
+Each error is described once, here: a stable ``code`` (the web client's
+``error`` frame carries it), and one wording for people, which speaks of
+"rooms" because that is what web and telnet users see.  IRC clients get the
+numeric and the channel wording of the IRC documents instead; that mapping
+lives in :mod:`chatd.irc.numerics`, keyed by ``code``.
+
+``target`` names what the error is about: a nick, a room, or for errors about
+a person in a room, both separated by a space (``"bob #room"``), which is the
+order of the parameters of the IRC numerics.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class ChatError(Exception):
-    """A request the core refused; ``target`` names what it was about."""
+    """A request the core refused."""
 
-    code = "error"
-    default_message = "Request refused"
+    code: ClassVar[str] = "error"
+    default_message: ClassVar[str] = "Request refused"
+    #: How the error reads for people; ``{target}``, ``{0}``, ``{1}`` are the target's parts.
+    template: ClassVar[str] = "{target}: {message}"
 
     def __init__(self, target: str = "", message: str | None = None) -> None:
         self.target = target
         self.message = message or self.default_message
         super().__init__(f"{self.code}: {target}: {self.message}")
 
+    def describe(self) -> str:
+        """The error as one line of text for a person (web and telnet)."""
+        if not self.target:
+            return self.message
+        parts = self.target.split(" ")
+        return self.template.format(*parts, target=self.target, message=self.message)
 
-def _error(name: str, code: str, message: str) -> type[ChatError]:
-    return type(name, (ChatError,), {"code": code, "default_message": message})
+
+class NickInUse(ChatError):
+    code = "nick_in_use"
+    default_message = "Nickname is already in use"
 
 
-NickInUse = _error("NickInUse", "nick_in_use", "Nickname is already in use")
-BadNick = _error("BadNick", "bad_nick", "Erroneous nickname")
-NoSuchNick = _error("NoSuchNick", "no_such_nick", "No such nick")
-NoSuchRoom = _error("NoSuchRoom", "no_such_room", "No such channel")
-BadRoomName = _error("BadRoomName", "bad_room_name", "Bad channel name")
-NotOnRoom = _error("NotOnRoom", "not_on_room", "You're not on that channel")
-NotOperator = _error("NotOperator", "not_operator", "You're not channel operator")
-UserNotInRoom = _error("UserNotInRoom", "user_not_in_room", "They aren't on that channel")
-UserOnRoom = _error("UserOnRoom", "user_on_room", "is already on channel")
-RoomFull = _error("RoomFull", "room_full", "Cannot join channel (+l)")
-InviteOnly = _error("InviteOnly", "invite_only", "Cannot join channel (+i)")
-BadKey = _error("BadKey", "bad_key", "Cannot join channel (+k)")
-CannotSend = _error("CannotSend", "cannot_send", "Cannot send to channel")
-TooManyRooms = _error("TooManyRooms", "too_many_rooms", "You have joined too many channels")
-NoText = _error("NoText", "no_text", "No text to send")
-UnknownMode = _error("UnknownMode", "unknown_mode", "is unknown mode char to me")
-TextTooLong = _error("TextTooLong", "text_too_long", "Message text is too long")
+class BadNick(ChatError):
+    code = "bad_nick"
+    default_message = "Erroneous nickname"
+
+
+class NoSuchNick(ChatError):
+    code = "no_such_nick"
+    default_message = "No such nick"
+
+
+class NoSuchRoom(ChatError):
+    code = "no_such_room"
+    default_message = "No such room"
+
+
+class BadRoomName(ChatError):
+    code = "bad_room_name"
+    default_message = "Bad room name"
+
+
+class NotOnRoom(ChatError):
+    code = "not_on_room"
+    default_message = "You're not in that room"
+
+
+class NotOperator(ChatError):
+    code = "not_operator"
+    default_message = "You're not a room operator"
+
+
+class UserNotInRoom(ChatError):
+    code = "user_not_in_room"
+    default_message = "They aren't in that room"
+    template = "{0} is not in {1}"
+
+
+class UserOnRoom(ChatError):
+    code = "user_on_room"
+    default_message = "is already in the room"
+    template = "{0} is already in {1}"
+
+
+class RoomFull(ChatError):
+    code = "room_full"
+    default_message = "Cannot join the room: it is full (+l)"
+
+
+class InviteOnly(ChatError):
+    code = "invite_only"
+    default_message = "Cannot join the room: it is invite only (+i)"
+
+
+class BadKey(ChatError):
+    code = "bad_key"
+    default_message = "Cannot join the room: wrong key (+k)"
+
+
+class CannotSend(ChatError):
+    code = "cannot_send"
+    default_message = "Cannot send to the room"
+
+
+class TooManyRooms(ChatError):
+    code = "too_many_rooms"
+    default_message = "You have joined too many rooms"
+
+
+class NoText(ChatError):
+    code = "no_text"
+    default_message = "No text to send"
+
+
+class UnknownMode(ChatError):
+    code = "unknown_mode"
+    default_message = "is an unknown mode letter"
+    template = "{target} {message}"
+
+
+class TextTooLong(ChatError):
+    code = "text_too_long"
+    default_message = "Message text is too long"
+
+
+class AlreadyRegistered(ChatError):
+    code = "already_registered"
+    default_message = "You are already registered"

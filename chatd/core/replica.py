@@ -1,33 +1,23 @@
 """Applying what other nodes report to this node's view of the network.
 
-Every change here comes from a peer that already checked its rules, so
-nothing is refused; each step is idempotent, because after a reconnect a node
-may hear of a change it already knows.  Only users of *this* node receive the
-resulting events (other nodes tell their own users).
+Every change here comes from a peer that already checked its rules and
+validated its strings, so nothing is refused; each step is idempotent,
+because after a reconnect a node may hear of a change it already knows.  The
+changes go through the network's own public methods (the same ones local
+changes use), so modes, renames and departures follow one set of rules; only
+users of *this* node receive the resulting events, because fan-out skips
+users held elsewhere, and nothing is handed back to the publisher.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
-from .bridge import RemoteClient
 from .casemap import casefold
 from .delivery import fan_out
-from .events import (
-    AwayChanged,
-    DirectMessage,
-    Identity,
-    Invited,
-    Joined,
-    Kicked,
-    ModeChanged,
-    NickChanged,
-    Parted,
-    Quit,
-    RoomMessage,
-    TopicChanged,
-)
-from .rooms import FLAG_MODES, Room
+from .events import DirectMessage, Identity, Invited, ModeChanged, RoomMessage
+from .publisher import RemoteClient, is_remote
+from .rooms import ModeChange, Room
 from .users import User
 
 if TYPE_CHECKING:
@@ -38,15 +28,12 @@ class Replica:
     def __init__(self, network: Network) -> None:
         self.network = network
 
-    @property
-    def clock(self) -> float:
-        return self.network.clock()
-
-    def is_local(self, user: User) -> bool:
-        return not isinstance(user.client, RemoteClient)
+    def _remote(self, nick: str) -> Optional[User]:
+        user = self.network.find_user(nick)
+        return user if user is not None and is_remote(user) else None
 
     def local(self, users: Iterable[User]) -> list[User]:
-        return [u for u in users if not isinstance(u.client, RemoteClient)]
+        return [u for u in users if not is_remote(u)]
 
     def node_users(self, node: str) -> list[User]:
         return [u for u in self.network.users.values()
@@ -57,13 +44,12 @@ class Replica:
     def add_user(self, node: str, identity: Identity, away: Optional[str], signon: float) -> Optional[User]:
         """A user registered on ``node``; returns the local user it collides with, if any."""
         net = self.network
-        existing = net.users.get(casefold(identity.nick))
+        existing = net.find_user(identity.nick)
         if existing is not None:
             if isinstance(existing.client, RemoteClient):
                 existing.client.node = node
-                existing.user, existing.host, existing.realname = identity.user, identity.host, identity.realname
-                existing.protocol, existing.away = identity.protocol, away
-                existing._refresh_identity()
+                existing.away = away
+                existing.update(identity)
                 return None
             return existing
         user = User(RemoteClient(node), identity.nick, identity.user, identity.host, identity.realname,
@@ -72,14 +58,9 @@ class Replica:
         return None
 
     def quit(self, nick: str, reason: str) -> None:
-        user = self.network.users.get(casefold(nick))
-        if user is None or self.is_local(user):
-            return
-        recipients = self.local(self.network.neighbours(user))
-        del self.network.users[user.folded]
-        for room in list(user.rooms.values()):
-            self.network._leave(user, room)
-        fan_out(Quit(self.clock, user.identity, reason), recipients)
+        user = self._remote(nick)
+        if user is not None:
+            self.network.remove_user(user, reason)
 
     def node_lost(self, node: str, reason: str = "node lost") -> int:
         users = self.node_users(node)
@@ -88,22 +69,14 @@ class Replica:
         return len(users)
 
     def rename(self, old: str, new: str) -> None:
-        net = self.network
-        user = net.users.get(casefold(old))
-        if user is None or self.is_local(user):
-            return
-        event = NickChanged(self.clock, user.identity, new)
-        del net.users[user.folded]
-        user.rename(new)
-        net.users[user.folded] = user
-        fan_out(event, self.local(net.neighbours(user)))
+        user = self._remote(old)
+        if user is not None:
+            self.network.rename(user, new)
 
     def away(self, nick: str, message: Optional[str]) -> None:
-        user = self.network.users.get(casefold(nick))
-        if user is None or self.is_local(user) or user.away == message:
-            return
-        user.away = message
-        fan_out(AwayChanged(self.clock, user.identity, message), self.local(self.network.neighbours(user)))
+        user = self._remote(nick)
+        if user is not None and user.away != message:
+            self.network.mark_away(user, message)
 
     # -- rooms -------------------------------------------------------------------------
 
@@ -117,62 +90,42 @@ class Replica:
             net.rooms[casefold(name)] = room
         room.topic, room.topic_by, room.topic_time = topic, topic_by, topic_time
         if flags is not None:
-            room.flags = {f for f in flags if f in FLAG_MODES}
+            room.flags.clear()
+            for letter in flags:
+                room.apply("+", letter, None)
             room.key, room.limit = key, limit
         return room
 
     def join(self, nick: str, room_name: str, status: str = "", created: Optional[float] = None) -> None:
-        net = self.network
-        user = net.users.get(casefold(nick))
-        if user is None or self.is_local(user):
+        user = self._remote(nick)
+        if user is None:
             return
-        room = net.find_room(room_name) or self.room(room_name, created or self.clock)
-        known = user in room.members
-        room.members[user] = set(status)
-        user.rooms[casefold(room.name)] = room
-        if not known:
-            fan_out(Joined(self.clock, room.name, user.identity), self.local(room.members))
+        room = self.network.find_room(room_name) or self.room(room_name, created or self.network.clock())
+        self.network.add_member(user, room, set(status))
 
     def part(self, nick: str, room_name: str, reason: str) -> None:
-        net = self.network
-        user, room = net.users.get(casefold(nick)), net.find_room(room_name)
-        if user is None or room is None or user not in room.members or self.is_local(user):
-            return
-        fan_out(Parted(self.clock, room.name, user.identity, reason), self.local(room.members))
-        net._leave(user, room)
+        user, room = self._remote(nick), self.network.find_room(room_name)
+        if user is not None and room is not None and user in room.members:
+            self.network.leave(user, room, reason)
 
     def kick(self, by: Identity, room_name: str, nick: str, reason: str) -> None:
         net = self.network
-        victim, room = net.users.get(casefold(nick)), net.find_room(room_name)
-        if victim is None or room is None or victim not in room.members:
-            return
-        fan_out(Kicked(self.clock, room.name, by, victim.nick, reason), self.local(room.members))
-        net._leave(victim, room)
+        victim, room = net.find_user(nick), net.find_room(room_name)
+        if victim is not None and room is not None and victim in room.members:
+            net.remove_kicked(by, room, victim, reason)
 
     def topic(self, by: Identity, room_name: str, topic: str, when: float) -> None:
         room = self.network.find_room(room_name)
-        if room is None:
-            return
-        room.topic, room.topic_by, room.topic_time = topic, by.nick, when
-        fan_out(TopicChanged(when, room.name, by, topic), self.local(room.members))
+        if room is not None:
+            self.network.change_topic(room, by, topic, when)
 
-    def modes(self, by: Identity, room_name: str, changes: Sequence[tuple[str, str, Optional[str]]]) -> None:
+    def modes(self, by: Identity, room_name: str, changes: Sequence[ModeChange]) -> None:
         room = self.network.find_room(room_name)
         if room is None:
             return
         for sign, letter, arg in changes:
-            adding = sign == "+"
-            if letter in FLAG_MODES:
-                (room.flags.add if adding else room.flags.discard)(letter)
-            elif letter == "k":
-                room.key = arg if adding else None
-            elif letter == "l":
-                room.limit = int(arg) if adding and arg and arg.isdigit() else None
-            elif letter in "ov" and arg:
-                member = self.network.find_user(arg)
-                if member is not None and member in room.members:
-                    (room.members[member].add if adding else room.members[member].discard)(letter)
-        fan_out(ModeChanged(self.clock, room.name, by, tuple(changes)), self.local(room.members))
+            room.apply(sign, letter, arg, self.network.find_user(arg) if arg else None)
+        fan_out(ModeChanged(self.network.clock(), room.name, by, tuple(changes)), room.members)
 
     def invite(self, by: Identity, nick: str, room_name: str) -> None:
         target = self.network.find_user(nick)
@@ -181,31 +134,10 @@ class Replica:
         room = self.network.find_room(room_name)
         if room is not None:
             room.invited.add(target.folded)
-        if self.is_local(target):
-            fan_out(Invited(self.clock, room_name, by, target.nick), [target])
+        fan_out(Invited(self.network.clock(), room_name, by, target.nick), [target])
 
     # -- messages ------------------------------------------------------------------------
 
-    def deliver_room(self, message: RoomMessage) -> int:
-        net = self.network
-        room = net.find_room(message.room)
-        if room is None:
-            return 0
-        sender = casefold(message.sender.nick)
-        recipients = [u for u in room.members if self.is_local(u) and (u.folded != sender or u.client.echo_messages)]
-        delivered = fan_out(message, recipients)
-        net.stats.deliveries += delivered
-        return delivered
-
-    def deliver_direct(self, message: DirectMessage) -> int:
-        net = self.network
-        recipients = []
-        target = net.find_user(message.target)
-        if target is not None and self.is_local(target):
-            recipients.append(target)
-        sender = net.find_user(message.sender.nick)
-        if sender is not None and sender is not target and self.is_local(sender) and sender.client.echo_messages:
-            recipients.append(sender)
-        delivered = fan_out(message, recipients)
-        net.stats.deliveries += delivered
-        return delivered
+    def deliver(self, message: RoomMessage | DirectMessage) -> int:
+        """A message that came through the cluster: this node's recipients get it."""
+        return self.network.deliver(message)

@@ -16,6 +16,9 @@ PARAM_MODES = "kl"
 #: Member status modes, highest first, with the prefix each shows in NAMES.
 STATUS_MODES = {"o": "@", "v": "+"}
 
+#: One mode change: sign ("+" or "-"), letter, and its argument if any.
+ModeChange = tuple[str, str, Optional[str]]
+
 
 @attrs.define(eq=False)
 class Room:
@@ -57,3 +60,37 @@ class Room:
             letters.append("l")
             args.append(str(self.limit))
         return "+" + "".join(letters), args
+
+    def apply(self, sign: str, letter: str, arg: Optional[str], member: Optional[User] = None) -> Optional[ModeChange]:
+        """Apply one mode change; return it as it took effect, or None if it changed nothing.
+
+        The one place mode letters change a room: local changes (after the
+        network checked who may make them) and changes other nodes report.
+        ``member`` is the user a status mode (o, v) is about.
+        """
+        adding = sign == "+"
+        if letter in FLAG_MODES:
+            if adding != (letter in self.flags):
+                (self.flags.add if adding else self.flags.discard)(letter)
+                return (sign, letter, None)
+        elif letter == "k":
+            if adding and arg:
+                self.key = arg
+                return (sign, letter, arg)
+            if not adding and self.key is not None:
+                self.key = None
+                return (sign, letter, "*")
+        elif letter == "l":
+            if adding:
+                if arg and arg.isdigit() and int(arg) > 0:
+                    self.limit = int(arg)
+                    return (sign, letter, arg)
+            elif self.limit is not None:
+                self.limit = None
+                return (sign, letter, None)
+        elif letter in STATUS_MODES and member is not None:
+            status = self.members.get(member)
+            if status is not None and adding != (letter in status):
+                (status.add if adding else status.discard)(letter)
+                return (sign, letter, member.nick)
+        return None

@@ -41,3 +41,9 @@ class User:
     def rename(self, nick: str) -> None:
         self.nick = nick
         self._refresh_identity()
+
+    def update(self, identity: Identity) -> None:
+        """Take over what another node says about this user (same nick)."""
+        self.user, self.host, self.realname, self.protocol = (
+            identity.user, identity.host, identity.realname, identity.protocol)
+        self._refresh_identity()

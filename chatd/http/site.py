@@ -13,7 +13,7 @@ from twisted.web import pages, resource, server, static
 import chatd
 
 if TYPE_CHECKING:
-    from ..ws.connection import ChatWebSocketFactory
+    from ..ws.factory import ChatWebSocketFactory
 
 # Nothing but our own files, and sockets back to where the page came from.
 CSP = (

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import calendar
 import time
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
-from ..core import Ref, errors
+import attrs
+
+from ..core import HistoryStore, Ref, TargetSummary, errors
+from ..core.history import Message as Stored
+from ..net.tasks import spawn
+from . import numerics as N
+from .commands import command
 from .render import iso_time
 
 if TYPE_CHECKING:
-    from .connection import IRCConnection
+    from .context import Context
     from .wire import Message
 
 MAX_LIMIT = 100
@@ -54,81 +60,103 @@ def parse_limit(value: str) -> int:
     return max(1, min(int(value), MAX_LIMIT))
 
 
-def handle(conn: IRCConnection, msg: Message) -> None:
-    store = conn.network.history
-    assert conn.user is not None
-    if store is None:
-        conn.reply("421", "CHATHISTORY", "History is not enabled on this server")
-        return
-    params = msg.params
-    sub = params[0].upper() if params else ""
-    if sub not in SUBCOMMANDS:
-        conn.send(f":{conn.server} FAIL CHATHISTORY UNKNOWN_COMMAND {sub or '*'} :Unknown subcommand")
-        return
-    try:
-        if sub == "TARGETS":
-            if len(params) < 4:
-                raise BadParams("TARGETS needs two timestamps and a limit")
-            start, end = parse_ref(params[1]), parse_ref(params[2])
-            if start is None or end is None or start.time is None or end.time is None:
-                raise BadParams("TARGETS takes timestamps")
-            limit = parse_limit(params[3])
-        else:
-            wanted = 5 if sub == "BETWEEN" else 4
-            if len(params) < wanted:
-                raise BadParams(f"{sub} needs {wanted - 1} parameters")
-            target = params[1]
-            refs = [parse_ref(p, star=(sub == "LATEST")) for p in params[2 : wanted - 1]]
-            if sub != "LATEST" and any(r is None for r in refs):
-                raise BadParams("a message reference is required")
-            limit = parse_limit(params[wanted - 1])
-    except BadParams as error:
-        conn.send(f":{conn.server} FAIL CHATHISTORY INVALID_PARAMS {sub} :{error}")
-        return
+@attrs.frozen
+class Request:
+    sub: str
+    target: str = "*"
+    refs: tuple[Optional[Ref], ...] = ()
+    limit: int = MAX_LIMIT
 
+
+def parse_request(params: Sequence[str]) -> Request:
+    """Check a CHATHISTORY command's parameters; raises BadParams with the reason."""
+    sub = params[0].upper()
     if sub == "TARGETS":
-        rooms = [room.name for room in conn.user.rooms.values()]
-        d = store.targets(conn.user.nick, rooms, start.time, end.time, limit)  # type: ignore[union-attr]
-        d.addCallbacks(lambda found: send_targets(conn, found), lambda f: fail(conn, sub, "*", f))
+        if len(params) < 4:
+            raise BadParams("TARGETS needs two timestamps and a limit")
+        start, end = parse_ref(params[1]), parse_ref(params[2])
+        if start is None or end is None or start.time is None or end.time is None:
+            raise BadParams("TARGETS takes timestamps")
+        return Request(sub, "*", (start, end), parse_limit(params[3]))
+    wanted = 5 if sub == "BETWEEN" else 4
+    if len(params) < wanted:
+        raise BadParams(f"{sub} needs {wanted - 1} parameters")
+    refs = tuple(parse_ref(p, star=(sub == "LATEST")) for p in params[2 : wanted - 1])
+    if sub != "LATEST" and any(r is None for r in refs):
+        raise BadParams("a message reference is required")
+    return Request(sub, params[1], refs, parse_limit(params[wanted - 1]))
+
+
+@command("CHATHISTORY")
+def chathistory(ctx: Context, msg: Message) -> None:
+    store = ctx.network.history
+    if store is None:
+        ctx.reply("421", "CHATHISTORY", "History is not enabled on this server")
+        return
+    sub = msg.params[0].upper() if msg.params else ""
+    if sub not in SUBCOMMANDS:
+        ctx.send(f":{ctx.server} FAIL CHATHISTORY UNKNOWN_COMMAND {sub or '*'} :Unknown subcommand")
         return
     try:
-        key = conn.network.history_key(conn.user, target)
+        request = parse_request(msg.params)
+    except BadParams as error:
+        ctx.send(f":{ctx.server} FAIL CHATHISTORY INVALID_PARAMS {sub} :{error}")
+        return
+    if sub == "TARGETS":
+        spawn(_targets(ctx, store, request), "CHATHISTORY TARGETS",
+              lambda: _failed(ctx, request))
+        return
+    try:
+        key = ctx.session.history_key(request.target)
     except errors.ChatError as error:
-        conn.send(f":{conn.server} FAIL CHATHISTORY INVALID_TARGET {sub} {target} :{error.message}")
+        ctx.send(f":{ctx.server} FAIL CHATHISTORY INVALID_TARGET {sub} {request.target} :{N.wording(error)}")
         return
-    if sub == "LATEST":
-        d = store.latest(key, limit, refs[0])
-    elif sub == "BEFORE":
-        d = store.before(key, refs[0], limit)  # type: ignore[arg-type]
-    elif sub == "AFTER":
-        d = store.after(key, refs[0], limit)  # type: ignore[arg-type]
-    elif sub == "AROUND":
-        d = store.around(key, refs[0], limit)  # type: ignore[arg-type]
+    spawn(_page(ctx, store, key, request), f"CHATHISTORY {sub}", lambda: _failed(ctx, request))
+
+
+async def _page(ctx: Context, store: HistoryStore, key: str, request: Request) -> None:
+    refs, limit = request.refs, request.limit
+    if request.sub == "LATEST":
+        found = await store.latest(key, limit, refs[0])
+    elif request.sub == "BEFORE":
+        found = await store.before(key, refs[0], limit)  # type: ignore[arg-type]
+    elif request.sub == "AFTER":
+        found = await store.after(key, refs[0], limit)  # type: ignore[arg-type]
+    elif request.sub == "AROUND":
+        found = await store.around(key, refs[0], limit)  # type: ignore[arg-type]
     else:
-        d = store.between(key, refs[0], refs[1], limit)  # type: ignore[arg-type]
-    d.addCallbacks(lambda found: send_batch(conn, target, found), lambda f: fail(conn, sub, target, f))
+        found = await store.between(key, refs[0], refs[1], limit)  # type: ignore[arg-type]
+    send_batch(ctx, request.target, found)
 
 
-def fail(conn: IRCConnection, sub: str, target: str, failure: Any) -> None:
-    conn.log.failure("CHATHISTORY {sub} failed", failure, sub=sub)
-    conn.send(f":{conn.server} FAIL CHATHISTORY MESSAGE_ERROR {sub} {target} :Messages could not be retrieved")
+async def _targets(ctx: Context, store: HistoryStore, request: Request) -> None:
+    user = ctx.session.me()
+    start, end = request.refs
+    assert start is not None and end is not None and start.time is not None and end.time is not None
+    rooms = [room.name for room in user.rooms.values()]
+    send_targets(ctx, await store.targets(user.nick, rooms, start.time, end.time, request.limit))
 
 
-def send_batch(conn: IRCConnection, target: str, messages: list[Any]) -> None:
-    if conn.closing:
+def _failed(ctx: Context, request: Request) -> None:
+    ctx.send(f":{ctx.server} FAIL CHATHISTORY MESSAGE_ERROR {request.sub} {request.target} "
+             ":Messages could not be retrieved")
+
+
+def send_batch(ctx: Context, target: str, messages: Sequence[Stored]) -> None:
+    if ctx.closing:
         return
-    batch = conn.open_batch("chathistory", target)
-    renderer = conn.factory.renderer(conn.format_key[1:])
+    batch = ctx.open_batch("chathistory", target)
+    renderer = ctx.factory.renderer(ctx.format_key[1:])
     for message in messages:
-        conn.write(renderer.render_tagged(message, batch))
-    conn.close_batch(batch)
+        ctx.write(renderer.render_tagged(message, batch))
+    ctx.close_batch(batch)
 
 
-def send_targets(conn: IRCConnection, found: list[Any]) -> None:
-    if conn.closing:
+def send_targets(ctx: Context, found: Sequence[TargetSummary]) -> None:
+    if ctx.closing:
         return
-    batch = conn.open_batch("draft/chathistory-targets")
+    batch = ctx.open_batch("draft/chathistory-targets")
     prefix = f"@batch={batch} " if batch else ""
     for summary in found:
-        conn.send(f"{prefix}:{conn.server} CHATHISTORY TARGETS {summary.name} {iso_time(summary.latest)}")
-    conn.close_batch(batch)
+        ctx.send(f"{prefix}:{ctx.server} CHATHISTORY TARGETS {summary.name} {iso_time(summary.latest)}")
+    ctx.close_batch(batch)

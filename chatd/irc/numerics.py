@@ -1,5 +1,9 @@
 """IRC numeric replies used by chatd, by their RFC 2812 / Modern IRC names."""
 
+from __future__ import annotations
+
+from ..core.errors import ChatError
+
 RPL_WELCOME = "001"
 RPL_YOURHOST = "002"
 RPL_CREATED = "003"
@@ -69,22 +73,31 @@ ERR_UMODEUNKNOWNFLAG = "501"
 ERR_USERSDONTMATCH = "502"
 ERR_INVALIDCAPCMD = "410"
 
-#: Core error codes -> (numeric, whether the numeric names a target).
+#: Core error codes -> the numeric and the IRC wording (channels, not rooms).
 FOR_ERROR = {
-    "nick_in_use": ERR_NICKNAMEINUSE,
-    "bad_nick": ERR_ERRONEUSNICKNAME,
-    "no_such_nick": ERR_NOSUCHNICK,
-    "no_such_room": ERR_NOSUCHCHANNEL,
-    "bad_room_name": ERR_BADCHANMASK,
-    "not_on_room": ERR_NOTONCHANNEL,
-    "not_operator": ERR_CHANOPRIVSNEEDED,
-    "user_not_in_room": ERR_USERNOTINCHANNEL,
-    "user_on_room": ERR_USERONCHANNEL,
-    "room_full": ERR_CHANNELISFULL,
-    "invite_only": ERR_INVITEONLYCHAN,
-    "bad_key": ERR_BADCHANNELKEY,
-    "cannot_send": ERR_CANNOTSENDTOCHAN,
-    "too_many_rooms": ERR_TOOMANYCHANNELS,
-    "no_text": ERR_NOTEXTTOSEND,
-    "unknown_mode": ERR_UNKNOWNMODE,
+    "nick_in_use": (ERR_NICKNAMEINUSE, "Nickname is already in use"),
+    "bad_nick": (ERR_ERRONEUSNICKNAME, "Erroneous nickname"),
+    "no_such_nick": (ERR_NOSUCHNICK, "No such nick"),
+    "no_such_room": (ERR_NOSUCHCHANNEL, "No such channel"),
+    "bad_room_name": (ERR_BADCHANMASK, "Bad channel name"),
+    "not_on_room": (ERR_NOTONCHANNEL, "You're not on that channel"),
+    "not_operator": (ERR_CHANOPRIVSNEEDED, "You're not channel operator"),
+    "user_not_in_room": (ERR_USERNOTINCHANNEL, "They aren't on that channel"),
+    "user_on_room": (ERR_USERONCHANNEL, "is already on channel"),
+    "room_full": (ERR_CHANNELISFULL, "Cannot join channel (+l)"),
+    "invite_only": (ERR_INVITEONLYCHAN, "Cannot join channel (+i)"),
+    "bad_key": (ERR_BADCHANNELKEY, "Cannot join channel (+k)"),
+    "cannot_send": (ERR_CANNOTSENDTOCHAN, "Cannot send to channel"),
+    "too_many_rooms": (ERR_TOOMANYCHANNELS, "You have joined too many channels"),
+    "no_text": (ERR_NOTEXTTOSEND, "No text to send"),
+    "unknown_mode": (ERR_UNKNOWNMODE, "is unknown mode char to me"),
+    "already_registered": (ERR_ALREADYREGISTERED, "You may not reregister"),
 }
+
+
+def wording(error: ChatError) -> str:
+    """How IRC words a core error: the IRC documents' text, unless the refusal explains itself."""
+    found = FOR_ERROR.get(error.code)
+    if found is None or error.message != error.default_message:
+        return error.message
+    return found[1]

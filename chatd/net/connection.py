@@ -1,22 +1,25 @@
-"""A line-oriented connection with the limits every line protocol needs.
+"""A line-oriented connection: framing, the connection guard, and a Session.
 
-IRC and telnet share this base: it frames lines, enforces the per-address
-connection limit, runs commands through the flood gate, bounds the send queue
-and closes the connection with a reason that is logged and shown to the user.
+IRC and telnet share this base.  It splits the byte stream into bounded lines,
+puts each through the :class:`~chatd.net.guard.ConnectionGuard` (per-address
+limit, flood gate, send-queue bound, close once), and owns the connection's
+:class:`~chatd.core.Session`, which leaves the network when the connection
+goes.  Subclasses parse lines into session calls and render events.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import attrs
 from twisted.internet import protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from .flood import FloodGate, FloodPolicy
+from ..core import Session
+from .flood import FloodPolicy
+from .guard import NORMAL, SENDQ, ConnectionGuard
 from .lines import TOO_LONG, LineSplitter
-from .sendq import SendQueueGuard
 
 if TYPE_CHECKING:
     from twisted.internet.interfaces import IReactorTime
@@ -61,45 +64,48 @@ class LineConnection(protocol.Protocol):
     log = Logger()
     factory: LineFactory
     max_line_bytes = 512
+    protocol_name = "line"
 
     def __init__(self) -> None:
-        self.closing = False
-        self.close_reason: Optional[str] = None
         self.address = "?"
-        self.counted = False
+        self.silenced = False  # nothing more is written once the goodbye is out
+        self.goodbye = True
 
     # -- lifecycle -----------------------------------------------------------
 
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()
         self.address = getattr(peer, "host", str(peer))
-        settings = self.factory.settings
+        factory, settings = self.factory, self.factory.settings
         self.splitter = LineSplitter(self.max_line_bytes)
-        self.gate: FloodGate[bytes] = FloodGate(
-            self.factory.clock, settings.flood, self._handle_line, self._flooded
+        self.guard: ConnectionGuard[bytes] = ConnectionGuard(
+            factory.clock, factory.peers, settings.flood, settings.sendq, settings.check_peer_limit,
+            self.protocol_name, self._handle_line, self._shut,
         )
-        self.sendq = SendQueueGuard(self.transport, settings.sendq, self._sendq_exceeded)
-        self.last_seen = self.factory.clock.seconds()
-        if settings.check_peer_limit and not self.factory.peers.acquire(self.address):
+        self.session = Session(factory.network, self, self.protocol_name, self.address)
+        self.last_seen = factory.clock.seconds()
+        self.guard.start(self.transport)
+        if not self.guard.admit(self.address):
             self.refuse_too_many()
             self.close("Too many connections from your address")
             return
-        self.counted = settings.check_peer_limit
-        self.factory.connections.add(self)
+        factory.connections.add(self)
         self.log.debug("{proto} connection from {address}", proto=self.protocol_name, address=self.address)
         self.connection_opened()
 
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
-        self.closing = True
-        self.gate.close()
-        if self.counted:
-            self.factory.peers.release(self.address)
-            self.counted = False
+        self.silenced = True
+        self.guard.release()
         self.factory.connections.discard(self)
-        why = self.close_reason or "Connection closed"
-        if self.close_reason is None and not reason.check(protocol.connectionDone.type):
+        why = self.guard.reason or "Connection closed"
+        if self.guard.reason is None and not reason.check(protocol.connectionDone.type):
             why = "Connection reset by peer"
+        self.session.quit(why)
         self.connection_closed(why)
+
+    @property
+    def closing(self) -> bool:
+        return self.guard.closing
 
     # -- input ---------------------------------------------------------------
 
@@ -114,11 +120,9 @@ class LineConnection(protocol.Protocol):
             if line is TOO_LONG:
                 self.line_too_long()
             else:
-                self.gate.submit(line)
+                self.guard.submit(line)  # type: ignore[arg-type]
 
     def _handle_line(self, line: bytes) -> None:
-        if self.closing:
-            return
         try:
             self.line_received(line)
         except Exception:
@@ -129,46 +133,35 @@ class LineConnection(protocol.Protocol):
     # -- output --------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
-        if self.closing:
+        if self.silenced:
             return
         self.transport.write(data)
         self.factory.bytes_out += len(data)
-        self.sendq.wrote(len(data))
+        self.guard.wrote(len(data))
 
-    def close(self, reason: str, abort: bool = False, goodbye: bool = True) -> None:
-        """Close with ``reason``; ``abort`` drops unsent output (a dead reader)."""
-        if self.closing:
+    def close(self, reason: str, how: str = NORMAL, goodbye: bool = True) -> None:
+        """Close once with ``reason`` (``how``: see :mod:`chatd.net.guard`)."""
+        if not self.closing:
+            self.goodbye = goodbye
+            self.guard.close(reason, how)
+
+    def _shut(self, reason: str, how: str) -> None:
+        if how == SENDQ:
+            self.silenced = True
+            self.transport.abortConnection()  # a reader that stopped: unsent output is dropped
             return
-        self.close_reason = reason
-        if goodbye:
+        if self.goodbye:
             self.say_goodbye(reason)
-        self.closing = True
-        self.gate.close()
-        self.log.debug(
-            "{proto} {address} closed: {reason}", proto=self.protocol_name, address=self.address, reason=reason
-        )
-        if abort:
-            self.transport.abortConnection()
-        else:
-            self.transport.loseConnection()
-
-    def _flooded(self) -> None:
-        self.log.info("{proto} {address} cut off: Excess Flood", proto=self.protocol_name, address=self.address)
-        self.close("Excess Flood")
-
-    def _sendq_exceeded(self) -> None:
-        self.log.info("{proto} {address} cut off: SendQ exceeded", proto=self.protocol_name, address=self.address)
-        self.close("SendQ exceeded", abort=True)
+        self.silenced = True
+        self.transport.loseConnection()
 
     # -- for subclasses ------------------------------------------------------
-
-    protocol_name = "line"
 
     def connection_opened(self) -> None:
         """The connection is accepted."""
 
     def connection_closed(self, reason: str) -> None:
-        """The connection is gone; ``reason`` says why."""
+        """The connection is gone (the session has left the network); ``reason`` says why."""
 
     def line_received(self, line: bytes) -> None:
         raise NotImplementedError

@@ -1,0 +1,165 @@
+"""One connected person, whatever protocol they came in by.
+
+An adapter (IRC, telnet, WebSocket) owns one :class:`Session` per connection.
+It parses its wire format into calls on the session and renders what comes
+back (return values, :class:`~chatd.core.errors.ChatError`, fanned-out
+events); it never touches the network's state itself.  The session holds what
+a person may do (register, authenticate, change nick, join, part, send, set
+away, moderate, quit) and validates every string from the wire exactly once,
+here, before the network sees it.  Adding a protocol therefore means writing
+a parser and a renderer, and nothing else.
+
+Registration and nick changes are coroutines because claiming a nick may ask
+other nodes (``Network.claim_nick``); on one node they finish without ever
+waiting.  The adapter runs them with ``chatd.net.tasks.spawn``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional, Sequence
+
+from . import errors
+from .casemap import casefold
+from .limits import ROOM_PREFIXES, clean_text
+from .rooms import ModeChange, Room
+
+if TYPE_CHECKING:
+    from .delivery import Client
+    from .network import Network, Sent
+    from .users import User
+
+MESSAGE_KINDS = ("privmsg", "notice", "action")
+
+
+class Session:
+    def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
+        self.network = network
+        self.client = client
+        self.protocol = protocol  # "irc", "telnet" or "web"
+        self.address = address
+        self.user: Optional[User] = None
+        #: The account this person proved to own; set by authentication, which
+        #: registration will consult once accounts exist (None: a guest).
+        self.account: Optional[str] = None
+        self.registering = False
+        self.closed = False
+
+    @property
+    def nick(self) -> Optional[str]:
+        return self.user.nick if self.user is not None else None
+
+    def me(self) -> User:
+        """The registered user; adapters only call actions after registration."""
+        if self.user is None:
+            raise errors.ChatError("", "Register first")
+        return self.user
+
+    # -- validation: every string from the wire passes here once ------------------
+
+    def valid_nick(self, nick: str) -> str:
+        if not self.network.limits.valid_nick(nick):
+            raise errors.BadNick(nick)
+        return nick
+
+    def valid_room(self, name: str) -> str:
+        if not self.network.limits.valid_room(name):
+            raise errors.BadRoomName(name)
+        return name
+
+    def _text(self, text: str, target: str) -> str:
+        text = clean_text(text)
+        if not text.strip():
+            raise errors.NoText(target)
+        if len(text) > self.network.limits.textlen:
+            raise errors.TextTooLong(target)
+        return text
+
+    @staticmethod
+    def _line(text: str, limit: int) -> str:
+        return clean_text(text)[:limit]
+
+    # -- registration ----------------------------------------------------------------
+
+    async def register(self, nick: str, username: str, realname: str) -> Optional[User]:
+        """Become a user under ``nick``; None if the connection closed meanwhile."""
+        if self.user is not None or self.registering:
+            raise errors.AlreadyRegistered(nick)
+        self.valid_nick(nick)
+        self.registering = True
+        try:
+            await self.network.claim_nick(nick)
+            if self.closed:
+                self.network.release_nick(nick)
+                return None
+            self.user = self.network.connect(self.client, nick, self._line(username, 64), self.address,
+                                             self._line(realname, 256), self.protocol)
+        finally:
+            self.registering = False
+        return self.user
+
+    async def rename(self, nick: str) -> None:
+        user = self.me()
+        self.valid_nick(nick)
+        if casefold(nick) != user.folded:
+            await self.network.claim_nick(nick)
+            if self.user is not user or self.closed:
+                self.network.release_nick(nick)
+                return
+        self.network.change_nick(user, nick)
+
+    def quit(self, reason: str) -> None:
+        """The connection is gone (or going): leave the network once."""
+        self.closed = True
+        if self.user is not None:
+            user, self.user = self.user, None
+            self.network.quit(user, clean_text(reason))
+
+    # -- rooms -------------------------------------------------------------------------
+
+    def join(self, name: str, key: Optional[str] = None) -> tuple[Room, bool]:
+        """Enter room ``name``; returns the room and whether this joined it just now."""
+        user = self.me()
+        room = self.network.join(user, self.valid_room(name), key)
+        if room is not None:
+            return room, True
+        return self.network.room(name), False
+
+    def part(self, name: str, reason: str = "") -> None:
+        self.network.part(self.me(), name, self._line(reason, self.network.limits.kicklen))
+
+    def part_all(self) -> None:
+        self.network.part_all(self.me())
+
+    def set_topic(self, name: str, topic: str) -> None:
+        self.network.set_topic(self.me(), name, self._line(topic, self.network.limits.topiclen))
+
+    def kick(self, name: str, nick: str, reason: str) -> None:
+        self.network.kick(self.me(), name, nick, self._line(reason, self.network.limits.kicklen))
+
+    def invite(self, nick: str, name: str) -> User:
+        return self.network.invite(self.me(), nick, name)
+
+    def change_modes(self, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
+        return self.network.change_modes(self.me(), name, changes)
+
+    # -- messages ----------------------------------------------------------------------
+
+    def send(self, target: str, kind: str, text: str) -> Sent:
+        """Send to a room (``#name``) or a person (a nick)."""
+        user = self.me()
+        if kind not in MESSAGE_KINDS:
+            raise errors.ChatError(target, f"Unknown message kind {kind[:20]!r}")
+        text = self._text(text, target)
+        if target[:1] in ROOM_PREFIXES:
+            return self.network.send_room(user, target, kind, text)
+        return self.network.send_direct(user, target, kind, text)
+
+    def set_away(self, message: Optional[str]) -> Optional[str]:
+        """Mark away with ``message`` (None or empty: back); returns what was set."""
+        away = self._line(message or "", self.network.limits.awaylen) or None
+        self.network.set_away(self.me(), away)
+        return away
+
+    def history_key(self, target: str) -> str:
+        """The history this person may read for ``target``."""
+        return self.network.history_key(self.me(), target)

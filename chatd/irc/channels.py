@@ -1,0 +1,178 @@
+"""Channels: JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE and MODE.
+
+Reference: modern.ircdocs.horse, "Channel Operations".  Mode arguments are
+parsed by the pure functions of :mod:`.modes`; the rules (who may do what)
+are the core's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..core import ROOM_PREFIXES, Room, casefold, errors
+from . import numerics as N
+from .commands import command
+from .modes import parse_room_modes, parse_user_modes
+from .wire import Message
+
+if TYPE_CHECKING:
+    from .context import Context
+
+
+@command("JOIN", min_params=1)
+def join(ctx: Context, msg: Message) -> None:
+    if msg.params[0] == "0":
+        ctx.session.part_all()
+        return
+    names = msg.params[0].split(",")
+    keys = msg.params[1].split(",") if len(msg.params) > 1 else []
+    for index, name in enumerate(names):
+        key = keys[index] if index < len(keys) else None
+        try:
+            room, new = ctx.session.join(name, key)
+        except errors.ChatError as error:
+            ctx.fail(error)
+            continue
+        if new:
+            if room.topic:
+                send_topic(ctx, room)
+            send_names(ctx, room)
+
+
+@command("PART", min_params=1)
+def part(ctx: Context, msg: Message) -> None:
+    reason = msg.params[1] if len(msg.params) > 1 else ""
+    for name in msg.params[0].split(","):
+        try:
+            ctx.session.part(name, reason)
+        except errors.ChatError as error:
+            ctx.fail(error)
+
+
+def send_topic(ctx: Context, room: Room) -> None:
+    ctx.reply(N.RPL_TOPIC, room.name, room.topic)
+    ctx.reply(N.RPL_TOPICWHOTIME, room.name, room.topic_by, str(int(room.topic_time)))
+
+
+def send_names(ctx: Context, room: Room) -> None:
+    multi = "multi-prefix" in ctx.caps
+    full = "userhost-in-names" in ctx.caps
+    names = [room.prefixes(member, multi) + (member.identity.mask if full else member.nick)
+             for member in room.members]
+    # Keep each 353 line comfortably under 512 bytes.
+    head = len(ctx.server) + len(ctx.me) + len(room.name) + 16
+    batch: list[str] = []
+    size = head
+    for name in names:
+        if batch and size + len(name) + 1 > 500:
+            ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+            batch, size = [], head
+        batch.append(name)
+        size += len(name) + 1
+    if batch:
+        ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+    ctx.reply(N.RPL_ENDOFNAMES, room.name, "End of /NAMES list.")
+
+
+@command("NAMES")
+def names(ctx: Context, msg: Message) -> None:
+    if not msg.params:
+        ctx.reply(N.RPL_ENDOFNAMES, "*", "End of /NAMES list.")
+        return
+    for name in msg.params[0].split(","):
+        room = ctx.network.find_room(name)
+        if room is None:
+            ctx.reply(N.RPL_ENDOFNAMES, name, "End of /NAMES list.")
+        else:
+            send_names(ctx, room)
+
+
+@command("TOPIC", min_params=1)
+def topic(ctx: Context, msg: Message) -> None:
+    name = msg.params[0]
+    if len(msg.params) > 1:
+        ctx.session.set_topic(name, msg.params[1])
+        return
+    room = ctx.network.room(name)
+    if room.topic:
+        send_topic(ctx, room)
+    else:
+        ctx.reply(N.RPL_NOTOPIC, room.name, "No topic is set")
+
+
+@command("LIST")
+def list_(ctx: Context, msg: Message) -> None:
+    ctx.reply(N.RPL_LISTSTART, "Channel", "Users  Name")
+    if msg.params and msg.params[0]:
+        rooms = [ctx.network.find_room(name) for name in msg.params[0].split(",")]
+    else:
+        rooms = list(ctx.network.rooms.values())
+    for room in rooms:
+        if room is not None:
+            ctx.reply(N.RPL_LIST, room.name, str(len(room.members)), room.topic)
+    ctx.reply(N.RPL_LISTEND, "End of /LIST")
+
+
+@command("KICK", min_params=2)
+def kick(ctx: Context, msg: Message) -> None:
+    reason = msg.params[2] if len(msg.params) > 2 else ctx.me
+    for target in msg.params[1].split(","):
+        try:
+            ctx.session.kick(msg.params[0], target, reason)
+        except errors.ChatError as error:
+            ctx.fail(error)
+
+
+@command("INVITE", min_params=2)
+def invite(ctx: Context, msg: Message) -> None:
+    target, name = msg.params[0], msg.params[1]
+    victim = ctx.session.invite(target, name)
+    ctx.reply(N.RPL_INVITING, victim.nick, name)
+    if victim.away:
+        ctx.reply(N.RPL_AWAY, victim.nick, victim.away)
+
+
+@command("MODE", min_params=1)
+def mode(ctx: Context, msg: Message) -> None:
+    target = msg.params[0]
+    if target[:1] in ROOM_PREFIXES:
+        _room_mode(ctx, target, msg.params[1:])
+    else:
+        _user_mode(ctx, target, msg.params[1:])
+
+
+def _room_mode(ctx: Context, name: str, params: tuple[str, ...]) -> None:
+    room = ctx.network.room(name)
+    if not params:
+        modes, args = room.mode_string(show_key=ctx.session.me() in room.members)
+        ctx.reply(N.RPL_CHANNELMODEIS, room.name, modes, *args)
+        ctx.reply(N.RPL_CREATIONTIME, room.name, str(int(room.created)))
+        return
+    parsed = parse_room_modes(params[0], params[1:])
+    for kind, letter in parsed.notes:
+        if kind == "banlist":
+            ctx.reply(N.RPL_ENDOFBANLIST, room.name, "End of channel ban list")
+        else:
+            ctx.reply(N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
+    if parsed.missing_param:
+        ctx.reply(N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+    elif parsed.changes:
+        ctx.session.change_modes(room.name, parsed.changes)
+
+
+def _user_mode(ctx: Context, nick: str, params: tuple[str, ...]) -> None:
+    user = ctx.session.me()
+    if casefold(nick) != user.folded:
+        if ctx.network.find_user(nick) is None:
+            raise errors.NoSuchNick(nick)
+        ctx.reply(N.ERR_USERSDONTMATCH, "Can't change mode for other users")
+        return
+    if not params:
+        ctx.reply(N.RPL_UMODEIS, "+" + "".join(sorted(ctx.usermodes)))
+        return
+    modes, applied, unknown = parse_user_modes(params[0], frozenset(ctx.usermodes))
+    for _letter in unknown:
+        ctx.reply(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+    ctx.usermodes = set(modes)
+    if applied:
+        ctx.send(f":{user.identity.mask} MODE {user.nick} :{applied}")

@@ -1,0 +1,60 @@
+"""What an IRC command handler may use: the small interface between commands and the connection.
+
+Command modules (:mod:`.registration`, :mod:`.channels`, :mod:`.messaging`,
+:mod:`.queries`, :mod:`.chathistory`) are written against :class:`Context`
+rather than the connection class, so each can be read, and tested, on its own
+terms: a handler gets the context and one parsed message, calls the session,
+and answers with numerics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional, Protocol
+
+import attrs
+
+if TYPE_CHECKING:
+    from ..core import Network, Session, errors
+    from .factory import IRCFactory
+
+
+@attrs.define
+class Registration:
+    """What a client said before it was welcomed."""
+
+    nick: Optional[str] = None
+    username: Optional[str] = None
+    realname: str = ""
+    password_ok: bool = True
+    cap_negotiating: bool = False
+    cap_version: int = 0
+
+
+class Context(Protocol):
+    session: Session
+    factory: IRCFactory
+    registration: Registration
+    caps: set[str]
+    format_key: tuple[object, ...]
+    usermodes: set[str]
+    ping_sent: Optional[float]
+    address: str
+
+    @property
+    def network(self) -> Network: ...
+    @property
+    def server(self) -> str: ...
+    @property
+    def me(self) -> str: ...
+    @property
+    def closing(self) -> bool: ...
+
+    def send(self, line: str) -> None: ...
+    def write(self, data: bytes) -> None: ...
+    def reply(self, numeric: str, *params: str) -> None: ...
+    def fail(self, error: errors.ChatError) -> None: ...
+    def open_batch(self, kind: str, *params: str) -> Optional[str]: ...
+    def close_batch(self, ref: Optional[str]) -> None: ...
+    def caps_changed(self) -> None: ...
+    def close(self, reason: str, how: str = ..., goodbye: bool = ...) -> None: ...
+    def internal_error(self) -> None: ...

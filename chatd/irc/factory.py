@@ -1,0 +1,75 @@
+"""Shared state of one IRC listener: settings, renderers, MOTD, ISUPPORT, keepalive."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from ..core import CASEMAPPING, ROOM_PREFIXES
+from ..net.connection import LineFactory
+from . import chathistory
+from .render import LineRenderer
+
+if TYPE_CHECKING:
+    from .connection import IRCConnection
+
+
+class IRCFactory(LineFactory):
+    connections: set[IRCConnection]  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        *args: Any,
+        password: Optional[str] = None,
+        motd: Callable[[], Optional[list[str]]] = lambda: None,
+        ping_interval: float = 120.0,
+        ping_timeout: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.password = password
+        self.motd = motd
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.renderers: dict[tuple[bool, ...], LineRenderer] = {}
+        self.started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.network.created))
+
+    def buildProtocol(self, addr: Any) -> Any:
+        from .connection import IRCConnection
+
+        conn = IRCConnection()
+        conn.factory = self
+        return conn
+
+    def renderer(self, key: tuple[bool, ...]) -> LineRenderer:
+        renderer = self.renderers.get(key)
+        if renderer is None:
+            renderer = self.renderers[key] = LineRenderer(*key)
+        return renderer
+
+    def isupport(self) -> list[str]:
+        limits = self.network.limits
+        return [
+            f"AWAYLEN={limits.awaylen}",
+            f"CASEMAPPING={CASEMAPPING}",
+            f"CHANLIMIT={ROOM_PREFIXES}:{limits.max_rooms_per_user}",
+            "CHANMODES=,k,l,imnt",
+            f"CHANNELLEN={limits.channellen}",
+            f"CHANTYPES={ROOM_PREFIXES}",
+            "ELIST=",
+            f"KICKLEN={limits.kicklen}",
+            "MODES=4",
+            f"NETWORK={self.network.network_name}",
+            f"NICKLEN={limits.nicklen}",
+            "PREFIX=(ov)@+",
+            "STATUSMSG=",
+            f"TOPICLEN={limits.topiclen}",
+            "UTF8ONLY",
+        ] + ([f"CHATHISTORY={chathistory.MAX_LIMIT}", "MSGREFTYPES=msgid,timestamp"]
+             if self.network.history is not None else [])
+
+    def sweep(self) -> None:
+        """Ping idle clients and drop those that stopped answering."""
+        now = self.clock.seconds()
+        for conn in list(self.connections):
+            conn.keepalive(now)

@@ -1,0 +1,63 @@
+"""Talking: PRIVMSG, NOTICE (and CTCP ACTION), and AWAY.
+
+Reference: modern.ircdocs.horse, "Sending Messages".  A NOTICE is never
+answered automatically, errors included, so two bots cannot loop.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..core import ROOM_PREFIXES, errors
+from . import numerics as N
+from .commands import command
+from .wire import Message
+
+if TYPE_CHECKING:
+    from .context import Context
+
+MAX_TARGETS = 4
+
+
+@command("PRIVMSG")
+def privmsg(ctx: Context, msg: Message) -> None:
+    _message(ctx, msg, "privmsg")
+
+
+@command("NOTICE")
+def notice(ctx: Context, msg: Message) -> None:
+    _message(ctx, msg, "notice")
+
+
+def _message(ctx: Context, msg: Message, kind: str) -> None:
+    quiet = kind == "notice"
+    if not msg.params or not msg.params[0]:
+        if not quiet:
+            ctx.reply(N.ERR_NORECIPIENT, f"No recipient given ({msg.command})")
+        return
+    if len(msg.params) < 2 or not msg.params[1]:
+        if not quiet:
+            ctx.reply(N.ERR_NOTEXTTOSEND, "No text to send")
+        return
+    text = msg.params[1]
+    if kind == "privmsg" and text.startswith("\x01ACTION ") and len(text) > 8:
+        kind, text = "action", text[8:].rstrip("\x01")
+    for target in msg.params[0].split(",")[:MAX_TARGETS]:
+        try:
+            ctx.session.send(target, kind, text)
+        except errors.ChatError as error:
+            if not quiet:
+                ctx.fail(error)
+            continue
+        if target[:1] not in ROOM_PREFIXES and not quiet:
+            peer = ctx.network.find_user(target)
+            if peer is not None and peer.away:
+                ctx.reply(N.RPL_AWAY, peer.nick, peer.away)
+
+
+@command("AWAY")
+def away(ctx: Context, msg: Message) -> None:
+    if ctx.session.set_away(msg.params[0] if msg.params else None) is None:
+        ctx.reply(N.RPL_UNAWAY, "You are no longer marked as being away")
+    else:
+        ctx.reply(N.RPL_NOWAWAY, "You have been marked as being away")

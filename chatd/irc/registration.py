@@ -1,0 +1,195 @@
+"""Getting in and staying in: CAP, PASS, NICK, USER, the welcome burst,
+PING/PONG, QUIT, and the server information sent on welcome (LUSERS, MOTD).
+
+Reference: modern.ircdocs.horse (connection registration) and the IRCv3
+capability negotiation specification (``CAP LS 302``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..core import errors
+from ..net.tasks import spawn
+from . import caps as capabilities
+from . import numerics as N
+from .commands import command
+from .render import trailing
+from .wire import Message
+
+if TYPE_CHECKING:
+    from .context import Context
+
+MAX_ISUPPORT_TOKENS = 13
+
+
+@command("CAP", min_params=1, before_registration=True)
+def cap(ctx: Context, msg: Message) -> None:
+    reg = ctx.registration
+    registered = ctx.session.user is not None
+    sub = msg.params[0].upper()
+    if sub == "LS":
+        if not registered:
+            reg.cap_negotiating = True
+        if len(msg.params) > 1 and msg.params[1].isdigit():
+            reg.cap_version = max(reg.cap_version, int(msg.params[1]))
+        if reg.cap_version >= 302:
+            ctx.caps.add("cap-notify")
+            ctx.caps_changed()
+        ctx.send(f":{ctx.server} CAP {ctx.me} LS :{' '.join(capabilities.SUPPORTED)}")
+    elif sub == "LIST":
+        ctx.send(f":{ctx.server} CAP {ctx.me} LIST :{' '.join(sorted(ctx.caps))}")
+    elif sub == "REQ":
+        if not registered:
+            reg.cap_negotiating = True
+        wanted = msg.params[1] if len(msg.params) > 1 else ""
+        names = wanted.split()
+        if not names or not all(n.lstrip("-") in capabilities.SUPPORTED for n in names):
+            ctx.send(f":{ctx.server} CAP {ctx.me} NAK :{wanted}")
+            return
+        for name in names:
+            if name.startswith("-"):
+                ctx.caps.discard(name[1:])
+            else:
+                ctx.caps.add(name)
+        ctx.caps_changed()
+        ctx.send(f":{ctx.server} CAP {ctx.me} ACK :{wanted}")
+    elif sub == "END":
+        if not registered:
+            reg.cap_negotiating = False
+            try_register(ctx)
+    else:
+        ctx.reply(N.ERR_INVALIDCAPCMD, sub or "*", "Invalid CAP command")
+
+
+@command("PASS", min_params=1, before_registration=True)
+def password(ctx: Context, msg: Message) -> None:
+    if ctx.session.user is not None:
+        ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister")
+        return
+    expected = ctx.factory.password
+    ctx.registration.password_ok = expected is None or msg.params[0] == expected
+
+
+@command("NICK", before_registration=True)
+def nick(ctx: Context, msg: Message) -> None:
+    if not msg.params or not msg.params[0]:
+        ctx.reply(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    wanted = msg.params[0]
+    if ctx.session.user is not None:
+        spawn(_rename(ctx, wanted), "IRC nick change", ctx.internal_error)
+        return
+    ctx.session.valid_nick(wanted)
+    if not ctx.network.nick_available(wanted):
+        raise errors.NickInUse(wanted)
+    ctx.registration.nick = wanted
+    try_register(ctx)
+
+
+async def _rename(ctx: Context, wanted: str) -> None:
+    try:
+        await ctx.session.rename(wanted)
+    except errors.ChatError as error:
+        ctx.fail(error)
+
+
+@command("USER", min_params=4, before_registration=True)
+def user(ctx: Context, msg: Message) -> None:
+    if ctx.session.user is not None:
+        ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister")
+        return
+    ctx.registration.username = "~" + msg.params[0][:10]
+    ctx.registration.realname = msg.params[3]
+    try_register(ctx)
+
+
+def try_register(ctx: Context) -> None:
+    reg = ctx.registration
+    if reg.cap_negotiating or reg.nick is None or reg.username is None or ctx.session.registering:
+        return
+    if not reg.password_ok:
+        ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect")
+        ctx.close("Bad password")
+        return
+    spawn(_register(ctx, reg.nick, reg.username, reg.realname), "IRC registration", ctx.internal_error)
+
+
+async def _register(ctx: Context, nick: str, username: str, realname: str) -> None:
+    """The nick is claimed network-wide (or refused): finish registration."""
+    try:
+        user = await ctx.session.register(nick, username, realname)
+    except errors.ChatError as error:
+        ctx.registration.nick = None  # numerics address "*" until a nick is accepted
+        ctx.fail(error)
+        return
+    if user is not None:
+        welcome(ctx)
+
+
+def welcome(ctx: Context) -> None:
+    user = ctx.session.me()
+    network = ctx.network
+    ctx.reply(N.RPL_WELCOME, f"Welcome to the {network.network_name} Network, {user.identity.mask}")
+    ctx.reply(N.RPL_YOURHOST, f"Your host is {ctx.server}, running version chatd-{__version__}")
+    ctx.reply(N.RPL_CREATED, f"This server was created {ctx.factory.started}")
+    ctx.reply(N.RPL_MYINFO, ctx.server, f"chatd-{__version__}", "iw", "iklmnotv", "klov")
+    tokens = ctx.factory.isupport()
+    for start in range(0, len(tokens), MAX_ISUPPORT_TOKENS):
+        ctx.reply(N.RPL_ISUPPORT, *tokens[start : start + MAX_ISUPPORT_TOKENS], "are supported by this server")
+    lusers(ctx, Message("LUSERS"))
+    motd(ctx, Message("MOTD"))
+
+
+# -- keepalive and leaving ---------------------------------------------------------
+
+
+@command("PING", before_registration=True)
+def ping(ctx: Context, msg: Message) -> None:
+    if not msg.params:
+        ctx.reply(N.ERR_NEEDMOREPARAMS, "PING", "Not enough parameters")
+        return
+    ctx.send(f":{ctx.server} PONG {ctx.server} {trailing(msg.params[0])}")
+
+
+@command("PONG", before_registration=True)
+def pong(ctx: Context, msg: Message) -> None:
+    ctx.ping_sent = None
+
+
+@command("QUIT", before_registration=True)
+def quit_(ctx: Context, msg: Message) -> None:
+    reason = msg.params[0] if msg.params else "Client quit"
+    ctx.close(f"Quit: {reason}")
+
+
+# -- server information ---------------------------------------------------------------
+
+
+@command("LUSERS")
+def lusers(ctx: Context, msg: Message) -> None:
+    network = ctx.network
+    users = len(network.users)
+    ctx.reply(N.RPL_LUSERCLIENT, f"There are {users} users and 0 invisible on 1 servers")
+    ctx.reply(N.RPL_LUSEROP, "0", "operator(s) online")
+    connections = ctx.factory.connections
+    unknown = len(connections) - sum(1 for c in connections if c.session.user is not None)
+    ctx.reply(N.RPL_LUSERUNKNOWN, str(max(unknown, 0)), "unknown connection(s)")
+    ctx.reply(N.RPL_LUSERCHANNELS, str(len(network.rooms)), "channels formed")
+    ctx.reply(N.RPL_LUSERME, f"I have {users} clients and 0 servers")
+    top = str(network.max_users)
+    ctx.reply(N.RPL_LOCALUSERS, str(users), top, f"Current local users {users}, max {top}")
+    ctx.reply(N.RPL_GLOBALUSERS, str(users), top, f"Current global users {users}, max {top}")
+
+
+@command("MOTD")
+def motd(ctx: Context, msg: Message) -> None:
+    lines = ctx.factory.motd()
+    if lines is None:
+        ctx.reply(N.ERR_NOMOTD, "MOTD File is missing")
+        return
+    ctx.reply(N.RPL_MOTDSTART, f"- {ctx.server} Message of the day - ")
+    for line in lines:
+        ctx.reply(N.RPL_MOTD, f"- {line}")
+    ctx.reply(N.RPL_ENDOFMOTD, "End of /MOTD command.")

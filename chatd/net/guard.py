@@ -1,0 +1,125 @@
+"""The limits every connection lives under, whatever its transport.
+
+One :class:`ConnectionGuard` per connection, used alike by line connections
+(IRC, telnet) and WebSocket connections:
+
+- the per-address connection limit (taken on admission, given back once);
+- the flood gate: commands pass through a token bucket (:mod:`.flood`);
+- the send-queue bound: output a client does not read is counted and cut off
+  past the limit (:mod:`.sendq`);
+- closing exactly once, with a reason that is logged once and that the
+  adapter shows in its own way (an IRC ``ERROR`` line, a WebSocket close code).
+
+Adapters give the guard two functions: ``handle`` for an item that passed the
+flood gate, and ``shut(reason, how)`` that actually closes the transport,
+where ``how`` says why: :data:`NORMAL`, :data:`FLOOD` (the client flooded),
+:data:`SENDQ` (it stopped reading: drop unsent output) or :data:`GOING_AWAY`
+(the server shuts down).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Generic, Optional, TypeVar
+
+from twisted.logger import Logger
+
+from .flood import FloodGate, FloodPolicy
+from .sendq import SendQueueGuard
+
+if TYPE_CHECKING:
+    from twisted.internet.interfaces import IReactorTime, ITransport
+
+    from .peers import ConnectionCounter
+
+T = TypeVar("T")
+NORMAL, FLOOD, SENDQ, GOING_AWAY = "normal", "flood", "sendq", "going_away"
+
+
+class ConnectionGuard(Generic[T]):
+    log = Logger()
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        peers: ConnectionCounter,
+        flood: FloodPolicy,
+        sendq: int,
+        check_peer_limit: bool,
+        kind: str,
+        handle: Callable[[T], None],
+        shut: Callable[[str, str], None],
+    ) -> None:
+        self.clock = clock
+        self.peers = peers
+        self.flood = flood
+        self.sendq_limit = sendq
+        self.check_peer_limit = check_peer_limit
+        self.kind = kind  # "irc", "telnet", "web": for the log
+        self.handle = handle
+        self.shut = shut
+        self.address = "?"
+        self.counted = False
+        self.closing = False
+        self.reason: Optional[str] = None
+        self.gate: Optional[FloodGate[T]] = None
+        self.sendq: Optional[SendQueueGuard] = None
+
+    def admit(self, address: str) -> bool:
+        """Take a slot for ``address``; False when it already has its maximum."""
+        self.address = address
+        if not self.check_peer_limit:
+            return True
+        if not self.peers.acquire(address):
+            self.log.info("{kind} connection from {address} refused: too many from that address",
+                          kind=self.kind, address=address)
+            return False
+        self.counted = True
+        return True
+
+    def start(self, transport: ITransport) -> None:
+        """The connection is open: commands go through the gate, output is counted."""
+        self.gate = FloodGate(self.clock, self.flood, self._pass, self._flooded)
+        self.sendq = SendQueueGuard(transport, self.sendq_limit, self._sendq_exceeded)
+
+    def submit(self, item: T) -> None:
+        if not self.closing and self.gate is not None:
+            self.gate.submit(item)
+
+    def _pass(self, item: T) -> None:
+        if not self.closing:
+            self.handle(item)
+
+    def wrote(self, size: int) -> None:
+        """Count ``size`` bytes written (they only count while the socket is full)."""
+        sendq = self.sendq
+        if sendq is not None and sendq.paused:
+            sendq.wrote(size)
+
+    def close(self, reason: str, how: str = NORMAL) -> bool:
+        """Close once with ``reason``; False if the connection was already closing."""
+        if self.closing:
+            return False
+        self.closing = True
+        self.reason = reason
+        if self.gate is not None:
+            self.gate.close()
+        self.log.debug("{kind} {address} closed: {reason}", kind=self.kind, address=self.address, reason=reason)
+        self.shut(reason, how)
+        return True
+
+    def _flooded(self) -> None:
+        self.log.info("{kind} {address} cut off: Excess Flood", kind=self.kind, address=self.address)
+        self.close("Excess Flood", FLOOD)
+
+    def _sendq_exceeded(self) -> None:
+        self.log.info("{kind} {address} cut off: SendQ exceeded", kind=self.kind, address=self.address)
+        self.close("SendQ exceeded", SENDQ)
+
+    def release(self) -> None:
+        """The connection is gone: stop the gate and give the address slot back, once."""
+        self.closing = True
+        if self.gate is not None:
+            self.gate.close()
+        if self.counted:
+            self.counted = False
+            self.peers.release(self.address)

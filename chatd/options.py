@@ -1,0 +1,128 @@
+"""``twistd chatd`` options: every setting, its default, and its validation.
+
+Validation lives here, with the options, so that ``chatd.tap`` only builds
+the service tree from settings already known to be good.  The same names are
+the keys of the TOML configuration file (:mod:`chatd.config`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from twisted.python import usage
+
+from .cluster.address import RedisAddress
+from .config import apply_file, given_on_command_line
+from .history.sqlite import Retention
+from .http.site import find_web_root
+from .logs import LEVELS
+
+
+class Options(usage.Options):
+    synopsis = "[options]"
+    longdesc = "chatd: one chat network for IRC, telnet and browser users."
+
+    optFlags = [
+        ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
+        ["no-history", None, "Keep no history: nothing is written to the state directory."],
+    ]
+
+    optParameters = [
+        ["config", None, None, "TOML file with any of these options as keys; the command line wins."],
+        ["irc", None, "tcp:6667:interface=127.0.0.1", "IRC listener (endpoint string)."],
+        ["irc-trusted", None, None, "Extra IRC listener without flood or per-address limits (endpoint string)."],
+        ["irc-tls", None, None, "Extra IRC listener, usually TLS: ssl:6697:privateKey=KEY:certKey=CERT."],
+        ["telnet", None, "tcp:2323:interface=127.0.0.1", "Telnet listener (endpoint string)."],
+        ["http", None, "tcp:8080:interface=127.0.0.1", "HTTP listener: web client, /ws, /healthz (endpoint string)."],
+        ["https", None, None, "Extra HTTP listener, usually TLS: ssl:8443:privateKey=KEY:certKey=CERT."],
+        ["web-root", None, None, "Folder with the web client (default: the one installed with chatd)."],
+        ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets "
+         "(default: only pages from the same host; * allows all)."],
+        ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
+        ["state-dir", None, "./chatd-data", "Folder for chatd's data (history.sqlite3); created on first start."],
+        ["history-on-join", None, 50, "Messages a web user gets on joining a room.", int],
+        ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
+        ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
+        ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
+        ["redis", None, None, "Cluster mode: redis://[user:password@]host:6379/0 (rediss:// for TLS)."],
+        ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
+        ["node-timeout", None, 10.0, "Seconds without a heartbeat before a node's users are dropped.", float],
+        ["server-name", None, None, "Server name shown to clients (default: host name)."],
+        ["network-name", None, "chatd", "Network name (IRC NETWORK=)."],
+        ["motd-file", None, None, "File with the message of the day."],
+        ["password", None, None, "Server password IRC clients must send with PASS."],
+        ["flood-rate", None, 4.0, "Commands per second a client may sustain (0: no flood control).", float],
+        ["flood-burst", None, 20, "Commands a client may send at once before being slowed.", int],
+        ["flood-queue", None, 60, "Delayed commands after which a client is cut off (Excess Flood).", int],
+        ["sendq", None, 1 << 20, "Bytes of unread output after which a client is cut off.", int],
+        ["max-per-address", None, 20, "Connections allowed from one address (0: no limit).", int],
+        ["ping-interval", None, 120.0, "Seconds of silence before the server pings an IRC client.", float],
+        ["ping-timeout", None, 60.0, "Seconds to wait for the answer before 'Ping timeout'.", float],
+        ["nicklen", None, 30, "Longest nick.", int],
+        ["channellen", None, 50, "Longest room name.", int],
+        ["topiclen", None, 390, "Longest topic.", int],
+        ["max-rooms", None, 50, "Rooms one user may be in.", int],
+        ["log-format", None, "text", "Log as readable 'text' or as 'json' lines."],
+        ["log-level", None, "info", "Least important level logged: debug, info, warn, error, critical."],
+        ["log-file", None, "-", "Where the log goes; - is standard output (the journal under systemd)."],
+        ["shutdown-timeout", None, 5.0, "Seconds clients get to close on shutdown before they are cut.", float],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["room-retention"] = {}
+        self.argv: list[str] = []
+        # Repeatable options: the config file takes them as lists of strings.
+        self.multi_options = {"room-retention": self.opt_room_retention}
+
+    def parseOptions(self, options: Optional[list[str]] = None) -> None:
+        import sys
+
+        self.argv = list(sys.argv[1:] if options is None else options)
+        super().parseOptions(options)
+
+    def opt_room_retention(self, value: str) -> None:
+        """Retention for one room, as #room=DAYS:COUNT (repeatable; 0 means no limit)."""
+        try:
+            room, _, rule = value.partition("=")
+            days, _, count = rule.partition(":")
+            self["room-retention"][room] = Retention(float(days or 0), int(count or 0))
+        except ValueError:
+            raise usage.UsageError(f"--room-retention: expected #room=DAYS:COUNT, got {value!r}") from None
+        if not room.startswith("#"):
+            raise usage.UsageError(f"--room-retention: {room!r} is not a room")
+
+    def postOptions(self) -> None:
+        if self["config"]:
+            names = [p[0] for p in self.optParameters] + [f[0] for f in self.optFlags] + ["room-retention"]
+            apply_file(self, self["config"], given_on_command_line(self.argv, names))
+        for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms"):
+            if self[name] <= 0:
+                raise usage.UsageError(f"--{name} must be positive")
+        if self["retention-days"] < 0 or self["retention-count"] < 0:
+            raise usage.UsageError("--retention-days and --retention-count must not be negative")
+        if self["flood-rate"] < 0:
+            raise usage.UsageError("--flood-rate must not be negative")
+        if self["redis"]:
+            try:
+                RedisAddress.parse(self["redis"])
+            except ValueError as error:
+                raise usage.UsageError(f"--redis: {error}") from None
+        if not 2 <= self["node-timeout"] <= 300:
+            raise usage.UsageError("--node-timeout must be between 2 and 300 seconds")
+        if self["log-format"] not in ("text", "json"):
+            raise usage.UsageError("--log-format must be text or json")
+        if self["log-level"] not in LEVELS:
+            raise usage.UsageError(f"--log-level must be one of {', '.join(LEVELS)}")
+        if self["shutdown-timeout"] < 0:
+            raise usage.UsageError("--shutdown-timeout must not be negative")
+        if self["ws-max-message"] < 256:
+            raise usage.UsageError("--ws-max-message must be at least 256")
+        try:
+            self["web-root-path"] = find_web_root(self["web-root"])
+        except FileNotFoundError as error:
+            raise usage.UsageError(str(error)) from None
+        motd = self["motd-file"]
+        if motd is not None and not Path(motd).is_file():
+            raise usage.UsageError(f"--motd-file: no such file: {motd}")

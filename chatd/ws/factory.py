@@ -1,0 +1,91 @@
+"""Shared state of the WebSocket endpoint: settings, the origin rule, Autobahn options."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import urlsplit
+
+import attrs
+from autobahn.twisted.websocket import WebSocketServerFactory
+
+from .. import __version__
+from ..net.flood import FloodPolicy
+
+if TYPE_CHECKING:
+    from twisted.internet.interfaces import IReactorTime
+
+    from ..core import Network
+    from ..net.peers import ConnectionCounter
+    from .connection import ChatWebSocket
+
+
+@attrs.frozen
+class WebSocketSettings:
+    flood: FloodPolicy = FloodPolicy()
+    sendq: int = 1 << 20
+    max_message: int = 16384  # bytes; larger frames get an error frame
+    hard_max_message: int = 1 << 20  # bytes; larger ones close the socket (1009)
+    allowed_origins: tuple[str, ...] = ()  # empty: the host the page came from
+    compression: bool = False
+    ping_interval: float = 30.0
+    ping_timeout: float = 20.0
+    history_on_join: int = 50  # messages sent with "joined"
+    check_peer_limit: bool = True
+
+
+class ChatWebSocketFactory(WebSocketServerFactory):
+    def __init__(
+        self,
+        network: Network,
+        clock: IReactorTime,
+        peers: ConnectionCounter,
+        settings: WebSocketSettings,
+    ) -> None:
+        super().__init__(server=f"chatd/{__version__}", reactor=clock)
+        self.network = network
+        self.clock = clock
+        self.peers = peers
+        self.settings = settings
+        self.connections: set[ChatWebSocket] = set()
+        self.bytes_in = 0
+        self.bytes_out = 0
+        options: dict[str, Any] = dict(
+            maxFramePayloadSize=settings.hard_max_message,
+            maxMessagePayloadSize=settings.hard_max_message,
+            autoPingInterval=settings.ping_interval,
+            autoPingTimeout=settings.ping_timeout,
+        )
+        if settings.compression:
+            from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
+
+            def accept(offers: list[Any]) -> Any:
+                for offer in offers:
+                    if isinstance(offer, PerMessageDeflateOffer):
+                        return PerMessageDeflateOfferAccept(offer)
+                return None
+
+            options["perMessageCompressionAccept"] = accept
+        self.setProtocolOptions(**options)
+
+    def buildProtocol(self, addr: Any) -> Any:
+        from .connection import ChatWebSocket
+
+        proto = ChatWebSocket()
+        proto.factory = self
+        return proto
+
+    def origin_allowed(self, origin: Optional[str], host: str) -> bool:
+        """Browsers always send Origin; another site's page must not get in.
+
+        Without a configured list, only pages served from the same host:port
+        as the socket are allowed.  Clients that send no Origin (command-line
+        tools, other servers) are not browsers and are not checked.
+        """
+        if origin is None:
+            return True
+        allowed = self.settings.allowed_origins
+        if "*" in allowed:
+            return True
+        if allowed:
+            return origin.rstrip("/") in allowed
+        return urlsplit(origin).netloc.lower() == host.lower()

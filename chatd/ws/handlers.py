@@ -1,0 +1,214 @@
+"""What each ``chatd.v1`` client frame does (documented in docs/protocol.md).
+
+A handler takes the connection and the parsed frame, checks the frame's
+fields, calls the session, and answers with a frame carrying the request's
+``id``.  Refusals from the core arrive as :class:`~chatd.core.errors.ChatError`
+and become ``error`` frames in the connection's dispatcher.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+
+from .. import __version__
+from ..core import MESSAGE_KINDS, Ref, casefold, errors
+from ..core.history import Message as Stored
+from ..net.tasks import spawn
+from . import SUBPROTOCOL, frames
+
+if TYPE_CHECKING:
+    from .connection import ChatWebSocket
+
+Request = dict[str, Any]
+MAX_HISTORY_PAGE = 200
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def text_field(request: Request, name: str, required: bool = True) -> str:
+    value = request.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise FrameError("bad_field", f"'{name}' must be a non-empty string")
+    return value
+
+
+Handler = Callable[["ChatWebSocket", Request], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[name] = function
+        return function
+
+    return register
+
+
+def _run(conn: ChatWebSocket, request: Request, coroutine: Any, what: str) -> None:
+    spawn(coroutine, f"web {what}", lambda: conn.internal_error(request))
+
+
+@handler("hello")
+def hello(conn: ChatWebSocket, request: Request) -> None:
+    if conn.session.user is not None:
+        raise FrameError("already_registered", "You already said hello")
+    nick = text_field(request, "nick")
+    realname = text_field(request, "realname", required=False) or nick
+    if conn.session.registering:
+        raise FrameError("already_registered", "A hello is already under way")
+    _run(conn, request, _register(conn, request, nick, realname), "hello")
+
+
+async def _register(conn: ChatWebSocket, request: Request, nick: str, realname: str) -> None:
+    try:
+        user = await conn.session.register(nick, "web", realname)
+    except errors.ChatError as error:
+        conn.fail(error, request)
+        return
+    if user is None:
+        return
+    network = conn.factory.network
+    limits = network.limits
+    conn.answer(request, {
+        "type": "welcome", "nick": user.nick, "server": network.server_name, "network": network.network_name,
+        "version": __version__, "protocol": SUBPROTOCOL,
+        "limits": {"nicklen": limits.nicklen, "channellen": limits.channellen, "topiclen": limits.topiclen,
+                   "textlen": limits.textlen, "max_rooms": limits.max_rooms_per_user,
+                   "max_frame": conn.factory.settings.max_message},
+    })
+
+
+@handler("ping")
+def ping(conn: ChatWebSocket, request: Request) -> None:
+    conn.answer(request, {"type": "pong"})
+
+
+@handler("join")
+def join(conn: ChatWebSocket, request: Request) -> None:
+    network = conn.factory.network
+    room, _new = conn.session.join(text_field(request, "room"), text_field(request, "key", required=False) or None)
+    answer = {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_by,
+              "topic_time": room.topic_time, "members": frames.members(room), "history": []}
+    count = conn.factory.settings.history_on_join
+    if network.history is None or count <= 0:
+        conn.answer(request, answer)
+        return
+    spawn(_joined(conn, request, answer, network.history.latest(casefold(room.name), count)), "web history on join",
+          lambda: conn.answer(request, answer))
+
+
+async def _joined(conn: ChatWebSocket, request: Request, answer: Request, pending: Any) -> None:
+    found: Sequence[Stored] = await pending
+    answer["history"] = [frames.frame(message) for message in found]
+    conn.answer(request, answer)
+
+
+@handler("history")
+def history(conn: ChatWebSocket, request: Request) -> None:
+    store = conn.factory.network.history
+    if store is None:
+        raise FrameError("no_history", "History is not enabled on this server")
+    room = text_field(request, "room", required=False)
+    peer = text_field(request, "with", required=False)
+    if bool(room) == bool(peer):
+        raise FrameError("bad_field", "Give either 'room' or 'with' (a nick)")
+    limit = request.get("limit", 50)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_HISTORY_PAGE:
+        raise FrameError("bad_field", f"'limit' must be an integer from 1 to {MAX_HISTORY_PAGE}")
+    before = text_field(request, "before", required=False)
+    key = conn.session.history_key(room or peer)
+    pending = store.before(key, Ref(msgid=before), limit) if before else store.latest(key, limit)
+    answer: Request = {"type": "history"}
+    answer.update({"room": room} if room else {"with": peer})
+    spawn(_page(conn, request, answer, pending, limit), "web history",
+          lambda: conn.error("history_error", "History could not be read", request))
+
+
+async def _page(conn: ChatWebSocket, request: Request, answer: Request, pending: Any, limit: int) -> None:
+    found: Sequence[Stored] = await pending
+    answer["messages"] = [frames.frame(message) for message in found]
+    answer["more"] = len(found) == limit
+    conn.answer(request, answer)
+
+
+@handler("part")
+def part(conn: ChatWebSocket, request: Request) -> None:
+    conn.session.part(text_field(request, "room"), text_field(request, "reason", required=False))
+
+
+@handler("msg")
+def msg(conn: ChatWebSocket, request: Request) -> None:
+    target = text_field(request, "to")
+    text = text_field(request, "text")
+    kind = text_field(request, "kind", required=False) or "privmsg"
+    if kind not in MESSAGE_KINDS:
+        raise FrameError("bad_field", f"'kind' must be one of {', '.join(MESSAGE_KINDS)}")
+    sent = conn.session.send(target, kind, text)
+    ack: Request = {"type": "ack", "msgid": sent.message.id, "time": sent.message.time}
+    if sent.durable is None:
+        conn.answer(request, ack)
+        return
+    # Acknowledge only once the message is stored (its batch committed, or in Redis).
+    spawn(_stored(conn, request, ack, sent.durable), "web message storage",
+          lambda: conn.error("not_stored", "The message was delivered but not stored", request))
+
+
+async def _stored(conn: ChatWebSocket, request: Request, ack: Request, durable: Any) -> None:
+    result = await durable
+    # In cluster mode the stored message has the id the cluster gave it.
+    if hasattr(result, "id"):
+        ack.update(msgid=result.id, time=result.time)
+    conn.answer(request, ack)
+
+
+@handler("topic")
+def topic(conn: ChatWebSocket, request: Request) -> None:
+    name = text_field(request, "room")
+    new: Optional[object] = request.get("topic")
+    if new is not None:
+        if not isinstance(new, str):
+            raise FrameError("bad_field", "'topic' must be a string")
+        conn.session.set_topic(name, new)
+        return
+    room = conn.factory.network.room(name)
+    conn.answer(request, {"type": "topic", "room": room.name, "topic": room.topic, "by": room.topic_by,
+                          "time": room.topic_time})
+
+
+@handler("names")
+def names(conn: ChatWebSocket, request: Request) -> None:
+    room = conn.factory.network.room(text_field(request, "room"))
+    conn.answer(request, {"type": "names", "room": room.name, "members": frames.members(room)})
+
+
+@handler("list")
+def list_(conn: ChatWebSocket, request: Request) -> None:
+    rooms = [{"name": r.name, "members": len(r.members), "topic": r.topic}
+             for r in conn.factory.network.rooms.values()]
+    rooms.sort(key=lambda r: (-r["members"], r["name"]))
+    conn.answer(request, {"type": "list", "rooms": rooms})
+
+
+@handler("nick")
+def nick(conn: ChatWebSocket, request: Request) -> None:
+    _run(conn, request, _rename(conn, request, text_field(request, "nick")), "nick change")
+
+
+async def _rename(conn: ChatWebSocket, request: Request, wanted: str) -> None:
+    try:
+        await conn.session.rename(wanted)
+    except errors.ChatError as error:
+        conn.fail(error, request)
+
+
+@handler("away")
+def away(conn: ChatWebSocket, request: Request) -> None:
+    message = conn.session.set_away(text_field(request, "message", required=False))
+    conn.answer(request, {"type": "away", "message": message})
