@@ -40,6 +40,8 @@ setup(
             "playwright>=1.40",
             "pytest-timeout>=2.1",
             "ruff>=0.5",
+            "mypy>=1.10",
+            "mypy-zope>=1.0",
         ],
     },
     classifiers=[

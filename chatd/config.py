@@ -51,7 +51,7 @@ def coerce(key: str, value: Any, default: Any, coercer: Callable[[Any], Any] | N
     return value
 
 
-def apply_file(options: usage.Options, path: str, from_command_line: set[str]) -> None:
+def apply_file(options: Any, path: str, from_command_line: set[str]) -> None:
     """Fill ``options`` from the TOML file at ``path`` where the command line said nothing."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))

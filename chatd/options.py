@@ -8,7 +8,7 @@ the keys of the TOML configuration file (:mod:`chatd.config`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from twisted.python import usage
 
@@ -23,12 +23,12 @@ class Options(usage.Options):
     synopsis = "[options]"
     longdesc = "chatd: one chat network for IRC, telnet and browser users."
 
-    optFlags = [
+    optFlags: list[list[Any]] = [
         ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
         ["no-history", None, "Keep no history: nothing is written to the state directory."],
     ]
 
-    optParameters = [
+    optParameters: list[list[Any]] = [
         ["config", None, None, "TOML file with any of these options as keys; the command line wins."],
         ["irc", None, "tcp:6667:interface=127.0.0.1", "IRC listener (endpoint string)."],
         ["irc-trusted", None, None, "Extra IRC listener without flood or per-address limits (endpoint string)."],
@@ -95,7 +95,7 @@ class Options(usage.Options):
 
     def postOptions(self) -> None:
         if self["config"]:
-            names = [p[0] for p in self.optParameters] + [f[0] for f in self.optFlags] + ["room-retention"]
+            names = [str(p[0]) for p in self.optParameters] + [str(f[0]) for f in self.optFlags] + ["room-retention"]
             apply_file(self, self["config"], given_on_command_line(self.argv, names))
         for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms"):
             if self[name] <= 0:

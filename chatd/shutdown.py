@@ -12,7 +12,6 @@ from typing import Any, Callable, Iterable
 
 from twisted.application import service
 from twisted.internet import defer
-from twisted.internet.interfaces import IReactorCore, IReactorTime
 from twisted.logger import Logger
 
 log = Logger()
@@ -21,7 +20,7 @@ REASON = "Server shutting down"
 
 class GracefulShutdown(service.Service):
     def __init__(self, reactor: Any, connections: Callable[[], Iterable[Any]], timeout: float = 5.0) -> None:
-        self.reactor: IReactorTime = reactor
+        self.reactor = reactor  # IReactorTime and IReactorCore
         self.connections = connections
         self.timeout = timeout
         self._started = False
@@ -30,14 +29,13 @@ class GracefulShutdown(service.Service):
         super().startService()
         if not self._started:
             self._started = True
-            core: IReactorCore = self.reactor  # type: ignore[assignment]
-            core.addSystemEventTrigger("after", "shutdown", self._clean_exit)
+            self.reactor.addSystemEventTrigger("after", "shutdown", self._clean_exit)
 
     def _clean_exit(self) -> None:
         # twistd re-raises the signal that stopped it so the parent sees "killed
         # by SIGTERM".  A shutdown we completed on purpose is a success: exit 0.
         if hasattr(self.reactor, "_exitSignal"):
-            self.reactor._exitSignal = None  # type: ignore[attr-defined]
+            self.reactor._exitSignal = None
 
     def stopService(self) -> defer.Deferred[None]:
         super().stopService()

@@ -53,6 +53,6 @@ class NotifyService(service.MultiService):
     def ready(self) -> None:
         self.notifier.notify(f"READY=1\nSTATUS=Serving\nMAINPID={os.getpid()}")
 
-    def stopService(self):  # type: ignore[no-untyped-def]
+    def stopService(self) -> object:
         self.notifier.notify("STOPPING=1\nSTATUS=Shutting down")
         return super().stopService()

@@ -334,11 +334,11 @@ class RedisBridge(service.MultiService):
                 self._collision(collided)
                 continue
             rooms = entry.get("r", {})
-            user = self.network.find_user(identity.nick)
+            known = self.network.find_user(identity.nick)
             for room_name, status in rooms.items():
                 replica.join(identity.nick, room_name, status)
-            if user is not None:
-                for room in list(user.rooms.values()):
+            if known is not None:
+                for room in list(known.rooms.values()):
                     if room.name not in rooms:
                         replica.part(identity.nick, room.name, "")
         for user in replica.node_users(node):
@@ -412,9 +412,9 @@ class RedisBridge(service.MultiService):
             for nick, value in zip(members[::2], members[1::2], strict=False):
                 status, _, node = value.partition("|")
                 if node in alive:
-                    user = self.network.users.get(nick)
-                    if user is not None:
-                        replica.join(user.nick, data["n"], status, data["c"])
+                    member = self.network.users.get(nick)
+                    if member is not None:
+                        replica.join(member.nick, data["n"], status, data["c"])
 
     def _register_everything(self) -> defer.Deferred[Any]:
         """Tell Redis and every node what this node holds (after start or an outage)."""
@@ -424,8 +424,7 @@ class RedisBridge(service.MultiService):
         listing = []
         for user in [u for u in self.network.users.values() if not isinstance(u.client, RemoteClient)]:
             d = self.link.script(scripts.CLAIM_NICK, [self.keys.nicks], [user.folded, self.node])
-            d.addCallback(lambda won, user=user: None if int(won) else self._collision(user))
-            calls.append(d)
+            calls.append(d.addCallback(self._claimed, user))
             calls.append(self.link.call("HSET", self.keys.users(self.node), user.folded, self._user_json(user)))
             rooms = {}
             for folded, room in user.rooms.items():
@@ -437,6 +436,10 @@ class RedisBridge(service.MultiService):
         sync = codec.dumps({"t": "sync", "n": self.node, "users": listing})
         calls.append(self.link.call("PUBLISH", self.keys.events, sync))
         return defer.gatherResults(calls, consumeErrors=True)
+
+    def _claimed(self, won: Any, user: User) -> None:
+        if not int(won):
+            self._collision(user)
 
     def _reap(self, node: str) -> defer.Deferred[Any]:
         keys = [self.keys.nicks, self.keys.rooms, self.keys.nodes, self.keys.users(node)]

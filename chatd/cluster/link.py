@@ -32,7 +32,7 @@ class _Factory(protocol.Factory):
         self.address = address
         self.ready = ready
         self.lost = lost
-        self.connectionQueue = defer.DeferredQueue()
+        self.connectionQueue: defer.DeferredQueue[Any] = defer.DeferredQueue()
 
     def buildProtocol(self, addr: Any) -> Any:
         p = self.proto(
@@ -57,7 +57,7 @@ class RedisLink(service.MultiService):
         self,
         reactor: Any,
         address: RedisAddress,
-        on_up: Callable[[], None],
+        on_up: Callable[[], Any],
         on_down: Callable[[], None],
         on_message: Callable[[str, str], None],
     ) -> None:

@@ -29,11 +29,14 @@ log = logging.getLogger("chatd.core")
 class Client(Protocol):
     """What the core needs from a connection."""
 
-    #: Clients with equal keys get byte-identical payloads for any event.
-    format_key: Hashable
-    #: Whether the sender of a message gets it back (IRCv3 echo-message; the
-    #: web client uses the echo to learn the id and time of what it sent).
-    echo_messages: bool
+    @property
+    def format_key(self) -> Hashable:
+        """Clients with equal keys get byte-identical payloads for any event."""
+
+    @property
+    def echo_messages(self) -> bool:
+        """Whether the sender of a message gets it back (IRCv3 echo-message; the
+        web client uses the echo to learn the id and time of what it sent)."""
 
     def encode(self, event: Event) -> Optional[object]:
         """Render an event for this format; None means "not shown here"."""

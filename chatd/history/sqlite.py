@@ -306,6 +306,9 @@ class SQLiteHistory(service.Service):
                             (target, target, rule.max_count)).rowcount
             return removed
 
-        d = self.run(work)
-        d.addCallback(lambda n: (log.info("history retention removed {n} messages", n=n) if n else None, n)[1])
-        return d
+        def report(removed: int) -> int:
+            if removed:
+                log.info("history retention removed {n} messages", n=removed)
+            return removed
+
+        return self.run(work).addCallback(report)

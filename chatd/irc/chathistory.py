@@ -146,7 +146,7 @@ def send_batch(ctx: Context, target: str, messages: Sequence[Stored]) -> None:
     if ctx.closing:
         return
     batch = ctx.open_batch("chathistory", target)
-    renderer = ctx.factory.renderer(ctx.format_key[1:])
+    renderer = ctx.factory.renderer(ctx.render_key)
     for message in messages:
         ctx.write(renderer.render_tagged(message, batch))
     ctx.close_batch(batch)

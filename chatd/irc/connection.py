@@ -46,11 +46,12 @@ class IRCConnection(LineConnection):
     # -- the core's Client interface -----------------------------------------
 
     def caps_changed(self) -> None:
-        self.format_key = ("irc",) + tuple(c in self.caps for c in capabilities.RENDERING)
+        self.render_key = tuple(c in self.caps for c in capabilities.RENDERING)
+        self.format_key: tuple[object, ...] = ("irc", *self.render_key)
         self.echo_messages = "echo-message" in self.caps
 
     def encode(self, event: Event) -> Optional[bytes]:
-        return self.factory.renderer(self.format_key[1:]).render(event)
+        return self.factory.renderer(self.render_key).render(event)
 
     def deliver(self, payload: bytes) -> None:
         # The fan-out hot path: LineConnection.write, inlined.
@@ -173,3 +174,6 @@ class IRCConnection(LineConnection):
             command.handler(self, message)
         except errors.ChatError as error:
             self.fail(error)
+
+
+IRCFactory.connection_class = IRCConnection

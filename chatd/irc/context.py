@@ -35,7 +35,7 @@ class Context(Protocol):
     factory: IRCFactory
     registration: Registration
     caps: set[str]
-    format_key: tuple[object, ...]
+    render_key: tuple[bool, ...]
     usermodes: set[str]
     ping_sent: Optional[float]
     address: str

@@ -11,11 +11,10 @@ from . import chathistory
 from .render import LineRenderer
 
 if TYPE_CHECKING:
-    from .connection import IRCConnection
+    pass
 
 
 class IRCFactory(LineFactory):
-    connections: set[IRCConnection]  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -33,13 +32,6 @@ class IRCFactory(LineFactory):
         self.ping_timeout = ping_timeout
         self.renderers: dict[tuple[bool, ...], LineRenderer] = {}
         self.started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.network.created))
-
-    def buildProtocol(self, addr: Any) -> Any:
-        from .connection import IRCConnection
-
-        conn = IRCConnection()
-        conn.factory = self
-        return conn
 
     def renderer(self, key: tuple[bool, ...]) -> LineRenderer:
         renderer = self.renderers.get(key)
@@ -70,6 +62,9 @@ class IRCFactory(LineFactory):
 
     def sweep(self) -> None:
         """Ping idle clients and drop those that stopped answering."""
+        from .connection import IRCConnection  # the connection module imports this one
+
         now = self.clock.seconds()
         for conn in list(self.connections):
+            assert isinstance(conn, IRCConnection)
             conn.keepalive(now)

@@ -9,7 +9,7 @@ goes.  Subclasses parse lines into session calls and render events.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Hashable, Optional
 
 import attrs
 from twisted.internet import protocol
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from twisted.internet.interfaces import IReactorTime
 
     from ..core import Network
+    from ..core.events import Event
     from .peers import ConnectionCounter
 
 
@@ -44,6 +45,9 @@ class LineFactory(protocol.Factory):
 
     noisy = False  # the Listener logs where it listens; one line is enough
 
+    #: The connection class this factory builds.
+    connection_class: ClassVar[type[LineConnection]]
+
     def __init__(
         self,
         network: Network,
@@ -59,8 +63,14 @@ class LineFactory(protocol.Factory):
         self.bytes_in = 0
         self.bytes_out = 0
 
+    def buildProtocol(self, addr: Any) -> Any:
+        conn = self.connection_class()
+        conn.factory = self
+        return conn
+
 
 class LineConnection(protocol.Protocol):
+    transport: Any  # a TCP or TLS transport: ITCPTransport and IConsumer
     log = Logger()
     factory: LineFactory
     max_line_bytes = 512
@@ -155,7 +165,21 @@ class LineConnection(protocol.Protocol):
         self.silenced = True
         self.transport.loseConnection()
 
-    # -- for subclasses ------------------------------------------------------
+    # -- for subclasses: the core's Client interface ----------------------------
+
+    format_key: Hashable
+    echo_messages: bool
+
+    def encode(self, event: Event) -> Optional[object]:
+        raise NotImplementedError
+
+    def deliver(self, payload: Any) -> None:
+        raise NotImplementedError
+
+    def disconnect(self, reason: str) -> None:
+        raise NotImplementedError
+
+    # -- for subclasses: the wire ---------------------------------------------
 
     def connection_opened(self) -> None:
         """The connection is accepted."""

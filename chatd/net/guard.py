@@ -27,7 +27,7 @@ from .flood import FloodGate, FloodPolicy
 from .sendq import SendQueueGuard
 
 if TYPE_CHECKING:
-    from twisted.internet.interfaces import IReactorTime, ITransport
+    from twisted.internet.interfaces import IConsumer, IReactorTime
 
     from .peers import ConnectionCounter
 
@@ -76,7 +76,7 @@ class ConnectionGuard(Generic[T]):
         self.counted = True
         return True
 
-    def start(self, transport: ITransport) -> None:
+    def start(self, transport: IConsumer) -> None:
         """The connection is open: commands go through the gate, output is counted."""
         self.gate = FloodGate(self.clock, self.flood, self._pass, self._flooded)
         self.sendq = SendQueueGuard(transport, self.sendq_limit, self._sendq_exceeded)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from twisted.internet.interfaces import IPushProducer, ITransport
+from twisted.internet.interfaces import IConsumer, IPushProducer
 from zope.interface import implementer
 
 
 @implementer(IPushProducer)
 class SendQueueGuard:
-    def __init__(self, transport: ITransport, limit: int, on_exceeded: Callable[[], None]) -> None:
+    def __init__(self, transport: IConsumer, limit: int, on_exceeded: Callable[[], None]) -> None:
         self.limit = limit
         self.on_exceeded = on_exceeded
         self.paused = False

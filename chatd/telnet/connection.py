@@ -55,7 +55,8 @@ class TelnetConnection(LineConnection):
         return render.render(event)
 
     def deliver(self, payload: Any) -> None:
-        self.write(payload)
+        if payload is not None:
+            self.write(payload)
 
     def disconnect(self, reason: str) -> None:
         self.close(reason)
@@ -148,7 +149,7 @@ class TelnetConnection(LineConnection):
         if messages and not self.closing:
             self.say(f"{room}: the last {len(messages)} messages")
             for message in messages:
-                self.write(render.render(message))
+                self.deliver(self.encode(message))
 
     def cmd_part(self, rest: str) -> None:
         name, _, reason = rest.partition(" ")
@@ -231,4 +232,4 @@ COMMANDS: dict[str, Callable[[TelnetConnection, str], None]] = {
     name[4:]: getattr(TelnetConnection, name) for name in dir(TelnetConnection) if name.startswith("cmd_")
 }
 
-TelnetFactory.protocol = TelnetConnection
+TelnetFactory.connection_class = TelnetConnection

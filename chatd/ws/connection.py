@@ -35,6 +35,7 @@ CLOSE_GOING_AWAY = 1001
 
 class ChatWebSocket(WebSocketServerProtocol):
     factory: ChatWebSocketFactory
+    transport: Any  # a TCP or TLS transport: ITCPTransport and IConsumer
     format_key = ("ws",)
     echo_messages = True
 
@@ -72,7 +73,7 @@ class ChatWebSocket(WebSocketServerProtocol):
         super().connectionMade()
 
     def onConnect(self, request: Any) -> str | None:
-        self.address = self.transport.getPeer().host
+        self.address = getattr(self.transport.getPeer(), "host", "?")
         host = request.headers.get("host", "")
         if not self.factory.origin_allowed(request.origin or None, host):
             log.info("web socket from {address} refused: origin {origin}", address=self.address,

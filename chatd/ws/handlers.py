@@ -190,10 +190,9 @@ def names(conn: ChatWebSocket, request: Request) -> None:
 
 @handler("list")
 def list_(conn: ChatWebSocket, request: Request) -> None:
-    rooms = [{"name": r.name, "members": len(r.members), "topic": r.topic}
-             for r in conn.factory.network.rooms.values()]
-    rooms.sort(key=lambda r: (-r["members"], r["name"]))
-    conn.answer(request, {"type": "list", "rooms": rooms})
+    rooms = sorted(conn.factory.network.rooms.values(), key=lambda r: (-len(r.members), r.name))
+    conn.answer(request, {"type": "list", "rooms": [{"name": r.name, "members": len(r.members), "topic": r.topic}
+                                                    for r in rooms]})
 
 
 @handler("nick")
