@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .support import ROOT, require
+import pytest
+
+from .support.parts import ROOT, require
+
+pytestmark = pytest.mark.bench
 
 
 def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):

@@ -11,7 +11,11 @@ import time
 import pytest
 from websockets.sync.client import connect
 
-from .support import Daemon, LineClient, RedisServer, irc_register
+from .support.processes import Daemon
+from .support.redis import RedisServer
+from .support.sockets import LineClient, irc_register
+
+pytestmark = pytest.mark.cluster
 
 NODE_TIMEOUT = 4.0
 

@@ -6,9 +6,13 @@ import contextlib
 import json
 import re
 
+import pytest
 from websockets.sync.client import connect
 
-from .support import Daemon, LineClient, irc_register
+from .support.processes import Daemon
+from .support.sockets import LineClient, irc_register
+
+pytestmark = pytest.mark.integration
 
 
 def web_user(stack, port, nick):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from chatd.core import Identity, Ref, RoomMessage, RoomRecord, dm_key
 from chatd.core.events import DirectMessage
 from chatd.history.migrations import current_version, migrate
 from chatd.history.sqlite import Retention, SQLiteHistory
 
-from .support import memory_history, memory_network
+from .support.memory import memory_history, memory_network
+
+pytestmark = pytest.mark.unit
 
 ALICE = Identity("alice", "~a", "h", "Alice", "irc")
 BOB = Identity("Bob", "web", "h2", "Bob", "web")

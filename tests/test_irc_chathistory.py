@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from .support import irc_factory, irc_user, memory_history, memory_network
+from .support.memory import irc_factory, irc_user, memory_history, memory_network
+
+pytestmark = pytest.mark.unit
 
 CAPS = "batch server-time message-tags draft/chathistory"
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import socket
 
-from .support import LibraryIRC, LineClient, irc_register, wait_until
+import pytest
+
+from .support.sockets import LibraryIRC, LineClient, irc_register
+from .support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
 
 
 def test_library_clients_register_join_and_talk(daemon):
@@ -70,7 +75,7 @@ def test_garbage_and_floods_leave_the_daemon_serving_others(daemon):
 
 
 def test_client_that_stops_reading_is_cut_off_while_others_keep_up(tmp_path):
-    from .support import Daemon
+    from .support.processes import Daemon
 
     d = Daemon("--sendq", "65536", "--irc-trusted", "tcp:0:interface=127.0.0.1", state_dir=tmp_path).start()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -9,7 +10,9 @@ from chatd.net.connection import ListenerSettings
 from chatd.net.flood import UNLIMITED, FloodPolicy
 from chatd.net.peers import ConnectionCounter
 
-from .support import Memory, irc_factory, irc_user, memory_network
+from .support.memory import Memory, irc_factory, irc_user, memory_network
+
+pytestmark = pytest.mark.unit
 
 
 def two_in_a_room(**kwargs):

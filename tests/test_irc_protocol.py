@@ -8,7 +8,9 @@ import pytest
 
 from chatd.irc.connection import IRCConnection
 
-from .support import Memory, irc_factory, irc_user, memory_network
+from .support.memory import Memory, irc_factory, irc_user, memory_network
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture

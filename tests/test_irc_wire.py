@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chatd.irc.wire import Message, escape_tag_value, parse, serialize, unescape_tag_value
+
+pytestmark = pytest.mark.unit
 
 
 def test_parse_full_line():

@@ -13,10 +13,16 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from .support import ROOT, TWISTD, Daemon, LineClient, irc_register, make_certificate, require
+from .support.parts import ROOT, require
+from .support.processes import TWISTD, Daemon
+from .support.sockets import LineClient, irc_register
+from .support.tls import make_certificate
+
+pytestmark = pytest.mark.integration
 
 
 def test_config_file_sets_options_and_the_command_line_wins(tmp_path):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
-from .support import LibraryIRC, LineClient, Memory, irc_factory, irc_user, memory_network, telnet_factory
+import pytest
+
+from .support.memory import Memory, irc_factory, irc_user, memory_network, telnet_factory
+
+pytestmark = pytest.mark.unit
 
 TIME = r"\[\d\d:\d\d\] "
 
@@ -109,27 +113,8 @@ def test_control_characters_are_shown_inert():
     assert re.fullmatch(TIME + r"#r <ivan> \?\[2Jcleared\?", tel.read()[0])
 
 
-def test_real_telnet_socket_and_irc_library_in_one_room(daemon):
-    ivan = LibraryIRC(daemon.ports["irc"], "ivan")
-    ivan.conn.join("#lobby")
-    ivan.wait("join")
-    tel = LineClient(daemon.ports["telnet"])
-    tel.expect(r"Pick a nick")
-    tel.send(b"\xff\xfb\x18tina\n")  # IAC WILL TERMINAL-TYPE, as telnet clients send
-    tel.expect(r"Hello tina")
-    tel.send("/join #lobby")
-    tel.expect(r"#lobby \(2\): @ivan \(irc\), tina \(telnet\)")
-    assert ivan.wait("join", lambda e: e.source.nick == "tina")
-    tel.send("hi from a terminal")
-    assert ivan.wait("pubmsg").arguments == ["hi from a terminal"]
-    ivan.conn.privmsg("#lobby", "hi from irc")
-    tel.expect(TIME + "#lobby <ivan> hi from irc")
-    tel.send("/quit")
-    assert ivan.wait("quit").source.nick == "tina"
-
-
 def test_joining_shows_the_last_lines_of_the_room():
-    from .support import memory_history
+    from .support.memory import memory_history
 
     network, clock = memory_network()
     memory_history(network, clock)

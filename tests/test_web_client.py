@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from .support import LibraryIRC, have_chromium, require
+from .support.parts import have_chromium, require
+from .support.sockets import LibraryIRC
+
+pytestmark = pytest.mark.browser
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -76,7 +79,7 @@ def test_browser_and_irc_user_chat(daemon, browser):
 
 
 def test_reconnects_and_rejoins_after_the_server_restarts(tmp_path, browser):
-    from .support import Daemon
+    from .support.processes import Daemon
 
     first = Daemon(state_dir=tmp_path).start()
     port = first.ports["http"]
@@ -115,7 +118,8 @@ def test_phone_sized_screen(daemon, browser):
 
 
 def test_history_on_join_and_scrolling_back(tmp_path, browser):
-    from .support import Daemon, LineClient, irc_register
+    from .support.processes import Daemon
+    from .support.sockets import LineClient, irc_register
 
     d = Daemon("--flood-rate", "0", state_dir=tmp_path).start()
     try:

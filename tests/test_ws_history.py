@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from .support import MemoryWebSocket, irc_factory, irc_user, memory_history, memory_network, ws_factory
+import pytest
+
+from .support.memory import MemoryWebSocket, irc_factory, irc_user, memory_history, memory_network, ws_factory
+
+pytestmark = pytest.mark.unit
 
 
 def setup(history_on_join=50):

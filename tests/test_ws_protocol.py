@@ -7,7 +7,9 @@ import pytest
 
 from chatd.net.flood import FloodPolicy
 
-from .support import MemoryWebSocket, irc_factory, irc_user, memory_network, ws_factory
+from .support.memory import MemoryWebSocket, irc_factory, irc_user, memory_network, ws_factory
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture

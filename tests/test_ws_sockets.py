@@ -11,7 +11,9 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from .support import LibraryIRC
+from .support.sockets import LibraryIRC
+
+pytestmark = pytest.mark.integration
 
 
 class Browserless:

@@ -31,17 +31,12 @@ from ..core.events import DirectMessage, RoomMessage
 from ..core.publisher import RemoteClient, is_remote
 from ..core.rooms import Room
 from ..core.users import User
-from . import codec, scripts
+from . import codec, inbound, scripts, sync
 from .history import RedisHistory
 from .keys import Keys
 from .link import RedisAddress, RedisLink
 
 log = Logger()
-
-
-def room_json(room: Room) -> str:
-    return codec.dumps({"n": room.name, "c": room.created, "t": room.topic, "tb": room.topic_by,
-                        "tt": room.topic_time, "f": "".join(sorted(room.flags)), "k": room.key, "l": room.limit})
 
 
 class RedisBridge(service.MultiService):
@@ -183,7 +178,7 @@ class RedisBridge(service.MultiService):
     def joined(self, user: User, room: Room) -> None:
         folded = casefold(room.name)
         self._listen(folded)
-        self._call("HSET", self.keys.rooms, folded, room_json(room))
+        self._call("HSET", self.keys.rooms, folded, codec.room_json(room))
         self._call("HSET", self.keys.members(folded), user.folded, self._status(room, user))
         self._publish("join", nick=user.nick, room=room.name, st="".join(sorted(room.members[user])),
                       c=room.created)
@@ -199,14 +194,14 @@ class RedisBridge(service.MultiService):
         self._maybe_unlisten(room)
 
     def topic_changed(self, room: Room) -> None:
-        self._call("HSET", self.keys.rooms, casefold(room.name), room_json(room))
+        self._call("HSET", self.keys.rooms, casefold(room.name), codec.room_json(room))
         by = self.network.find_user(room.topic_by)
         who = codec.identity(by.identity) if by else [room.topic_by, "", "", "", ""]
         self._publish("topic", by=who, room=room.name, topic=room.topic, time=room.topic_time)
 
     def modes_changed(self, by: User, room: Room, changes: Sequence[tuple[str, str, Optional[str]]]) -> None:
         folded = casefold(room.name)
-        self._call("HSET", self.keys.rooms, folded, room_json(room))
+        self._call("HSET", self.keys.rooms, folded, codec.room_json(room))
         for _sign, letter, arg in changes:
             member = self.network.find_user(arg) if letter in "ov" and arg else None
             if member is not None and member in room.members:
@@ -275,75 +270,12 @@ class RedisBridge(service.MultiService):
                 if self.syncing:
                     self.buffered.append(data)
                 else:
-                    self._apply(json.loads(data))
+                    inbound.apply(self, json.loads(data))
                 return
             stream_id, _, payload = data.partition(" ")
             self.network.replica.deliver(codec.message_from(stream_id, payload))
         except Exception:
             log.failure("bad cluster message on {channel}: {data!r}", channel=channel, data=data[:200])
-
-    def _apply(self, event: dict[str, Any]) -> None:
-        node = event.get("n")
-        if node == self.node or not isinstance(node, str):
-            return
-        self.heard[node] = self.reactor.seconds()
-        replica = self.network.replica
-        kind = event.get("t")
-        if kind == "user":
-            collided = replica.add_user(node, codec.to_identity(event["i"]), event.get("a"), event.get("s", 0))
-            if collided is not None:
-                self._collision(collided, collided.folded)
-        elif kind == "quit":
-            replica.quit(event["nick"], event["reason"])
-        elif kind == "nick":
-            replica.rename(event["old"], event["new"])
-        elif kind == "away":
-            replica.away(event["nick"], event.get("msg"))
-        elif kind == "join":
-            replica.join(event["nick"], event["room"], event.get("st", ""), event.get("c"))
-        elif kind == "part":
-            replica.part(event["nick"], event["room"], event.get("reason", ""))
-        elif kind == "kick":
-            target = self.network.find_user(event["nick"])
-            replica.kick(codec.to_identity(event["by"]), event["room"], event["nick"], event.get("reason", ""))
-            if target is not None and not isinstance(target.client, RemoteClient):
-                room = self.network.find_room(event["room"])
-                if room is not None:
-                    self._maybe_unlisten(room)
-        elif kind == "topic":
-            replica.topic(codec.to_identity(event["by"]), event["room"], event["topic"], event["time"])
-        elif kind == "mode":
-            replica.modes(codec.to_identity(event["by"]), event["room"], [tuple(c) for c in event["ch"]])
-        elif kind == "invite":
-            replica.invite(codec.to_identity(event["by"]), event["nick"], event["room"])
-        elif kind == "sync":
-            self._resync_node(node, event["users"])
-        elif kind == "bye":
-            self.heard.pop(node, None)
-            replica.node_lost(node, "Server shutting down")
-
-    def _resync_node(self, node: str, users: list[dict[str, Any]]) -> None:
-        """A node (re)joined the cluster and listed its users: make our view match."""
-        replica = self.network.replica
-        listed = set()
-        for entry in users:
-            identity = codec.to_identity(entry["i"])
-            listed.add(casefold(identity.nick))
-            collided = replica.add_user(node, identity, entry.get("a"), entry.get("s", 0))
-            if collided is not None:
-                self._collision(collided)
-                continue
-            rooms = entry.get("r", {})
-            known = self.network.find_user(identity.nick)
-            for room_name, status in rooms.items():
-                replica.join(identity.nick, room_name, status)
-            if known is not None:
-                for room in list(known.rooms.values()):
-                    if room.name not in rooms:
-                        replica.part(identity.nick, room.name, "")
-        for user in replica.node_users(node):
-            if user.folded not in listed:
-                replica.quit(user.nick, "node lost")
 
     # -- link state ------------------------------------------------------------------------
 
@@ -354,8 +286,8 @@ class RedisBridge(service.MultiService):
         self.buffered = []
         try:
             yield self.link.subscribe(self.keys.events, self.keys.node_channel(self.node))
-            yield self._snapshot()
-            yield self._register_everything()
+            yield sync.snapshot(self)
+            yield sync.register_everything(self)
             rooms = [self.keys.room_channel(f) for f in self.room_channels]
             if rooms:
                 yield self.link.subscribe(*rooms)
@@ -367,75 +299,12 @@ class RedisBridge(service.MultiService):
         self.ready = True
         buffered, self.buffered = self.buffered, []
         for data in buffered:
-            self._apply(json.loads(data))
+            inbound.apply(self, json.loads(data))
         log.info("cluster: node {node} in sync ({users} users network-wide)", node=self.node,
                  users=len(self.network.users))
 
     def _link_down(self) -> None:
         self.ready = False
-
-    @defer.inlineCallbacks
-    def _snapshot(self) -> Any:
-        """Read the network's state from Redis into our view."""
-        replica = self.network.replica
-        now_ms = int(time.time() * 1000)
-        nodes = yield self.link.call("HGETALL", self.keys.nodes)
-        alive: dict[str, list[Any]] = {}
-        for node, beat in zip(nodes[::2], nodes[1::2], strict=False):
-            if node == self.node:
-                continue
-            age = (now_ms - int(beat)) / 1000.0
-            if age > self.node_timeout:
-                yield self._reap(node)
-                continue
-            self.heard[node] = self.reactor.seconds() - max(age, 0)
-            alive[node] = (yield self.link.call("HGETALL", self.keys.users(node)))
-        present: set[str] = set()
-        for node, flat in alive.items():
-            for folded, raw in zip(flat[::2], flat[1::2], strict=False):
-                data = json.loads(raw)
-                collided = replica.add_user(node, codec.to_identity(data["i"]), data.get("a"), data.get("s", 0))
-                if collided is not None:
-                    self._collision(collided)
-                present.add(folded)
-        for user in [u for u in self.network.users.values() if isinstance(u.client, RemoteClient)]:
-            if user.folded not in present:
-                replica.quit(user.nick, "node lost")
-        rooms = yield self.link.call("HGETALL", self.keys.rooms)
-        for folded, raw in zip(rooms[::2], rooms[1::2], strict=False):
-            data = json.loads(raw)
-            room = self.network.find_room(data["n"])
-            if room is None or not [u for u in room.members if not isinstance(u.client, RemoteClient)]:
-                replica.room(data["n"], data["c"], data["t"], data["tb"], data["tt"], data["f"], data["k"],
-                             data["l"])
-            members = yield self.link.call("HGETALL", self.keys.members(folded))
-            for nick, value in zip(members[::2], members[1::2], strict=False):
-                status, _, node = value.partition("|")
-                if node in alive:
-                    member = self.network.users.get(nick)
-                    if member is not None:
-                        replica.join(member.nick, data["n"], status, data["c"])
-
-    def _register_everything(self) -> defer.Deferred[Any]:
-        """Tell Redis and every node what this node holds (after start or an outage)."""
-        now_ms = int(time.time() * 1000)
-        calls = [self.link.call("HSET", self.keys.nodes, self.node, now_ms),
-                 self.link.call("DEL", self.keys.users(self.node))]
-        listing = []
-        for user in [u for u in self.network.users.values() if not isinstance(u.client, RemoteClient)]:
-            d = self.link.script(scripts.CLAIM_NICK, [self.keys.nicks], [user.folded, self.node])
-            calls.append(d.addCallback(self._claimed, user))
-            calls.append(self.link.call("HSET", self.keys.users(self.node), user.folded, self._user_json(user)))
-            rooms = {}
-            for folded, room in user.rooms.items():
-                rooms[room.name] = "".join(sorted(room.members[user]))
-                self.room_channels.add(folded)
-                calls.append(self.link.call("HSET", self.keys.rooms, folded, room_json(room)))
-                calls.append(self.link.call("HSET", self.keys.members(folded), user.folded, self._status(room, user)))
-            listing.append({"i": codec.identity(user.identity), "a": user.away, "s": user.signon, "r": rooms})
-        sync = codec.dumps({"t": "sync", "n": self.node, "users": listing})
-        calls.append(self.link.call("PUBLISH", self.keys.events, sync))
-        return defer.gatherResults(calls, consumeErrors=True)
 
     def _claimed(self, won: Any, user: User) -> None:
         if not int(won):

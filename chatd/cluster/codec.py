@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..core.events import DirectMessage, Identity, RoomMessage
+from ..core.rooms import Room
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -41,3 +42,8 @@ def message_from(stream_id: str, payload: str) -> RoomMessage | DirectMessage:
     if "r" in data:
         return RoomMessage(stream_id, when, data["r"], sender, data["k"], data["x"])
     return DirectMessage(stream_id, when, sender, data["t"], data["k"], data["x"])
+
+
+def room_json(room: Room) -> str:
+    return dumps({"n": room.name, "c": room.created, "t": room.topic, "tb": room.topic_by,
+                  "tt": room.topic_time, "f": "".join(sorted(room.flags)), "k": room.key, "l": room.limit})
