@@ -227,7 +227,7 @@ def test_systemd_units_verify(tmp_path):
 
 
 def test_every_option_is_documented():
-    from chatd.tap import Options
+    from chatd.options import Options
 
     documented = (ROOT / "docs" / "configuration.md").read_text()
     options = Options()
