@@ -87,3 +87,36 @@ def test_ack_waits_for_the_batch_to_commit():
     clock.advance(0)
     (ack,) = ws.read()
     assert ack["type"] == "ack" and ack["id"] == 9 and ack["msgid"] == frames[0]["id"]
+
+
+def test_a_failed_write_answers_not_stored_and_leaves_no_unhandled_failure():
+    import gc
+    import sqlite3
+
+    from twisted.logger import globalLogPublisher
+
+    network, clock, ivan, ws = setup()
+    ws.send({"type": "join", "room": "#r"})
+    ws.read()
+
+    def disk_full(rows):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    network.history._write = disk_full
+    logged = []
+    globalLogPublisher.addObserver(logged.append)
+    try:
+        ws.send({"type": "msg", "to": "#r", "text": "lost?", "id": 9})
+        ivan.send("PRIVMSG #r :and mine?")  # an IRC sender does not wait for durability
+        clock.advance(0)
+        frames = ws.read()
+        gc.collect()
+    finally:
+        globalLogPublisher.removeObserver(logged.append)
+    assert [f["text"] for f in frames if f["type"] == "message"] == ["lost?", "and mine?"]  # delivered all the same
+    errors = [f for f in frames if f["type"] == "error"]
+    assert errors == [{"type": "error", "code": "not_stored", "message": "The message was delivered but not stored",
+                       "re": "msg", "id": 9}]
+    texts = [e.get("log_format", "") for e in logged]
+    assert texts.count("history write of {n} messages failed") == 1
+    assert not [t for t in texts if "Unhandled" in t]

@@ -218,7 +218,7 @@ class RedisBridge(service.MultiService):
         sends back: one order per room.  While it is down, local members get it at once."""
         if not self.up:
             return self.network.deliver_and_record(message)
-        return Sent(message, self._publish_room(message))
+        return Sent(message, self._publish_room(message).addErrback(self._not_stored, message))
 
     def direct_message(self, message: DirectMessage, target: User) -> Sent:
         if not self.up:
@@ -228,7 +228,11 @@ class RedisBridge(service.MultiService):
         nodes = {self.node}
         if isinstance(target.client, RemoteClient):
             nodes.add(target.client.node)
-        return Sent(message, self._publish_direct(message, sorted(nodes)))
+        return Sent(message, self._publish_direct(message, sorted(nodes)).addErrback(self._not_stored, message))
+
+    def _not_stored(self, failure: Any, message: RoomMessage | DirectMessage) -> bool:
+        log.warn("cluster: message {id} not published: {error}", id=message.id, error=failure.getErrorMessage())
+        return False
 
     def _publish_room(self, message: RoomMessage) -> defer.Deferred[Any]:
         payload = codec.message_payload(message)

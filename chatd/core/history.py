@@ -62,7 +62,11 @@ class TargetSummary:
 
 class HistoryStore(Protocol):
     def append(self, message: Message) -> Awaitable[Any]:
-        """Store a message; the awaitable fires once it is durable."""
+        """Store a message; the awaitable fires once it is durable.
+
+        It never fails: a message that could not be stored fires with False
+        (the store has logged why), so a sender that does not wait for
+        durability (IRC, telnet) leaves no unhandled failure behind."""
 
     def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> Awaitable[Sequence[Message]]:
         """The newest ``limit`` messages (newer than ``after``), oldest first."""
@@ -84,7 +88,7 @@ class HistoryStore(Protocol):
         """Conversations of ``nick`` (its DMs and the given rooms) active in a time range."""
 
     def save_room(self, room: RoomRecord) -> Awaitable[Any]:
-        """Remember a room and its topic."""
+        """Remember a room and its topic; never fails (a failure is logged by the store)."""
 
     def load_rooms(self) -> Sequence[RoomRecord]:
         """Every stored room (called once at start-up, before listening)."""

@@ -50,7 +50,10 @@ from .users import User
 
 @attrs.frozen
 class Sent:
-    """A message the network accepted; ``durable`` fires once history has it."""
+    """A message the network accepted.
+
+    ``durable`` fires once history has it: with the message as stored (or
+    True), or with False when it could not be stored; it never fails."""
 
     message: Union[RoomMessage, DirectMessage]
     durable: Optional[Awaitable[Any]] = None

@@ -85,7 +85,7 @@ class SQLiteHistory(service.Service):
             self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.version = migrate(self.db)
-        self.pending: list[tuple[tuple[Any, ...], defer.Deferred[None]]] = []
+        self.pending: list[tuple[tuple[Any, ...], defer.Deferred[bool]]] = []
         self.scheduled: Optional[IDelayedCall] = None
         self.flushing = False
         self.idle_waiters: list[defer.Deferred[None]] = []
@@ -126,11 +126,12 @@ class SQLiteHistory(service.Service):
 
     # -- writes ------------------------------------------------------------------------
 
-    def append(self, message: Message) -> defer.Deferred[None]:
-        d: defer.Deferred[None] = defer.Deferred()
+    def append(self, message: Message) -> defer.Deferred[bool]:
+        """Queue a message for the next batch; fires True once committed, False if that failed."""
         if self.closed:
-            d.errback(RuntimeError("history is closed"))
-            return d
+            log.warn("history is closed: message {id} not stored", id=message.id)
+            return defer.succeed(False)
+        d: defer.Deferred[bool] = defer.Deferred()
         self.pending.append((_row(message), d))
         self._kick()
         return d
@@ -160,14 +161,14 @@ class SQLiteHistory(service.Service):
             self.batch_seconds_total += self.last_batch_seconds
             self.messages_written += len(batch)
             for _, waiter in batch:
-                waiter.callback(None)
+                waiter.callback(True)
             self._kick()
 
         def failed(failure: Any) -> None:
             self.flushing = False
             log.failure("history write of {n} messages failed", failure, n=len(batch))
             for _, waiter in batch:
-                waiter.errback(failure)
+                waiter.callback(False)  # logged above, once for the batch
             self._kick()
 
         d.addCallbacks(done, failed)
@@ -192,7 +193,10 @@ class SQLiteHistory(service.Service):
         return d
 
     def save_room(self, room: RoomRecord) -> defer.Deferred[None]:
-        return self.run(self._save_room, room)
+        def failed(failure: Any) -> None:
+            log.failure("saving room {room} failed", failure, room=room.name)
+
+        return self.run(self._save_room, room).addErrback(failed)
 
     def _save_room(self, room: RoomRecord) -> None:
         self.db.execute(

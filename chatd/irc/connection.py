@@ -20,12 +20,12 @@ from . import channels, chathistory, messaging, queries, registration  # noqa: F
 from . import numerics as N
 from .commands import COMMANDS
 from .context import Registration
-from .factory import IRCFactory
 from .render import trailing
 from .wire import ParseError, parse
 
 if TYPE_CHECKING:
     from ..core import Network
+    from .factory import IRCFactory
 
 
 class IRCConnection(LineConnection):
@@ -175,5 +175,3 @@ class IRCConnection(LineConnection):
         except errors.ChatError as error:
             self.fail(error)
 
-
-IRCFactory.connection_class = IRCConnection

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..core import CASEMAPPING, ROOM_PREFIXES
 from ..net.connection import LineFactory
 from . import chathistory
+from .connection import IRCConnection
 from .render import LineRenderer
-
-if TYPE_CHECKING:
-    pass
 
 
 class IRCFactory(LineFactory):
+    connection_class = IRCConnection
 
     def __init__(
         self,
@@ -62,8 +61,6 @@ class IRCFactory(LineFactory):
 
     def sweep(self) -> None:
         """Ping idle clients and drop those that stopped answering."""
-        from .connection import IRCConnection  # the connection module imports this one
-
         now = self.clock.seconds()
         for conn in list(self.connections):
             assert isinstance(conn, IRCConnection)

@@ -156,12 +156,18 @@ def msg(conn: ChatWebSocket, request: Request) -> None:
         conn.answer(request, ack)
         return
     # Acknowledge only once the message is stored (its batch committed, or in Redis).
-    spawn(_stored(conn, request, ack, sent.durable), "web message storage",
-          lambda: conn.error("not_stored", "The message was delivered but not stored", request))
+    spawn(_stored(conn, request, ack, sent.durable), "web message storage", lambda: _not_stored(conn, request))
+
+
+def _not_stored(conn: ChatWebSocket, request: Request) -> None:
+    conn.error("not_stored", "The message was delivered but not stored", request)
 
 
 async def _stored(conn: ChatWebSocket, request: Request, ack: Request, durable: Any) -> None:
     result = await durable
+    if result is False:
+        _not_stored(conn, request)
+        return
     # In cluster mode the stored message has the id the cluster gave it.
     if hasattr(result, "id"):
         ack.update(msgid=result.id, time=result.time)
