@@ -29,6 +29,7 @@ setup(
         "pyOpenSSL>=23.0",
         "attrs>=22.2",
         "prometheus_client>=0.17",
+        "confusable-homoglyphs>=3.2",
     ],
     extras_require={
         "test": [

@@ -97,9 +97,32 @@ def test_telnet_negotiation_bytes_never_reach_a_room():
     tel.send(b"\xff\xfd\x18\xff\xfb\x1f\xff\xfa\x18\x00xterm\xff\xf0tina\r\n")  # DO, WILL, SB ... SE
     tel.send("/join #r")
     tel.send(b"hel\xff\xfb")  # a sequence split across reads
-    tel.send(b"\x01lo\xff\xf4 there\n")  # IAC IP (Ctrl-C) inside the line, LF only
+    tel.send(b"\x01lo\xff\xf1 there\n")  # IAC NOP inside the line, LF only
     irc_lines = irc.read()
     assert irc_lines[-1] == ":tina!telnet@10.0.0.1 PRIVMSG #r :hello there"
+    # Every option the client offers or asks for is refused, politely.
+    assert b"\xff\xfc\x18\xff\xfe\x1f" in tel.transport.value()  # WONT TTYPE, DONT NAWS
+
+
+def test_ctrl_c_drops_the_half_typed_line_and_output_goes_on():
+    network, clock = memory_network()
+    irc = irc_user(irc_factory(network, clock), "ivan")
+    irc.send("JOIN #r")
+    tel = telnet_user(telnet_factory(network, clock), "tina")
+    tel.send("/join #r")
+    irc.read()
+    tel.read()
+    tel.send(b"half a thought")
+    tel.send(b"\xff\xf4\xff\xfd\x06")  # IAC IP, then IAC DO TIMING-MARK: what telnet sends on Ctrl-C
+    assert tel.transport.value().endswith(b"*** Interrupted. /quit leaves the chat.\r\n\xff\xfb\x06")
+    tel.read()
+    tel.send(b"\xff\xf4\xff\xfd\x06")  # and again: TIMING-MARK is answered every time
+    assert tel.transport.value().endswith(b"\xff\xfb\x06")
+    tel.read()
+    tel.send("second thought")
+    assert irc.read() == [":tina!telnet@10.0.0.1 PRIVMSG #r :second thought"]
+    irc.send("PRIVMSG #r :still there?")
+    assert tel.read()[-1].endswith("#r <ivan> still there?")
 
 
 def test_control_characters_are_shown_inert():
@@ -131,3 +154,26 @@ def test_joining_shows_the_last_lines_of_the_room():
     at = lines.index("*** #r: the last 3 messages")
     assert [re.sub(TIME, "", line) for line in lines[at + 1:]] == ["#r <ivan> said 12", "#r <ivan> said 13",
                                                                    "#r <ivan> said 14"]
+
+
+def test_nothing_from_other_people_drives_the_terminal():
+    network, clock = memory_network()
+    irc = irc_user(irc_factory(network, clock), "ivan")
+    irc.send("JOIN #r")
+    tel = telnet_user(telnet_factory(network, clock), "tina")
+    tel.send("/join #r")
+    tel.read()
+    hostile = "\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07 \u009b2J \x1b[31m\x02bold\x02 \x0304red\x03 \u202egnp.exe"
+    irc.send(f"TOPIC #r :{hostile}")
+    irc.send(f"PRIVMSG #r :{hostile}")
+    tel.send("/topic")
+    tel.send("/list")
+    raw = tel.transport.value().decode("utf-8")
+    for dangerous in ("\x1b", "\u009b", "\x07", "\x02", "\x03", "\u202e"):
+        assert dangerous not in raw, repr(dangerous)
+    assert "bold red" in raw  # formatting dropped, the words kept
+    tel.read()
+    tel.send("/colors on")
+    irc.send("PRIVMSG #r :\x02bold\x02 and \x0304red\x03 \x1b[2J")
+    shown = tel.transport.value().decode("utf-8")
+    assert "\x1b[0;1mbold\x1b[0m and \x1b[0;91mred\x1b[0m ?[2J\x1b[0m\r\n" in shown  # only chatd's own SGR

@@ -125,6 +125,12 @@ class TextTooLong(ChatError):
     default_message = "Message text is too long"
 
 
+class BadText(ChatError):
+    code = "bad_field"
+    default_message = "is not text every client can show"
+    template = "{message}"
+
+
 class AlreadyRegistered(ChatError):
     code = "already_registered"
     default_message = "You are already registered"

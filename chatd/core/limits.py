@@ -33,17 +33,6 @@ class Limits:
         )
 
 
-def clean_text(text: str) -> str:
-    """Make free text safe for every wire: no line breaks, no NUL.
-
-    A newline inside a message from the web would end an IRC line early and
-    let the rest be read as a command, so the core folds them to spaces.
-    """
-    if "\r" in text or "\n" in text or "\x00" in text:
-        text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\x00", "")
-    return text
-
-
 ROOM_PREFIXES = "#"
 # RFC 2812 nicks: a letter or special first, then letters, digits, specials, "-".
 _NICK = re.compile(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]*")

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from . import errors
+from . import errors, text
 from .casemap import casefold
-from .limits import ROOM_PREFIXES, clean_text
+from .limits import ROOM_PREFIXES
 from .rooms import ModeChange, Room
 
 if TYPE_CHECKING:
@@ -58,25 +58,35 @@ class Session:
 
     def valid_nick(self, nick: str) -> str:
         if not self.network.limits.valid_nick(nick):
-            raise errors.BadNick(nick)
+            raise errors.BadNick(text.printable(nick))
         return nick
 
     def valid_room(self, name: str) -> str:
+        """A name for a new room: the grammar, then nothing invisible or look-alike (:mod:`.text`)."""
+        name = self._name(name)
         if not self.network.limits.valid_room(name):
-            raise errors.BadRoomName(name)
+            raise errors.BadRoomName(text.printable(name))
+        problem = text.name_problem(name)
+        if problem is not None:
+            raise errors.BadRoomName(text.printable(name), f"Bad room name: it {problem}")
         return name
 
-    def _text(self, text: str, target: str) -> str:
-        text = clean_text(text)
-        if not text.strip():
+    @staticmethod
+    def _name(name: str) -> str:
+        """A room or nick as typed, made comparable (valid Unicode, NFC)."""
+        return text.checked(name, "name")
+
+    def _text(self, value: str, target: str) -> str:
+        value = text.message(value)
+        if not value.strip():
             raise errors.NoText(target)
-        if len(text) > self.network.limits.textlen:
+        if len(value) > self.network.limits.textlen:
             raise errors.TextTooLong(target)
-        return text
+        return value
 
     @staticmethod
-    def _line(text: str, limit: int) -> str:
-        return clean_text(text)[:limit]
+    def _line(value: str, limit: int, field: str = "text") -> str:
+        return text.line(value, field, limit)
 
     # -- registration ----------------------------------------------------------------
 
@@ -91,8 +101,8 @@ class Session:
             if self.closed:
                 self.network.release_nick(nick)
                 return None
-            self.user = self.network.connect(self.client, nick, self._line(username, 64), self.address,
-                                             self._line(realname, 256), self.protocol)
+            self.user = self.network.connect(self.client, nick, self._line(username, 64, "username"), self.address,
+                                             self._line(realname, 256, "realname"), self.protocol)
         finally:
             self.registering = False
         return self.user
@@ -112,54 +122,62 @@ class Session:
         self.closed = True
         if self.user is not None:
             user, self.user = self.user, None
-            self.network.quit(user, clean_text(reason))
+            self.network.quit(user, text.line(text.printable(reason), "reason", 400))
 
     # -- rooms -------------------------------------------------------------------------
 
     def join(self, name: str, key: Optional[str] = None) -> tuple[Room, bool]:
         """Enter room ``name``; returns the room and whether this joined it just now."""
         user = self.me()
-        room = self.network.join(user, self.valid_room(name), key)
+        name = self._name(name)
+        existing = self.network.find_room(name)
+        if existing is None:
+            name = self.valid_room(name)  # only new rooms need the naming rules
+        room = self.network.join(user, name, key if key is None else text.checked(key, "key"))
         if room is not None:
             return room, True
         return self.network.room(name), False
 
     def part(self, name: str, reason: str = "") -> None:
-        self.network.part(self.me(), name, self._line(reason, self.network.limits.kicklen))
+        self.network.part(self.me(), self._name(name), self._line(reason, self.network.limits.kicklen, "reason"))
 
     def part_all(self) -> None:
         self.network.part_all(self.me())
 
     def set_topic(self, name: str, topic: str) -> None:
-        self.network.set_topic(self.me(), name, self._line(topic, self.network.limits.topiclen))
+        self.network.set_topic(self.me(), self._name(name), self._line(topic, self.network.limits.topiclen, "topic"))
 
     def kick(self, name: str, nick: str, reason: str) -> None:
-        self.network.kick(self.me(), name, nick, self._line(reason, self.network.limits.kicklen))
+        self.network.kick(self.me(), self._name(name), nick,
+                          self._line(reason, self.network.limits.kicklen, "reason"))
 
     def invite(self, nick: str, name: str) -> User:
-        return self.network.invite(self.me(), nick, name)
+        return self.network.invite(self.me(), nick, self._name(name))
 
     def change_modes(self, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
-        return self.network.change_modes(self.me(), name, changes)
+        checked = [(sign, letter, None if arg is None else text.checked(arg, "mode parameter"))
+                   for sign, letter, arg in changes]
+        return self.network.change_modes(self.me(), self._name(name), checked)
 
     # -- messages ----------------------------------------------------------------------
 
-    def send(self, target: str, kind: str, text: str) -> Sent:
+    def send(self, target: str, kind: str, value: str) -> Sent:
         """Send to a room (``#name``) or a person (a nick)."""
         user = self.me()
         if kind not in MESSAGE_KINDS:
             raise errors.ChatError(target, f"Unknown message kind {kind[:20]!r}")
-        text = self._text(text, target)
+        target = self._name(target)
+        value = self._text(value, target)
         if target[:1] in ROOM_PREFIXES:
-            return self.network.send_room(user, target, kind, text)
-        return self.network.send_direct(user, target, kind, text)
+            return self.network.send_room(user, target, kind, value)
+        return self.network.send_direct(user, target, kind, value)
 
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""
-        away = self._line(message or "", self.network.limits.awaylen) or None
+        away = self._line(message or "", self.network.limits.awaylen, "away message") or None
         self.network.set_away(self.me(), away)
         return away
 
     def history_key(self, target: str) -> str:
         """The history this person may read for ``target``."""
-        return self.network.history_key(self.me(), target)
+        return self.network.history_key(self.me(), self._name(target))

@@ -25,6 +25,10 @@ class LineSplitter:
         self._buffer = b""
         self._discarding = False
 
+    def discard(self) -> None:
+        """Forget the partial line received so far (a telnet Ctrl-C)."""
+        self._buffer = b""
+
     def feed(self, data: bytes) -> Iterator[Union[bytes, TooLong]]:
         """Yield complete lines (CR/LF stripped) or TOO_LONG markers."""
         buffer = self._buffer + data

@@ -1,13 +1,23 @@
 """A person on a plain terminal (telnet, nc): nick prompt, then slash commands.
 
 A plain line goes to the current room (the one joined last, or picked with
-``/join``).  Everything a telnet user does goes through the same core calls
-as IRC, so IRC users see them as an ordinary member.
+``/join``).  Everything a telnet user does goes through their Session, so IRC
+users see them as an ordinary member.
+
+Telnet itself (IAC commands, option negotiation, the 0xFF escape) is
+``twisted.conch.telnet``'s: the connection is the application protocol of a
+:class:`ChatTelnetTransport`.  Options are refused except TIMING-MARK, which
+is answered every time it is asked: a client that sends Ctrl-C (IAC IP, then
+DO TIMING-MARK) discards output until that answer arrives, so without it the
+session would go silent.  Ctrl-C itself drops the half-typed line.
 """
 
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Optional, Sequence
+
+from twisted.conch.telnet import IAC, IP, WILL, ITelnetProtocol, TelnetTransport
+from zope.interface import implementer
 
 from ..core import ROOM_PREFIXES, casefold, errors
 from ..core.events import Event
@@ -15,7 +25,9 @@ from ..core.history import Message as Stored
 from ..net.connection import LineConnection, LineFactory
 from ..net.tasks import spawn
 from . import render
-from .negotiation import TelnetFilter
+from .ansi import terminal_safe
+
+TIMING_MARK = bytes([6])  # RFC 860
 
 HELP = """Commands:
   /join #room [key]   join a room (it becomes your current room)
@@ -27,32 +39,65 @@ HELP = """Commands:
   /list               rooms and their sizes
   /topic [text]       show or set the current room's topic
   /away [message]     mark yourself away (no message: back)
+  /colors on|off      show IRC colours and bold as terminal colours (off: plain text)
   /help               this text
   /quit [message]     leave the chat
 A line without a leading / goes to your current room."""
+
+
+class ChatTelnetTransport(TelnetTransport):
+    """conch's telnet layer, with what the connection guard needs of a transport."""
+
+    transport: Any  # the TCP or TLS transport underneath
+
+    def telnet_DO(self, option: bytes) -> None:
+        if option == TIMING_MARK:
+            self._write(IAC + WILL + TIMING_MARK)  # "everything before this is done", each time
+            return
+        super().telnet_DO(option)
+
+    def write(self, data: bytes) -> None:
+        # Lines already end in CR LF (conch's own write would turn LF into CR LF
+        # again); only the IAC byte needs escaping, and UTF-8 never contains it.
+        self.transport.write(data.replace(b"\xff", b"\xff\xff") if b"\xff" in data else data)
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        self.transport.registerProducer(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        self.transport.unregisterProducer()
+
+    def abortConnection(self) -> None:
+        self.transport.abortConnection()
 
 
 class TelnetFactory(LineFactory):
     #: Lines of a room's history shown on join.
     replay_lines = 10
 
+    def buildProtocol(self, addr: Any) -> Any:
+        transport = ChatTelnetTransport(self.connection_class)
+        transport.factory = self
+        return transport
 
+
+@implementer(ITelnetProtocol)
 class TelnetConnection(LineConnection):
     protocol_name = "telnet"
     factory: TelnetFactory
     max_line_bytes = 1024
-    format_key = ("telnet",)
     echo_messages = True
 
     def __init__(self) -> None:
         super().__init__()
         self.current: Optional[str] = None
-        self.filter = TelnetFilter()
+        self.colors = False
+        self.format_key: tuple[str, bool] = ("telnet", False)
 
     # -- the core's Client interface -------------------------------------------
 
     def encode(self, event: Event) -> Optional[bytes]:
-        return render.render(event)
+        return render.render(event, self.colors)
 
     def deliver(self, payload: Any) -> None:
         if payload is not None:
@@ -64,10 +109,30 @@ class TelnetConnection(LineConnection):
     # -- plumbing ----------------------------------------------------------------
 
     def say(self, text: str) -> None:
-        self.write(("".join(f"*** {line}\r\n" for line in text.split("\n"))).encode("utf-8"))
+        lines = (terminal_safe(line, self.colors) for line in text.split("\n"))
+        self.write("".join(f"*** {line}\r\n" for line in lines).encode("utf-8"))
 
-    def dataReceived(self, data: bytes) -> None:
-        super().dataReceived(self.filter.feed(data))
+    # -- telnet commands (ITelnetProtocol) -----------------------------------------
+
+    def unhandledCommand(self, command: bytes, argument: Optional[bytes]) -> None:
+        if command == IP:  # Ctrl-C: forget the half-typed line
+            self.splitter.discard()
+            self.say("Interrupted. /quit leaves the chat.")
+
+    def unhandledSubnegotiation(self, command: bytes, data: bytes) -> None:
+        pass
+
+    def enableLocal(self, option: bytes) -> bool:
+        return False
+
+    def enableRemote(self, option: bytes) -> bool:
+        return False
+
+    def disableLocal(self, option: bytes) -> None:
+        pass
+
+    def disableRemote(self, option: bytes) -> None:
+        pass
 
     def connection_opened(self) -> None:
         network = self.factory.network
@@ -220,6 +285,15 @@ class TelnetConnection(LineConnection):
     def cmd_away(self, rest: str) -> None:
         away = self.session.set_away(rest)
         self.say(f"You are away: {away}" if away else "You are back.")
+
+    def cmd_colors(self, rest: str) -> None:
+        choice = rest.strip().lower()
+        if choice not in ("on", "off"):
+            self.say(f"Colours are {'on' if self.colors else 'off'}. Usage: /colors on|off")
+            return
+        self.colors = choice == "on"
+        self.format_key = ("telnet", self.colors)
+        self.say(f"Colours {choice}.")
 
     def cmd_help(self, rest: str) -> None:
         self.say(HELP)

@@ -153,6 +153,9 @@ class ChatWebSocket(WebSocketServerProtocol):
         self.error("internal", "Internal error; the request was not carried out", request)
 
     def handle(self, payload: bytes) -> None:
+        if frames.too_deep(payload):
+            self.error("too_deep", f"Frame nests deeper than {frames.MAX_DEPTH} levels")
+            return
         try:
             request = json.loads(payload)
         except ValueError:
@@ -160,6 +163,10 @@ class ChatWebSocket(WebSocketServerProtocol):
             return
         if not isinstance(request, dict) or not isinstance(request.get("type"), str):
             self.error("bad_frame", "A frame is a JSON object with a string 'type'")
+            return
+        if frames.bad_text(request):
+            # Nothing of it is echoed back: the id itself may be what is broken.
+            self.error("bad_field", "Frame contains text that is not valid Unicode (a lone surrogate?)")
             return
         kind = request["type"]
         handler = HANDLERS.get(kind)

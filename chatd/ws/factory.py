@@ -54,6 +54,9 @@ class ChatWebSocketFactory(WebSocketServerFactory):
             maxMessagePayloadSize=settings.hard_max_message,
             autoPingInterval=settings.ping_interval,
             autoPingTimeout=settings.ping_timeout,
+            # A protocol violation (a message over the hard limit, 1009) is
+            # answered with a close frame naming it, not a dropped socket (1006).
+            failByDrop=False,
         )
         if settings.compression:
             from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept

@@ -8,12 +8,45 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..core import events as ev
+from ..core.text import unicode_problem
 
 if TYPE_CHECKING:
     from ..core import Room, User
+
+
+#: Deepest nesting of arrays and objects a client frame may have (chatd.v1 needs 2).
+MAX_DEPTH = 16
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def too_deep(payload: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON in ``payload`` nests deeper than ``limit``, found before parsing it.
+
+    Strings are skipped (a bracket inside one does not count); the parser
+    never sees a frame that could exhaust its recursion.
+    """
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub(b"", payload)):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def bad_text(value: Any) -> bool:
+    """Whether any string in a parsed frame (keys included) is not valid Unicode."""
+    if isinstance(value, str):
+        return unicode_problem(value) is not None
+    if isinstance(value, dict):
+        return any(bad_text(k) or bad_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(bad_text(item) for item in value)
+    return False
 
 
 def dumps(frame: dict[str, Any]) -> bytes:
