@@ -37,8 +37,14 @@ class Options(usage.Options):
         ["http", None, "tcp:8080:interface=127.0.0.1", "HTTP listener: web client, /ws, /healthz (endpoint string)."],
         ["https", None, None, "Extra HTTP listener, usually TLS: ssl:8443:privateKey=KEY:certKey=CERT."],
         ["web-root", None, None, "Folder with the web client (default: the one installed with chatd)."],
-        ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets "
-         "(default: only pages from the same host; * allows all)."],
+        ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets, besides pages "
+         "from --public-host and from this machine (* allows all)."],
+        ["public-host", None, None, "Host name browsers use to reach the web client (default: the server "
+         "name); pages from it may open web sockets."],
+        ["metrics", None, None, "Listener for /metrics (and /healthz), e.g. tcp:9100:interface=127.0.0.1 "
+         "(default: none; metrics are never on the public HTTP listener)."],
+        ["http-max-per-address", None, 50, "HTTP connections allowed from one address (0: no limit).", int],
+        ["http-header-timeout", None, 10.0, "Seconds a client has to send a request's headers.", float],
         ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
         ["state-dir", None, "./chatd-data", "Folder for chatd's data (history.sqlite3); created on first start."],
         ["history-on-join", None, 50, "Messages a web user gets on joining a room.", int],

@@ -18,7 +18,8 @@ from twisted.internet import endpoints
 from .application import ChatdService
 from .core import HistoryStore, Limits, Network, Publisher
 from .history.sqlite import Retention, SQLiteHistory
-from .http.site import make_site
+from .http.channel import HTTPLimits
+from .http.site import make_metrics_site, make_site
 from .irc.factory import IRCFactory
 from .irc.motd import motd_reader
 from .listeners import Listener, ReadyAnnouncer
@@ -31,7 +32,7 @@ from .options import Options
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
-from .ws.factory import ChatWebSocketFactory, WebSocketSettings
+from .ws.factory import LOOPBACK, ChatWebSocketFactory, WebSocketSettings
 
 __all__ = ["Options", "makeService"]
 
@@ -125,6 +126,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         max_message=options["ws-max-message"],
         hard_max_message=max(1 << 20, options["ws-max-message"] * 4),
         allowed_origins=tuple(o.strip().rstrip("/") for o in options["allowed-origins"].split(",") if o.strip()),
+        public_hosts=LOOPBACK + ((options["public-host"] or network.server_name).lower(),),
         compression=options["ws-compression"],
         ping_interval=options["ping-interval"],
         ping_timeout=options["ping-timeout"],
@@ -141,11 +143,15 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
             "connections": {protocol: len(f.connections) for protocol, f in factories},
         }
 
-    registry = make_registry(ChatCollector(network, lambda: factories, network.history, bridge))
-    site = make_site(options["web-root-path"], ws, health, MetricsResource(registry))
+    http_limits = HTTPLimits(reactor, ConnectionCounter(options["http-max-per-address"]),
+                             options["http-header-timeout"])
+    site = make_site(options["web-root-path"], ws, health, http_limits)
     listen("http", "", options["http"], site)
     if options["https"]:
         listen("https", "", options["https"], site)
+    if options["metrics"]:
+        registry = make_registry(ChatCollector(network, lambda: factories, network.history, bridge))
+        listen("metrics", "", options["metrics"], make_metrics_site(MetricsResource(registry), health, http_limits))
 
     period = max(0.1, min(options["ping-interval"], options["ping-timeout"]) / 2)
 

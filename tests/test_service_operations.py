@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -170,9 +171,12 @@ def scrape(port: int) -> dict[str, float]:
 
 
 def test_metrics_move_as_clients_connect_and_talk(tmp_path):
-    d = Daemon(state_dir=tmp_path).start()
+    d = Daemon("--metrics", "tcp:0:interface=127.0.0.1", state_dir=tmp_path).start()
     try:
-        port = d.ports["http"]
+        with pytest.raises(urllib.error.HTTPError) as public:
+            urllib.request.urlopen(f"http://127.0.0.1:{d.ports['http']}/metrics")
+        assert public.value.code == 404  # never on the public listener
+        port = d.ports["metrics"]
         before = scrape(port)
         assert before['chatd_clients{protocol="irc"}'] == 0
         a, b = LineClient(d.ports["irc"]), LineClient(d.ports["irc"])

@@ -161,16 +161,21 @@ def test_one_prepared_message_per_event_for_all_browsers(net, monkeypatch):
     assert all(ws.read()[-1]["text"] == "to everyone" for ws in browsers[1:])
 
 
-def test_bad_origin_is_refused_and_same_host_allowed(net):
-    _, _, factory = net
+def test_only_the_public_host_listed_origins_and_this_machine_get_in(net):
+    network, clock, _ = net
+    factory = ws_factory(network, clock, public_hosts=("localhost", "127.0.0.1", "::1", "chat.test"))
     evil = MemoryWebSocket(factory, origin="https://evil.example")
     assert not evil.open and evil.handshake_status == 403
-    same = MemoryWebSocket(factory, origin="http://chat.test")
-    assert same.open
-    network, clock, _ = net
+    # DNS rebinding: the attacker's name points here, so Origin and Host agree; it is still refused.
+    rebound = MemoryWebSocket(factory, origin="http://rebind.example:8080", uri="ws://rebind.example:8080/ws")
+    assert not rebound.open and rebound.handshake_status == 403
+    assert MemoryWebSocket(factory, origin="http://chat.test").open
+    assert MemoryWebSocket(factory, origin="http://127.0.0.1:8080", host="10.0.0.3").open
+    assert MemoryWebSocket(factory, origin="http://[::1]:8080", host="10.0.0.4").open
     listed = ws_factory(network, clock, allowed_origins=("https://chat.example.org",))
     assert MemoryWebSocket(listed, origin="https://chat.example.org").open
     assert not MemoryWebSocket(listed, origin="http://chat.test").open
+    assert not MemoryWebSocket(listed, origin="http://[bad").open
 
 
 def test_unknown_subprotocol_is_refused(net):
@@ -191,3 +196,72 @@ def test_flood_closes_the_socket_and_the_nick_is_freed(net):
     assert ws.proto.guard.reason == "Excess Flood"
     ws.proto.onClose(True, 1008, "Excess Flood")
     assert network.find_user("spammer") is None
+
+
+def test_lone_surrogates_are_refused_and_poison_nothing(net):
+    network, clock, factory = net
+    ivan = irc_user(irc_factory(network, clock), "ivan")
+    ivan.send("JOIN #r")
+    ws = hello(factory, "wendy")
+    ws.send({"type": "join", "room": "#r", "id": 1})
+    ws.read()
+    for raw in ('{"type":"topic","room":"#r","topic":"\\udfff","id":2}',
+                '{"type":"away","message":"gone \\ud800","id":3}',
+                '{"type":"msg","to":"#r","text":"\\udc00","id":4}',
+                '{"type":"ping","id":"\\udfff"}'):
+        ws.send(raw)
+        (error,) = ws.read()
+        assert error["code"] == "bad_field" and "id" not in error  # nothing broken is echoed back
+    ivan.read()
+    ivan.send("LIST")
+    assert ":irc.test 322 ivan #r 2 :" in ivan.read()
+    ws.send({"type": "list", "id": 5})
+    ws.send({"type": "names", "room": "#r", "id": 6})
+    listing, names = ws.read()
+    assert listing["rooms"] == [{"name": "#r", "members": 2, "topic": ""}]
+    assert [m["nick"] for m in names["members"]] == ["ivan", "wendy"] and names["members"][1]["away"] is None
+
+
+def test_a_hello_with_a_broken_realname_holds_no_nick(net):
+    network, _, factory = net
+    ws = MemoryWebSocket(factory)
+    ws.send('{"type":"hello","nick":"ghost","realname":"\\udfff","id":1}')
+    assert ws.read()[0]["code"] == "bad_field" and network.find_user("ghost") is None
+
+
+def test_deep_nesting_is_refused_before_parsing(net):
+    _, _, factory = net
+    ws = hello(factory, "wendy")
+    ws.send('{"type":"ping","x":' + "[" * 16000 + "]" * 16000 + "}")
+    (error,) = ws.read()
+    assert error["code"] in ("too_deep", "too_large") and ws.open
+    ws.send('{"type":"ping","x":' + "[" * 20 + "]" * 20 + ',"id":1}')
+    assert ws.read() == [{"type": "error", "code": "too_deep", "message": "Frame nests deeper than 16 levels"}]
+    ws.send({"type": "ping", "id": 2, "deep": [[["three"]]]})
+    assert ws.read() == [{"type": "pong", "id": 2}]
+
+
+def test_look_alike_and_invisible_room_names_are_refused(net):
+    network, _, factory = net
+    ws = hello(factory, "wendy")
+    for name in ("#g\u0435neral", "#gen\u200beral", "#\u202egeneral", "#tab\tname"):
+        ws.send({"type": "join", "room": name, "id": 1})
+        (error,) = ws.read()
+        assert error["code"] == "bad_room_name", name
+    ws.send({"type": "join", "room": "#caf\u0065\u0301", "id": 2})  # decomposed é: stored as NFC
+    assert ws.read()[-1]["room"] == "#caf\u00e9"
+    ws.send({"type": "join", "room": "#日本語チャット", "id": 3})
+    assert ws.read()[-1]["type"] == "joined"
+    assert network.find_room("#café") is not None
+
+
+def test_a_message_over_the_hard_limit_is_closed_with_1009(net):
+    network, clock, _ = net
+    factory = ws_factory(network, clock, max_message=1000, hard_max_message=100_000)
+    ws = hello(factory, "wendy")
+    chunk = b"x" * 40_000
+    ws.client.send_text(b'{"type":"msg","to":"#r","text":"' + chunk, fin=False)
+    for _ in range(3):
+        ws.client.send_continuation(chunk, fin=False)
+    ws._pump()
+    assert ws.client.close_rcvd is not None and ws.client.close_rcvd.code == 1009

@@ -1,5 +1,11 @@
 """One ``twisted.web`` Site: ``/`` the web client, ``/ws`` the WebSocket,
-``/healthz`` for load balancers and monitoring."""
+``/healthz`` for load balancers and monitoring.  Metrics have a listener of
+their own (``--metrics``), never the public one.
+
+Paths that cannot name a file (NUL, control bytes, invalid UTF-8) are
+answered ``400`` before any resource sees them; connections live under the
+limits of :mod:`.channel`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from autobahn.twisted.resource import WebSocketResource
 from twisted.web import pages, resource, server, static
 
 import chatd
+
+from .channel import HTTPLimits, LimitedHTTPChannel
 
 if TYPE_CHECKING:
     from ..ws.factory import ChatWebSocketFactory
@@ -48,12 +56,38 @@ class Health(resource.Resource):
         return json.dumps(body).encode("utf-8")
 
 
+def bad_path(segments: list[bytes]) -> bool:
+    for segment in segments:
+        if any(byte < 0x20 or byte == 0x7F for byte in segment):
+            return True
+        try:
+            segment.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+    return False
+
+
 class ChatSite(server.Site):
+    protocol = LimitedHTTPChannel  # type: ignore[assignment]
+    limits: HTTPLimits
+
     def getResourceFor(self, request: server.Request) -> resource.IResource:
         request.setHeader(b"content-security-policy", CSP.encode())
         request.setHeader(b"x-content-type-options", b"nosniff")
         request.setHeader(b"referrer-policy", b"no-referrer")
+        if bad_path(list(request.prepath or []) + list(request.postpath or [])):
+            return pages.errorPage(400, "Bad Request", "That path cannot name anything here.")
         return super().getResourceFor(request)
+
+
+class ChatWebSocketResource(WebSocketResource):
+    """Autobahn's resource, telling the HTTP channel that its socket is upgraded."""
+
+    def render(self, request: server.Request) -> Any:
+        upgraded = getattr(request.channel, "upgraded", None)
+        if upgraded is not None and request.channel.transport is not None:
+            upgraded()
+        return super().render(request)
 
 
 class ClientFiles(static.File):
@@ -67,17 +101,30 @@ def make_site(
     web_root: Path,
     ws_factory: ChatWebSocketFactory,
     health: Callable[[], dict[str, Any]],
-    metrics: Optional[resource.IResource] = None,
+    limits: HTTPLimits,
 ) -> ChatSite:
     root = ClientFiles(str(web_root))
     root.contentTypes = dict(root.contentTypes, **{".js": "text/javascript", ".mjs": "text/javascript",
                                                     ".css": "text/css", ".svg": "image/svg+xml"})
     root.indexNames = ["index.html"]
-    root.putChild(b"ws", WebSocketResource(ws_factory))
+    root.putChild(b"ws", ChatWebSocketResource(ws_factory))
     root.putChild(b"healthz", Health(health))
-    if metrics is not None:
-        root.putChild(b"metrics", metrics)
+    return _site(root, limits)
+
+
+def make_metrics_site(metrics: resource.IResource, health: Callable[[], dict[str, Any]],
+                      limits: HTTPLimits) -> ChatSite:
+    """The operator's listener: ``/metrics`` (Prometheus) and ``/healthz``."""
+    root = resource.Resource()
+    root.putChild(b"metrics", metrics)
+    root.putChild(b"healthz", Health(health))
+    return _site(root, limits)
+
+
+def _site(root: resource.IResource, limits: HTTPLimits) -> ChatSite:
     site = ChatSite(root)
+    site.limits = limits
+    site.timeOut = 60  # idle keep-alive connections go after a minute, not twisted.web's 12 hours
     site.noisy = False
     site.displayTracebacks = False
     return site

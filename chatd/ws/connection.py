@@ -74,8 +74,7 @@ class ChatWebSocket(WebSocketServerProtocol):
 
     def onConnect(self, request: Any) -> str | None:
         self.address = getattr(self.transport.getPeer(), "host", "?")
-        host = request.headers.get("host", "")
-        if not self.factory.origin_allowed(request.origin or None, host):
+        if not self.factory.origin_allowed(request.origin or None):
             log.info("web socket from {address} refused: origin {origin}", address=self.address,
                      origin=request.origin)
             raise ConnectionDeny(ConnectionDeny.FORBIDDEN, "Origin not allowed")

@@ -11,6 +11,9 @@ from autobahn.twisted.websocket import WebSocketServerFactory
 from .. import __version__
 from ..net.flood import FloodPolicy
 
+#: A browser on the machine itself may always connect.
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
 if TYPE_CHECKING:
     from twisted.internet.interfaces import IReactorTime
 
@@ -25,7 +28,8 @@ class WebSocketSettings:
     sendq: int = 1 << 20
     max_message: int = 16384  # bytes; larger frames get an error frame
     hard_max_message: int = 1 << 20  # bytes; larger ones close the socket (1009)
-    allowed_origins: tuple[str, ...] = ()  # empty: the host the page came from
+    allowed_origins: tuple[str, ...] = ()  # full origins ("https://chat.example.org"), or "*"
+    public_hosts: tuple[str, ...] = LOOPBACK  # host names pages may come from
     compression: bool = False
     ping_interval: float = 30.0
     ping_timeout: float = 20.0
@@ -77,18 +81,23 @@ class ChatWebSocketFactory(WebSocketServerFactory):
         proto.factory = self
         return proto
 
-    def origin_allowed(self, origin: Optional[str], host: str) -> bool:
+    def origin_allowed(self, origin: Optional[str]) -> bool:
         """Browsers always send Origin; another site's page must not get in.
 
-        Without a configured list, only pages served from the same host:port
-        as the socket are allowed.  Clients that send no Origin (command-line
-        tools, other servers) are not browsers and are not checked.
+        A page may connect when its origin is listed (``--allowed-origins``)
+        or its host is one of ``public_hosts``: the configured public host
+        (or server name) and the loopback names.  The request's own Host
+        header proves nothing, since DNS rebinding makes an attacker's name
+        point here.  Clients that send no Origin (command-line tools, other
+        servers) are not browsers and are not checked.
         """
         if origin is None:
             return True
         allowed = self.settings.allowed_origins
-        if "*" in allowed:
+        if "*" in allowed or origin.rstrip("/") in allowed:
             return True
-        if allowed:
-            return origin.rstrip("/") in allowed
-        return urlsplit(origin).netloc.lower() == host.lower()
+        try:
+            host = urlsplit(origin).hostname
+        except ValueError:
+            return False
+        return host is not None and host in self.settings.public_hosts

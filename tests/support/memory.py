@@ -94,7 +94,7 @@ class MemoryWebSocket:
     protocol through a StringTransport: real handshake, real frames."""
 
     def __init__(self, factory, origin: Optional[str] = None, subprotocols=("chatd.v1",),
-                 host: str = "10.0.0.2") -> None:
+                 host: str = "10.0.0.2", uri: str = "ws://chat.test/ws") -> None:
         from twisted.internet.address import IPv4Address
         from twisted.internet.testing import StringTransport
         from websockets.client import ClientProtocol
@@ -106,7 +106,7 @@ class MemoryWebSocket:
             def unregisterProducer(self) -> None:
                 self.producer = None
 
-        self.client = ClientProtocol(parse_uri("ws://chat.test/ws"), origin=origin,
+        self.client = ClientProtocol(parse_uri(uri), origin=origin,
                                      subprotocols=list(subprotocols) or None)
         self.transport = SocketLikeTransport(peerAddress=IPv4Address("TCP", host, 50001))
         self.proto = factory.buildProtocol(self.transport.getPeer())

@@ -1,0 +1,99 @@
+"""HTTP connections under the limits a public listener needs.
+
+twisted.web keeps an idle connection for hours and lets one address open as
+many as it likes, so 3,000 half-sent requests from one host (slowloris) could
+hold 3,000 descriptors and starve every other listener.  Each
+:class:`LimitedHTTPChannel` therefore
+
+- takes a slot from a per-address counter for HTTP connections (answering
+  ``429`` and closing when the address has used them all), and
+- must deliver a request's complete headers within ``header_timeout``
+  seconds of connecting (or of its previous request finishing): a slow
+  sender is cut, however steadily it trickles bytes.
+
+A WebSocket upgrade hands the socket to the chat connection (and its own
+per-address limit) through :meth:`LimitedHTTPChannel.upgraded`.
+``twisted.protocols.policies.LimitConnectionsByPeer`` would do the first
+half, but it indexes the peer address as a tuple, which today's address
+objects are not, and it cannot see an upgrade.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import attrs
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.protocol import connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web import http
+
+from ..net.peers import ConnectionCounter
+
+log = Logger()
+
+
+@attrs.define
+class HTTPLimits:
+    clock: IReactorTime
+    peers: ConnectionCounter
+    header_timeout: float = 10.0
+
+
+class LimitedHTTPChannel(http.HTTPChannel):
+    site: Any  # the ChatSite that built this channel; it carries the limits
+    transport: Any
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self.address = getattr(self.transport.getPeer(), "host", "?")
+        self.counted = False
+        self.deadline: Optional[IDelayedCall] = None
+        limits: HTTPLimits = self.site.limits
+        if not limits.peers.acquire(self.address):
+            log.info("HTTP connection from {address} refused: too many from that address", address=self.address)
+            self.transport.write(b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            self.transport.loseConnection()
+            return
+        self.counted = True
+        self._arm()
+
+    def _arm(self) -> None:
+        limits: HTTPLimits = self.site.limits
+        self.deadline = limits.clock.callLater(limits.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self.deadline is not None and self.deadline.active():
+            self.deadline.cancel()
+        self.deadline = None
+
+    def _too_slow(self) -> None:
+        self.deadline = None
+        log.info("HTTP {address} cut off: request headers too slow", address=self.address)
+        if self.transport is not None:
+            self.transport.abortConnection()
+
+    def allHeadersReceived(self) -> None:
+        self._disarm()
+        super().allHeadersReceived()
+
+    def requestDone(self, request: Any) -> None:
+        super().requestDone(request)
+        if self.transport is not None and not self.transport.disconnecting and self.deadline is None:
+            self._arm()  # the next request on this connection gets its own deadline
+
+    def upgraded(self) -> None:
+        """The socket becomes a WebSocket: it leaves this channel's limits for the chat's."""
+        self._disarm()
+        self._release()
+
+    def _release(self) -> None:
+        if self.counted:
+            self.counted = False
+            self.site.limits.peers.release(self.address)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._disarm()
+        self._release()
+        super().connectionLost(reason)
