@@ -163,7 +163,8 @@ def test_nothing_from_other_people_drives_the_terminal():
     tel = telnet_user(telnet_factory(network, clock), "tina")
     tel.send("/join #r")
     tel.read()
-    hostile = "\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07 \u009b2J \x1b[31m\x02bold\x02 \x0304red\x03 \u202egnp.exe"
+    hostile = ("\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07 \u009b2J \x1b[31m\x02bold\x02 \x0304red\x03"
+               " \u202egnp.exe")
     irc.send(f"TOPIC #r :{hostile}")
     irc.send(f"PRIVMSG #r :{hostile}")
     tel.send("/topic")
