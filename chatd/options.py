@@ -7,11 +7,11 @@ the keys of the TOML configuration file (:mod:`chatd.config`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Optional
 
 from twisted.python import usage
 
+from .checks import LISTENERS, check_endpoint, check_readable, check_state_dir
 from .cluster.address import RedisAddress
 from .config import apply_file, given_on_command_line
 from .history.sqlite import Retention
@@ -129,6 +129,25 @@ class Options(usage.Options):
             self["web-root-path"] = find_web_root(self["web-root"])
         except FileNotFoundError as error:
             raise usage.UsageError(str(error)) from None
-        motd = self["motd-file"]
-        if motd is not None and not Path(motd).is_file():
-            raise usage.UsageError(f"--motd-file: no such file: {motd}")
+        if self["motd-file"] is not None:
+            check_readable("motd-file", self["motd-file"])
+        if self["http-max-per-address"] < 0:
+            raise usage.UsageError("--http-max-per-address must not be negative")
+        if self["http-header-timeout"] <= 0:
+            raise usage.UsageError("--http-header-timeout must be positive")
+        for name in LISTENERS:
+            if self[name]:
+                check_endpoint(name, self[name])
+        if not self["no-history"] and not self["redis"]:
+            check_state_dir(self["state-dir"])
+
+    def opt_version(self) -> None:
+        """Print chatd's version (and Twisted's and Python's) and exit."""
+        import platform
+
+        import twisted
+
+        from . import __version__
+
+        print(f"chatd {__version__} (Twisted {twisted.__version__}, Python {platform.python_version()})")
+        raise SystemExit(0)

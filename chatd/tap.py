@@ -9,12 +9,16 @@ live in :mod:`chatd.options`.
 from __future__ import annotations
 
 import socket
+import sqlite3
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
 from twisted.application import internet
 from twisted.internet import endpoints
+from twisted.python import usage
 
+from . import options as validated
 from .application import ChatdService
 from .core import HistoryStore, Limits, Network, Publisher
 from .history.sqlite import Retention, SQLiteHistory
@@ -28,7 +32,6 @@ from .metrics import ChatCollector, MetricsResource, make_registry
 from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
-from .options import Options
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
@@ -37,16 +40,32 @@ from .ws.factory import LOOPBACK, ChatWebSocketFactory, WebSocketSettings
 __all__ = ["Options", "makeService"]
 
 
+class Options(validated.Options):
+    """The options as ``twistd chatd`` reads them: a mistake is one line and exit status 2.
+
+    (twistd itself would print its whole usage text above the reason.)
+    """
+
+    def parseOptions(self, options: Optional[list[str]] = None) -> None:
+        try:
+            super().parseOptions(options)
+        except usage.UsageError as error:
+            sys.stderr.write(f"chatd: {error}\n")
+            raise SystemExit(2) from None
+
+
 def _history(options: Options, reactor: Any, top: ChatdService) -> Optional[SQLiteHistory]:
     if options["no-history"] or options["redis"]:
         return None
     state = Path(options["state-dir"])
-    state.mkdir(mode=0o700, parents=True, exist_ok=True)
-    history = SQLiteHistory(
-        state / "history.sqlite3", reactor, reactor,
-        retention=Retention(options["retention-days"], options["retention-count"]),
-        room_retention=options["room-retention"],
-    )
+    try:
+        history = SQLiteHistory(
+            state / "history.sqlite3", reactor, reactor,
+            retention=Retention(options["retention-days"], options["retention-count"]),
+            room_retention=options["room-retention"],
+        )
+    except (sqlite3.Error, OSError) as error:  # checked with the options; this is what is left (a lock, a race)
+        raise SystemExit(f"chatd: --state-dir {state}: cannot open the history: {error}") from None
     # Early in, late out: it starts before the listeners and flushes as they stop.
     history.setServiceParent(top)
     pruning = internet.TimerService(3600, history.prune)
@@ -162,7 +181,13 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     keepalive = internet.TimerService(period, sweep)
     keepalive.clock = reactor
     keepalive.setServiceParent(top)
-    ready = ReadyAnnouncer(listeners, reactor)
+    if options["no-history"]:
+        state = "none (--no-history)"
+    elif options["redis"]:
+        state = f"Redis ({options['redis'].split('@')[-1]})"  # never the password
+    else:
+        state = str(Path(options["state-dir"]).resolve())
+    ready = ReadyAnnouncer(listeners, reactor, options["public-host"] or network.server_name, state)
     ready.callbacks.append(notify.ready)
     ready.setServiceParent(top)
     # Last in, first out: on SIGTERM clients are told before anything else stops.

@@ -8,7 +8,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.plugin import getPlugins
 from twisted.python import usage
 
-from chatd import tap
+from chatd import options, tap
 
 from .support.memory import Memory
 
@@ -75,4 +75,4 @@ def test_the_whole_tree_runs_on_a_memory_reactor():
                                   ["--flood-rate", "-2"], ["--nicklen", "x"]])
 def test_bad_options_are_refused_with_a_message(argv):
     with pytest.raises(usage.UsageError):
-        tap.Options().parseOptions(argv)
+        options.Options().parseOptions(argv)

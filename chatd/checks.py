@@ -1,0 +1,62 @@
+"""Start-up checks: what can be known to fail before anything starts.
+
+Each check raises ``usage.UsageError`` with one line that names the option and
+the reason, so a mistake in a unit file or a TOML file is reported as
+``chatd: --irc: ...`` instead of a traceback from deep inside Twisted or SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from twisted.internet import endpoints
+from twisted.python import usage
+
+#: Options that are listener endpoint strings.
+LISTENERS = ("irc", "irc-trusted", "irc-tls", "telnet", "http", "https", "metrics")
+
+
+def check_endpoint(option: str, description: str) -> None:
+    """Parse an endpoint the way the listener will (TLS files are read now)."""
+    try:
+        # Parsing builds the endpoint (and loads TLS keys); only listening needs a reactor.
+        endpoints.serverFromString(None, description)
+    except OSError as error:
+        raise usage.UsageError(f"--{option}: {description!r}: {error.strerror or error}: "
+                               f"{error.filename or ''}".rstrip(": ")) from None
+    except Exception as error:  # ValueError, KeyError, SSL errors: whatever the parser says
+        raise usage.UsageError(f"--{option}: {description!r} is not a usable endpoint: {error}") from None
+
+
+def check_state_dir(path: str) -> None:
+    """The state folder exists (or can be made), is a folder, is writable, and its database opens."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise usage.UsageError(f"--state-dir: {path} is a file, not a folder")
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        probe = folder / ".chatd-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise usage.UsageError(f"--state-dir: {path} is not a writable folder: {error.strerror}") from None
+    database = folder / "history.sqlite3"
+    if not database.exists():
+        return
+    if not database.is_file():
+        raise usage.UsageError(f"--state-dir: {database} is not a file")
+    try:
+        with sqlite3.connect(f"file:{database}?mode=rw", uri=True) as db:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        db.close()
+    except sqlite3.Error as error:
+        raise usage.UsageError(f"--state-dir: {database} cannot be used: {error}") from None
+
+
+def check_readable(option: str, path: str) -> None:
+    if not Path(path).is_file():
+        raise usage.UsageError(f"--{option}: no such file: {path}")
+    if not os.access(path, os.R_OK):
+        raise usage.UsageError(f"--{option}: {path} is not readable")
