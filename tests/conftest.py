@@ -9,14 +9,26 @@ fails, so the tier stays what it says.
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 from typing import Iterator
 
-import pytest
+# Hypothesis caches data under .hypothesis/ in the working folder: not in the checkout.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "chatd-hypothesis"))
 
-from .support.processes import Daemon
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+from .support.processes import Daemon  # noqa: E402
 
 TIERS = ("unit", "integration", "browser", "cluster", "bench")
+
+# Hypothesis keeps no example database (it would write into the checkout).
+# "long" digs deeper when run by hand: python -m pytest tests/test_fuzz.py --hypothesis-profile long
+settings.register_profile("default", max_examples=120, database=None)
+settings.register_profile("long", max_examples=3000, database=None)
+settings.load_profile("default")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -69,6 +69,11 @@ def test_browser_and_irc_user_chat(daemon, browser):
     assert shown.query_selector(".text").inner_text() == "<img src=x onerror=alert(1)>"
     assert shown.query_selector("img") is None
 
+    # IRC formatting and terminal controls never show as boxes or escape codes.
+    ivan.conn.privmsg("#general", "\x02bold\x02 and \x0304red\x03 \x1b[2J done")
+    formatted = page.wait_for_selector("#messages li:has-text('bold and')")
+    assert formatted.query_selector(".text").inner_text() == "bold and red [2J done"
+
     # Unread counts for a room that is not in view.
     page.fill("#join-input", "#second")
     page.press("#join-input", "Enter")

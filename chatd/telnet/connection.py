@@ -56,6 +56,17 @@ class ChatTelnetTransport(TelnetTransport):
             return
         super().telnet_DO(option)
 
+    def dataReceived(self, data: bytes) -> None:
+        try:
+            super().dataReceived(data)
+        except ValueError as error:
+            if error.args[:1] != ("Stumped",):
+                raise
+            # conch refuses an IAC followed by a byte that is no telnet command:
+            # a client that speaks broken telnet loses its own connection, quietly.
+            if self.protocol is not None:
+                self.protocol.close("Telnet protocol error (IAC followed by no command)")
+
     def write(self, data: bytes) -> None:
         # Lines already end in CR LF (conch's own write would turn LF into CR LF
         # again); only the IAC byte needs escaping, and UTF-8 never contains it.

@@ -2,7 +2,7 @@
 // DOM views, and the handlers for server frames. See docs/protocol.md.
 
 import { Connection } from "./connection.js";
-import { clock, renderText } from "./text.js";
+import { clock, plainText, renderText } from "./text.js";
 
 const $ = (id) => document.getElementById(id);
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ[]\\~";
@@ -141,7 +141,7 @@ function activate(key) {
   state.active = key;
   conv.unread = 0;
   $("conversation-name").textContent = conv.room ? conv.name : `@${conv.name}`;
-  $("topic").textContent = conv.topic;
+  $("topic").textContent = plainText(conv.topic);
   $("part").hidden = !conv.room;
   $("members").hidden = !conv.room;
   const list = $("messages");
@@ -333,7 +333,7 @@ conn.addEventListener("joined", (e) => {
   conv.topic = frame.topic;
   conv.members = new Map(frame.members.map((m) => [fold(m.nick), m]));
   if (frame.history && frame.history.length) mergeHistory(conv, frame.history);
-  if (state.active === conv.key) { $("topic").textContent = conv.topic; }
+  if (state.active === conv.key) { $("topic").textContent = plainText(conv.topic); }
   renderMembers();
 });
 
@@ -380,7 +380,7 @@ conn.addEventListener("topic", (e) => {
   if (!conv) return;
   conv.topic = t.topic;
   if (t.by) event(conv, `${t.by} set the topic: ${t.topic}`, t.time);
-  if (state.active === conv.key) $("topic").textContent = conv.topic;
+  if (state.active === conv.key) $("topic").textContent = plainText(conv.topic);
 });
 
 conn.addEventListener("mode", (e) => {
