@@ -121,6 +121,14 @@ def test_irc_web_and_telnet_users_on_three_nodes_share_a_room(three):
         tina.send("/quit")
         assert ivan.expect(r":tina!\S+ QUIT :Quit")
 
+        # A hello that is not valid Unicode is answered and leaves no ghost on any node.
+        ghost = stack.enter_context(connect(f"ws://127.0.0.1:{b.ports['http']}/ws", subprotocols=["chatd.v1"]))
+        ghost.send('{"type":"hello","nick":"ghost","realname":"\\udfff","id":5}')
+        assert json.loads(ghost.recv(timeout=10))["code"] == "bad_field"
+        ivan.send("WHOIS ghost")
+        assert ivan.expect(r" 401 ivan ghost ")
+        Web(stack, c.ports["http"], "ghost")  # the nick is free everywhere
+
 
 def test_nick_taken_on_another_node_gets_433(three):
     a, b, _ = three

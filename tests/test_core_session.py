@@ -96,3 +96,19 @@ def test_actions_need_registration_and_quit_is_idempotent():
     session.quit("bye")
     session.quit("bye again")
     assert net.find_user("tina") is None and session.closed
+
+
+def test_a_refused_registration_claims_nothing_beyond_this_process():
+    class Counting(LocalPublisher):
+        def __init__(self):
+            self.claimed = []
+
+        async def reserve(self, folded):
+            self.claimed.append(folded)
+            return True
+
+    publisher = Counting()
+    net = Network(publisher=publisher)
+    with pytest.raises(errors.BadText):
+        finish(Session(net, Recorder(), "web", "h").register("ghost", "web", "\udfff"))
+    assert publisher.claimed == [] and net.find_user("ghost") is None

@@ -95,14 +95,15 @@ class Session:
         if self.user is not None or self.registering:
             raise errors.AlreadyRegistered(nick)
         self.valid_nick(nick)
+        # Everything is checked before the nick is claimed: a refusal claims nothing anywhere.
+        username, realname = self._line(username, 64, "username"), self._line(realname, 256, "realname")
         self.registering = True
         try:
             await self.network.claim_nick(nick)
             if self.closed:
                 self.network.release_nick(nick)
                 return None
-            self.user = self.network.connect(self.client, nick, self._line(username, 64, "username"), self.address,
-                                             self._line(realname, 256, "realname"), self.protocol)
+            self.user = self.network.connect(self.client, nick, username, self.address, realname, self.protocol)
         finally:
             self.registering = False
         return self.user
