@@ -98,7 +98,8 @@ class RedisBridge(service.MultiService):
         log.warn("Redis {what} failed: {error}", what=what, error=failure.getErrorMessage())
 
     def _user_json(self, user: User) -> str:
-        return codec.dumps({"i": codec.identity(user.identity), "a": user.away, "s": user.signon})
+        return codec.dumps({"i": codec.identity(user.identity), "a": user.away, "s": user.signon,
+                            "m": "".join(sorted(user.modes))})
 
     def reserve(self, folded_nick: str) -> defer.Deferred[bool]:
         if not self.up:
@@ -125,8 +126,15 @@ class RedisBridge(service.MultiService):
         folded = user.folded
         d.addCallbacks(lambda won: None if int(won) else self._collision(user, folded), self._failed,
                        errbackArgs=("nick claim",))
+        self.user_changed(user)
+
+    def user_changed(self, user: User) -> None:
+        """A new user, a new real name or new user modes: the record and every node's view follow."""
+        if not self.link.up:
+            return
         self._call("HSET", self.keys.users(self.node), user.folded, self._user_json(user))
-        self._publish("user", i=codec.identity(user.identity), a=user.away, s=user.signon)
+        self._publish("user", i=codec.identity(user.identity), a=user.away, s=user.signon,
+                      m="".join(sorted(user.modes)))
 
     def _collision(self, user: User, folded: Optional[str] = None) -> None:
         """Another node claimed the same nick in the same instant: ours gives way."""

@@ -13,12 +13,14 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def identity(who: Identity) -> list[str]:
-    return [who.nick, who.user, who.host, who.realname, who.protocol]
+def identity(who: Identity) -> list[Any]:
+    data: list[Any] = [who.nick, who.user, who.host, who.realname, who.protocol]
+    return data + [1] if who.bot else data
 
 
-def to_identity(data: list[str]) -> Identity:
-    return Identity(*data)
+def to_identity(data: list[Any]) -> Identity:
+    nick, user, host, realname, protocol = data[:5]
+    return Identity(nick, user, host, realname, protocol, bool(data[5]) if len(data) > 5 else False)
 
 
 def stream_time(stream_id: str) -> float:

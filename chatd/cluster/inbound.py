@@ -25,7 +25,8 @@ def apply(bridge: RedisBridge, event: dict[str, Any]) -> None:
     replica = bridge.network.replica
     kind = event.get("t")
     if kind == "user":
-        collided = replica.add_user(node, codec.to_identity(event["i"]), event.get("a"), event.get("s", 0))
+        collided = replica.add_user(node, codec.to_identity(event["i"]), event.get("a"), event.get("s", 0),
+                                    event.get("m", ""))
         if collided is not None:
             bridge._collision(collided, collided.folded)
     elif kind == "quit":
@@ -64,7 +65,7 @@ def resync_node(bridge: RedisBridge, node: str, users: list[dict[str, Any]]) -> 
     for entry in users:
         identity = codec.to_identity(entry["i"])
         listed.add(casefold(identity.nick))
-        collided = replica.add_user(node, identity, entry.get("a"), entry.get("s", 0))
+        collided = replica.add_user(node, identity, entry.get("a"), entry.get("s", 0), entry.get("m", ""))
         if collided is not None:
             bridge._collision(collided)
             continue

@@ -41,7 +41,8 @@ def snapshot(bridge: RedisBridge) -> Any:
     for node, flat in alive.items():
         for folded, raw in zip(flat[::2], flat[1::2], strict=False):
             data = json.loads(raw)
-            collided = replica.add_user(node, codec.to_identity(data["i"]), data.get("a"), data.get("s", 0))
+            collided = replica.add_user(node, codec.to_identity(data["i"]), data.get("a"), data.get("s", 0),
+                                        data.get("m", ""))
             if collided is not None:
                 bridge._collision(collided)
             present.add(folded)
@@ -79,7 +80,8 @@ def register_everything(bridge: RedisBridge) -> defer.Deferred[Any]:
             bridge.room_channels.add(folded)
             calls.append(bridge.link.call("HSET", bridge.keys.rooms, folded, codec.room_json(room)))
             calls.append(bridge.link.call("HSET", bridge.keys.members(folded), user.folded, bridge._status(room, user)))
-        listing.append({"i": codec.identity(user.identity), "a": user.away, "s": user.signon, "r": rooms})
+        listing.append({"i": codec.identity(user.identity), "a": user.away, "s": user.signon, "r": rooms,
+                        "m": "".join(sorted(user.modes))})
     sync = codec.dumps({"t": "sync", "n": bridge.node, "users": listing})
     calls.append(bridge.link.call("PUBLISH", bridge.keys.events, sync))
     return defer.gatherResults(calls, consumeErrors=True)

@@ -28,7 +28,8 @@ from .events import (
 from .history import HistoryStore, Ref, RoomRecord, TargetSummary, dm_key, target_key
 from .ids import MessageIdGenerator, id_time
 from .limits import ROOM_PREFIXES, Limits
-from .network import Network, Sent
+from .messages import Sent
+from .network import Network
 from .publisher import LocalPublisher, Publisher, RemoteClient, is_remote
 from .rooms import FLAG_MODES, PARAM_MODES, STATUS_MODES, ModeChange, Room
 from .session import MESSAGE_KINDS, Session

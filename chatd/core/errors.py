@@ -125,6 +125,11 @@ class TextTooLong(ChatError):
     default_message = "Message text is too long"
 
 
+class BadKeyFormat(ChatError):
+    code = "invalid_key"
+    default_message = "Key is not well-formed (no spaces, commas or controls)"
+
+
 class BadText(ChatError):
     code = "bad_field"
     default_message = "is not text every client can show"

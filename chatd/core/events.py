@@ -21,6 +21,7 @@ class Identity:
     host: str
     realname: str
     protocol: str  # "irc", "telnet" or "web"
+    bot: bool = False  # user mode +B: clients may show it (IRCv3 bot tag)
 
     @property
     def mask(self) -> str:
@@ -56,6 +57,7 @@ class Joined:
     time: float
     room: str
     who: Identity
+    away: Optional[str] = None  # away-notify clients learn it with the join
 
 
 @attrs.frozen
@@ -108,6 +110,15 @@ class Kicked:
 
 
 @attrs.frozen
+class UserChanged:
+    """Someone's real name (SETNAME) or user modes changed; ``who`` is the new identity."""
+
+    time: float
+    who: Identity
+    realname_changed: bool
+
+
+@attrs.frozen
 class AwayChanged:
     time: float
     who: Identity
@@ -134,4 +145,5 @@ Event = Union[
     Kicked,
     AwayChanged,
     Invited,
+    UserChanged,
 ]

@@ -21,9 +21,16 @@ class Limits:
     kicklen: int = 390
     max_rooms_per_user: int = 50
     textlen: int = 510  # characters: the most one IRC line can carry
+    keylen: int = 32
+    whowas: int = 1000  # departed nicks remembered for WHOWAS
+    monitor: int = 100  # nicks one client may MONITOR
 
     def valid_nick(self, nick: str) -> bool:
         return len(nick) <= self.nicklen and bool(_NICK.fullmatch(nick))
+
+    def valid_key(self, key: str) -> bool:
+        """A room key JOIN can match: no spaces, commas or controls, not starting with ":"."""
+        return 0 < len(key) <= self.keylen and not _KEY_FORBIDDEN.search(key) and not key.startswith(":")
 
     def valid_room(self, name: str) -> bool:
         return (
@@ -37,3 +44,4 @@ ROOM_PREFIXES = "#"
 # RFC 2812 nicks: a letter or special first, then letters, digits, specials, "-".
 _NICK = re.compile(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]*")
 _ROOM_FORBIDDEN = re.compile(r"[\x00\x07\r\n ,:]")
+_KEY_FORBIDDEN = re.compile(r"[\x00-\x20,\x7f]")

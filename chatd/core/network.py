@@ -16,17 +16,13 @@ were validated where they happened.
 from __future__ import annotations
 
 import time
-from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, Union
-
-import attrs
+from typing import Callable, Iterable, Optional, Sequence
 
 from . import errors
 from .casemap import casefold
 from .delivery import Client, fan_out
 from .events import (
     AwayChanged,
-    DirectMessage,
-    Event,
     Identity,
     Invited,
     Joined,
@@ -35,31 +31,22 @@ from .events import (
     NickChanged,
     Parted,
     Quit,
-    RoomMessage,
     TopicChanged,
+    UserChanged,
 )
 from .history import HistoryStore, RoomRecord, dm_key
 from .ids import MessageIdGenerator
 from .limits import ROOM_PREFIXES, Limits
-from .publisher import LocalPublisher, Publisher
+from .messages import Messaging
+from .publisher import LocalPublisher, Publisher, home_of
 from .replica import Replica
 from .rooms import STATUS_MODES, ModeChange, Room
 from .stats import Stats, reason_kind
 from .users import User
+from .whowas import Departed, Whowas
 
 
-@attrs.frozen
-class Sent:
-    """A message the network accepted.
-
-    ``durable`` fires once history has it: with the message as stored (or
-    True), or with False when it could not be stored; it never fails."""
-
-    message: Union[RoomMessage, DirectMessage]
-    durable: Optional[Awaitable[Any]] = None
-
-
-class Network:
+class Network(Messaging):
     """All users and rooms of one chat server (or of the whole cluster, as seen here)."""
 
     def __init__(
@@ -82,6 +69,7 @@ class Network:
         self.max_users = 0
         self.history = history
         self.stats = Stats()
+        self.whowas = Whowas(self.limits.whowas)
         # With a history store, rooms outlive their members (and restarts).
         self.keep_rooms = history is not None
         self.publisher: Publisher = publisher or LocalPublisher()
@@ -175,9 +163,14 @@ class Network:
         recipients = self.neighbours(user)
         recipients.discard(user)
         del self.users[user.folded]
+        self._remember(user)
         for room in list(user.rooms.values()):
             self.remove_member(user, room)
         fan_out(Quit(self.clock(), user.identity, reason), recipients)
+
+    def _remember(self, user: User) -> None:
+        self.whowas.remember(Departed(user.nick, user.user, user.host, user.realname,
+                                      home_of(user) or self.server_name, self.clock()))
 
     def change_nick(self, user: User, nick: str) -> None:
         if nick == user.nick:
@@ -191,6 +184,7 @@ class Network:
     def rename(self, user: User, nick: str) -> None:
         """Move ``user`` to ``nick`` in the nick table; neighbours see the change."""
         event = NickChanged(self.clock(), user.identity, nick)
+        self._remember(user)
         del self.users[user.folded]
         user.rename(nick)
         self.users[user.folded] = user
@@ -201,6 +195,20 @@ class Network:
             return
         self.mark_away(user, message)
         self.publisher.away_changed(user)
+
+    def set_user_modes(self, user: User, modes: set[str]) -> None:
+        user.set_modes(modes)
+        self.publisher.user_changed(user)
+
+    def set_realname(self, user: User, realname: str) -> None:
+        self.change_realname(user, realname)
+        self.publisher.user_changed(user)
+
+    def change_realname(self, user: User, realname: str) -> None:
+        """``user`` has a new real name; their neighbours see it (IRC SETNAME)."""
+        user.set_realname(realname)
+        recipients = self.neighbours(user)
+        fan_out(UserChanged(self.clock(), user.identity, True), recipients)
 
     def mark_away(self, user: User, message: Optional[str]) -> None:
         user.away = message
@@ -247,7 +255,7 @@ class Network:
         room.members[user] = status
         user.rooms[casefold(room.name)] = room
         if not known:
-            fan_out(Joined(self.clock(), room.name, user.identity), room.members)
+            fan_out(Joined(self.clock(), room.name, user.identity, user.away), room.members)
 
     def part(self, user: User, name: str, reason: str = "") -> None:
         room = self.member_room(user, name)
@@ -345,58 +353,3 @@ class Network:
             fan_out(ModeChanged(self.clock(), room.name, user.identity, tuple(applied)), room.members)
             self.publisher.modes_changed(user, room, applied)
         return applied
-
-    # -- messages ------------------------------------------------------------
-
-    def send_room(self, user: User, name: str, kind: str, text: str) -> Sent:
-        room = self.room(name)
-        if not room.can_speak(user):
-            raise errors.CannotSend(room.name)
-        now = self.clock()
-        user.last_active = now
-        self.stats.messages[user.protocol] += 1
-        return self.publisher.room_message(RoomMessage(self.new_id(), now, room.name, user.identity, kind, text))
-
-    def send_direct(self, user: User, nick: str, kind: str, text: str) -> Sent:
-        target = self.find_user(nick)
-        if target is None:
-            raise errors.NoSuchNick(nick)
-        now = self.clock()
-        user.last_active = now
-        self.stats.messages[user.protocol] += 1
-        message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text)
-        return self.publisher.direct_message(message, target)
-
-    def deliver_and_record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:
-        """Deliver a message to the members of this process and store it."""
-        self.deliver(message)
-        if self.history is None:
-            return Sent(message)
-        return Sent(message, self.history.append(message))
-
-    def deliver(self, message: Union[RoomMessage, DirectMessage]) -> int:
-        """Fan a message out to its recipients here; the sender gets it back with echo-message.
-
-        Users of other nodes are skipped by fan-out itself (they encode nothing).
-        """
-        sender = self.users.get(casefold(message.sender.nick))
-        echo = sender is not None and sender.client.echo_messages
-        if isinstance(message, RoomMessage):
-            room = self.find_room(message.room)
-            if room is None:
-                return 0
-            delivered = fan_out(message, room.members, None if echo else sender)
-            if echo and sender is not None and sender not in room.members:
-                delivered += fan_out(message, [sender])
-        else:
-            target = self.find_user(message.target)
-            recipients = [target] if target is not None else []
-            if echo and sender is not None and sender is not target:
-                recipients.append(sender)
-            delivered = fan_out(message, recipients)
-        self.stats.deliveries += delivered
-        return delivered
-
-    def publish(self, event: Event, recipients: Iterable[User]) -> int:
-        """Fan an event out to chosen recipients (used by adapters for replays)."""
-        return fan_out(event, recipients)

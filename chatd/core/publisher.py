@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Awaitable, Optional, Protocol, Sequence
 
 if TYPE_CHECKING:
     from .events import DirectMessage, Event, RoomMessage
-    from .network import Network, Sent
+    from .messages import Sent
+    from .network import Network
     from .rooms import ModeChange, Room
     from .users import User
 
@@ -47,6 +48,11 @@ def is_remote(user: User) -> bool:
     return isinstance(user.client, RemoteClient)
 
 
+def home_of(user: User) -> str:
+    """The node holding ``user``'s connection, or "" for this one."""
+    return user.client.node if isinstance(user.client, RemoteClient) else ""
+
+
 class Publisher(Protocol):
     """What the network needs from whoever carries its changes beyond this process."""
 
@@ -61,6 +67,7 @@ class Publisher(Protocol):
     def user_quit(self, user: User, reason: str) -> None: ...
     def nick_changed(self, user: User, old_nick: str) -> None: ...
     def away_changed(self, user: User) -> None: ...
+    def user_changed(self, user: User) -> None: ...
     def joined(self, user: User, room: Room) -> None: ...
     def parted(self, user: User, room: Room, reason: str) -> None: ...
     def kicked(self, by: User, room: Room, target: User, reason: str) -> None: ...
@@ -99,6 +106,9 @@ class LocalPublisher:
         pass
 
     def away_changed(self, user: User) -> None:
+        pass
+
+    def user_changed(self, user: User) -> None:
         pass
 
     def joined(self, user: User, room: Room) -> None:

@@ -41,19 +41,25 @@ class Replica:
 
     # -- users -------------------------------------------------------------------------
 
-    def add_user(self, node: str, identity: Identity, away: Optional[str], signon: float) -> Optional[User]:
-        """A user registered on ``node``; returns the local user it collides with, if any."""
+    def add_user(self, node: str, identity: Identity, away: Optional[str], signon: float,
+                 modes: str = "") -> Optional[User]:
+        """A user registered (or changed) on ``node``; returns the local user it collides with, if any."""
         net = self.network
         existing = net.find_user(identity.nick)
         if existing is not None:
             if isinstance(existing.client, RemoteClient):
                 existing.client.node = node
                 existing.away = away
+                renamed = existing.realname != identity.realname
+                existing.modes = set(modes)
                 existing.update(identity)
+                if renamed:
+                    net.change_realname(existing, identity.realname)
                 return None
             return existing
         user = User(RemoteClient(node), identity.nick, identity.user, identity.host, identity.realname,
-                    identity.protocol, signon, signon, away)
+                    identity.protocol, signon, signon, away, modes=set(modes))
+        user.set_modes(set(modes))
         net.users[user.folded] = user
         return None
 

@@ -25,10 +25,12 @@ from .rooms import ModeChange, Room
 
 if TYPE_CHECKING:
     from .delivery import Client
-    from .network import Network, Sent
+    from .messages import Sent
+    from .network import Network
     from .users import User
 
 MESSAGE_KINDS = ("privmsg", "notice", "action")
+USER_MODES = {"i", "w", "B"}
 
 
 class Session:
@@ -156,9 +158,26 @@ class Session:
         return self.network.invite(self.me(), nick, self._name(name))
 
     def change_modes(self, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
+        name = self._name(name)
         checked = [(sign, letter, None if arg is None else text.checked(arg, "mode parameter"))
                    for sign, letter, arg in changes]
-        return self.network.change_modes(self.me(), self._name(name), checked)
+        for sign, letter, arg in checked:
+            if letter == "k" and sign == "+" and arg is not None and not self.network.limits.valid_key(arg):
+                raise errors.BadKeyFormat(name)
+        return self.network.change_modes(self.me(), name, checked)
+
+    def set_user_modes(self, modes: set[str]) -> None:
+        """Set one's own user modes (i: invisible, w: wallops, B: bot)."""
+        unknown = modes - USER_MODES
+        if unknown:
+            raise errors.ChatError("", f"Unknown user mode {''.join(sorted(unknown))}")
+        self.network.set_user_modes(self.me(), modes)
+
+    def set_realname(self, realname: str) -> None:
+        value = self._line(realname, 256, "realname")
+        if not value.strip():
+            raise errors.ChatError("", "A real name cannot be empty")
+        self.network.set_realname(self.me(), value)
 
     # -- messages ----------------------------------------------------------------------
 

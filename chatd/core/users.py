@@ -26,13 +26,15 @@ class User:
     last_active: float
     away: Optional[str] = None
     rooms: dict[str, Room] = attrs.field(factory=dict)  # folded name -> room
+    #: User modes: "i" invisible (WHO and NAMES hide you from strangers), "w" wallops, "B" bot.
+    modes: set[str] = attrs.field(factory=set)
     identity: Identity = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self._refresh_identity()
 
     def _refresh_identity(self) -> None:
-        self.identity = Identity(self.nick, self.user, self.host, self.realname, self.protocol)
+        self.identity = Identity(self.nick, self.user, self.host, self.realname, self.protocol, "B" in self.modes)
 
     @property
     def folded(self) -> str:
@@ -40,6 +42,14 @@ class User:
 
     def rename(self, nick: str) -> None:
         self.nick = nick
+        self._refresh_identity()
+
+    def set_modes(self, modes: set[str]) -> None:
+        self.modes = set(modes)
+        self._refresh_identity()
+
+    def set_realname(self, realname: str) -> None:
+        self.realname = realname
         self._refresh_identity()
 
     def update(self, identity: Identity) -> None:

@@ -1,0 +1,112 @@
+"""Messages: sending to a room or a person, and delivering what arrives.
+
+:class:`Messaging` is the part of the :class:`~chatd.core.network.Network`
+that deals in messages; it lives apart only to keep each module readable.
+Sending checks the room's rules and hands the message to the publisher;
+delivering fans it out to the recipients held here (the sender gets it back
+with echo-message).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Optional, Union
+
+import attrs
+
+from . import errors
+from .casemap import casefold
+from .delivery import fan_out
+from .events import DirectMessage, Event, RoomMessage
+
+if TYPE_CHECKING:
+    from .history import HistoryStore
+    from .ids import MessageIdGenerator
+    from .publisher import Publisher
+    from .rooms import Room
+    from .stats import Stats
+    from .users import User
+
+
+@attrs.frozen
+class Sent:
+    """A message the network accepted.
+
+    ``durable`` fires once history has it: with the message as stored (or
+    True), or with False when it could not be stored; it never fails."""
+
+    message: Union[RoomMessage, DirectMessage]
+    durable: Optional[Awaitable[Any]] = None
+
+
+class Messaging:
+    # Provided by the Network.
+    users: dict[str, User]
+    history: Optional[HistoryStore]
+    publisher: Publisher
+    stats: Stats
+    new_id: MessageIdGenerator
+    clock: Callable[[], float]
+
+    def room(self, name: str) -> Room:
+        raise NotImplementedError
+
+    def find_room(self, name: str) -> Optional[Room]:
+        raise NotImplementedError
+
+    def find_user(self, nick: str) -> Optional[User]:
+        raise NotImplementedError
+
+    # -- messages ------------------------------------------------------------
+
+    def send_room(self, user: User, name: str, kind: str, text: str) -> Sent:
+        room = self.room(name)
+        if not room.can_speak(user):
+            raise errors.CannotSend(room.name)
+        now = self.clock()
+        user.last_active = now
+        self.stats.messages[user.protocol] += 1
+        return self.publisher.room_message(RoomMessage(self.new_id(), now, room.name, user.identity, kind, text))
+
+    def send_direct(self, user: User, nick: str, kind: str, text: str) -> Sent:
+        target = self.find_user(nick)
+        if target is None:
+            raise errors.NoSuchNick(nick)
+        now = self.clock()
+        user.last_active = now
+        self.stats.messages[user.protocol] += 1
+        message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text)
+        return self.publisher.direct_message(message, target)
+
+    def deliver_and_record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:
+        """Deliver a message to the members of this process and store it."""
+        self.deliver(message)
+        if self.history is None:
+            return Sent(message)
+        return Sent(message, self.history.append(message))
+
+    def deliver(self, message: Union[RoomMessage, DirectMessage]) -> int:
+        """Fan a message out to its recipients here; the sender gets it back with echo-message.
+
+        Users of other nodes are skipped by fan-out itself (they encode nothing).
+        """
+        sender = self.users.get(casefold(message.sender.nick))
+        echo = sender is not None and sender.client.echo_messages
+        if isinstance(message, RoomMessage):
+            room = self.find_room(message.room)
+            if room is None:
+                return 0
+            delivered = fan_out(message, room.members, None if echo else sender)
+            if echo and sender is not None and sender not in room.members:
+                delivered += fan_out(message, [sender])
+        else:
+            target = self.find_user(message.target)
+            recipients = [target] if target is not None else []
+            if echo and sender is not None and sender is not target:
+                recipients.append(sender)
+            delivered = fan_out(message, recipients)
+        self.stats.deliveries += delivered
+        return delivered
+
+    def publish(self, event: Event, recipients: Iterable[User]) -> int:
+        """Fan an event out to chosen recipients (used by adapters for replays)."""
+        return fan_out(event, recipients)
