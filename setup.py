@@ -11,14 +11,15 @@ setup(
     # twisted/plugins has no __init__.py on purpose (it is Twisted's namespace),
     # so find_packages() cannot see it: list it by name.
     packages=find_packages(include=["chatd", "chatd.*"])
-    + ["twisted.plugins", "chatd.webclient", "chatd.webclient.js"],
+    + ["twisted.plugins", "chatd.webclient", "chatd.webclient.js", "chatd.defaults"],
     # The browser client lives in web/ at the top of the repository and is
     # installed beside the package, where chatd.http.site finds it.
-    package_dir={"chatd.webclient": "web"},
+    package_dir={"chatd.webclient": "web", "chatd.defaults": "contrib/defaults"},
     package_data={
         "chatd.webclient": ["*.html", "*.css", "*.svg", "*.ico"],
         "chatd.webclient.js": ["*.js"],
         "chatd.history": ["schema/*.sql"],
+        "chatd.defaults": ["*.txt"],
     },
     include_package_data=False,
     install_requires=[

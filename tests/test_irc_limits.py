@@ -41,12 +41,14 @@ def test_exactly_512_bytes_is_accepted():
     assert len(bob.read()) == 1
 
 
-def test_tags_may_add_up_to_8191_bytes_but_no_more():
+def test_client_tags_may_add_up_to_4094_bytes_but_no_more():
     _, _, _, alice, bob = two_in_a_room()
-    alice.send("@+x=" + "a" * 8000 + " PRIVMSG #r :with tags")
+    # message-tags: at most 4094 bytes of tag data from a client, "@" and the space included.
+    alice.send("@+x=" + "a" * (4094 - 6) + " PRIVMSG #r :with tags")
     assert bob.read() == [":alice!~alice@10.0.0.1 PRIVMSG #r :with tags"]
-    alice.send("@+x=" + "a" * 9000 + " PRIVMSG #r :too many tags")
+    alice.send("@+x=" + "a" * 4096 + " PRIVMSG #r :too many tags")
     assert alice.read() == [":irc.test 417 alice :Input line was too long"]
+    assert bob.read() == []
 
 
 def test_endless_line_without_newline_is_cut():
@@ -57,10 +59,14 @@ def test_endless_line_without_newline_is_cut():
     assert bob.read() == [":alice!~alice@10.0.0.1 PRIVMSG #r :next"]
 
 
-def test_invalid_utf8_is_replaced_not_fatal():
+def test_invalid_utf8_is_refused_with_fail_not_fatal():
     _, _, _, alice, bob = two_in_a_room()
-    alice.send(b"PRIVMSG #r :caf\xe9 \xff\xfe ok\r\n")
-    assert bob.read() == [":alice!~alice@10.0.0.1 PRIVMSG #r :caf\ufffd \ufffd\ufffd ok"]
+    alice.send(b"PRIVMSG #r :caf\xe9 \xff\xfe ok\r\n")  # UTF8ONLY: nothing that is not UTF-8 is relayed
+    assert alice.read() == [
+        ":irc.test FAIL PRIVMSG INVALID_UTF8 :Message rejected, your message contained invalid UTF-8"]
+    assert bob.read() == []
+    alice.send("PRIVMSG #r :caf\u00e9 ok")
+    assert bob.read() == [":alice!~alice@10.0.0.1 PRIVMSG #r :caf\u00e9 ok"]
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -7,6 +7,7 @@ are the core's.
 
 from __future__ import annotations
 
+import fnmatch
 from typing import TYPE_CHECKING
 
 from ..core import ROOM_PREFIXES, Room, casefold, errors
@@ -103,14 +104,45 @@ def topic(ctx: Context, msg: Message) -> None:
 @command("LIST")
 def list_(ctx: Context, msg: Message) -> None:
     ctx.reply(N.RPL_LISTSTART, "Channel", "Users  Name")
-    if msg.params and msg.params[0]:
-        rooms = [ctx.network.find_room(name) for name in msg.params[0].split(",")]
+    terms = [t for t in (msg.params[0].split(",") if msg.params and msg.params[0] else []) if t]
+    if terms and all(t[:1] in ROOM_PREFIXES and not any(c in t for c in "*?") for t in terms):
+        rooms = [room for room in (ctx.network.find_room(name) for name in terms) if room is not None]
     else:
-        rooms = list(ctx.network.rooms.values())
+        now = ctx.network.clock()
+        rooms = [room for room in ctx.network.rooms.values() if list_matches(room, terms, now)]
     for room in rooms:
-        if room is not None:
-            ctx.reply(N.RPL_LIST, room.name, str(len(room.members)), room.topic)
+        ctx.reply(N.RPL_LIST, room.name, str(len(room.members)), room.topic)
     ctx.reply(N.RPL_LISTEND, "End of /LIST")
+
+
+def list_matches(room: Room, terms: list[str], now: float) -> bool:
+    """ELIST conditions (ISUPPORT ELIST=CMNTU): all must hold.
+
+    ``>n``/``<n`` users; ``C>m``/``C<m`` created more/less than m minutes ago;
+    ``T>m``/``T<m`` topic set more/less than m minutes ago; a mask (M), or
+    ``!mask`` to exclude (N).  An unreadable condition matches nothing.
+    """
+    for term in terms:
+        kind, op, value = (term[0], term[1:2], term[2:]) if term[:1] in "CT" and term[1:2] in "<>" \
+            else ("U", term[:1], term[1:])
+        if op in ("<", ">") and kind in "CTU":
+            if not value.isdigit():
+                return False
+            if kind == "U":
+                amount = len(room.members)
+            else:
+                since = room.created if kind == "C" else room.topic_time
+                if kind == "T" and not room.topic:
+                    return False
+                amount = int((now - since) // 60)
+            if not (amount > int(value) if op == ">" else amount < int(value)):
+                return False
+        elif term.startswith("!"):
+            if fnmatch.fnmatchcase(casefold(room.name), casefold(term[1:])):
+                return False
+        elif not fnmatch.fnmatchcase(casefold(room.name), casefold(term)):
+            return False
+    return True
 
 
 @command("KICK", min_params=2)
@@ -168,11 +200,11 @@ def _user_mode(ctx: Context, nick: str, params: tuple[str, ...]) -> None:
         ctx.reply(N.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if not params:
-        ctx.reply(N.RPL_UMODEIS, "+" + "".join(sorted(ctx.usermodes)))
+        ctx.reply(N.RPL_UMODEIS, "+" + "".join(sorted(user.modes)))
         return
-    modes, applied, unknown = parse_user_modes(params[0], frozenset(ctx.usermodes))
+    modes, applied, unknown = parse_user_modes(params[0], frozenset(user.modes))
     for _letter in unknown:
         ctx.reply(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-    ctx.usermodes = set(modes)
     if applied:
+        ctx.session.set_user_modes(set(modes))
         ctx.send(f":{user.identity.mask} MODE {user.nick} :{applied}")

@@ -16,7 +16,7 @@ from ..core.events import Event
 from ..net.connection import LineConnection
 from ..net.guard import GOING_AWAY
 from . import caps as capabilities
-from . import channels, chathistory, messaging, queries, registration  # noqa: F401  (they fill COMMANDS)
+from . import channels, chathistory, info, messaging, queries, registration  # noqa: F401  (they fill COMMANDS)
 from . import numerics as N
 from .commands import COMMANDS
 from .context import Registration
@@ -28,18 +28,20 @@ if TYPE_CHECKING:
     from .factory import IRCFactory
 
 
+INVALID_UTF8 = "Message rejected, your message contained invalid UTF-8"
+
+
 class IRCConnection(LineConnection):
     protocol_name = "irc"
     factory: IRCFactory
-    # Tags (8191) plus the 512-byte message; finer checks follow parsing.
-    max_line_bytes = 8191 + 512
+    # Bounded by client tags (4094) plus the 512-byte message; the exact checks follow.
+    max_line_bytes = 4094 + 512
 
     def __init__(self) -> None:
         super().__init__()
         self.registration = Registration()
         self.caps: set[str] = set()
         self.ping_sent: Optional[float] = None
-        self.usermodes: set[str] = set()
         self.batches = 0
         self.caps_changed()
 
@@ -151,7 +153,18 @@ class IRCConnection(LineConnection):
                 return self.line_too_long()
         elif len(raw) > settings.max_line - 2:
             return self.line_too_long()
-        line = raw.replace(b"\x00", b"").decode("utf-8", errors="replace")
+        raw = raw.replace(b"\x00", b"")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # UTF8ONLY: refuse, never relay a guess (standard replies: FAIL <command> INVALID_UTF8).
+            try:
+                name = parse(raw.decode("utf-8", errors="replace")).command
+            except ParseError:
+                name = "*"
+            safe = name if name.isascii() and name.isalnum() else "*"
+            self.send(f":{self.server} FAIL {safe} INVALID_UTF8 :{INVALID_UTF8}")
+            return
         if not line.strip():
             return
         try:

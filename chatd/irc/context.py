@@ -36,7 +36,6 @@ class Context(Protocol):
     registration: Registration
     caps: set[str]
     render_key: tuple[bool, ...]
-    usermodes: set[str]
     ping_sent: Optional[float]
     address: str
 

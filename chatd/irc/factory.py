@@ -47,7 +47,8 @@ class IRCFactory(LineFactory):
             "CHANMODES=,k,l,imnt",
             f"CHANNELLEN={limits.channellen}",
             f"CHANTYPES={ROOM_PREFIXES}",
-            "ELIST=",
+            "ELIST=CMNTU",
+            f"KEYLEN={limits.keylen}",
             f"KICKLEN={limits.kicklen}",
             "MODES=4",
             f"NETWORK={self.network.network_name}",
@@ -56,6 +57,7 @@ class IRCFactory(LineFactory):
             "STATUSMSG=",
             f"TOPICLEN={limits.topiclen}",
             "UTF8ONLY",
+            "WHOX",
         ] + ([f"CHATHISTORY={chathistory.MAX_LIMIT}", "MSGREFTYPES=msgid,timestamp"]
              if self.network.history is not None else [])
 

@@ -64,7 +64,7 @@ def parse_user_modes(modestring: str, current: frozenset[str]) -> tuple[frozense
     for letter in modestring:
         if letter in "+-":
             sign = letter
-        elif letter in "iw":
+        elif letter in "iwB":
             if (letter in modes) != (sign == "+"):
                 (modes.add if sign == "+" else modes.discard)(letter)
                 applied += sign + letter

@@ -6,9 +6,12 @@ held by another node shows that node as their server.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import fnmatch
+import ipaddress
+import time
+from typing import TYPE_CHECKING, Optional
 
-from ..core import ROOM_PREFIXES, User
+from ..core import ROOM_PREFIXES, Room, User, casefold
 from . import numerics as N
 from .commands import command
 from .wire import Message
@@ -24,27 +27,108 @@ def server_of(ctx: Context, user: User) -> str:
     return getattr(user.client, "node", None) or ctx.server
 
 
-def _who_line(ctx: Context, user: User, room_name: str, prefix: str) -> None:
-    here = "G" if user.away else "H"
-    ctx.reply(N.RPL_WHOREPLY, room_name, user.user, user.host, server_of(ctx, user), user.nick, here + prefix,
-              f"0 {user.realname}")
+#: WHOX fields in the order their values are sent (ircv3.net/specs/extensions/whox).
+WHOX_ORDER = "tcuihsnfdlaor"
+
+
+def _visible(ctx: Context, user: User) -> bool:
+    """Invisible users (+i) show only to themselves and to people who share a room with them."""
+    me = ctx.session.user
+    if "i" not in user.modes or user is me:
+        return True
+    return me is not None and any(me in room.members for room in user.rooms.values())
+
+
+def _flags(ctx: Context, user: User, room: Optional[Room]) -> str:
+    flags = ("G" if user.away else "H") + ("B" if "B" in user.modes else "")
+    if room is not None:
+        flags += room.prefixes(user, "multi-prefix" in ctx.caps)
+    return flags
+
+
+def _matches(mask: str, user: User, server: str) -> bool:
+    folded = casefold(mask)
+    return any(fnmatch.fnmatchcase(casefold(value), folded)
+               for value in (user.nick, user.user, user.host, server, user.realname))
+
+
+def _who_targets(ctx: Context, mask: str) -> list[tuple[User, Optional[Room]]]:
+    network = ctx.network
+    if mask[:1] in ROOM_PREFIXES:
+        room = network.find_room(mask)
+        if room is None:
+            return []
+        inside = ctx.session.user in room.members
+        return [(member, room) for member in list(room.members) if inside or _visible(ctx, member)]
+    if not any(ch in mask for ch in "*?") and mask != "0":
+        found = network.find_user(mask)  # an exact nick is answered, as WHOIS would
+        return [(found, None)] if found is not None else []
+    everyone = mask in ("*", "0")
+    return [(user, None) for user in list(network.users.values())
+            if _visible(ctx, user) and (everyone or _matches(mask, user, server_of(ctx, user)))]
 
 
 @command("WHO")
 def who(ctx: Context, msg: Message) -> None:
-    mask = msg.params[0] if msg.params else "*"
-    if mask[:1] in ROOM_PREFIXES:
-        room = ctx.network.find_room(mask)
-        if room is not None:
-            multi = "multi-prefix" in ctx.caps
-            for member in list(room.members):
-                _who_line(ctx, member, room.name, room.prefixes(member, multi))
-    else:
-        user = ctx.network.find_user(mask)
-        if user is not None:
-            room_name = next(iter(user.rooms.values())).name if user.rooms else "*"
-            _who_line(ctx, user, room_name, "")
+    mask = msg.params[0] if msg.params and msg.params[0] else "*"
+    options = msg.params[1] if len(msg.params) > 1 else ""
+    flags, whox, rest = options.partition("%")
+    fields, _, token = rest.partition(",")
+    for user, room in _who_targets(ctx, mask):
+        if "o" in flags:
+            continue  # only server operators were asked for, and there are none yet
+        if whox:
+            _whox_line(ctx, user, room, fields, token)
+        else:
+            ctx.reply(N.RPL_WHOREPLY, room.name if room else "*", user.user, user.host, server_of(ctx, user),
+                      user.nick, _flags(ctx, user, room), f"0 {user.realname}")
     ctx.reply(N.RPL_ENDOFWHO, mask, "End of WHO list")
+
+
+def _whox_line(ctx: Context, user: User, room: Optional[Room], fields: str, token: str) -> None:
+    values = {
+        "t": token if token.isdigit() and len(token) <= 3 else "0",
+        "c": room.name if room else "*",
+        "u": user.user,
+        "i": user.host if _looks_like_ip(user.host) else "255.255.255.255",
+        "h": user.host,
+        "s": server_of(ctx, user),
+        "n": user.nick,
+        "f": _flags(ctx, user, room),
+        "d": "0",
+        "l": str(max(0, int(ctx.network.clock() - user.last_active))),
+        "a": "0",  # no account: logging in comes with accounts
+        "o": "n/a",
+        "r": user.realname,
+    }
+    params = [values[field] for field in WHOX_ORDER if field in fields]
+    if params:
+        ctx.reply(N.RPL_WHOSPCRPL, *params)
+
+
+def _looks_like_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+@command("WHOWAS")
+def whowas(ctx: Context, msg: Message) -> None:
+    if not msg.params or not msg.params[0]:
+        ctx.reply(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    count = int(msg.params[1]) if len(msg.params) > 1 and msg.params[1].isdigit() else 0
+    for nick in msg.params[0].split(",")[:USERHOST_MAX]:
+        entries = ctx.network.whowas.lookup(nick, count)
+        if not entries:
+            ctx.reply(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+        for entry in entries:
+            ctx.reply(N.RPL_WHOWASUSER, entry.nick, entry.user, entry.host, "*", entry.realname)
+            when = time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime(entry.when))
+            ctx.reply(N.RPL_WHOISSERVER, entry.nick, entry.server, when)
+        ctx.reply(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
 
 
 @command("WHOIS", min_params=1)
@@ -62,6 +146,8 @@ def whois(ctx: Context, msg: Message) -> None:
     ctx.reply(N.RPL_WHOISSERVER, user.nick, server_of(ctx, user), f"chatd ({user.protocol})")
     if user.away:
         ctx.reply(N.RPL_AWAY, user.nick, user.away)
+    if "B" in user.modes:
+        ctx.reply(N.RPL_WHOISBOT, user.nick, f"is a bot on {ctx.network.network_name}")
     idle = int(ctx.network.clock() - user.last_active)
     ctx.reply(N.RPL_WHOISIDLE, user.nick, str(idle), str(int(user.signon)), "seconds idle, signon time")
     ctx.reply(N.RPL_ENDOFWHOIS, user.nick, "End of /WHOIS list")

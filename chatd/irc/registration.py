@@ -100,6 +100,9 @@ def user(ctx: Context, msg: Message) -> None:
     if ctx.session.user is not None:
         ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister")
         return
+    if not msg.params[0] or not msg.params[3]:  # Modern IRC: an empty user or real name is 461
+        ctx.reply(N.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+        return
     ctx.registration.username = "~" + msg.params[0][:10]
     ctx.registration.realname = msg.params[3]
     try_register(ctx)
@@ -134,7 +137,7 @@ def welcome(ctx: Context) -> None:
     ctx.reply(N.RPL_WELCOME, f"Welcome to the {network.network_name} Network, {user.identity.mask}")
     ctx.reply(N.RPL_YOURHOST, f"Your host is {ctx.server}, running version chatd-{__version__}")
     ctx.reply(N.RPL_CREATED, f"This server was created {ctx.factory.started}")
-    ctx.reply(N.RPL_MYINFO, ctx.server, f"chatd-{__version__}", "iw", "iklmnotv", "klov")
+    ctx.reply(N.RPL_MYINFO, ctx.server, f"chatd-{__version__}", "Biw", "iklmnotv", "klov")
     tokens = ctx.factory.isupport()
     for start in range(0, len(tokens), MAX_ISUPPORT_TOKENS):
         ctx.reply(N.RPL_ISUPPORT, *tokens[start : start + MAX_ISUPPORT_TOKENS], "are supported by this server")

@@ -74,8 +74,12 @@ class LineRenderer:
     def _(self, event: ev.Joined) -> bytes:
         who = event.who
         if self.extended_join:
-            return self.line(event.time, f":{who.mask} JOIN {event.room} * :{who.realname}")
-        return self.line(event.time, f":{who.mask} JOIN {event.room}")
+            joined = self.line(event.time, f":{who.mask} JOIN {event.room} * :{who.realname}")
+        else:
+            joined = self.line(event.time, f":{who.mask} JOIN {event.room}")
+        if event.away is not None and self.away_notify:  # away-notify: tell it with the join
+            joined += self.line(event.time, f":{who.mask} AWAY {trailing(event.away)}")
+        return joined
 
     @render.register
     def _(self, event: ev.Parted) -> bytes:

@@ -36,7 +36,7 @@ class ListenerSettings:
     flood: FloodPolicy = FloodPolicy()
     sendq: int = 1 << 20  # bytes waiting beyond the socket buffer
     max_line: int = 512  # bytes, CRLF included
-    max_tags: int = 8191  # bytes of IRCv3 tags, "@" and the space included
+    max_tags: int = 4094  # bytes of client tags, "@" and the space included (IRCv3 message-tags)
     check_peer_limit: bool = True
 
 
