@@ -43,6 +43,8 @@ class Options(usage.Options):
          "name); pages from it may open web sockets."],
         ["metrics", None, None, "Listener for /metrics (and /healthz), e.g. tcp:9100:interface=127.0.0.1 "
          "(default: none; metrics are never on the public HTTP listener)."],
+        ["sts-duration", None, 2592000, "Seconds IRC clients should use only TLS once they saw it, advertised "
+         "(IRCv3 sts) when --irc-tls is set (0: never advertise).", int],
         ["http-max-per-address", None, 50, "HTTP connections allowed from one address (0: no limit).", int],
         ["http-header-timeout", None, 10.0, "Seconds a client has to send a request's headers.", float],
         ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
@@ -131,6 +133,8 @@ class Options(usage.Options):
             raise usage.UsageError(str(error)) from None
         if self["motd-file"] is not None:
             check_readable("motd-file", self["motd-file"])
+        if self["sts-duration"] < 0:
+            raise usage.UsageError("--sts-duration must not be negative")
         if self["http-max-per-address"] < 0:
             raise usage.UsageError("--http-max-per-address must not be negative")
         if self["http-header-timeout"] <= 0:

@@ -129,12 +129,28 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
             factories.append((protocol, factory))
 
     sweepers = []
+    tls_port: list[int] = []  # known once the TLS listener is bound
+    duration = options["sts-duration"]
+
+    def remember_tls_port(port: Any) -> Any:
+        tls_port.append(port.getHost().port)
+        return port
+
+    def sts(on_tls: bool) -> Any:
+        if not options["irc-tls"] or not duration:
+            return lambda: None
+        if on_tls:
+            return lambda: f"duration={duration}"
+        return lambda: f"port={tls_port[0]},duration={duration}" if tls_port else None
+
     for kind, option, settings in (("irc", "irc", public), ("irc-tls", "irc-tls", public),
                                    ("irc-trusted", "irc-trusted", trusted)):
         if options[option]:
-            irc = IRCFactory(network, reactor, peers, settings, **irc_args)
+            irc = IRCFactory(network, reactor, peers, settings, sts=sts(kind == "irc-tls"), **irc_args)
             listen(kind, "irc", options[option], irc)
             sweepers.append(irc)
+            if kind == "irc-tls":
+                listeners[-1].ready.addCallback(remember_tls_port)
     telnet = TelnetFactory(network, reactor, peers, public)
     telnet.replay_lines = options["telnet-replay"]
     listen("telnet", "telnet", options["telnet"], telnet)

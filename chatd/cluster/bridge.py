@@ -242,9 +242,17 @@ class RedisBridge(service.MultiService):
         log.warn("cluster: message {id} not published: {error}", id=message.id, error=failure.getErrorMessage())
         return False
 
+    def _transient(self, message: RoomMessage | DirectMessage, channels: Sequence[str]) -> defer.Deferred[Any]:
+        """A TAGMSG: published as it is (stamped with its own time), never stored."""
+        data = f"{int(message.time * 1000)}-0 {codec.message_payload(message)}"
+        return defer.gatherResults([self.link.call("PUBLISH", channel, data) for channel in channels],
+                                   consumeErrors=True).addCallback(lambda _: message)
+
     def _publish_room(self, message: RoomMessage) -> defer.Deferred[Any]:
         payload = codec.message_payload(message)
         folded = casefold(message.room)
+        if message.kind == "tagmsg":
+            return self._transient(message, [self.keys.room_channel(folded)])
         d = self.link.script(scripts.ROOM_MESSAGE, [self.keys.history(folded), self.keys.room_channel(folded)],
                              [payload, self.history_cap])
         return d.addCallback(lambda stream_id: codec.message_from(stream_id, payload))
@@ -254,6 +262,8 @@ class RedisBridge(service.MultiService):
         a, b = casefold(message.sender.nick), casefold(message.target)
         keys = [self.keys.history(dm_key(a, b)), self.keys.peers(a), self.keys.peers(b)]
         keys += [self.keys.node_channel(node) for node in nodes]
+        if message.kind == "tagmsg":
+            return self._transient(message, keys[3:])
         d = self.link.script(scripts.DIRECT_MESSAGE, keys,
                              [payload, self.history_cap, a, b, int(message.time * 1000)])
         return d.addCallback(lambda stream_id: codec.message_from(stream_id, payload))

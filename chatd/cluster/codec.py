@@ -30,6 +30,10 @@ def stream_time(stream_id: str) -> float:
 
 def message_payload(message: RoomMessage | DirectMessage) -> str:
     data: dict[str, Any] = {"f": identity(message.sender), "k": message.kind, "x": message.text}
+    if message.tags:
+        data["g"] = [list(tag) for tag in message.tags]
+    if message.kind == "tagmsg":
+        data["i"] = message.id  # not stored: it keeps the id it was given
     if isinstance(message, RoomMessage):
         data["r"] = message.room
     else:
@@ -41,9 +45,11 @@ def message_from(stream_id: str, payload: str) -> RoomMessage | DirectMessage:
     data = json.loads(payload)
     sender = to_identity(data["f"])
     when = stream_time(stream_id)
+    msgid = data.get("i", stream_id)
+    tags = tuple((name, value) for name, value in data.get("g", ()))
     if "r" in data:
-        return RoomMessage(stream_id, when, data["r"], sender, data["k"], data["x"])
-    return DirectMessage(stream_id, when, sender, data["t"], data["k"], data["x"])
+        return RoomMessage(msgid, when, data["r"], sender, data["k"], data["x"], tags)
+    return DirectMessage(msgid, when, sender, data["t"], data["k"], data["x"], tags)
 
 
 def room_json(room: Room) -> str:

@@ -28,9 +28,18 @@ class Identity:
         return f"{self.nick}!{self.user}@{self.host}"
 
 
+Tags = tuple[tuple[str, str], ...]
+
+
 @attrs.frozen
 class RoomMessage:
-    """A message to a room. ``kind`` is "privmsg", "notice" or "action"."""
+    """A message to a room.
+
+    ``kind`` is "privmsg", "notice", "action", or "tagmsg": only client tags
+    (typing, a reaction), no text, delivered but never stored.  ``tags`` are
+    the sender's client-only tags (``+draft/reply``, ``+typing``...), relayed
+    to clients that take them (IRCv3 message-tags).
+    """
 
     id: str
     time: float
@@ -38,11 +47,12 @@ class RoomMessage:
     sender: Identity
     kind: str
     text: str
+    tags: Tags = ()
 
 
 @attrs.frozen
 class DirectMessage:
-    """A message from one person to another."""
+    """A message from one person to another (kinds and tags as for :class:`RoomMessage`)."""
 
     id: str
     time: float
@@ -50,6 +60,7 @@ class DirectMessage:
     target: str
     kind: str
     text: str
+    tags: Tags = ()
 
 
 @attrs.frozen
@@ -131,6 +142,7 @@ class Invited:
     room: str
     who: Identity
     target: str
+    notice: bool = False  # True: the copy room members see (IRC invite-notify), not the invitation
 
 
 Event = Union[

@@ -16,7 +16,7 @@ import attrs
 from . import errors
 from .casemap import casefold
 from .delivery import fan_out
-from .events import DirectMessage, Event, RoomMessage
+from .events import DirectMessage, Event, RoomMessage, Tags
 
 if TYPE_CHECKING:
     from .history import HistoryStore
@@ -58,29 +58,32 @@ class Messaging:
 
     # -- messages ------------------------------------------------------------
 
-    def send_room(self, user: User, name: str, kind: str, text: str) -> Sent:
+    def send_room(self, user: User, name: str, kind: str, text: str, tags: Tags = ()) -> Sent:
         room = self.room(name)
         if not room.can_speak(user):
             raise errors.CannotSend(room.name)
         now = self.clock()
-        user.last_active = now
-        self.stats.messages[user.protocol] += 1
-        return self.publisher.room_message(RoomMessage(self.new_id(), now, room.name, user.identity, kind, text))
+        if kind != "tagmsg":
+            user.last_active = now
+            self.stats.messages[user.protocol] += 1
+        message = RoomMessage(self.new_id(), now, room.name, user.identity, kind, text, tags)
+        return self.publisher.room_message(message)
 
-    def send_direct(self, user: User, nick: str, kind: str, text: str) -> Sent:
+    def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = ()) -> Sent:
         target = self.find_user(nick)
         if target is None:
             raise errors.NoSuchNick(nick)
         now = self.clock()
-        user.last_active = now
-        self.stats.messages[user.protocol] += 1
-        message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text)
+        if kind != "tagmsg":
+            user.last_active = now
+            self.stats.messages[user.protocol] += 1
+        message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text, tags)
         return self.publisher.direct_message(message, target)
 
     def deliver_and_record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:
-        """Deliver a message to the members of this process and store it."""
+        """Deliver a message to the members of this process and store it (a TAGMSG is not stored)."""
         self.deliver(message)
-        if self.history is None:
+        if self.history is None or message.kind == "tagmsg":
             return Sent(message)
         return Sent(message, self.history.append(message))
 

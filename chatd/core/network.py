@@ -70,11 +70,21 @@ class Network(Messaging):
         self.history = history
         self.stats = Stats()
         self.whowas = Whowas(self.limits.whowas)
+        #: Called as (kind, nick, user) when someone comes "online", goes "offline",
+        #: or changes "away" or "realname": for IRC MONITOR, whatever protocol they use.
+        self.watchers: list[Callable[[str, str, User], None]] = []
         # With a history store, rooms outlive their members (and restarts).
         self.keep_rooms = history is not None
         self.publisher: Publisher = publisher or LocalPublisher()
         self.publisher.bind(self)
         self.replica = Replica(self)
+
+    def watch(self, watcher: Callable[[str, str, User], None]) -> None:
+        self.watchers.append(watcher)
+
+    def notify(self, kind: str, nick: str, user: User) -> None:
+        for watcher in self.watchers:
+            watcher(kind, nick, user)
 
     def restore_rooms(self, records: Iterable[RoomRecord]) -> None:
         for record in records:
@@ -148,6 +158,7 @@ class Network(Messaging):
         self.users[member.folded] = member
         self.max_users = max(self.max_users, len(self.users))
         self.publisher.user_added(member)
+        self.notify("online", member.nick, member)
         return member
 
     def quit(self, user: User, reason: str) -> None:
@@ -167,6 +178,7 @@ class Network(Messaging):
         for room in list(user.rooms.values()):
             self.remove_member(user, room)
         fan_out(Quit(self.clock(), user.identity, reason), recipients)
+        self.notify("offline", user.nick, user)
 
     def _remember(self, user: User) -> None:
         self.whowas.remember(Departed(user.nick, user.user, user.host, user.realname,
@@ -186,9 +198,13 @@ class Network(Messaging):
         event = NickChanged(self.clock(), user.identity, nick)
         self._remember(user)
         del self.users[user.folded]
+        old = user.nick
         user.rename(nick)
         self.users[user.folded] = user
         fan_out(event, self.neighbours(user))
+        if casefold(old) != user.folded:
+            self.notify("offline", old, user)
+            self.notify("online", user.nick, user)
 
     def set_away(self, user: User, message: Optional[str]) -> None:
         if message == user.away:
@@ -209,12 +225,14 @@ class Network(Messaging):
         user.set_realname(realname)
         recipients = self.neighbours(user)
         fan_out(UserChanged(self.clock(), user.identity, True), recipients)
+        self.notify("realname", user.nick, user)
 
     def mark_away(self, user: User, message: Optional[str]) -> None:
         user.away = message
         recipients = self.neighbours(user)
         recipients.discard(user)
         fan_out(AwayChanged(self.clock(), user.identity, message), recipients)
+        self.notify("away", user.nick, user)
 
     # -- rooms ---------------------------------------------------------------
 
@@ -323,6 +341,9 @@ class Network(Messaging):
             room.invited.add(victim.folded)
         event = Invited(self.clock(), room.name if room else name, user.identity, victim.nick)
         fan_out(event, [victim])
+        if room is not None:
+            members = [m for m in room.members if m is not victim]
+            fan_out(Invited(event.time, event.room, event.who, event.target, notice=True), members)
         self.publisher.invited(user, victim, event.room)
         return victim
 

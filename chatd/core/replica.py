@@ -61,6 +61,7 @@ class Replica:
                     identity.protocol, signon, signon, away, modes=set(modes))
         user.set_modes(set(modes))
         net.users[user.folded] = user
+        net.notify("online", user.nick, user)
         return None
 
     def quit(self, nick: str, reason: str) -> None:
@@ -138,9 +139,12 @@ class Replica:
         if target is None:
             return
         room = self.network.find_room(room_name)
+        event = Invited(self.network.clock(), room_name, by, target.nick)
+        fan_out(event, [target])
         if room is not None:
             room.invited.add(target.folded)
-        fan_out(Invited(self.network.clock(), room_name, by, target.nick), [target])
+            fan_out(Invited(event.time, room_name, by, target.nick, notice=True),
+                    [m for m in room.members if m is not target])
 
     # -- messages ------------------------------------------------------------------------
 

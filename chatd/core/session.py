@@ -16,6 +16,7 @@ waiting.  The adapter runs them with ``chatd.net.tasks.spawn``.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from . import errors, text
@@ -25,11 +26,15 @@ from .rooms import ModeChange, Room
 
 if TYPE_CHECKING:
     from .delivery import Client
+    from .events import Tags
     from .messages import Sent
     from .network import Network
     from .users import User
 
 MESSAGE_KINDS = ("privmsg", "notice", "action")
+#: A client-only tag name: "+", an optional vendor ("example.com/"), then the name.
+CLIENT_TAG = re.compile(r"\+(?:[A-Za-z0-9.-]+/)?[A-Za-z0-9-]+")
+MAX_CLIENT_TAGS = 4094  # bytes, as IRCv3 message-tags bounds a client's tag data
 USER_MODES = {"i", "w", "B"}
 
 
@@ -181,16 +186,43 @@ class Session:
 
     # -- messages ----------------------------------------------------------------------
 
-    def send(self, target: str, kind: str, value: str) -> Sent:
-        """Send to a room (``#name``) or a person (a nick)."""
+    def send(self, target: str, kind: str, value: str, tags: Tags = ()) -> Sent:
+        """Send to a room (``#name``) or a person (a nick), with client-only tags if any."""
         user = self.me()
         if kind not in MESSAGE_KINDS:
             raise errors.ChatError(target, f"Unknown message kind {kind[:20]!r}")
         target = self._name(target)
         value = self._text(value, target)
+        return self._send(user, target, kind, value, self._tags(tags))
+
+    def send_tags(self, target: str, tags: Tags) -> Optional[Sent]:
+        """Send only client tags (IRC TAGMSG: typing, reactions); None when there are none."""
+        user = self.me()
+        target = self._name(target)
+        checked = self._tags(tags)
+        if not checked:
+            return None
+        return self._send(user, target, "tagmsg", "", checked)
+
+    def _send(self, user: User, target: str, kind: str, value: str, tags: Tags) -> Sent:
         if target[:1] in ROOM_PREFIXES:
-            return self.network.send_room(user, target, kind, value)
-        return self.network.send_direct(user, target, kind, value)
+            return self.network.send_room(user, target, kind, value, tags)
+        return self.network.send_direct(user, target, kind, value, tags)
+
+    @staticmethod
+    def _tags(tags: Tags) -> Tags:
+        """Client-only tags, checked: well-formed names, valid text, within the size bound."""
+        checked = []
+        size = 0
+        for name, value in tags:
+            if not CLIENT_TAG.fullmatch(name):
+                raise errors.BadText("tags", f"{text.printable(name)[:40]} is not a client-only tag")
+            value = text.message(value, name)
+            size += len(name) + len(value.encode("utf-8")) + 2
+            checked.append((name, value))
+        if size > MAX_CLIENT_TAGS:
+            raise errors.BadText("tags", "Client tags are too long")
+        return tuple(checked)
 
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""

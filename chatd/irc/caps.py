@@ -14,11 +14,15 @@ SUPPORTED = (
     "draft/chathistory",
     "echo-message",
     "extended-join",
+    "extended-monitor",
+    "invite-notify",
+    "labeled-response",
     "message-tags",
     "multi-prefix",
     "server-time",
+    "setname",
     "userhost-in-names",
 )
 
 #: Capabilities that change fanned-out lines, in format-key order.
-RENDERING = ("server-time", "message-tags", "extended-join", "away-notify")
+RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify")

@@ -22,6 +22,7 @@ from .render import iso_time
 
 if TYPE_CHECKING:
     from .context import Context
+    from .labels import HeldReply
     from .wire import Message
 
 MAX_LIMIT = 100
@@ -103,18 +104,21 @@ def chathistory(ctx: Context, msg: Message) -> None:
         ctx.send(f":{ctx.server} FAIL CHATHISTORY INVALID_PARAMS {sub} :{error}")
         return
     if sub == "TARGETS":
-        spawn(_targets(ctx, store, request), "CHATHISTORY TARGETS",
-              lambda: _failed(ctx, request))
+        reply = ctx.hold_reply()
+        spawn(_targets(ctx, store, request, reply), "CHATHISTORY TARGETS",
+              lambda: reply.run(lambda: _failed(ctx, request)))
         return
     try:
         key = ctx.session.history_key(request.target)
     except errors.ChatError as error:
         ctx.send(f":{ctx.server} FAIL CHATHISTORY INVALID_TARGET {sub} {request.target} :{N.wording(error)}")
         return
-    spawn(_page(ctx, store, key, request), f"CHATHISTORY {sub}", lambda: _failed(ctx, request))
+    reply = ctx.hold_reply()
+    spawn(_page(ctx, store, key, request, reply), f"CHATHISTORY {sub}",
+          lambda: reply.run(lambda: _failed(ctx, request)))
 
 
-async def _page(ctx: Context, store: HistoryStore, key: str, request: Request) -> None:
+async def _page(ctx: Context, store: HistoryStore, key: str, request: Request, reply: HeldReply) -> None:
     refs, limit = request.refs, request.limit
     if request.sub == "LATEST":
         found = await store.latest(key, limit, refs[0])
@@ -126,15 +130,18 @@ async def _page(ctx: Context, store: HistoryStore, key: str, request: Request) -
         found = await store.around(key, refs[0], limit)  # type: ignore[arg-type]
     else:
         found = await store.between(key, refs[0], refs[1], limit)  # type: ignore[arg-type]
-    send_batch(ctx, request.target, found)
+    with reply:
+        send_batch(ctx, request.target, found)
 
 
-async def _targets(ctx: Context, store: HistoryStore, request: Request) -> None:
+async def _targets(ctx: Context, store: HistoryStore, request: Request, reply: HeldReply) -> None:
     user = ctx.session.me()
     start, end = request.refs
     assert start is not None and end is not None and start.time is not None and end.time is not None
     rooms = [room.name for room in user.rooms.values()]
-    send_targets(ctx, await store.targets(user.nick, rooms, start.time, end.time, request.limit))
+    found = await store.targets(user.nick, rooms, start.time, end.time, request.limit)
+    with reply:
+        send_targets(ctx, found)
 
 
 def _failed(ctx: Context, request: Request) -> None:

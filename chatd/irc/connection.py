@@ -16,10 +16,11 @@ from ..core.events import Event
 from ..net.connection import LineConnection
 from ..net.guard import GOING_AWAY
 from . import caps as capabilities
-from . import channels, chathistory, info, messaging, queries, registration  # noqa: F401  (they fill COMMANDS)
+from . import channels, chathistory, info, messaging, monitor, queries, registration  # noqa: F401  (fill COMMANDS)
 from . import numerics as N
 from .commands import COMMANDS
 from .context import Registration
+from .labels import MAX_LABEL, HeldReply, LabelScope, flush
 from .render import trailing
 from .wire import ParseError, parse
 
@@ -43,6 +44,8 @@ class IRCConnection(LineConnection):
         self.caps: set[str] = set()
         self.ping_sent: Optional[float] = None
         self.batches = 0
+        self.scope: Optional[LabelScope] = None  # the labelled command being answered, if any
+        self.monitoring: set[str] = set()  # folded nicks this client MONITORs
         self.caps_changed()
 
     # -- the core's Client interface -----------------------------------------
@@ -58,6 +61,9 @@ class IRCConnection(LineConnection):
     def deliver(self, payload: bytes) -> None:
         # The fan-out hot path: LineConnection.write, inlined.
         if self.silenced:
+            return
+        if self.scope is not None:  # caused by this client's labelled command: part of its answer
+            self.scope.chunks.append(payload)
             return
         self.transport.write(payload)
         self.factory.bytes_out += len(payload)
@@ -83,8 +89,18 @@ class IRCConnection(LineConnection):
     def me(self) -> str:
         return self.session.nick or self.registration.nick or "*"
 
+    def write(self, data: bytes) -> None:
+        if self.scope is not None and not self.closing:
+            self.scope.chunks.append(data)
+        else:
+            super().write(data)
+
     def send(self, line: str) -> None:
         self.write((line + "\r\n").encode("utf-8"))
+
+    def hold_reply(self) -> HeldReply:
+        """For a command answered later: the label waits until the answer is written."""
+        return HeldReply(self, self.scope)
 
     def reply(self, numeric: str, *params: str) -> None:
         """Send a numeric; the last parameter is sent as a trailing one."""
@@ -121,6 +137,9 @@ class IRCConnection(LineConnection):
 
     def connection_opened(self) -> None:
         self.registration.password_ok = self.factory.password is None
+
+    def connection_closed(self, reason: str) -> None:
+        self.factory.monitors.clear(self)
 
     def say_goodbye(self, reason: str) -> None:
         self.send(f"ERROR :Closing Link: {self.address} ({reason})")
@@ -183,8 +202,15 @@ class IRCConnection(LineConnection):
         if len(message.params) < command.min_params:
             self.reply(N.ERR_NEEDMOREPARAMS, name, "Not enough parameters")
             return
+        label = message.tag("label") if "labeled-response" in self.caps else None
+        scope = LabelScope(label) if label and len(label) <= MAX_LABEL else None
+        self.scope = scope
         try:
             command.handler(self, message)
         except errors.ChatError as error:
             self.fail(error)
+        finally:
+            self.scope = None
+            if scope is not None and not scope.held:
+                flush(self, scope)
 

@@ -9,6 +9,7 @@ from ..core import CASEMAPPING, ROOM_PREFIXES
 from ..net.connection import LineFactory
 from . import chathistory
 from .connection import IRCConnection
+from .monitor import Monitors
 from .render import LineRenderer
 
 
@@ -22,6 +23,7 @@ class IRCFactory(LineFactory):
         motd: Callable[[], Optional[list[str]]] = lambda: None,
         ping_interval: float = 120.0,
         ping_timeout: float = 60.0,
+        sts: Callable[[], Optional[str]] = lambda: None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -29,7 +31,10 @@ class IRCFactory(LineFactory):
         self.motd = motd
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        self.sts = sts  # the IRCv3 sts policy to advertise, if any (known once the TLS port is bound)
         self.renderers: dict[tuple[bool, ...], LineRenderer] = {}
+        self.monitors = Monitors()
+        self.network.watch(self.monitors.changed)
         self.started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.network.created))
 
     def renderer(self, key: tuple[bool, ...]) -> LineRenderer:
@@ -44,17 +49,22 @@ class IRCFactory(LineFactory):
             f"AWAYLEN={limits.awaylen}",
             f"CASEMAPPING={CASEMAPPING}",
             f"CHANLIMIT={ROOM_PREFIXES}:{limits.max_rooms_per_user}",
+            "BOT=B",
             "CHANMODES=,k,l,imnt",
             f"CHANNELLEN={limits.channellen}",
+            "NAMELEN=256",
             f"CHANTYPES={ROOM_PREFIXES}",
             "ELIST=CMNTU",
             f"KEYLEN={limits.keylen}",
             f"KICKLEN={limits.kicklen}",
+            "MAXTARGETS=4",
             "MODES=4",
+            f"MONITOR={limits.monitor}",
             f"NETWORK={self.network.network_name}",
             f"NICKLEN={limits.nicklen}",
             "PREFIX=(ov)@+",
             "STATUSMSG=",
+            "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:,NAMES:,WHOIS:1,WHOWAS:5,MONITOR:",
             f"TOPICLEN={limits.topiclen}",
             "UTF8ONLY",
             "WHOX",

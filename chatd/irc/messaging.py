@@ -42,9 +42,10 @@ def _message(ctx: Context, msg: Message, kind: str) -> None:
     text = msg.params[1]
     if kind == "privmsg" and text.startswith("\x01ACTION ") and len(text) > 8:
         kind, text = "action", text[8:].rstrip("\x01")
+    tags = client_tags(ctx, msg)
     for target in msg.params[0].split(",")[:MAX_TARGETS]:
         try:
-            ctx.session.send(target, kind, text)
+            ctx.session.send(target, kind, text, tags)
         except errors.ChatError as error:
             if not quiet:
                 ctx.fail(error)
@@ -53,6 +54,36 @@ def _message(ctx: Context, msg: Message, kind: str) -> None:
             peer = ctx.network.find_user(target)
             if peer is not None and peer.away:
                 ctx.reply(N.RPL_AWAY, peer.nick, peer.away)
+
+
+def client_tags(ctx: Context, msg: Message) -> tuple[tuple[str, str], ...]:
+    """The client-only tags (``+name``) of a message, when the client negotiated message-tags."""
+    if "message-tags" not in ctx.caps:
+        return ()
+    return tuple((name, value) for name, value in msg.tags if name.startswith("+"))
+
+
+@command("TAGMSG", min_params=1)
+def tagmsg(ctx: Context, msg: Message) -> None:
+    """Only tags (typing, reactions): relayed to those with message-tags, never stored, never answered."""
+    tags = client_tags(ctx, msg)
+    for target in msg.params[0].split(",")[:MAX_TARGETS]:
+        try:
+            ctx.session.send_tags(target, tags)
+        except errors.ChatError as error:
+            ctx.fail(error)
+
+
+@command("SETNAME", min_params=1)
+def setname(ctx: Context, msg: Message) -> None:
+    """IRCv3 setname: a new real name, seen by everyone who shares a room (with the cap)."""
+    if "setname" not in ctx.caps:
+        ctx.send(f":{ctx.server} FAIL SETNAME CANNOT_CHANGE_REALNAME :Request the setname capability first")
+        return
+    try:
+        ctx.session.set_realname(msg.params[0])
+    except errors.ChatError:
+        ctx.send(f":{ctx.server} FAIL SETNAME INVALID_REALNAME :Realname is not valid")
 
 
 @command("AWAY")

@@ -37,7 +37,11 @@ def cap(ctx: Context, msg: Message) -> None:
         if reg.cap_version >= 302:
             ctx.caps.add("cap-notify")
             ctx.caps_changed()
-        ctx.send(f":{ctx.server} CAP {ctx.me} LS :{' '.join(capabilities.SUPPORTED)}")
+        offered = list(capabilities.SUPPORTED)
+        policy = ctx.factory.sts()
+        if policy is not None and reg.cap_version >= 302:
+            offered.append(f"sts={policy}")  # IRCv3 sts: informational, never requested
+        ctx.send(f":{ctx.server} CAP {ctx.me} LS :{' '.join(offered)}")
     elif sub == "LIST":
         ctx.send(f":{ctx.server} CAP {ctx.me} LIST :{' '.join(sorted(ctx.caps))}")
     elif sub == "REQ":

@@ -33,16 +33,24 @@ class LineRenderer:
         message_tags: bool = False,
         extended_join: bool = False,
         away_notify: bool = False,
+        setname: bool = False,
+        invite_notify: bool = False,
     ) -> None:
         self.server_time = server_time
         self.message_tags = message_tags
         self.extended_join = extended_join
         self.away_notify = away_notify
+        self.setname = setname
+        self.invite_notify = invite_notify
 
-    def _tags(self, when: float, msgid: Optional[str] = None) -> str:
+    def _tags(self, when: float, msgid: Optional[str] = None, client: ev.Tags = (), bot: bool = False) -> str:
         parts = []
-        if self.message_tags and msgid:
-            parts.append("msgid=" + escape_tag_value(msgid))
+        if self.message_tags:
+            if msgid:
+                parts.append("msgid=" + escape_tag_value(msgid))
+            if bot:
+                parts.append("bot")
+            parts.extend(f"{name}={escape_tag_value(value)}" if value else name for name, value in client)
         if self.server_time:
             parts.append("time=" + iso_time(when))
         return "@" + ";".join(parts) + " " if parts else ""
@@ -50,25 +58,36 @@ class LineRenderer:
     def line(self, when: float, text: str, msgid: Optional[str] = None) -> bytes:
         return (self._tags(when, msgid) + text + "\r\n").encode("utf-8")
 
-    def render_tagged(self, event: ev.RoomMessage | ev.DirectMessage, batch: Optional[str]) -> bytes:
-        """A stored message replayed (CHATHISTORY), inside ``batch`` when the client has batches."""
+    def _chat(self, event: ev.RoomMessage | ev.DirectMessage, batch: Optional[str] = None) -> Optional[bytes]:
+        if event.kind == "tagmsg" and not self.message_tags:
+            return None  # TAGMSG goes only to clients that take message tags
         target = event.room if isinstance(event, ev.RoomMessage) else event.target
-        tags = self._tags(event.time, event.id)
+        tags = self._tags(event.time, event.id, event.tags, event.sender.bot)
         if batch:
             tags = f"@batch={batch};{tags[1:]}" if tags else f"@batch={batch} "
         return (tags + _message(event.sender.mask, target, event.kind, event.text) + "\r\n").encode("utf-8")
+
+    def render_tagged(self, event: ev.RoomMessage | ev.DirectMessage, batch: Optional[str]) -> bytes:
+        """A stored message replayed (CHATHISTORY), inside ``batch`` when the client has batches."""
+        return self._chat(event, batch) or b""
 
     @functools.singledispatchmethod
     def render(self, event: object) -> Optional[bytes]:
         return None
 
     @render.register
-    def _(self, event: ev.RoomMessage) -> bytes:
-        return self.line(event.time, _message(event.sender.mask, event.room, event.kind, event.text), event.id)
+    def _(self, event: ev.RoomMessage) -> Optional[bytes]:
+        return self._chat(event)
 
     @render.register
-    def _(self, event: ev.DirectMessage) -> bytes:
-        return self.line(event.time, _message(event.sender.mask, event.target, event.kind, event.text), event.id)
+    def _(self, event: ev.DirectMessage) -> Optional[bytes]:
+        return self._chat(event)
+
+    @render.register
+    def _(self, event: ev.UserChanged) -> Optional[bytes]:
+        if not (event.realname_changed and self.setname):
+            return None
+        return self.line(event.time, f":{event.who.mask} SETNAME {trailing(event.who.realname)}")
 
     @render.register
     def _(self, event: ev.Joined) -> bytes:
@@ -105,7 +124,9 @@ class LineRenderer:
         )
 
     @render.register
-    def _(self, event: ev.Invited) -> bytes:
+    def _(self, event: ev.Invited) -> Optional[bytes]:
+        if event.notice and not self.invite_notify:
+            return None  # other members see invitations only with invite-notify
         return self.line(event.time, f":{event.who.mask} INVITE {event.target} {trailing(event.room)}")
 
     @render.register
@@ -122,6 +143,8 @@ class LineRenderer:
 
 
 def _message(source: str, target: str, kind: str, text: str) -> str:
+    if kind == "tagmsg":
+        return f":{source} TAGMSG {target}"
     if kind == "action":
         return f":{source} PRIVMSG {target} :\x01ACTION {text}\x01"
     command = "NOTICE" if kind == "notice" else "PRIVMSG"

@@ -37,6 +37,8 @@ def describe(event: object) -> Described:
 @describe.register
 def _(event: ev.RoomMessage) -> Described:
     nick = event.sender.nick
+    if event.kind == "tagmsg":
+        return None  # typing notices and reactions are not shown on a terminal
     if event.kind == "action":
         return (event.time, f"{event.room} * {nick} {event.text}")
     if event.kind == "notice":
@@ -46,6 +48,8 @@ def _(event: ev.RoomMessage) -> Described:
 
 @describe.register
 def _(event: ev.DirectMessage) -> Described:
+    if event.kind == "tagmsg":
+        return None
     pair = f"[{event.sender.nick} -> {event.target}]"
     if event.kind == "action":
         return (event.time, f"{pair} * {event.sender.nick} {event.text}")
@@ -85,6 +89,8 @@ def _(event: ev.Kicked) -> Described:
 
 @describe.register
 def _(event: ev.Invited) -> Described:
+    if event.notice:
+        return None
     return (event.time, f"-- {event.who.nick} invites you to {event.room} (/join {event.room})")
 
 

@@ -73,16 +73,31 @@ def frame(event: object) -> Optional[dict[str, Any]]:
     return None
 
 
+def _chat(event: ev.RoomMessage | ev.DirectMessage, where: dict[str, Any]) -> dict[str, Any]:
+    base = {"id": event.id, "time": event.time, **where, "from": event.sender.nick}
+    tags = dict(event.tags)
+    if event.kind == "tagmsg":
+        if set(tags) == {"+typing"}:
+            return {"type": "typing", **base, "state": tags["+typing"]}
+        return {"type": "tagmsg", **base, "tags": tags}
+    out = {"type": "message", **base, "protocol": event.sender.protocol, "kind": event.kind, "text": event.text}
+    if "+draft/reply" in tags:
+        out["reply_to"] = tags.pop("+draft/reply")
+    if tags:
+        out["tags"] = tags
+    if event.sender.bot:
+        out["bot"] = True
+    return out
+
+
 @frame.register
 def _(event: ev.RoomMessage) -> dict[str, Any]:
-    return {"type": "message", "id": event.id, "time": event.time, "room": event.room,
-            "from": event.sender.nick, "protocol": event.sender.protocol, "kind": event.kind, "text": event.text}
+    return _chat(event, {"room": event.room})
 
 
 @frame.register
 def _(event: ev.DirectMessage) -> dict[str, Any]:
-    return {"type": "message", "id": event.id, "time": event.time, "to": event.target,
-            "from": event.sender.nick, "protocol": event.sender.protocol, "kind": event.kind, "text": event.text}
+    return _chat(event, {"to": event.target})
 
 
 def presence(kind: str, event: Any, **extra: Any) -> dict[str, Any]:
@@ -134,5 +149,7 @@ def _(event: ev.ModeChanged) -> dict[str, Any]:
 
 
 @frame.register
-def _(event: ev.Invited) -> dict[str, Any]:
+def _(event: ev.Invited) -> Optional[dict[str, Any]]:
+    if event.notice:
+        return None
     return {"type": "invite", "room": event.room, "from": event.who.nick, "time": event.time}

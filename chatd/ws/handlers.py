@@ -150,7 +150,8 @@ def msg(conn: ChatWebSocket, request: Request) -> None:
     kind = text_field(request, "kind", required=False) or "privmsg"
     if kind not in MESSAGE_KINDS:
         raise FrameError("bad_field", f"'kind' must be one of {', '.join(MESSAGE_KINDS)}")
-    sent = conn.session.send(target, kind, text)
+    reply_to = text_field(request, "reply_to", required=False)
+    sent = conn.session.send(target, kind, text, (("+draft/reply", reply_to),) if reply_to else ())
     ack: Request = {"type": "ack", "msgid": sent.message.id, "time": sent.message.time}
     if sent.durable is None:
         conn.answer(request, ack)
@@ -172,6 +173,24 @@ async def _stored(conn: ChatWebSocket, request: Request, ack: Request, durable: 
     if hasattr(result, "id"):
         ack.update(msgid=result.id, time=result.time)
     conn.answer(request, ack)
+
+
+@handler("typing")
+def typing(conn: ChatWebSocket, request: Request) -> None:
+    """Typing notices (IRCv3 +typing): active, paused or done; relayed, never stored, never answered."""
+    state = text_field(request, "state")
+    if state not in ("active", "paused", "done"):
+        raise FrameError("bad_field", "'state' must be active, paused or done")
+    conn.session.send_tags(text_field(request, "to"), (("+typing", state),))
+
+
+@handler("tagmsg")
+def tagmsg(conn: ChatWebSocket, request: Request) -> None:
+    """Client-only tags for a room or person (reactions: ``{"+draft/react": "👍", "+draft/reply": msgid}``)."""
+    tags = request.get("tags")
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise FrameError("bad_field", "'tags' must be an object of strings")
+    conn.session.send_tags(text_field(request, "to"), tuple(tags.items()))
 
 
 @handler("topic")

@@ -1,0 +1,81 @@
+"""IRCv3 labeled-response: tying every reply to the labelled command that caused it.
+
+While a labelled command is handled, everything the connection would write
+(numerics, its own echoed message, the JOIN it caused...) is collected in a
+:class:`LabelScope`.  Afterwards it goes out as the spec says: nothing
+becomes ``ACK``, one line carries the ``label`` tag, several are wrapped in a
+``labeled-response`` batch.  A command whose answer comes later (CHATHISTORY
+reads the store off the reactor) holds the scope and writes into it when the
+answer is ready.  Reference: ircv3.net/specs/extensions/labeled-response.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from .wire import escape_tag_value
+
+if TYPE_CHECKING:
+    from .connection import IRCConnection
+
+MAX_LABEL = 64
+
+
+class LabelScope:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.chunks: list[bytes] = []
+        self.held = False
+
+
+def with_tag(line: bytes, tag: bytes) -> bytes:
+    """``line`` with one more tag in front of the others."""
+    if line.startswith(b"@"):
+        return b"@" + tag + b";" + line[1:]
+    return b"@" + tag + b" " + line
+
+
+def flush(conn: IRCConnection, scope: LabelScope) -> None:
+    lines = [line for line in b"".join(scope.chunks).split(b"\r\n") if line]
+    label = b"label=" + escape_tag_value(scope.label).encode("utf-8")
+    server = conn.server.encode()
+    if not lines:
+        conn.write(b"@" + label + b" :" + server + b" ACK\r\n")
+    elif len(lines) == 1:
+        conn.write(with_tag(lines[0], label) + b"\r\n")
+    else:
+        conn.batches += 1
+        ref = f"l{conn.batches}".encode()
+        out = [with_tag(b":" + server + b" BATCH +" + ref + b" labeled-response", label)]
+        for line in lines:
+            # A line already in a batch of its own (chathistory) stays in it; that batch's start joins ours.
+            inner = line.startswith(b"@batch=") or b";batch=" in line.split(b" ", 1)[0]
+            out.append(line if inner else with_tag(line, b"batch=" + ref))
+        out.append(b":" + server + b" BATCH -" + ref)
+        conn.write(b"\r\n".join(out) + b"\r\n")
+
+
+class HeldReply:
+    """The reply to a labelled command that arrives later; a no-op without a label."""
+
+    def __init__(self, conn: IRCConnection, scope: Optional[LabelScope]) -> None:
+        self.conn = conn
+        self.scope = scope
+        if scope is not None:
+            scope.held = True
+
+    def __enter__(self) -> HeldReply:
+        self.previous = self.conn.scope
+        self.conn.scope = self.scope
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.conn.scope = self.previous
+        if self.scope is not None:
+            self.scope.held = False
+            flush(self.conn, self.scope)
+            self.scope = None
+
+    def run(self, write: Callable[[], None]) -> None:
+        with self:
+            write()

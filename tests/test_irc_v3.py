@@ -1,0 +1,197 @@
+"""IRCv3 against a real daemon: client tags and TAGMSG, labeled-response,
+MONITOR with extended-monitor, setname, invite-notify, the bot tag and sts,
+and what they mean across protocols (a web user's typing and replies)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+
+import pytest
+from websockets.sync.client import connect
+
+from .support.processes import Daemon
+from .support.sockets import LineClient
+from .support.tls import make_certificate
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("v3")
+    key, cert = make_certificate(folder)
+    d = Daemon("--flood-rate", "0", "--irc-tls", f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}",
+               "--sts-duration", "600", state_dir=folder).start()
+    yield d
+    d.kill()
+
+
+def client(server, nick, caps=""):
+    c = LineClient(server.ports["irc"])
+    if caps:
+        c.send("CAP LS 302")
+        c.send(f"CAP REQ :{caps}")
+        c.expect(r"CAP \S+ ACK")
+    c.send(f"NICK {nick}")
+    c.send(f"USER {nick} 0 * :{nick} Example")
+    if caps:
+        c.send("CAP END")
+    c.expect(r" 001 ")
+    c.until(r" (376|422) ")
+    return c
+
+
+class Web:
+    def __init__(self, server, nick):
+        self.stack = contextlib.ExitStack()
+        self.ws = self.stack.enter_context(connect(f"ws://127.0.0.1:{server.ports['http']}/ws",
+                                                   subprotocols=["chatd.v1"]))
+        self.send({"type": "hello", "nick": nick, "id": 0})
+        self.expect(lambda f: f.get("id") == 0)
+
+    def send(self, frame):
+        self.ws.send(json.dumps(frame))
+
+    def expect(self, match, timeout=10):
+        while True:
+            frame = json.loads(self.ws.recv(timeout=timeout))
+            if match(frame):
+                return frame
+
+    def close(self):
+        self.stack.close()
+
+
+def test_client_tags_and_tagmsg_reach_only_those_who_take_them(server):
+    tagged = client(server, "tagged", "message-tags server-time batch draft/chathistory")
+    plain = client(server, "plain")
+    for c in (tagged, plain):
+        c.send("JOIN #tags")
+        c.expect(" 366 ")
+    web = Web(server, "webtyper")
+    web.send({"type": "join", "room": "#tags"})
+    web.expect(lambda f: f["type"] == "joined")
+
+    web.send({"type": "typing", "to": "#tags", "state": "active"})
+    line = tagged.expect(r" TAGMSG #tags$")
+    assert re.match(r"@msgid=\w+;\+typing=active;time=\S+ :webtyper!web@127\.0\.0\.1 TAGMSG #tags$", line)
+    web.send({"type": "msg", "to": "#tags", "text": "first"})
+    first_id = re.search(r"msgid=(\w+)", tagged.expect(r"PRIVMSG #tags :first$")).group(1)
+    plain.expect(r"PRIVMSG #tags :first$")
+    assert not [line for line in plain.lines if "TAGMSG" in line]  # plain clients never see TAGMSG
+
+    tagged.send(f"@+draft/reply={first_id};+example.org/mood=happy PRIVMSG #tags :answer")
+    reply = web.expect(lambda f: f["type"] == "message" and f["text"] == "answer")
+    assert reply["reply_to"] == first_id and reply["tags"] == {"+example.org/mood": "happy"}
+    assert plain.expect(r"PRIVMSG #tags :answer$").startswith(":tagged!")  # no tags for plain clients
+    tagged.send("@+typing=paused TAGMSG #tags")
+    assert web.expect(lambda f: f["type"] == "typing") ["state"] == "paused"
+    web.send({"type": "msg", "to": "#tags", "text": "re", "reply_to": first_id})
+    assert f"+draft/reply={first_id}" in tagged.expect(r"PRIVMSG #tags :re$")
+
+    tagged.send("CHATHISTORY LATEST #tags * 10")  # typing notices were never stored
+    history = tagged.until(r"BATCH -")
+    assert [line.rsplit(":", 1)[-1] for line in history if "PRIVMSG" in line] == ["first", "answer", "re"]
+    assert not [line for line in history if "TAGMSG" in line]
+    web.send({"type": "msg", "to": "#tags", "text": "from a human"})
+    assert "bot" not in web.expect(lambda f: f.get("text") == "from a human")
+    tagged.send("MODE tagged +B")
+    tagged.expect(r"MODE tagged :\+B")
+    tagged.send("PRIVMSG #tags :beep")
+    assert web.expect(lambda f: f.get("text") == "beep")["bot"] is True
+    tagged.send("CAP REQ :echo-message")
+    tagged.expect("ACK")
+    tagged.send("PRIVMSG #tags :beep again")
+    assert re.match(r"@msgid=\w+;bot;time=\S+ :tagged!", tagged.expect(r"PRIVMSG #tags :beep again$"))
+    for c in (tagged, plain, web):
+        c.close()
+
+
+def test_labeled_response(server):
+    c = client(server, "labeller", "labeled-response batch message-tags echo-message")
+    c.send("@label=one PING :x")
+    assert c.expect(r"PONG") .startswith("@label=one :")
+    c.send("@label=two JOIN #labels")
+    start = c.expect(r"BATCH \+\S+ labeled-response")
+    ref = re.search(r"BATCH \+(\S+)", start).group(1)
+    assert start.startswith("@label=two ")
+    body = c.until(rf"BATCH -{ref}")
+    assert all(line.startswith(f"@batch={ref} ") for line in body[:-1])
+    assert [line.split()[2] for line in body[:-1]] == ["JOIN", "353", "366"]
+    c.send("@label=three MONITOR - nobody")
+    assert re.match(r"@label=three :\S+ ACK$", c.expect(r" ACK$"))
+    c.send("@label=four PRIVMSG #labels :echoed")
+    assert re.match(r"@label=four;msgid=\w+ :labeller!\S+ PRIVMSG #labels :echoed$", c.expect("echoed"))
+    c.send("@label=five CHATHISTORY LATEST #labels * 10")  # answered later, still labelled
+    outer = c.expect(r"BATCH \+\S+ labeled-response")
+    assert outer.startswith("@label=five ")
+    inner = c.expect(r"BATCH \+\S+ chathistory")
+    assert inner.startswith("@batch=")
+    c.close()
+
+
+def test_monitor_sees_every_protocol(server):
+    watcher = client(server, "watcher", "extended-monitor away-notify setname")
+    watcher.send("MONITOR + tina,webby,nobody1")
+    assert watcher.expect(r" 731 watcher :").endswith("tina,webby,nobody1")
+    tina = LineClient(server.ports["telnet"])
+    tina.expect("Pick a nick")
+    tina.send("tina")
+    assert watcher.expect(r" 730 watcher :tina!telnet@127\.0\.0\.1$")
+    web = Web(server, "webby")
+    assert watcher.expect(r" 730 watcher :webby!web@")
+    tina.send("/away back soon")
+    assert watcher.expect(r"^:tina!\S+ AWAY :back soon$")  # extended-monitor: no shared room needed
+    tina.send("/nick tina2")
+    assert watcher.expect(r" 731 watcher :tina$")
+    web.close()
+    assert watcher.expect(r" 731 watcher :webby$")
+    watcher.send("MONITOR L")
+    assert set(watcher.expect(" 732 ").split(":")[-1].split(",")) == {"tina", "webby", "nobody1"}
+    watcher.send("MONITOR C")
+    watcher.send("MONITOR S")
+    watcher.send("PING :done")
+    assert not [line for line in watcher.until("PONG") if " 730 " in line or " 731 " in line]
+    big = ",".join(f"n{i}" for i in range(101))
+    watcher.send(f"MONITOR + {big}")
+    assert " 734 watcher 100 n100 :Monitor list is full." in watcher.expect(" 734 ")
+    tina.close()
+    watcher.close()
+
+
+def test_setname_and_invite_notify(server):
+    seer = client(server, "seer", "setname invite-notify")
+    blind = client(server, "blind")
+    namer = client(server, "namer", "setname")
+    for c in (seer, blind, namer):
+        c.send("JOIN #names")
+        c.expect(" 366 ")
+    namer.send("SETNAME :A New Name")
+    assert seer.expect(r"^:namer!\S+ SETNAME :A New Name$")
+    assert namer.expect(r"^:namer!\S+ SETNAME :A New Name$")
+    blind.send("WHOIS namer")
+    assert "A New Name" in blind.expect(" 311 ")
+    blind.send("SETNAME :no cap")
+    assert blind.expect("FAIL SETNAME CANNOT_CHANGE_REALNAME")
+    namer.send("SETNAME :")
+    assert namer.expect("FAIL SETNAME INVALID_REALNAME")
+    outsider = client(server, "outsider")
+    namer.send("INVITE outsider #names")
+    assert outsider.expect(r"INVITE outsider :#names$")
+    assert seer.expect(r"^:namer!\S+ INVITE outsider :#names$")
+    blind.send("PING :check")
+    assert not [line for line in blind.until("PONG") if "INVITE" in line or "SETNAME" in line]
+    for c in (seer, blind, namer, outsider):
+        c.close()
+
+
+def test_sts_is_offered_on_plain_text_with_the_tls_port(server):
+    c = LineClient(server.ports["irc"])
+    c.send("CAP LS 302")
+    offered = c.expect(r"CAP \* LS")
+    assert f"sts=port={server.ports['irc-tls']},duration=600" in offered.split()
+    c.send("CAP REQ :sts")
+    assert c.expect(r"CAP \* NAK :sts")
+    c.close()
