@@ -195,3 +195,47 @@ def test_sts_is_offered_on_plain_text_with_the_tls_port(server):
     c.send("CAP REQ :sts")
     assert c.expect(r"CAP \* NAK :sts")
     c.close()
+
+
+def test_redaction_removes_a_message_everywhere_and_from_history(server):
+    author = client(server, "author", "draft/message-redaction message-tags batch draft/chathistory echo-message")
+    other = client(server, "other", "draft/message-redaction")
+    op = client(server, "redop", "draft/message-redaction message-tags")
+    op.send("JOIN #redact")
+    op.expect(" 366 ")
+    for c in (author, other):
+        c.send("JOIN #redact")
+        c.expect(" 366 ")
+    web = Web(server, "redweb")
+    web.send({"type": "join", "room": "#redact"})
+    web.expect(lambda f: f["type"] == "joined")
+    tina = LineClient(server.ports["telnet"])
+    tina.expect("Pick a nick")
+    tina.send("redtina")
+    tina.send("/join #redact")
+    tina.expect(r"#redact \(")
+
+    author.send("PRIVMSG #redact :oops, my password")
+    msgid = re.search(r"msgid=(\w+)", author.expect("oops, my password")).group(1)
+    web.expect(lambda f: f.get("text") == "oops, my password")
+    other.send(f"REDACT #redact {msgid}")  # not theirs, and not an operator
+    assert other.expect(f"FAIL REDACT REDACT_FORBIDDEN #redact {msgid} ")
+    author.send(f"REDACT #redact {msgid} :typo")
+    assert other.expect(rf"^:author!\S+ REDACT #redact {msgid} :typo$")
+    assert author.expect(rf"REDACT #redact {msgid} :typo$")
+    gone = web.expect(lambda f: f["type"] == "redact")
+    assert (gone["msgid"], gone["by"], gone["room"]) == (msgid, "author", "#redact")
+    assert tina.expect(r"#redact -- author removed a message")
+    author.send("CHATHISTORY LATEST #redact * 10")
+    assert not [line for line in author.until(r"BATCH -") if "password" in line]
+    author.send(f"REDACT #redact {msgid}")
+    assert author.expect(f"FAIL REDACT UNKNOWN_MSGID #redact {msgid} ")
+
+    web.send({"type": "msg", "to": "#redact", "text": "spam from the web"})
+    spam = re.search(r"msgid=(\w+)", op.expect("spam from the web")).group(1)
+    op.send(f"REDACT #redact {spam} :no spam")  # an operator removes someone else's message
+    assert web.expect(lambda f: f["type"] == "redact")["msgid"] == spam
+    web.send({"type": "redact", "room": "#redact", "msgid": "nonexistent", "id": 9})
+    assert web.expect(lambda f: f.get("id") == 9)["code"] == "unknown_msgid"
+    for c in (author, other, op, web, tina):
+        c.close()

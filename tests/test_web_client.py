@@ -69,6 +69,13 @@ def test_browser_and_irc_user_chat(daemon, browser):
     assert shown.query_selector(".text").inner_text() == "<img src=x onerror=alert(1)>"
     assert shown.query_selector("img") is None
 
+    # A message its author removes disappears from the page.
+    ivan.conn.privmsg("#general", "regrettable words")
+    regret = page.wait_for_selector("#messages li:has-text('regrettable words')")
+    ivan.conn.send_raw(f"REDACT #general {regret.get_attribute('data-id')}")
+    page.wait_for_selector("#messages li:has-text('ivan removed a message')")
+    assert page.query_selector("#messages li:has-text('regrettable words')") is None
+
     # IRC formatting and terminal controls never show as boxes or escape codes.
     ivan.conn.privmsg("#general", "\x02bold\x02 and \x0304red\x03 \x1b[2J done")
     formatted = page.wait_for_selector("#messages li:has-text('bold and')")

@@ -108,6 +108,17 @@ class RedisHistory:
         found.sort(key=lambda t: t.latest)
         return found[:limit]
 
+    def find(self, key: str, msgid: str) -> defer.Deferred[Optional[Message]]:
+        if not _STREAM_ID.fullmatch(msgid):
+            return defer.succeed(None)
+        d = self._range("XRANGE", key, msgid, msgid, 1, False)
+        return d.addCallback(lambda found: found[0] if found else None)
+
+    def remove(self, key: str, msgid: str) -> defer.Deferred[bool]:
+        if not _STREAM_ID.fullmatch(msgid):
+            return defer.succeed(False)
+        return self.link.call("XDEL", self.keys.history(key), msgid).addCallback(lambda n: int(n) > 0)
+
     def save_room(self, room: RoomRecord) -> defer.Deferred[None]:
         return defer.succeed(None)  # the bridge keeps rooms in Redis
 

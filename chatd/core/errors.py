@@ -125,6 +125,16 @@ class TextTooLong(ChatError):
     default_message = "Message text is too long"
 
 
+class UnknownMessage(ChatError):
+    code = "unknown_msgid"
+    default_message = "No such message"
+
+
+class RedactForbidden(ChatError):
+    code = "redact_forbidden"
+    default_message = "You may only remove your own messages, or any in a room you run"
+
+
 class BadKeyFormat(ChatError):
     code = "invalid_key"
     default_message = "Key is not well-formed (no spaces, commas or controls)"

@@ -121,6 +121,17 @@ class Kicked:
 
 
 @attrs.frozen
+class Redacted:
+    """A message was removed (by its sender, or a room operator); ``target`` as it was addressed."""
+
+    time: float
+    target: str  # the room, or the nick a direct message went to
+    who: Identity
+    msgid: str
+    reason: str
+
+
+@attrs.frozen
 class UserChanged:
     """Someone's real name (SETNAME) or user modes changed; ``who`` is the new identity."""
 
@@ -158,4 +169,5 @@ Event = Union[
     AwayChanged,
     Invited,
     UserChanged,
+    Redacted,
 ]

@@ -87,6 +87,12 @@ class HistoryStore(Protocol):
                 limit: int) -> Awaitable[Sequence[TargetSummary]]:
         """Conversations of ``nick`` (its DMs and the given rooms) active in a time range."""
 
+    def find(self, key: str, msgid: str) -> Awaitable[Optional[Message]]:
+        """The stored message with this id in this conversation, or None."""
+
+    def remove(self, key: str, msgid: str) -> Awaitable[bool]:
+        """Forget a message (it was redacted); True if there was one."""
+
     def save_room(self, room: RoomRecord) -> Awaitable[Any]:
         """Remember a room and its topic; never fails (a failure is logged by the store)."""
 

@@ -31,6 +31,7 @@ from .events import (
     NickChanged,
     Parted,
     Quit,
+    Redacted,
     TopicChanged,
     UserChanged,
 )
@@ -346,6 +347,19 @@ class Network(Messaging):
             fan_out(Invited(event.time, event.room, event.who, event.target, notice=True), members)
         self.publisher.invited(user, victim, event.room)
         return victim
+
+    def redact(self, user: User, target: str, msgid: str, reason: str) -> None:
+        """Tell whoever could see message ``msgid`` that it is gone (history already forgot it)."""
+        self.show_redaction(user.identity, target, msgid, reason)
+        self.publisher.redacted(user, target, msgid, reason)
+
+    def show_redaction(self, by: Identity, target: str, msgid: str, reason: str) -> None:
+        if target[:1] in ROOM_PREFIXES:
+            room = self.find_room(target)
+            recipients = list(room.members) if room is not None else []
+        else:
+            recipients = [u for u in (self.find_user(by.nick), self.find_user(target)) if u is not None]
+        fan_out(Redacted(self.clock(), target, by, msgid, reason), set(recipients))
 
     def change_modes(self, user: User, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
         """Apply room mode changes; returns those that took effect.

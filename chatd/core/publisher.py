@@ -74,6 +74,7 @@ class Publisher(Protocol):
     def topic_changed(self, room: Room) -> None: ...
     def modes_changed(self, by: User, room: Room, changes: Sequence[ModeChange]) -> None: ...
     def invited(self, by: User, target: User, room_name: str) -> None: ...
+    def redacted(self, by: User, target: str, msgid: str, reason: str) -> None: ...
 
     def room_message(self, message: RoomMessage) -> Sent:
         """Carry a room message to its members; ``Sent.durable`` fires once it is stored."""
@@ -127,6 +128,9 @@ class LocalPublisher:
         pass
 
     def invited(self, by: User, target: User, room_name: str) -> None:
+        pass
+
+    def redacted(self, by: User, target: str, msgid: str, reason: str) -> None:
         pass
 
     def room_message(self, message: RoomMessage) -> Sent:

@@ -224,6 +224,25 @@ class Session:
             raise errors.BadText("tags", "Client tags are too long")
         return tuple(checked)
 
+    async def redact(self, target: str, msgid: str, reason: str = "") -> None:
+        """Remove a message: one's own, or any in a room one operates; history forgets it too."""
+        user = self.me()
+        target = self._name(target)
+        reason = self._line(reason, self.network.limits.kicklen, "reason")
+        key = self.history_key(target)  # rooms: members only
+        store = self.network.history
+        message = await store.find(key, msgid) if store is not None else None
+        if message is None:
+            raise errors.UnknownMessage(f"{target} {text.printable(msgid)[:64]}")
+        own = casefold(message.sender.nick) == user.folded
+        room = self.network.find_room(target) if target[:1] in ROOM_PREFIXES else None
+        if not own and not (room is not None and room.is_op(user)):
+            raise errors.RedactForbidden(f"{target} {msgid}")
+        assert store is not None
+        await store.remove(key, msgid)
+        if self.user is user:
+            self.network.redact(user, target, msgid, reason)
+
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""
         away = self._line(message or "", self.network.limits.awaylen, "away message") or None

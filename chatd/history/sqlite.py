@@ -218,6 +218,20 @@ class SQLiteHistory(service.Service):
             rows.reverse()
         return rows
 
+    def find(self, key: str, msgid: str) -> defer.Deferred[Optional[Message]]:
+        def query(_: object) -> defer.Deferred[Optional[Message]]:
+            return self.run(lambda: next(iter(self._query(f"{_SELECT} WHERE target=? AND id=?", (key, msgid),
+                                                          False)), None))
+
+        return self.flush_all().addCallback(query)  # a message still in the write batch counts
+
+    def remove(self, key: str, msgid: str) -> defer.Deferred[bool]:
+        def delete(_: object) -> defer.Deferred[bool]:
+            return self.run(lambda: self.db.execute("DELETE FROM messages WHERE target=? AND id=?",
+                                                    (key, msgid)).rowcount > 0)
+
+        return self.flush_all().addCallback(delete)
+
     def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> defer.Deferred[list[Message]]:
         if after is None:
             return self.run(self._query, f"{_SELECT} WHERE target=? ORDER BY id DESC LIMIT ?", (key, limit), True)

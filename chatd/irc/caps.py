@@ -12,6 +12,7 @@ SUPPORTED = (
     "batch",
     "cap-notify",
     "draft/chathistory",
+    "draft/message-redaction",
     "echo-message",
     "extended-join",
     "extended-monitor",
@@ -25,4 +26,5 @@ SUPPORTED = (
 )
 
 #: Capabilities that change fanned-out lines, in format-key order.
-RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify")
+RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify",
+             "draft/message-redaction")

@@ -40,6 +40,8 @@ HELP: dict[str, list[str]] = {
     "PONG": ["PONG <token>", "The answer to the server's PING."],
     "PRIVMSG": ["PRIVMSG <#room|nick>[,<target>...] :<text>", "Sends a message to a room or a person."],
     "QUIT": ["QUIT [:<reason>]", "Leaves the chat."],
+    "REDACT": ["REDACT <target> <msgid> [:<reason>]",
+               "Removes a message (your own, or any in a room you run) for everyone and from history."],
     "SETNAME": ["SETNAME :<real name>", "Changes your real name (with the setname capability)."],
     "TAGMSG": ["TAGMSG <target>", "Sends only client tags (typing, reactions) to clients with message-tags."],
     "TIME": ["TIME", "Tells the server's time."],

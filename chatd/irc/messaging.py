@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..core import ROOM_PREFIXES, errors
+from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
 from .wire import Message
@@ -72,6 +73,24 @@ def tagmsg(ctx: Context, msg: Message) -> None:
             ctx.session.send_tags(target, tags)
         except errors.ChatError as error:
             ctx.fail(error)
+
+
+@command("REDACT", min_params=2)
+def redact(ctx: Context, msg: Message) -> None:
+    """draft/message-redaction: remove a message everywhere, history included."""
+    target, msgid = msg.params[0], msg.params[1]
+    reason = msg.params[2] if len(msg.params) > 2 else ""
+    spawn(_redact(ctx, target, msgid, reason), "IRC REDACT", ctx.internal_error)
+
+
+async def _redact(ctx: Context, target: str, msgid: str, reason: str) -> None:
+    codes = {"unknown_msgid": "UNKNOWN_MSGID", "redact_forbidden": "REDACT_FORBIDDEN"}
+    try:
+        await ctx.session.redact(target, msgid, reason)
+    except errors.ChatError as error:
+        code = codes.get(error.code, "INVALID_TARGET")
+        context = f"{target} {msgid}" if error.code in codes else target
+        ctx.send(f":{ctx.server} FAIL REDACT {code} {context} :{error.message}")
 
 
 @command("SETNAME", min_params=1)

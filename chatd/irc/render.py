@@ -35,6 +35,7 @@ class LineRenderer:
         away_notify: bool = False,
         setname: bool = False,
         invite_notify: bool = False,
+        redaction: bool = False,
     ) -> None:
         self.server_time = server_time
         self.message_tags = message_tags
@@ -42,6 +43,7 @@ class LineRenderer:
         self.away_notify = away_notify
         self.setname = setname
         self.invite_notify = invite_notify
+        self.redaction = redaction
 
     def _tags(self, when: float, msgid: Optional[str] = None, client: ev.Tags = (), bot: bool = False) -> str:
         parts = []
@@ -82,6 +84,13 @@ class LineRenderer:
     @render.register
     def _(self, event: ev.DirectMessage) -> Optional[bytes]:
         return self._chat(event)
+
+    @render.register
+    def _(self, event: ev.Redacted) -> Optional[bytes]:
+        if not self.redaction:
+            return None
+        reason = " " + trailing(event.reason) if event.reason else ""
+        return self.line(event.time, f":{event.who.mask} REDACT {event.target} {event.msgid}{reason}")
 
     @render.register
     def _(self, event: ev.UserChanged) -> Optional[bytes]:

@@ -88,6 +88,12 @@ def _(event: ev.Kicked) -> Described:
 
 
 @describe.register
+def _(event: ev.Redacted) -> Described:
+    where = event.target if event.target.startswith("#") else "--"
+    return (event.time, f"{where} -- {event.who.nick} removed a message")
+
+
+@describe.register
 def _(event: ev.Invited) -> Described:
     if event.notice:
         return None

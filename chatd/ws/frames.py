@@ -149,6 +149,13 @@ def _(event: ev.ModeChanged) -> dict[str, Any]:
 
 
 @frame.register
+def _(event: ev.Redacted) -> dict[str, Any]:
+    where = {"room": event.target} if event.target.startswith("#") else {"to": event.target}
+    return {"type": "redact", **where, "msgid": event.msgid, "by": event.who.nick, "reason": event.reason,
+            "time": event.time}
+
+
+@frame.register
 def _(event: ev.Invited) -> Optional[dict[str, Any]]:
     if event.notice:
         return None

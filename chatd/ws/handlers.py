@@ -193,6 +193,22 @@ def tagmsg(conn: ChatWebSocket, request: Request) -> None:
     conn.session.send_tags(text_field(request, "to"), tuple(tags.items()))
 
 
+@handler("redact")
+def redact(conn: ChatWebSocket, request: Request) -> None:
+    """Remove a message (one's own, or any in a room one operates) everywhere, history included."""
+    target = text_field(request, "room", required=False) or text_field(request, "to")
+    coroutine = _redact(conn, request, target, text_field(request, "msgid"),
+                        text_field(request, "reason", required=False))
+    _run(conn, request, coroutine, "redact")
+
+
+async def _redact(conn: ChatWebSocket, request: Request, target: str, msgid: str, reason: str) -> None:
+    try:
+        await conn.session.redact(target, msgid, reason)
+    except errors.ChatError as error:
+        conn.fail(error, request)
+
+
 @handler("topic")
 def topic(conn: ChatWebSocket, request: Request) -> None:
     name = text_field(request, "room")

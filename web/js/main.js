@@ -344,6 +344,19 @@ conn.addEventListener("message", (e) => {
   addLine(conv, { kind: m.kind, id: m.id, time: m.time, from: m.from, text: m.text });
 });
 
+conn.addEventListener("redact", (e) => {
+  // A message removed by its sender or a room operator disappears here too.
+  const r = e.detail;
+  const peer = r.room || (fold(r.by) === fold(state.me) ? r.to : r.by);
+  const conv = conversation(peer, false);
+  if (!conv) return;
+  conv.lines = conv.lines.filter((line) => line.id !== r.msgid);
+  if (state.active === conv.key) {
+    for (const li of $("messages").querySelectorAll("li[data-id]")) if (li.dataset.id === r.msgid) li.remove();
+  }
+  event(conv, `${r.by} removed a message${r.reason ? ` (${r.reason})` : ""}`, r.time);
+});
+
 conn.addEventListener("presence", (e) => {
   const p = e.detail;
   const me = fold(p.nick) === fold(state.me || "");
