@@ -239,3 +239,58 @@ def test_redaction_removes_a_message_everywhere_and_from_history(server):
     assert web.expect(lambda f: f.get("id") == 9)["code"] == "unknown_msgid"
     for c in (author, other, op, web, tina):
         c.close()
+
+
+def test_multiline_messages_on_every_surface(server):
+    c = LineClient(server.ports["irc"])
+    c.send("CAP LS 302")
+    assert "draft/multiline=max-bytes=4096,max-lines=24" in c.expect(r"CAP \* LS").split()
+    c.close()
+    poet = client(server, "poet", "draft/multiline batch message-tags draft/chathistory")
+    reader = client(server, "mlreader", "draft/multiline batch message-tags")
+    plain = client(server, "mlplain")
+    for x in (poet, reader, plain):
+        x.send("JOIN #poems")
+        x.expect(" 366 ")
+    web = Web(server, "mlweb")
+    web.send({"type": "join", "room": "#poems"})
+    web.expect(lambda f: f["type"] == "joined")
+    tina = LineClient(server.ports["telnet"])
+    tina.expect("Pick a nick")
+    tina.send("mltina")
+    tina.send("/join #poems")
+    tina.expect(r"#poems \(")
+
+    poet.send("BATCH +p1 draft/multiline #poems")
+    poet.send("@batch=p1 PRIVMSG #poems :roses are red")
+    poet.send("@batch=p1 PRIVMSG #poems :violets are ")
+    poet.send("@batch=p1;draft/multiline-concat PRIVMSG #poems :blue")
+    poet.send("BATCH -p1")
+    start = reader.expect(r"BATCH \+\S+ draft/multiline #poems")
+    ref = start.split()[3][1:]
+    inside = [line for line in reader.until(rf"BATCH -{ref}") if line.startswith(f"@batch={ref} ")]
+    assert inside == [f"@batch={ref} :poet!~poet@127.0.0.1 PRIVMSG #poems :roses are red",
+                      f"@batch={ref} :poet!~poet@127.0.0.1 PRIVMSG #poems :violets are blue"]
+    assert plain.expect("roses are red$") and plain.expect("violets are blue$")
+    assert web.expect(lambda f: f.get("type") == "message")["text"] == "roses are red\nviolets are blue"
+    assert tina.expect(r"#poems <poet> roses are red$") and tina.expect(r"^        violets are blue$")
+    poet.send("CHATHISTORY LATEST #poems * 5")
+    replay = poet.until(r"BATCH -\S+$")  # the chathistory batch's end (or the multiline one within it)
+    assert any("draft/multiline #poems" in line and line.startswith("@batch=") for line in replay)
+
+    poet.send("BATCH +p2 draft/multiline #poems")
+    for i in range(25):
+        poet.send(f"@batch=p2 PRIVMSG #poems :line {i}")
+    poet.send("BATCH -p2")
+    assert poet.expect("FAIL BATCH MULTILINE_MAX_LINES 24 ")
+    poet.send("BATCH +p3 draft/multiline #poems")
+    poet.send("@batch=p3 PRIVMSG #elsewhere :wrong room")
+    poet.send("BATCH -p3")
+    assert poet.expect("FAIL BATCH MULTILINE_INVALID_TARGET #poems #elsewhere ")
+    plain.send("BATCH +x draft/multiline #poems")
+    assert plain.expect("FAIL BATCH MULTILINE_INVALID ")
+    plain.send("PING :end")
+    plain.expect("PONG")
+    assert not [line for line in plain.lines if "line 3" in line or "wrong room" in line]
+    for x in (poet, reader, plain, web, tina):
+        x.close()

@@ -104,7 +104,18 @@ def test_newlines_from_the_web_cannot_inject_irc_commands(net):
     ivan = irc_user(irc_factory(network, clock), "ivan")
     ws = hello(factory, "wendy")
     ws.send({"type": "msg", "to": "ivan", "text": "hi\r\nQUIT :owned\nJOIN #x"})
-    assert ivan.read() == [":wendy!web@10.0.0.2 PRIVMSG ivan :hi QUIT :owned JOIN #x"]
+    # Several lines stay one message; a client without draft/multiline gets each as a PRIVMSG
+    # from wendy, never as a command of its own.
+    assert ivan.read() == [":wendy!web@10.0.0.2 PRIVMSG ivan :hi", ":wendy!web@10.0.0.2 PRIVMSG ivan :QUIT :owned",
+                           ":wendy!web@10.0.0.2 PRIVMSG ivan :JOIN #x"]
+    multi = irc_user(irc_factory(network, clock), "multi", caps="draft/multiline batch message-tags")
+    ws.send({"type": "msg", "to": "multi", "text": "one\ntwo", "id": 1})
+    start, first, second, end = multi.read()
+    ref = start.split()[3][1:]
+    assert start.startswith("@msgid=") and start.endswith(f"BATCH +{ref} draft/multiline multi")
+    assert (first, second, end) == (f"@batch={ref} :wendy!web@10.0.0.2 PRIVMSG multi :one",
+                                    f"@batch={ref} :wendy!web@10.0.0.2 PRIVMSG multi :two",
+                                    f":wendy!web@10.0.0.2 BATCH -{ref}")
 
 
 def test_direct_messages_both_ways(net):

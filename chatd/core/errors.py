@@ -125,6 +125,11 @@ class TextTooLong(ChatError):
     default_message = "Message text is too long"
 
 
+class TooManyLines(ChatError):
+    code = "too_many_lines"
+    default_message = "Message has too many lines"
+
+
 class UnknownMessage(ChatError):
     code = "unknown_msgid"
     default_message = "No such message"

@@ -22,6 +22,8 @@ class Limits:
     max_rooms_per_user: int = 50
     textlen: int = 510  # characters: the most one IRC line can carry
     keylen: int = 32
+    multiline_lines: int = 24  # lines in one multi-line message (IRCv3 draft/multiline)
+    multiline_bytes: int = 4096  # bytes of text in one multi-line message
     whowas: int = 1000  # departed nicks remembered for WHOWAS
     monitor: int = 100  # nicks one client may MONITOR
 

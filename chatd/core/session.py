@@ -83,12 +83,22 @@ class Session:
         """A room or nick as typed, made comparable (valid Unicode, NFC)."""
         return text.checked(name, "name")
 
-    def _text(self, value: str, target: str) -> str:
-        value = text.message(value)
+    def _text(self, value: str, target: str, multiline: bool = False) -> str:
+        limits = self.network.limits
+        if multiline and ("\n" in value or "\r" in value):
+            value = text.lines(value)
+            if value.count("\n") + 1 > limits.multiline_lines:
+                raise errors.TooManyLines(target, f"Message has more than {limits.multiline_lines} lines")
+            if len(value.encode("utf-8")) > limits.multiline_bytes:
+                raise errors.TextTooLong(target, f"Message is longer than {limits.multiline_bytes} bytes")
+            if any(len(part) > limits.textlen for part in value.split("\n")):
+                raise errors.TextTooLong(target)
+        else:
+            value = text.message(value)
+            if len(value) > limits.textlen:
+                raise errors.TextTooLong(target)
         if not value.strip():
             raise errors.NoText(target)
-        if len(value) > self.network.limits.textlen:
-            raise errors.TextTooLong(target)
         return value
 
     @staticmethod
@@ -186,13 +196,17 @@ class Session:
 
     # -- messages ----------------------------------------------------------------------
 
-    def send(self, target: str, kind: str, value: str, tags: Tags = ()) -> Sent:
-        """Send to a room (``#name``) or a person (a nick), with client-only tags if any."""
+    def send(self, target: str, kind: str, value: str, tags: Tags = (), multiline: bool = False) -> Sent:
+        """Send to a room (``#name``) or a person (a nick), with client-only tags if any.
+
+        With ``multiline`` the text may hold line breaks (IRCv3 draft/multiline,
+        a web text box); otherwise they fold to spaces.
+        """
         user = self.me()
         if kind not in MESSAGE_KINDS:
             raise errors.ChatError(target, f"Unknown message kind {kind[:20]!r}")
         target = self._name(target)
-        value = self._text(value, target)
+        value = self._text(value, target, multiline and kind != "action")
         return self._send(user, target, kind, value, self._tags(tags))
 
     def send_tags(self, target: str, tags: Tags) -> Optional[Sent]:

@@ -80,6 +80,12 @@ def message(value: str, field: str = "text") -> str:
     return value
 
 
+def lines(value: str, field: str = "text") -> str:
+    """Multi-line message text: like :func:`message`, but line breaks stay (as ``\n``)."""
+    value = _BREAKS.sub("\n", checked(value, field))
+    return value.replace("\x00", "")
+
+
 def line(value: str, field: str, limit: int) -> str:
     """A topic, away message, real name or reason: one line without controls, bounded."""
     value = _BREAKS.sub(" ", checked(value, field))

@@ -13,6 +13,7 @@ SUPPORTED = (
     "cap-notify",
     "draft/chathistory",
     "draft/message-redaction",
+    "draft/multiline",
     "echo-message",
     "extended-join",
     "extended-monitor",
@@ -27,4 +28,4 @@ SUPPORTED = (
 
 #: Capabilities that change fanned-out lines, in format-key order.
 RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify",
-             "draft/message-redaction")
+             "draft/message-redaction", "draft/multiline")

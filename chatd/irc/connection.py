@@ -16,7 +16,7 @@ from ..core.events import Event
 from ..net.connection import LineConnection
 from ..net.guard import GOING_AWAY
 from . import caps as capabilities
-from . import channels, chathistory, info, messaging, monitor, queries, registration  # noqa: F401  (fill COMMANDS)
+from . import channels, chathistory, info, messaging, monitor, multiline, queries, registration  # noqa: F401
 from . import numerics as N
 from .commands import COMMANDS
 from .context import Registration
@@ -46,6 +46,7 @@ class IRCConnection(LineConnection):
         self.batches = 0
         self.scope: Optional[LabelScope] = None  # the labelled command being answered, if any
         self.monitoring: set[str] = set()  # folded nicks this client MONITORs
+        self.open_batches: dict[str, multiline.Collecting] = {}  # draft/multiline batches being sent
         self.caps_changed()
 
     # -- the core's Client interface -----------------------------------------
@@ -191,6 +192,11 @@ class IRCConnection(LineConnection):
         except ParseError:
             return
         name = message.command
+        if self.open_batches and name != "BATCH":
+            open_batch = self.open_batches.get(message.tag("batch") or "")
+            if open_batch is not None:
+                multiline.collect(self, message, open_batch)
+                return
         command = COMMANDS.get(name)
         if self.session.user is None and not (command is not None and command.before_registration):
             if command is not None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..core import Network, Session, errors
     from .factory import IRCFactory
     from .labels import HeldReply
+    from .multiline import Collecting
 
 
 @attrs.define
@@ -37,6 +38,7 @@ class Context(Protocol):
     registration: Registration
     caps: set[str]
     render_key: tuple[bool, ...]
+    open_batches: dict[str, Collecting]
     ping_sent: Optional[float]
     address: str
 

@@ -9,6 +9,8 @@ INDEX = [
 
 HELP: dict[str, list[str]] = {
     "AWAY": ["AWAY [:<message>]", "Marks you away with a message, or back without one."],
+    "BATCH": ["BATCH +<ref> draft/multiline <target> ... BATCH -<ref>",
+              "Sends one message of several lines (with the draft/multiline capability)."],
     "CAP": ["CAP LS [302] | LIST | REQ :<caps> | END", "Negotiates IRCv3 capabilities; CAP LS lists them."],
     "CHATHISTORY": ["CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN <target> <ref>... <limit>",
                     "CHATHISTORY TARGETS <timestamp> <timestamp> <limit>",

@@ -13,6 +13,7 @@ from .. import __version__
 from ..core import errors
 from ..net.tasks import spawn
 from . import caps as capabilities
+from . import multiline
 from . import numerics as N
 from .commands import command
 from .render import trailing
@@ -37,7 +38,8 @@ def cap(ctx: Context, msg: Message) -> None:
         if reg.cap_version >= 302:
             ctx.caps.add("cap-notify")
             ctx.caps_changed()
-        offered = list(capabilities.SUPPORTED)
+        offered = [f"{name}={multiline.cap_value(ctx)}" if name == multiline.CAP and reg.cap_version >= 302
+                   else name for name in capabilities.SUPPORTED]
         policy = ctx.factory.sts()
         if policy is not None and reg.cap_version >= 302:
             offered.append(f"sts={policy}")  # IRCv3 sts: informational, never requested

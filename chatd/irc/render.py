@@ -36,6 +36,7 @@ class LineRenderer:
         setname: bool = False,
         invite_notify: bool = False,
         redaction: bool = False,
+        multiline: bool = False,
     ) -> None:
         self.server_time = server_time
         self.message_tags = message_tags
@@ -44,6 +45,7 @@ class LineRenderer:
         self.setname = setname
         self.invite_notify = invite_notify
         self.redaction = redaction
+        self.multiline = multiline
 
     def _tags(self, when: float, msgid: Optional[str] = None, client: ev.Tags = (), bot: bool = False) -> str:
         parts = []
@@ -64,10 +66,21 @@ class LineRenderer:
         if event.kind == "tagmsg" and not self.message_tags:
             return None  # TAGMSG goes only to clients that take message tags
         target = event.room if isinstance(event, ev.RoomMessage) else event.target
-        tags = self._tags(event.time, event.id, event.tags, event.sender.bot)
-        if batch:
-            tags = f"@batch={batch};{tags[1:]}" if tags else f"@batch={batch} "
-        return (tags + _message(event.sender.mask, target, event.kind, event.text) + "\r\n").encode("utf-8")
+        mask = event.sender.mask
+        tags = _in_batch(self._tags(event.time, event.id, event.tags, event.sender.bot), batch)
+        if "\n" not in event.text:
+            return (tags + _message(mask, target, event.kind, event.text) + "\r\n").encode("utf-8")
+        parts = event.text.split("\n")
+        if self.multiline:  # one draft/multiline batch, its tags (msgid, time) on the BATCH line
+            ref = "ml" + event.id[-12:]
+            lines = [f"{tags}:{mask} BATCH +{ref} draft/multiline {target}"]
+            lines += [f"@batch={ref} " + _message(mask, target, event.kind, part) for part in parts]
+            lines.append(_in_batch("", batch) + f":{mask} BATCH -{ref}")
+        else:  # separate lines; the first carries the message's id
+            rest = _in_batch(self._tags(event.time), batch)
+            lines = [tags + _message(mask, target, event.kind, parts[0])]
+            lines += [rest + _message(mask, target, event.kind, part) for part in parts[1:] if part]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
     def render_tagged(self, event: ev.RoomMessage | ev.DirectMessage, batch: Optional[str]) -> bytes:
         """A stored message replayed (CHATHISTORY), inside ``batch`` when the client has batches."""
@@ -149,6 +162,13 @@ class LineRenderer:
         if event.message is None:
             return self.line(event.time, f":{event.who.mask} AWAY")
         return self.line(event.time, f":{event.who.mask} AWAY {trailing(event.message)}")
+
+
+def _in_batch(tags: str, batch: Optional[str]) -> str:
+    """Tags (``"@a;b "`` or ``""``) with ``batch=<ref>`` in front, when inside a batch."""
+    if not batch:
+        return tags
+    return f"@batch={batch};{tags[1:]}" if tags else f"@batch={batch} "
 
 
 def _message(source: str, target: str, kind: str, text: str) -> str:

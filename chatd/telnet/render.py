@@ -26,7 +26,10 @@ def render(event: object, colors: bool = False) -> Optional[bytes]:
     if described is None:
         return None
     when, text = described
-    return f"[{clock(when)}] {terminal_safe(text, colors)}\r\n".encode("utf-8", errors="replace")
+    first, *more = text.split("\n")  # a multi-line message: its further lines indented beneath
+    out = [f"[{clock(when)}] {terminal_safe(first, colors)}"]
+    out += [f"        {terminal_safe(part, colors)}" for part in more]
+    return ("\r\n".join(out) + "\r\n").encode("utf-8", errors="replace")
 
 
 @functools.singledispatch

@@ -151,7 +151,8 @@ def msg(conn: ChatWebSocket, request: Request) -> None:
     if kind not in MESSAGE_KINDS:
         raise FrameError("bad_field", f"'kind' must be one of {', '.join(MESSAGE_KINDS)}")
     reply_to = text_field(request, "reply_to", required=False)
-    sent = conn.session.send(target, kind, text, (("+draft/reply", reply_to),) if reply_to else ())
+    # A web text box may hold several lines: one message, kept as such (IRC draft/multiline).
+    sent = conn.session.send(target, kind, text, (("+draft/reply", reply_to),) if reply_to else (), multiline=True)
     ack: Request = {"type": "ack", "msgid": sent.message.id, "time": sent.message.time}
     if sent.durable is None:
         conn.answer(request, ack)

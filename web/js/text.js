@@ -6,7 +6,8 @@ const TRAILING = /[.,;:!?)\]}]+$/;
 // IRC formatting (bold, colours, ...), shown as plain text for now.
 const FORMATTING = /\x03(\d{1,2}(,\d{1,2})?)?|\x04([0-9a-fA-F]{6}(,[0-9a-fA-F]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
 // Other controls, and bidi overrides that would turn other people's text around.
-const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+// Line breaks stay: a message may have several lines.
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
 export function plainText(text) {
   return String(text).replace(FORMATTING, "").replace(CONTROLS, "");
