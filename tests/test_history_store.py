@@ -122,11 +122,25 @@ def test_rooms_and_topics_are_kept(tmp_path):
 
 def test_migrations_run_once_and_record_the_version():
     db = sqlite3.connect(":memory:", isolation_level=None)
-    assert migrate(db) == 1
-    assert migrate(db) == 1
-    assert current_version(db) == 1
+    assert migrate(db) == 2
+    assert migrate(db) == 2
+    assert current_version(db) == 2
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"messages", "rooms", "schema_version"} <= tables
+    assert {"messages", "rooms", "read_markers", "schema_version"} <= tables
+
+
+def test_an_old_state_directory_is_brought_forward(monkeypatch):
+    from chatd.history import migrations
+
+    every = migrations.migration_files()
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    monkeypatch.setattr(migrations, "migration_files", lambda: every[:1])
+    assert migrate(db) == 1  # a database made by the first release
+    db.execute("INSERT INTO rooms (folded, name, created) VALUES ('#old', '#old', 1)")
+    monkeypatch.setattr(migrations, "migration_files", lambda: every)
+    assert migrate(db) == 2
+    assert db.execute("SELECT name FROM rooms").fetchall() == [("#old",)]
+    db.execute("INSERT INTO read_markers (person, target, time) VALUES ('n:dana', '#old', 5)")
 
 
 def test_flush_all_waits_for_pending_writes():

@@ -294,3 +294,54 @@ def test_multiline_messages_on_every_surface(server):
     assert not [line for line in plain.lines if "line 3" in line or "wrong room" in line]
     for x in (poet, reader, plain, web, tina):
         x.close()
+
+
+def test_read_markers_follow_a_person_across_protocols(server):
+    talker = client(server, "rmtalker", "message-tags server-time")
+    talker.send("JOIN #reading")
+    talker.expect(" 366 ")
+    for i in range(4):
+        talker.send(f"PRIVMSG #reading :message {i}")
+        talker.send("PING :x")
+        talker.expect("PONG")
+    dana = client(server, "dana", "draft/read-marker message-tags server-time")
+    dana.send("MARKREAD #reading")
+    assert dana.expect("FAIL MARKREAD INVALID_TARGET #reading ")  # a room's marker is for its members
+    dana.send("JOIN #reading")
+    assert dana.expect(r"MARKREAD #reading timestamp=\*$")  # on join: nothing read yet
+    dana.send("MARKREAD #reading timestamp=2020-01-01T00:00:00.000Z")
+    first = dana.expect(r"MARKREAD #reading timestamp=").split("timestamp=")[1]
+    assert first == "2020-01-01T00:00:00.000Z"
+    dana.send("MARKREAD #reading timestamp=2019-01-01T00:00:00.000Z")  # never moves back
+    assert dana.expect(r"MARKREAD #reading timestamp=").endswith(first)
+    dana.send("MARKREAD #reading timestamp=yesterday")
+    assert dana.expect("FAIL MARKREAD INVALID_PARAMS #reading ")
+    dana.send("QUIT")
+    assert dana.closed()
+
+    web = Web(server, "dana")  # the same person, now in a browser
+    web.send({"type": "join", "room": "#reading", "id": 1})
+    joined = web.expect(lambda f: f.get("id") == 1)
+    assert joined["read"] == 1577836800.0
+    stamps = [m["time"] for m in joined["history"]]
+    web.send({"type": "read", "room": "#reading", "time": stamps[1]})
+    assert web.expect(lambda f: f["type"] == "read")["time"] == stamps[1]
+    web.close()
+
+    tina = LineClient(server.ports["telnet"])  # and on a terminal
+    tina.expect("Pick a nick")
+    tina.send("dana")
+    tina.send("/join #reading")
+    replay = tina.until(r"message 3$")
+    texts = [line for line in replay if "message" in line or "new since" in line]
+    assert [t.split("] ", 1)[-1] if "] " in t else t for t in texts][-3:] == [
+        "*** #reading: new since you last read", "#reading <rmtalker> message 2", "#reading <rmtalker> message 3"]
+    tina.send("/quit")
+    assert tina.closed()
+
+    dana = client(server, "dana", "draft/read-marker")
+    dana.send("JOIN #reading")  # back on IRC: the join tells how far the terminal session read
+    latest = dana.expect(r"MARKREAD #reading timestamp=")
+    assert not latest.endswith("*") and latest.split("timestamp=")[1] > first
+    for c in (talker, dana):
+        c.close()

@@ -218,6 +218,9 @@ class RedisBridge(service.MultiService):
                 self._call("HSET", self.keys.members(folded), member.folded, status)
         self._publish("mode", by=codec.identity(by.identity), room=room.name, ch=[list(c) for c in changes])
 
+    def read_moved(self, person: str, target: str, until: float) -> None:
+        self._publish("read", person=person, target=target, until=until)
+
     def redacted(self, by: User, target: str, msgid: str, reason: str) -> None:
         self._publish("redact", by=codec.identity(by.identity), target=target, msgid=msgid, reason=reason)
 

@@ -14,7 +14,7 @@ from twisted.internet import defer
 
 from ..core.casemap import casefold
 from ..core.history import Message, Ref, RoomRecord, TargetSummary
-from . import codec
+from . import codec, scripts
 from .keys import Keys
 
 _STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
@@ -118,6 +118,14 @@ class RedisHistory:
         if not _STREAM_ID.fullmatch(msgid):
             return defer.succeed(False)
         return self.link.call("XDEL", self.keys.history(key), msgid).addCallback(lambda n: int(n) > 0)
+
+    def read_marker(self, person: str, target: str) -> defer.Deferred[Optional[float]]:
+        d = self.link.call("HGET", self.keys.read_markers(person), target)
+        return d.addCallback(lambda value: float(value) if value is not None else None)
+
+    def mark_read(self, person: str, target: str, when: float) -> defer.Deferred[float]:
+        d = self.link.script(scripts.MARK_READ, [self.keys.read_markers(person)], [target, repr(when)])
+        return d.addCallback(float)
 
     def save_room(self, room: RoomRecord) -> defer.Deferred[None]:
         return defer.succeed(None)  # the bridge keeps rooms in Redis

@@ -50,6 +50,8 @@ def apply(bridge: RedisBridge, event: dict[str, Any]) -> None:
         replica.topic(codec.to_identity(event["by"]), event["room"], event["topic"], event["time"])
     elif kind == "mode":
         replica.modes(codec.to_identity(event["by"]), event["room"], [tuple(c) for c in event["ch"]])
+    elif kind == "read":
+        replica.read_moved(event["person"], event["target"], float(event["until"]))
     elif kind == "redact":
         replica.redact(codec.to_identity(event["by"]), event["target"], event["msgid"], event.get("reason", ""))
     elif kind == "invite":

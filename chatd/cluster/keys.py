@@ -47,5 +47,8 @@ class Keys:
     def history(self, target: str) -> str:
         return self.prefix + "history:" + target  # stream: a room's or a conversation's messages
 
+    def read_markers(self, person: str) -> str:
+        return self.prefix + "read:" + person  # hash: target -> seconds read up to
+
     def peers(self, folded_nick: str) -> str:
         return self.prefix + "peers:" + folded_nick  # sorted set: conversation partners by last time

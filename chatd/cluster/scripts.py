@@ -58,3 +58,14 @@ redis.call('HDEL', KEYS[3], node)
 redis.call('DEL', KEYS[4])
 return 1
 """
+
+# KEYS: the person's read-marker hash; ARGV: target, seconds. Markers only move forward.
+MARK_READ = """
+local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local new = tonumber(ARGV[2])
+if new > old then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return ARGV[2]
+end
+return tostring(old)
+"""

@@ -132,6 +132,16 @@ class Redacted:
 
 
 @attrs.frozen
+class ReadMarked:
+    """``person`` has read ``target`` (a room, or the other party's nick) up to ``until``."""
+
+    time: float
+    person: str
+    target: str
+    until: float
+
+
+@attrs.frozen
 class UserChanged:
     """Someone's real name (SETNAME) or user modes changed; ``who`` is the new identity."""
 
@@ -170,4 +180,5 @@ Event = Union[
     Invited,
     UserChanged,
     Redacted,
+    ReadMarked,
 ]

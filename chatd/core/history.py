@@ -93,6 +93,12 @@ class HistoryStore(Protocol):
     def remove(self, key: str, msgid: str) -> Awaitable[bool]:
         """Forget a message (it was redacted); True if there was one."""
 
+    def read_marker(self, person: str, target: str) -> Awaitable[Optional[float]]:
+        """How far ``person`` has read ``target`` (a folded room or nick), or None."""
+
+    def mark_read(self, person: str, target: str, when: float) -> Awaitable[float]:
+        """Move the marker forward to ``when`` (never back); fires with the marker as stored."""
+
     def save_room(self, room: RoomRecord) -> Awaitable[Any]:
         """Remember a room and its topic; never fails (a failure is logged by the store)."""
 

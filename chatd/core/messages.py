@@ -1,4 +1,4 @@
-"""Messages: sending to a room or a person, and delivering what arrives.
+"""Messages: sending to a room or a person, delivering what arrives, and how far each person has read.
 
 :class:`Messaging` is the part of the :class:`~chatd.core.network.Network`
 that deals in messages; it lives apart only to keep each module readable.
@@ -16,7 +16,7 @@ import attrs
 from . import errors
 from .casemap import casefold
 from .delivery import fan_out
-from .events import DirectMessage, Event, RoomMessage, Tags
+from .events import DirectMessage, Event, ReadMarked, RoomMessage, Tags
 
 if TYPE_CHECKING:
     from .history import HistoryStore
@@ -46,6 +46,7 @@ class Messaging:
     stats: Stats
     new_id: MessageIdGenerator
     clock: Callable[[], float]
+    read_markers: dict[tuple[str, str], float]
 
     def room(self, name: str) -> Room:
         raise NotImplementedError
@@ -109,6 +110,29 @@ class Messaging:
             delivered = fan_out(message, recipients)
         self.stats.deliveries += delivered
         return delivered
+
+    # -- read markers: how far each person has read each conversation -----------------
+
+    async def read_marker(self, person: str, key: str) -> Optional[float]:
+        if self.history is None:
+            return self.read_markers.get((person, key))
+        return await self.history.read_marker(person, key)
+
+    async def store_read_marker(self, person: str, key: str, until: float) -> float:
+        if self.history is None:
+            stored = max(until, self.read_markers.get((person, key), 0.0))
+            self.read_markers[(person, key)] = stored
+            return stored
+        return await self.history.mark_read(person, key, until)
+
+    def read_moved(self, person: str, target: str, until: float) -> None:
+        """Every connection of ``person`` learns the new read position."""
+        self.show_read(person, target, until)
+        self.publisher.read_moved(person, target, until)
+
+    def show_read(self, person: str, target: str, until: float) -> None:
+        mine = [u for u in self.users.values() if u.person == person]
+        fan_out(ReadMarked(self.clock(), person, target, until), mine)
 
     def publish(self, event: Event, recipients: Iterable[User]) -> int:
         """Fan an event out to chosen recipients (used by adapters for replays)."""

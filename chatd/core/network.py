@@ -71,6 +71,8 @@ class Network(Messaging):
         self.history = history
         self.stats = Stats()
         self.whowas = Whowas(self.limits.whowas)
+        #: Read markers when there is no history store to keep them: (person, target) -> seconds.
+        self.read_markers: dict[tuple[str, str], float] = {}
         #: Called as (kind, nick, user) when someone comes "online", goes "offline",
         #: or changes "away" or "realname": for IRC MONITOR, whatever protocol they use.
         self.watchers: list[Callable[[str, str, User], None]] = []

@@ -75,6 +75,7 @@ class Publisher(Protocol):
     def modes_changed(self, by: User, room: Room, changes: Sequence[ModeChange]) -> None: ...
     def invited(self, by: User, target: User, room_name: str) -> None: ...
     def redacted(self, by: User, target: str, msgid: str, reason: str) -> None: ...
+    def read_moved(self, person: str, target: str, until: float) -> None: ...
 
     def room_message(self, message: RoomMessage) -> Sent:
         """Carry a room message to its members; ``Sent.durable`` fires once it is stored."""
@@ -131,6 +132,9 @@ class LocalPublisher:
         pass
 
     def redacted(self, by: User, target: str, msgid: str, reason: str) -> None:
+        pass
+
+    def read_moved(self, person: str, target: str, until: float) -> None:
         pass
 
     def room_message(self, message: RoomMessage) -> Sent:

@@ -146,6 +146,9 @@ class Replica:
             fan_out(Invited(event.time, room_name, by, target.nick, notice=True),
                     [m for m in room.members if m is not target])
 
+    def read_moved(self, person: str, target: str, until: float) -> None:
+        self.network.show_read(person, target, until)
+
     def redact(self, by: Identity, target: str, msgid: str, reason: str) -> None:
         self.network.show_redaction(by, target, msgid, reason)
 

@@ -257,6 +257,34 @@ class Session:
         if self.user is user:
             self.network.redact(user, target, msgid, reason)
 
+    def _read_key(self, target: str) -> tuple[str, str]:
+        """A conversation as read markers name it: (as shown, folded key)."""
+        target = self._name(target)
+        if target[:1] in ROOM_PREFIXES:
+            room = self.network.member_room(self.me(), target)
+            return room.name, casefold(room.name)
+        return self.valid_nick(target), casefold(target)
+
+    async def read_marker(self, target: str) -> Optional[float]:
+        """How far this person has read ``target`` (None: never marked)."""
+        _, key = self._read_key(target)
+        return await self.network.read_marker(self.me().person, key)
+
+    async def mark_read(self, target: str, until: float) -> float:
+        """Move this person's read position forward; all their connections see where it is now."""
+        stored = await self.save_read_marker(target, until)
+        self.show_read_marker(target, stored)
+        return stored
+
+    async def save_read_marker(self, target: str, until: float) -> float:
+        _, key = self._read_key(target)
+        return await self.network.store_read_marker(self.me().person, key, until)
+
+    def show_read_marker(self, target: str, stored: float) -> None:
+        if self.user is not None:
+            shown, _ = self._read_key(target)
+            self.network.read_moved(self.user.person, shown, stored)
+
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""
         away = self._line(message or "", self.network.limits.awaylen, "away message") or None

@@ -28,6 +28,8 @@ class User:
     rooms: dict[str, Room] = attrs.field(factory=dict)  # folded name -> room
     #: User modes: "i" invisible (WHO and NAMES hide you from strangers), "w" wallops, "B" bot.
     modes: set[str] = attrs.field(factory=set)
+    #: The account this user is logged in to (None: a guest, known by nick only).
+    account: Optional[str] = None
     identity: Identity = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -39,6 +41,11 @@ class User:
     @property
     def folded(self) -> str:
         return casefold(self.nick)
+
+    @property
+    def person(self) -> str:
+        """Who this is across connections and over time: the account, or for a guest the nick."""
+        return "a:" + casefold(self.account) if self.account else "n:" + self.folded
 
     def rename(self, nick: str) -> None:
         self.nick = nick

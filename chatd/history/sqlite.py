@@ -232,6 +232,24 @@ class SQLiteHistory(service.Service):
 
         return self.flush_all().addCallback(delete)
 
+    def read_marker(self, person: str, target: str) -> defer.Deferred[Optional[float]]:
+        def query() -> Optional[float]:
+            row = self.db.execute("SELECT time FROM read_markers WHERE person=? AND target=?",
+                                  (person, target)).fetchone()
+            return row[0] if row else None
+
+        return self.run(query)
+
+    def mark_read(self, person: str, target: str, when: float) -> defer.Deferred[float]:
+        def upsert() -> float:
+            self.db.execute(
+                "INSERT INTO read_markers (person, target, time) VALUES (?,?,?) "
+                "ON CONFLICT (person, target) DO UPDATE SET time=max(time, excluded.time)", (person, target, when))
+            return float(self.db.execute("SELECT time FROM read_markers WHERE person=? AND target=?",
+                                         (person, target)).fetchone()[0])
+
+        return self.run(upsert)
+
     def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> defer.Deferred[list[Message]]:
         if after is None:
             return self.run(self._query, f"{_SELECT} WHERE target=? ORDER BY id DESC LIMIT ?", (key, limit), True)

@@ -14,6 +14,7 @@ SUPPORTED = (
     "draft/chathistory",
     "draft/message-redaction",
     "draft/multiline",
+    "draft/read-marker",
     "echo-message",
     "extended-join",
     "extended-monitor",
@@ -28,4 +29,4 @@ SUPPORTED = (
 
 #: Capabilities that change fanned-out lines, in format-key order.
 RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify",
-             "draft/message-redaction", "draft/multiline")
+             "draft/message-redaction", "draft/multiline", "draft/read-marker")

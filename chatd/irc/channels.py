@@ -11,6 +11,7 @@ import fnmatch
 from typing import TYPE_CHECKING
 
 from ..core import ROOM_PREFIXES, Room, casefold, errors
+from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
 from .modes import parse_room_modes, parse_user_modes
@@ -38,6 +39,20 @@ def join(ctx: Context, msg: Message) -> None:
             if room.topic:
                 send_topic(ctx, room)
             send_names(ctx, room)
+            if "draft/read-marker" in ctx.caps:
+                spawn(_marker_on_join(ctx, room.name), "read marker on join")
+
+
+async def _marker_on_join(ctx: Context, name: str) -> None:
+    """draft/read-marker: a client joining a room learns how far its person has read it."""
+    from .messaging import send_marker
+
+    try:
+        found = await ctx.session.read_marker(name)
+    except errors.ChatError:
+        return  # left again meanwhile
+    if not ctx.closing:
+        send_marker(ctx, name, found)
 
 
 @command("PART", min_params=1)

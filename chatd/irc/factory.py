@@ -40,7 +40,7 @@ class IRCFactory(LineFactory):
     def renderer(self, key: tuple[bool, ...]) -> LineRenderer:
         renderer = self.renderers.get(key)
         if renderer is None:
-            renderer = self.renderers[key] = LineRenderer(*key)
+            renderer = self.renderers[key] = LineRenderer.for_key(key, self.network.server_name)
         return renderer
 
     def isupport(self) -> list[str]:

@@ -30,6 +30,8 @@ HELP: dict[str, list[str]] = {
              "Room modes: i (invite only), k <key>, l <limit>, m (moderated), n (no outside messages),",
              "t (topic by operators), o <nick> (operator), v <nick> (voice). MODE <#room> +b lists bans.",
              "Your own modes: i (invisible to strangers in WHO), w (wallops), B (you are a bot)."],
+    "MARKREAD": ["MARKREAD <target> [timestamp=YYYY-MM-DDThh:mm:ss.sssZ]",
+                 "Asks for, or moves forward, how far you have read a room or conversation (draft/read-marker)."],
     "MONITOR": ["MONITOR + <nick>[,<nick>...] | - <nick>[,...] | C | L | S",
                 "Tells you when nicks come online (730) or go offline (731): add, remove, clear, list, status."],
     "MOTD": ["MOTD", "Shows the message of the day."],

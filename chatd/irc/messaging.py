@@ -6,16 +6,19 @@ answered automatically, errors included, so two bots cannot loop.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from ..core import ROOM_PREFIXES, errors
 from ..net.tasks import spawn
 from . import numerics as N
+from .chathistory import BadParams, parse_time
 from .commands import command
+from .render import iso_time
 from .wire import Message
 
 if TYPE_CHECKING:
     from .context import Context
+    from .labels import HeldReply
 
 MAX_TARGETS = 4
 
@@ -91,6 +94,50 @@ async def _redact(ctx: Context, target: str, msgid: str, reason: str) -> None:
         code = codes.get(error.code, "INVALID_TARGET")
         context = f"{target} {msgid}" if error.code in codes else target
         ctx.send(f":{ctx.server} FAIL REDACT {code} {context} :{error.message}")
+
+
+@command("MARKREAD")
+def markread(ctx: Context, msg: Message) -> None:
+    """draft/read-marker: ask for, or move, how far you have read a room or conversation."""
+    if not msg.params or not msg.params[0]:
+        ctx.send(f":{ctx.server} FAIL MARKREAD NEED_MORE_PARAMS :Missing parameters")
+        return
+    target = msg.params[0]
+    until = None
+    if len(msg.params) > 1:
+        kind, _, value = msg.params[1].partition("=")
+        try:
+            if kind != "timestamp":
+                raise BadParams(kind)
+            until = parse_time(value)
+        except BadParams:
+            ctx.send(f":{ctx.server} FAIL MARKREAD INVALID_PARAMS {target} :Give timestamp=YYYY-MM-DDThh:mm:ss.sssZ")
+            return
+    reply = ctx.hold_reply()
+    spawn(_markread(ctx, target, until, reply), "IRC MARKREAD",
+          lambda: reply.run(lambda: ctx.send(f":{ctx.server} FAIL MARKREAD INTERNAL_ERROR {target} :Try again")))
+
+
+async def _markread(ctx: Context, target: str, until: Optional[float], reply: HeldReply) -> None:
+    try:
+        if until is None:
+            found = await ctx.session.read_marker(target)
+            with reply:
+                send_marker(ctx, target, found)
+            return
+        stored = await ctx.session.save_read_marker(target, until)
+    except errors.ChatError as error:
+        refusal = f":{ctx.server} FAIL MARKREAD INVALID_TARGET {target} :{error.message}"
+        reply.run(lambda: ctx.send(refusal))
+        return
+    with reply:  # every connection of this person, this one too, is told by the fan-out
+        ctx.session.show_read_marker(target, stored)
+
+
+def send_marker(ctx: Context, target: str, until: Optional[float]) -> None:
+    if "draft/read-marker" in ctx.caps or until is not None:
+        stamp = iso_time(until) if until is not None else "*"
+        ctx.send(f":{ctx.server} MARKREAD {target} timestamp={stamp}")
 
 
 @command("SETNAME", min_params=1)

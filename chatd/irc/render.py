@@ -26,7 +26,16 @@ def trailing(text: str) -> str:
     return ":" + text
 
 
+#: Renderer flags, in the order of ``caps.RENDERING`` (a connection's render key).
+FLAGS = ("server_time", "message_tags", "extended_join", "away_notify", "setname", "invite_notify", "redaction",
+         "multiline", "read_marker")
+
+
 class LineRenderer:
+    @classmethod
+    def for_key(cls, key: tuple[bool, ...], server: str) -> LineRenderer:
+        return cls(server=server, **dict(zip(FLAGS, key, strict=True)))
+
     def __init__(
         self,
         server_time: bool = False,
@@ -37,6 +46,8 @@ class LineRenderer:
         invite_notify: bool = False,
         redaction: bool = False,
         multiline: bool = False,
+        read_marker: bool = False,
+        server: str = "chatd.local",
     ) -> None:
         self.server_time = server_time
         self.message_tags = message_tags
@@ -46,6 +57,8 @@ class LineRenderer:
         self.invite_notify = invite_notify
         self.redaction = redaction
         self.multiline = multiline
+        self.read_marker = read_marker
+        self.server = server
 
     def _tags(self, when: float, msgid: Optional[str] = None, client: ev.Tags = (), bot: bool = False) -> str:
         parts = []
@@ -97,6 +110,12 @@ class LineRenderer:
     @render.register
     def _(self, event: ev.DirectMessage) -> Optional[bytes]:
         return self._chat(event)
+
+    @render.register
+    def _(self, event: ev.ReadMarked) -> Optional[bytes]:
+        if not self.read_marker:
+            return None
+        return (f":{self.server} MARKREAD {event.target} timestamp={iso_time(event.until)}\r\n").encode()
 
     @render.register
     def _(self, event: ev.Redacted) -> Optional[bytes]:

@@ -221,11 +221,21 @@ class TelnetConnection(LineConnection):
                   "telnet history on join")
 
     async def _replay(self, pending: Awaitable[Sequence[Stored]], room: str) -> None:
+        """The last lines of the room, with a divider where this person stopped reading (on any
+        protocol); having seen them, the read position moves to the newest."""
         messages = await pending
-        if messages and not self.closing:
-            self.say(f"{room}: the last {len(messages)} messages")
-            for message in messages:
-                self.deliver(self.encode(message))
+        read = await self.session.read_marker(room)
+        if not messages or self.closing:
+            return
+        self.say(f"{room}: the last {len(messages)} messages")
+        divided = read is None
+        for message in messages:
+            if read is not None and not divided and message.time > read:
+                self.say(f"{room}: new since you last read")
+                divided = True
+            self.deliver(self.encode(message))
+        if self.session.user is not None and casefold(room) in self.session.user.rooms:
+            await self.session.mark_read(room, messages[-1].time)
 
     def cmd_part(self, rest: str) -> None:
         name, _, reason = rest.partition(" ")

@@ -149,6 +149,12 @@ def _(event: ev.ModeChanged) -> dict[str, Any]:
 
 
 @frame.register
+def _(event: ev.ReadMarked) -> dict[str, Any]:
+    where = {"room": event.target} if event.target.startswith("#") else {"with": event.target}
+    return {"type": "read", **where, "time": event.until}
+
+
+@frame.register
 def _(event: ev.Redacted) -> dict[str, Any]:
     where = {"room": event.target} if event.target.startswith("#") else {"to": event.target}
     return {"type": "redact", **where, "msgid": event.msgid, "by": event.who.nick, "reason": event.reason,

@@ -95,18 +95,19 @@ def join(conn: ChatWebSocket, request: Request) -> None:
     network = conn.factory.network
     room, _new = conn.session.join(text_field(request, "room"), text_field(request, "key", required=False) or None)
     answer = {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_by,
-              "topic_time": room.topic_time, "members": frames.members(room), "history": []}
+              "topic_time": room.topic_time, "members": frames.members(room), "history": [], "read": None}
     count = conn.factory.settings.history_on_join
-    if network.history is None or count <= 0:
-        conn.answer(request, answer)
-        return
-    spawn(_joined(conn, request, answer, network.history.latest(casefold(room.name), count)), "web history on join",
-          lambda: conn.answer(request, answer))
+    pending = network.history.latest(casefold(room.name), count) if network.history is not None and count > 0 \
+        else None
+    spawn(_joined(conn, request, answer, room.name, pending), "web join", lambda: conn.answer(request, answer))
 
 
-async def _joined(conn: ChatWebSocket, request: Request, answer: Request, pending: Any) -> None:
-    found: Sequence[Stored] = await pending
-    answer["history"] = [frames.frame(message) for message in found]
+async def _joined(conn: ChatWebSocket, request: Request, answer: Request, name: str, pending: Any) -> None:
+    """The join's answer, with the last messages and how far this person has read the room."""
+    if pending is not None:
+        found: Sequence[Stored] = await pending
+        answer["history"] = [frames.frame(message) for message in found]
+    answer["read"] = await conn.session.read_marker(name)
     conn.answer(request, answer)
 
 
@@ -174,6 +175,16 @@ async def _stored(conn: ChatWebSocket, request: Request, ack: Request, durable: 
     if hasattr(result, "id"):
         ack.update(msgid=result.id, time=result.time)
     conn.answer(request, ack)
+
+
+@handler("read")
+def read(conn: ChatWebSocket, request: Request) -> None:
+    """Move how far this person has read a room or conversation; all their connections hear of it."""
+    target = text_field(request, "room", required=False) or text_field(request, "with")
+    until = request.get("time")
+    if not isinstance(until, (int, float)) or isinstance(until, bool) or until < 0:
+        raise FrameError("bad_field", "'time' must be seconds since the epoch")
+    _run(conn, request, conn.session.mark_read(target, float(until)), "read marker")
 
 
 @handler("typing")
