@@ -71,6 +71,11 @@ class Options(usage.Options):
         ["channellen", None, 50, "Longest room name.", int],
         ["topiclen", None, 390, "Longest topic.", int],
         ["max-rooms", None, 50, "Rooms one user may be in.", int],
+        ["whowas-size", None, 1000, "Departed or renamed nicks remembered for WHOWAS (0: none).", int],
+        ["monitor-size", None, 100, "Nicks one IRC client may watch with MONITOR.", int],
+        ["client-tags-max", None, 4094, "Bytes of IRCv3 client tags one IRC line may carry (417 beyond).", int],
+        ["multiline-max-lines", None, 24, "Lines in one multi-line message (draft/multiline, web).", int],
+        ["multiline-max-bytes", None, 4096, "Bytes of text in one multi-line message.", int],
         ["log-format", None, "text", "Log as readable 'text' or as 'json' lines."],
         ["log-level", None, "info", "Least important level logged: debug, info, warn, error, critical."],
         ["log-file", None, "-", "Where the log goes; - is standard output (the journal under systemd)."],
@@ -105,7 +110,8 @@ class Options(usage.Options):
         if self["config"]:
             names = [str(p[0]) for p in self.optParameters] + [str(f[0]) for f in self.optFlags] + ["room-retention"]
             apply_file(self, self["config"], given_on_command_line(self.argv, names))
-        for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms"):
+        for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms",
+                     "monitor-size", "client-tags-max", "multiline-max-lines", "multiline-max-bytes"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
         if self["retention-days"] < 0 or self["retention-count"] < 0:
@@ -133,6 +139,8 @@ class Options(usage.Options):
             raise usage.UsageError(str(error)) from None
         if self["motd-file"] is not None:
             check_readable("motd-file", self["motd-file"])
+        if self["whowas-size"] < 0:
+            raise usage.UsageError("--whowas-size must not be negative")
         if self["sts-duration"] < 0:
             raise usage.UsageError("--sts-duration must not be negative")
         if self["http-max-per-address"] < 0:

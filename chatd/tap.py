@@ -91,7 +91,9 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
         server_name=options["server-name"] or socket.gethostname() or "chatd.local",
         network_name=options["network-name"],
         limits=Limits(nicklen=options["nicklen"], channellen=options["channellen"], topiclen=options["topiclen"],
-                      max_rooms_per_user=options["max-rooms"]),
+                      max_rooms_per_user=options["max-rooms"], whowas=options["whowas-size"],
+                      monitor=options["monitor-size"], multiline_lines=options["multiline-max-lines"],
+                      multiline_bytes=options["multiline-max-bytes"]),
         clock=reactor.seconds,
         history=history,
         publisher=publisher,
@@ -112,8 +114,9 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
 
     peers = ConnectionCounter(options["max-per-address"])
     flood = FloodPolicy(options["flood-rate"], options["flood-burst"], options["flood-queue"])
-    public = ListenerSettings(flood=flood, sendq=options["sendq"])
-    trusted = ListenerSettings(flood=UNLIMITED, sendq=options["sendq"] * 16, check_peer_limit=False)
+    tags = options["client-tags-max"]
+    public = ListenerSettings(flood=flood, sendq=options["sendq"], max_tags=tags)
+    trusted = ListenerSettings(flood=UNLIMITED, sendq=options["sendq"] * 16, check_peer_limit=False, max_tags=tags)
     irc_args = dict(password=options["password"], motd=motd_reader(options["motd-file"]),
                     ping_interval=options["ping-interval"], ping_timeout=options["ping-timeout"])
 

@@ -112,3 +112,13 @@ def test_a_refused_registration_claims_nothing_beyond_this_process():
     with pytest.raises(errors.BadText):
         finish(Session(net, Recorder(), "web", "h").register("ghost", "web", "\udfff"))
     assert publisher.claimed == [] and net.find_user("ghost") is None
+
+
+def test_whowas_remembers_a_bounded_number_of_departures():
+    from chatd.core import Limits
+
+    net = Network(limits=Limits(whowas=2))
+    for nick in ("one", "two", "three"):
+        person(net, nick).quit("bye")
+    assert [e.nick for e in net.whowas.lookup("one")] == []  # the oldest went first
+    assert [e.nick for e in net.whowas.lookup("THREE")] == ["three"]

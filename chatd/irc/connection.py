@@ -35,8 +35,9 @@ INVALID_UTF8 = "Message rejected, your message contained invalid UTF-8"
 class IRCConnection(LineConnection):
     protocol_name = "irc"
     factory: IRCFactory
-    # Bounded by client tags (4094) plus the 512-byte message; the exact checks follow.
-    max_line_bytes = 4094 + 512
+    # Bounded generously (tags up to 8191 bytes, plus the 512-byte message); the exact,
+    # configured checks (--client-tags-max) follow in line_received.
+    max_line_bytes = 8191 + 512
 
     def __init__(self) -> None:
         super().__init__()
