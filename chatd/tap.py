@@ -158,6 +158,11 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     telnet.replay_lines = options["telnet-replay"]
     listen("telnet", "telnet", options["telnet"], telnet)
 
+    # Web IRC clients (text.ircv3.net) run the IRC adapter; the WebSocket took the address slot.
+    irc_ws = IRCFactory(network, reactor, peers, ListenerSettings(flood=flood, sendq=options["sendq"],
+                                                                 max_tags=tags, check_peer_limit=False),
+                        **irc_args)
+    sweepers.append(irc_ws)
     ws = ChatWebSocketFactory(network, reactor, peers, WebSocketSettings(
         flood=flood,
         sendq=options["sendq"],
@@ -170,6 +175,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         ping_timeout=options["ping-timeout"],
         history_on_join=options["history-on-join"],
     ))
+    ws.irc = irc_ws
     factories.append(("web", ws))
 
     def health() -> dict[str, Any]:

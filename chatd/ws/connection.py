@@ -16,12 +16,14 @@ from typing import Any, Optional
 
 from autobahn.twisted.websocket import WebSocketServerProtocol
 from autobahn.websocket.types import ConnectionDeny
+from twisted.internet import error as net_error
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from ..core import Session, errors
 from ..core.events import Event
 from ..net.guard import FLOOD, GOING_AWAY, SENDQ, ConnectionGuard
-from . import SUBPROTOCOL, frames
+from . import SUBPROTOCOL, frames, irc
 from .factory import ChatWebSocketFactory
 from .handlers import HANDLERS, FrameError
 
@@ -43,6 +45,8 @@ class ChatWebSocket(WebSocketServerProtocol):
         super().__init__()
         self.address = "?"
         self.opened = False
+        self.irc_protocol: Optional[str] = None  # text/binary.ircv3.net: this socket speaks IRC
+        self.irc: Any = None  # the IRCConnection behind it, then
 
     # -- the core's Client interface -------------------------------------------
 
@@ -60,7 +64,10 @@ class ChatWebSocket(WebSocketServerProtocol):
             self.guard.wrote(size)
 
     def disconnect(self, reason: str) -> None:
-        self.guard.close(reason, GOING_AWAY)
+        if self.irc is not None:
+            self.irc.disconnect(reason)  # IRC's own goodbye (ERROR), then the socket closes
+        else:
+            self.guard.close(reason, GOING_AWAY)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -78,12 +85,25 @@ class ChatWebSocket(WebSocketServerProtocol):
             log.info("web socket from {address} refused: origin {origin}", address=self.address,
                      origin=request.origin)
             raise ConnectionDeny(ConnectionDeny.FORBIDDEN, "Origin not allowed")
-        if request.protocols and SUBPROTOCOL not in request.protocols:
-            raise ConnectionDeny(ConnectionDeny.BAD_REQUEST, f"Unsupported subprotocol; use {SUBPROTOCOL}")
+        chosen = self._subprotocol(request.protocols)
         if not self.guard.admit(self.address):
             raise ConnectionDeny(429, "Too many connections from your address")
-        self.session = Session(self.factory.network, self, "web", self.address)
-        return SUBPROTOCOL if request.protocols else None
+        if chosen in (irc.TEXT, irc.BINARY):
+            self.irc_protocol = chosen
+        else:
+            self.session = Session(self.factory.network, self, "web", self.address)
+        return chosen
+
+    def _subprotocol(self, offered: list[str]) -> Optional[str]:
+        """chatd.v1 (also without any subprotocol), or IRC when the listener has IRC over WebSocket."""
+        if not offered or SUBPROTOCOL in offered:
+            return SUBPROTOCOL if offered else None
+        if self.factory.irc is not None:
+            for name in offered:
+                if name in (irc.TEXT, irc.BINARY):
+                    return name
+        supported = [SUBPROTOCOL] + ([irc.TEXT, irc.BINARY] if self.factory.irc is not None else [])
+        raise ConnectionDeny(ConnectionDeny.BAD_REQUEST, f"Unsupported subprotocol; use {', '.join(supported)}")
 
     def onOpen(self) -> None:
         # twisted.web's HTTP channel was the transport's producer; the socket is ours now.
@@ -92,11 +112,18 @@ class ChatWebSocket(WebSocketServerProtocol):
         self.guard.start(self.transport)
         self.opened = True
         self.factory.connections.add(self)
+        if self.irc_protocol is not None and self.factory.irc is not None:
+            self.irc = self.factory.irc.buildProtocol(self.transport.getPeer())
+            self.irc.makeConnection(irc.IRCOverWebSocket(self, self.irc_protocol == irc.BINARY))
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         if self.guard.closing or not self.opened:
             return
         self.factory.bytes_in += len(payload)
+        if self.irc is not None:
+            # One IRC line per message; the IRC side applies its flood gate and line limits.
+            self.irc.dataReceived(payload.rstrip(b"\r\n") + b"\r\n")
+            return
         if isBinary:
             self.error("binary", "Frames are JSON text, not binary")
             return
@@ -109,6 +136,9 @@ class ChatWebSocket(WebSocketServerProtocol):
         closing_reason = self.guard.reason
         self.guard.release()
         self.factory.connections.discard(self)
+        if self.irc is not None:
+            inner, self.irc = self.irc, None
+            inner.connectionLost(Failure(net_error.ConnectionDone() if wasClean else net_error.ConnectionLost()))
         session: Optional[Session] = getattr(self, "session", None)
         if session is not None:
             session.quit(closing_reason or ("Connection closed" if wasClean else "Connection lost"))
@@ -122,6 +152,13 @@ class ChatWebSocket(WebSocketServerProtocol):
             self.sendCloseFrame(code=CLOSE_GOING_AWAY, reasonUtf8=reason[:120].encode("utf-8"), isReply=False)
         else:
             self.sendClose(CLOSE_FLOOD if how == FLOOD else 1000, reason[:120])
+
+    def send_irc_line(self, line: bytes, binary: bool) -> None:
+        """One IRC line as one WebSocket message (IRC over WebSocket)."""
+        if not self.guard.closing and self.state == self.STATE_OPEN:
+            self.sendMessage(line, isBinary=binary)
+            self.factory.bytes_out += len(line)
+            self.guard.wrote(len(line))
 
     # -- frames ------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from twisted.internet.interfaces import IReactorTime
 
     from ..core import Network
+    from ..irc.factory import IRCFactory
     from ..net.peers import ConnectionCounter
     from .connection import ChatWebSocket
 
@@ -51,6 +52,8 @@ class ChatWebSocketFactory(WebSocketServerFactory):
         self.peers = peers
         self.settings = settings
         self.connections: set[ChatWebSocket] = set()
+        #: The IRC adapter for web IRC clients (text.ircv3.net / binary.ircv3.net); None: chatd.v1 only.
+        self.irc: Optional[IRCFactory] = None
         self.bytes_in = 0
         self.bytes_out = 0
         options: dict[str, Any] = dict(

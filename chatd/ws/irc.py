@@ -1,0 +1,65 @@
+"""IRC over WebSocket (the IRCv3 ``text.ircv3.net`` and ``binary.ircv3.net`` subprotocols).
+
+Web IRC clients (Gamja, Kiwi IRC, ...) speak plain IRC, one line per
+WebSocket message.  Such a socket runs the very same IRC adapter as a TCP
+client: :class:`IRCOverWebSocket` is the transport the
+:class:`~chatd.irc.connection.IRCConnection` writes to, turning each IRC line
+it writes into one WebSocket message (text or binary, as negotiated), and
+each message received becomes one line for it.
+
+The limits are the same as for every connection: the WebSocket's guard took
+the per-address slot (so the IRC side does not count again) and bounds what
+waits to be sent; the IRC side runs its flood gate, line and tag limits and
+keepalive as it would on TCP.  Reference: ircv3.net/specs/extensions/websocket.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.interfaces import ITransport
+from zope.interface import implementer
+
+if TYPE_CHECKING:
+    from .connection import ChatWebSocket
+
+TEXT = "text.ircv3.net"
+BINARY = "binary.ircv3.net"
+
+
+@implementer(ITransport)
+class IRCOverWebSocket:
+    def __init__(self, ws: ChatWebSocket, binary: bool) -> None:
+        self.ws = ws
+        self.binary = binary
+        self.disconnecting = False
+
+    def write(self, data: bytes) -> None:
+        for line in data.split(b"\r\n"):
+            if line:
+                self.ws.send_irc_line(line, self.binary)
+
+    def writeSequence(self, data: Any) -> None:
+        self.write(b"".join(data))
+
+    def loseConnection(self) -> None:
+        if not self.disconnecting:
+            self.disconnecting = True
+            self.ws.sendClose(1000)
+
+    def abortConnection(self) -> None:
+        self.disconnecting = True
+        self.ws.transport.abortConnection()
+
+    def getPeer(self) -> Any:
+        return self.ws.transport.getPeer()
+
+    def getHost(self) -> Any:
+        return self.ws.transport.getHost()
+
+    # The WebSocket's own guard bounds what waits to be sent; the IRC side needs no producer.
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        pass
+
+    def unregisterProducer(self) -> None:
+        pass
