@@ -17,6 +17,7 @@ from .config import apply_file, given_on_command_line
 from .history.sqlite import Retention
 from .http.site import find_web_root
 from .logs import LEVELS
+from .net.proxied import PROXIABLE, proxied_kinds, trusted_from
 
 
 class Options(usage.Options):
@@ -45,6 +46,10 @@ class Options(usage.Options):
          "(default: none; metrics are never on the public HTTP listener)."],
         ["sts-duration", None, 2592000, "Seconds IRC clients should use only TLS once they saw it, advertised "
          "(IRCv3 sts) when --irc-tls is set (0: never advertise).", int],
+        ["trusted-proxies", None, "", "Comma-separated addresses or CIDR networks of reverse proxies whose "
+         "X-Forwarded-For (HTTP) or PROXY header (see proxy-protocol) names the real client."],
+        ["proxy-protocol", None, "", "Listeners that read a PROXY protocol header (v1/v2) from a trusted proxy "
+         "before anything else: any of irc, irc-tls, irc-trusted, telnet."],
         ["http-max-per-address", None, 50, "HTTP connections allowed from one address (0: no limit).", int],
         ["http-header-timeout", None, 10.0, "Seconds a client has to send a request's headers.", float],
         ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
@@ -139,6 +144,15 @@ class Options(usage.Options):
             raise usage.UsageError(str(error)) from None
         if self["motd-file"] is not None:
             check_readable("motd-file", self["motd-file"])
+        try:
+            trusted = trusted_from(self["trusted-proxies"])
+        except ValueError as error:
+            raise usage.UsageError(f"--trusted-proxies: {error}") from None
+        for kind in proxied_kinds(self["proxy-protocol"]):
+            if kind not in PROXIABLE:
+                raise usage.UsageError(f"--proxy-protocol: {kind!r} is not one of {', '.join(PROXIABLE)}")
+            if not trusted:
+                raise usage.UsageError("--proxy-protocol needs --trusted-proxies (who may send the header)")
         if self["whowas-size"] < 0:
             raise usage.UsageError("--whowas-size must not be negative")
         if self["sts-duration"] < 0:

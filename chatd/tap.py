@@ -32,6 +32,7 @@ from .metrics import ChatCollector, MetricsResource, make_registry
 from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
+from .net.proxied import ProxyHeaderFactory, proxied_kinds, trusted_from
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
@@ -122,9 +123,12 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
 
     listeners: list[Listener] = []
     factories: list[tuple[str, Any]] = []
+    proxies = trusted_from(options["trusted-proxies"])
+    proxied = proxied_kinds(options["proxy-protocol"])
 
     def listen(kind: str, protocol: str, description: str, factory: Any) -> None:
-        listener = Listener(kind, description, lambda d: endpoints.serverFromString(reactor, d), factory, reactor)
+        served = ProxyHeaderFactory(factory, proxies) if kind in proxied else factory
+        listener = Listener(kind, description, lambda d: endpoints.serverFromString(reactor, d), served, reactor)
         listener.setServiceParent(top)
         listeners.append(listener)
         top.reloaders.append(listener.reload)
@@ -174,6 +178,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         ping_interval=options["ping-interval"],
         ping_timeout=options["ping-timeout"],
         history_on_join=options["history-on-join"],
+        trusted_proxies=proxies,
     ))
     ws.irc = irc_ws
     factories.append(("web", ws))
@@ -188,7 +193,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         }
 
     http_limits = HTTPLimits(reactor, ConnectionCounter(options["http-max-per-address"]),
-                             options["http-header-timeout"])
+                             options["http-header-timeout"], proxies)
     site = make_site(options["web-root-path"], ws, health, http_limits)
     listen("http", "", options["http"], site)
     if options["https"]:

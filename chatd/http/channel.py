@@ -30,6 +30,7 @@ from twisted.python.failure import Failure
 from twisted.web import http
 
 from ..net.peers import ConnectionCounter
+from ..net.proxied import TrustedProxies
 
 log = Logger()
 
@@ -39,6 +40,8 @@ class HTTPLimits:
     clock: IReactorTime
     peers: ConnectionCounter
     header_timeout: float = 10.0
+    #: A trusted reverse proxy carries many clients on its connections: it is not limited per address.
+    trusted: TrustedProxies = attrs.field(factory=TrustedProxies)
 
 
 class LimitedHTTPChannel(http.HTTPChannel):
@@ -51,6 +54,9 @@ class LimitedHTTPChannel(http.HTTPChannel):
         self.counted = False
         self.deadline: Optional[IDelayedCall] = None
         limits: HTTPLimits = self.site.limits
+        if limits.trusted.trusts(self.address):
+            self._arm()
+            return
         if not limits.peers.acquire(self.address):
             log.info("HTTP connection from {address} refused: too many from that address", address=self.address)
             self.transport.write(b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")

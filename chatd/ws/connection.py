@@ -80,7 +80,9 @@ class ChatWebSocket(WebSocketServerProtocol):
         super().connectionMade()
 
     def onConnect(self, request: Any) -> str | None:
-        self.address = getattr(self.transport.getPeer(), "host", "?")
+        peer = getattr(self.transport.getPeer(), "host", "?")
+        self.address = self.factory.settings.trusted_proxies.client_address(
+            peer, request.headers.get("x-forwarded-for"))
         if not self.factory.origin_allowed(request.origin or None):
             log.info("web socket from {address} refused: origin {origin}", address=self.address,
                      origin=request.origin)
@@ -114,7 +116,7 @@ class ChatWebSocket(WebSocketServerProtocol):
         self.factory.connections.add(self)
         if self.irc_protocol is not None and self.factory.irc is not None:
             self.irc = self.factory.irc.buildProtocol(self.transport.getPeer())
-            self.irc.makeConnection(irc.IRCOverWebSocket(self, self.irc_protocol == irc.BINARY))
+            self.irc.makeConnection(irc.IRCOverWebSocket(self, self.irc_protocol == irc.BINARY, self.address))
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         if self.guard.closing or not self.opened:

@@ -10,6 +10,7 @@ from autobahn.twisted.websocket import WebSocketServerFactory
 
 from .. import __version__
 from ..net.flood import FloodPolicy
+from ..net.proxied import TrustedProxies
 
 #: A browser on the machine itself may always connect.
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -36,6 +37,7 @@ class WebSocketSettings:
     ping_timeout: float = 20.0
     history_on_join: int = 50  # messages sent with "joined"
     check_peer_limit: bool = True
+    trusted_proxies: TrustedProxies = TrustedProxies()  # whose X-Forwarded-For names the client
 
 
 class ChatWebSocketFactory(WebSocketServerFactory):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import ITransport
 from zope.interface import implementer
 
@@ -29,9 +30,10 @@ BINARY = "binary.ircv3.net"
 
 @implementer(ITransport)
 class IRCOverWebSocket:
-    def __init__(self, ws: ChatWebSocket, binary: bool) -> None:
+    def __init__(self, ws: ChatWebSocket, binary: bool, address: str) -> None:
         self.ws = ws
         self.binary = binary
+        self.address = address  # the client's, also behind a trusted proxy
         self.disconnecting = False
 
     def write(self, data: bytes) -> None:
@@ -52,7 +54,9 @@ class IRCOverWebSocket:
         self.ws.transport.abortConnection()
 
     def getPeer(self) -> Any:
-        return self.ws.transport.getPeer()
+        peer = self.ws.transport.getPeer()
+        return IPv4Address("TCP", self.address, getattr(peer, "port", 0)) if ":" not in self.address \
+            else IPv6Address("TCP", self.address, getattr(peer, "port", 0))
 
     def getHost(self) -> Any:
         return self.ws.transport.getHost()
