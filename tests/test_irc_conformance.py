@@ -9,7 +9,7 @@ import re
 import pytest
 
 from .support.processes import Daemon
-from .support.sockets import LineClient, irc_register
+from .support.sockets import LineClient, irc_client, irc_register
 
 pytestmark = pytest.mark.integration
 
@@ -22,17 +22,7 @@ def server(tmp_path_factory):
 
 
 def client(server, nick, caps=""):
-    c = LineClient(server.ports["irc"])
-    if caps:
-        c.send("CAP LS 302")
-        c.send(f"CAP REQ :{caps}")
-    c.send(f"NICK {nick}")
-    c.send(f"USER {nick} 0 * :{nick} Example")
-    if caps:
-        c.send("CAP END")
-    c.expect(r" 001 ")
-    c.until(r" (376|422) ")
-    return c
+    return irc_client(server.ports["irc"], nick, caps)
 
 
 def numerics(lines):

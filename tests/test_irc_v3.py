@@ -12,7 +12,7 @@ import pytest
 from websockets.sync.client import connect
 
 from .support.processes import Daemon
-from .support.sockets import LineClient
+from .support.sockets import LineClient, irc_client, telnet_client
 from .support.tls import make_certificate
 
 pytestmark = pytest.mark.integration
@@ -29,18 +29,7 @@ def server(tmp_path_factory):
 
 
 def client(server, nick, caps=""):
-    c = LineClient(server.ports["irc"])
-    if caps:
-        c.send("CAP LS 302")
-        c.send(f"CAP REQ :{caps}")
-        c.expect(r"CAP \S+ ACK")
-    c.send(f"NICK {nick}")
-    c.send(f"USER {nick} 0 * :{nick} Example")
-    if caps:
-        c.send("CAP END")
-    c.expect(r" 001 ")
-    c.until(r" (376|422) ")
-    return c
+    return irc_client(server.ports["irc"], nick, caps)
 
 
 class Web:
@@ -60,19 +49,26 @@ class Web:
             if match(frame):
                 return frame
 
+    def join(self, room):
+        self.send({"type": "join", "room": room})
+        return self.expect(lambda f: f["type"] == "joined")
+
     def close(self):
         self.stack.close()
+
+
+def join_all(room, *clients):
+    for c in clients:
+        c.send(f"JOIN {room}")
+        c.expect(" 366 ")
 
 
 def test_client_tags_and_tagmsg_reach_only_those_who_take_them(server):
     tagged = client(server, "tagged", "message-tags server-time batch draft/chathistory")
     plain = client(server, "plain")
-    for c in (tagged, plain):
-        c.send("JOIN #tags")
-        c.expect(" 366 ")
+    join_all("#tags", tagged, plain)
     web = Web(server, "webtyper")
-    web.send({"type": "join", "room": "#tags"})
-    web.expect(lambda f: f["type"] == "joined")
+    web.join("#tags")
 
     web.send({"type": "typing", "to": "#tags", "state": "active"})
     line = tagged.expect(r" TAGMSG #tags$")
@@ -165,9 +161,7 @@ def test_setname_and_invite_notify(server):
     seer = client(server, "seer", "setname invite-notify")
     blind = client(server, "blind")
     namer = client(server, "namer", "setname")
-    for c in (seer, blind, namer):
-        c.send("JOIN #names")
-        c.expect(" 366 ")
+    join_all("#names", seer, blind, namer)
     namer.send("SETNAME :A New Name")
     assert seer.expect(r"^:namer!\S+ SETNAME :A New Name$")
     assert namer.expect(r"^:namer!\S+ SETNAME :A New Name$")
@@ -201,19 +195,10 @@ def test_redaction_removes_a_message_everywhere_and_from_history(server):
     author = client(server, "author", "draft/message-redaction message-tags batch draft/chathistory echo-message")
     other = client(server, "other", "draft/message-redaction")
     op = client(server, "redop", "draft/message-redaction message-tags")
-    op.send("JOIN #redact")
-    op.expect(" 366 ")
-    for c in (author, other):
-        c.send("JOIN #redact")
-        c.expect(" 366 ")
+    join_all("#redact", op, author, other)
     web = Web(server, "redweb")
-    web.send({"type": "join", "room": "#redact"})
-    web.expect(lambda f: f["type"] == "joined")
-    tina = LineClient(server.ports["telnet"])
-    tina.expect("Pick a nick")
-    tina.send("redtina")
-    tina.send("/join #redact")
-    tina.expect(r"#redact \(")
+    web.join("#redact")
+    tina = telnet_client(server.ports["telnet"], "redtina", "#redact")
 
     author.send("PRIVMSG #redact :oops, my password")
     msgid = re.search(r"msgid=(\w+)", author.expect("oops, my password")).group(1)
@@ -249,17 +234,10 @@ def test_multiline_messages_on_every_surface(server):
     poet = client(server, "poet", "draft/multiline batch message-tags draft/chathistory")
     reader = client(server, "mlreader", "draft/multiline batch message-tags")
     plain = client(server, "mlplain")
-    for x in (poet, reader, plain):
-        x.send("JOIN #poems")
-        x.expect(" 366 ")
+    join_all("#poems", poet, reader, plain)
     web = Web(server, "mlweb")
-    web.send({"type": "join", "room": "#poems"})
-    web.expect(lambda f: f["type"] == "joined")
-    tina = LineClient(server.ports["telnet"])
-    tina.expect("Pick a nick")
-    tina.send("mltina")
-    tina.send("/join #poems")
-    tina.expect(r"#poems \(")
+    web.join("#poems")
+    tina = telnet_client(server.ports["telnet"], "mltina", "#poems")
 
     poet.send("BATCH +p1 draft/multiline #poems")
     poet.send("@batch=p1 PRIVMSG #poems :roses are red")

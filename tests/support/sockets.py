@@ -92,6 +92,34 @@ def irc_register(client: LineClient, nick: str) -> None:
     client.expect(r" 001 ")
 
 
+def irc_client(port: int, nick: str, caps: str = "") -> LineClient:
+    """A raw IRC client, registered (after negotiating ``caps``) and past the MOTD."""
+    c = LineClient(port)
+    if caps:
+        c.send("CAP LS 302")
+        c.send(f"CAP REQ :{caps}")
+        c.expect(r"CAP \S+ ACK")
+    c.send(f"NICK {nick}")
+    c.send(f"USER {nick} 0 * :{nick} Example")
+    if caps:
+        c.send("CAP END")
+    c.expect(r" 001 ")
+    c.until(r" (376|422) ")
+    return c
+
+
+def telnet_client(port: int, nick: str, room: str = "") -> LineClient:
+    """A raw telnet user with a nick, in ``room`` if given."""
+    c = LineClient(port)
+    c.expect("Pick a nick")
+    c.send(nick)
+    c.expect(f"Hello {nick}")
+    if room:
+        c.send(f"/join {room}")
+        c.expect(rf"{room} \(")
+    return c
+
+
 class LibraryIRC:
     """A real third-party IRC client (the ``irc`` package) driven synchronously."""
 
