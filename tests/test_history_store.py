@@ -121,12 +121,15 @@ def test_rooms_and_topics_are_kept(tmp_path):
 
 
 def test_migrations_run_once_and_record_the_version():
+    from chatd.history.migrations import migration_files
+
+    latest = migration_files()[-1][0]
     db = sqlite3.connect(":memory:", isolation_level=None)
-    assert migrate(db) == 2
-    assert migrate(db) == 2
-    assert current_version(db) == 2
+    assert migrate(db) == latest
+    assert migrate(db) == latest
+    assert current_version(db) == latest
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"messages", "rooms", "read_markers", "schema_version"} <= tables
+    assert {"messages", "rooms", "read_markers", "messages_fts", "schema_version"} <= tables
 
 
 def test_an_old_state_directory_is_brought_forward(monkeypatch):
@@ -137,10 +140,16 @@ def test_an_old_state_directory_is_brought_forward(monkeypatch):
     monkeypatch.setattr(migrations, "migration_files", lambda: every[:1])
     assert migrate(db) == 1  # a database made by the first release
     db.execute("INSERT INTO rooms (folded, name, created) VALUES ('#old', '#old', 1)")
+    db.execute("INSERT INTO messages (id, target, room, time, sender_nick, sender_user, sender_host, "
+               "sender_realname, sender_protocol, kind, text) VALUES ('01OLD', '#old', '#old', 1, 'a', 'a', 'h', "
+               "'a', 'irc', 'privmsg', 'an ancient message')")
     monkeypatch.setattr(migrations, "migration_files", lambda: every)
-    assert migrate(db) == 2
+    assert migrate(db) == every[-1][0]
     assert db.execute("SELECT name FROM rooms").fetchall() == [("#old",)]
     db.execute("INSERT INTO read_markers (person, target, time) VALUES ('n:dana', '#old', 5)")
+    found = db.execute("SELECT i.id FROM messages_fts JOIN fts_ids i ON i.rid = messages_fts.rowid "
+                       "WHERE messages_fts MATCH 'ancient'").fetchall()
+    assert found == [("01OLD",)]  # messages from before search existed are found too
 
 
 def test_flush_all_waits_for_pending_writes():
@@ -150,3 +159,27 @@ def test_flush_all_waits_for_pending_writes():
     done = store.flush_all()
     assert done.called
     assert [m.text for m in result(store.latest("#r", 1))] == ["last words"]
+
+
+def test_search_finds_words_only_where_asked_and_forgets_deleted_messages():
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    rows = [RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", "The Release is on Friday"),
+            RoomMessage(network.new_id(), clock.seconds(), "#other", ALICE, "privmsg", "release notes elsewhere"),
+            DirectMessage(network.new_id(), clock.seconds(), ALICE, "Bob", "privmsg", "secret release plan"),
+            RoomMessage(network.new_id(), clock.seconds(), "#r", BOB, "privmsg", 'café "quoted" OR NOT')]
+    for row in rows:
+        store.append(row)
+    clock.advance(0)
+
+    def search(words, rooms, nick=None):
+        found = []
+        store.search(words, rooms, nick, 10).addCallback(found.extend)
+        return [m.text for m in found]
+
+    assert search(["release"], ["#r"]) == ["The Release is on Friday"]
+    assert search(["release"], ["#r"], "bob") == ["secret release plan", "The Release is on Friday"]
+    assert search(["release"], ["#r"], "carol") == ["The Release is on Friday"]
+    assert search(["cafe", '"quoted"', "OR"], ["#r"]) == ['café "quoted" OR NOT']  # no query syntax leaks
+    store.remove("#r", rows[0].id)
+    assert search(["release"], ["#r", "#other"]) == ["release notes elsewhere"]

@@ -27,3 +27,21 @@ def test_real_telnet_socket_and_irc_library_in_one_room(daemon):
     tel.expect(TIME + "#lobby <ivan> hi from irc")
     tel.send("/quit")
     assert ivan.wait("quit").source.nick == "tina"
+
+
+def test_telnet_search(daemon):
+    ivan = LibraryIRC(daemon.ports["irc"], "ivan")
+    ivan.conn.join("#lobby")
+    ivan.wait("join")
+    ivan.conn.privmsg("#lobby", "lunch at noon in the atrium")
+    tel = LineClient(daemon.ports["telnet"])
+    tel.expect("Pick a nick")
+    tel.send("tina")
+    tel.send("/join #lobby")
+    tel.expect(r"#lobby \(")
+    tel.send("/search atrium")
+    assert tel.expect(r"\*\*\* 1 messages with 'atrium'")
+    assert tel.expect(TIME + "#lobby <ivan> lunch at noon in the atrium")
+    tel.send("/search #elsewhere atrium")
+    assert tel.expect(r"\*\*\* #elsewhere: No such room")
+    ivan.close()

@@ -151,3 +151,23 @@ def test_history_on_join_and_scrolling_back(tmp_path, browser):
         assert texts == [f"old message {i}" for i in range(150)]
     finally:
         d.kill()
+
+
+def test_search_finds_stored_messages_only_where_you_may_read(daemon, browser):
+    ivan = LibraryIRC(daemon.ports["irc"], "ivan")
+    ivan.conn.join("#general")
+    ivan.conn.join("#private")
+    ivan.wait("join")
+    ivan.conn.privmsg("#general", "the deploy key rotates on Friday")
+    ivan.conn.privmsg("#private", "the deploy password is hunter2")
+    page = browser.new_page()
+    login(page, daemon.ports["http"], "wendy")
+    page.fill("#search-input", "deploy")
+    page.press("#search-input", "Enter")
+    result = page.wait_for_selector("#search-results li:has-text('rotates on Friday')")
+    assert "#general" in result.inner_text()
+    assert page.query_selector("#search-results li:has-text('hunter2')") is None  # wendy is not in #private
+    page.fill("#search-input", "nothing-like-this")
+    page.press("#search-input", "Enter")
+    page.wait_for_selector("#search-results li:has-text('Nothing found.')")
+    ivan.close()

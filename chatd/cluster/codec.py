@@ -23,6 +23,12 @@ def to_identity(data: list[Any]) -> Identity:
     return Identity(nick, user, host, realname, protocol, bool(data[5]) if len(data) > 5 else False)
 
 
+def stream_order(stream_id: str) -> tuple[int, int]:
+    """Stream ids sort by (milliseconds, sequence), not as strings."""
+    ms, _, seq = stream_id.partition("-")
+    return (int(ms), int(seq or 0)) if ms.isdigit() and seq.isdigit() else (0, 0)
+
+
 def stream_time(stream_id: str) -> float:
     """A stream entry id is "<milliseconds>-<sequence>": the time Redis stored it."""
     return int(stream_id.split("-", 1)[0]) / 1000.0

@@ -18,6 +18,8 @@ from . import codec, scripts
 from .keys import Keys
 
 _STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+SEARCH_DEPTH = 2000  # newest entries per conversation searched in cluster mode
+SEARCH_TARGETS = 200  # direct conversations searched in cluster mode
 _MAX_SEQ = "18446744073709551615"
 
 
@@ -118,6 +120,23 @@ class RedisHistory:
         if not _STREAM_ID.fullmatch(msgid):
             return defer.succeed(False)
         return self.link.call("XDEL", self.keys.history(key), msgid).addCallback(lambda n: int(n) > 0)
+
+    @defer.inlineCallbacks
+    def search(self, words: Sequence[str], rooms: Sequence[str], nick: Optional[str], limit: int) -> Any:
+        """Redis has no text index: the newest SEARCH_DEPTH entries of each conversation are read
+        and filtered here. Slower, and bounded; documented as such."""
+        keys = list(rooms)
+        if nick is not None:
+            me = casefold(nick)
+            peers = yield self.link.call("ZREVRANGE", self.keys.peers(me), 0, SEARCH_TARGETS)
+            keys += [" ".join(sorted((me, peer))) for peer in peers]
+        wanted = [word.casefold() for word in words]
+        found: list[Message] = []
+        for key in keys:
+            recent = yield self._range("XREVRANGE", key, "+", "-", SEARCH_DEPTH, False)
+            found += [m for m in recent if all(w in m.text.casefold() for w in wanted)]
+        found.sort(key=lambda m: codec.stream_order(m.id), reverse=True)
+        return found[:limit]
 
     def read_marker(self, person: str, target: str) -> defer.Deferred[Optional[float]]:
         d = self.link.call("HGET", self.keys.read_markers(person), target)

@@ -93,6 +93,11 @@ class HistoryStore(Protocol):
     def remove(self, key: str, msgid: str) -> Awaitable[bool]:
         """Forget a message (it was redacted); True if there was one."""
 
+    def search(self, words: Sequence[str], rooms: Sequence[str], nick: Optional[str],
+               limit: int) -> Awaitable[Sequence[Message]]:
+        """Messages holding all ``words``, newest first: in the given rooms (folded names) and, when
+        ``nick`` is given, in that person's direct conversations."""
+
     def read_marker(self, person: str, target: str) -> Awaitable[Optional[float]]:
         """How far ``person`` has read ``target`` (a folded room or nick), or None."""
 

@@ -27,6 +27,7 @@ from .rooms import ModeChange, Room
 if TYPE_CHECKING:
     from .delivery import Client
     from .events import Tags
+    from .history import Message
     from .messages import Sent
     from .network import Network
     from .users import User
@@ -36,6 +37,8 @@ MESSAGE_KINDS = ("privmsg", "notice", "action")
 CLIENT_TAG = re.compile(r"\+(?:[A-Za-z0-9.-]+/)?[A-Za-z0-9-]+")
 MAX_CLIENT_TAGS = 4094  # bytes, as IRCv3 message-tags bounds a client's tag data
 USER_MODES = {"i", "w", "B"}
+MAX_SEARCH = 200  # results in one search
+MAX_SEARCH_WORDS = 10
 
 
 class Session:
@@ -284,6 +287,21 @@ class Session:
         if self.user is not None:
             shown, _ = self._read_key(target)
             self.network.read_moved(self.user.person, shown, stored)
+
+    async def search(self, query: str, target: Optional[str] = None, limit: int = 50) -> Sequence[Message]:
+        """Stored messages with all the query's words, newest first, only where this person may read:
+        one room they are in or one conversation of theirs, or else all their rooms and conversations."""
+        user = self.me()
+        words = text.message(query, "query").split()[:MAX_SEARCH_WORDS]
+        if not words:
+            raise errors.NoText("search")
+        store = self.network.history
+        if store is None:
+            raise errors.ChatError("search", "History is not kept on this server")
+        if target:
+            return await store.search(words, [self.history_key(target)], None, min(limit, MAX_SEARCH))
+        rooms = [casefold(room.name) for room in user.rooms.values()]
+        return await store.search(words, rooms, user.nick, min(limit, MAX_SEARCH))
 
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""

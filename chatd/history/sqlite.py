@@ -232,6 +232,23 @@ class SQLiteHistory(service.Service):
 
         return self.flush_all().addCallback(delete)
 
+    def search(self, words: Sequence[str], rooms: Sequence[str], nick: Optional[str],
+               limit: int) -> defer.Deferred[list[Message]]:
+        # Every word is a quoted FTS5 phrase: what people type is never read as query syntax.
+        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        places = ["m.target IN (" + ",".join("?" * len(rooms)) + ")"] if rooms else []
+        args: list[Any] = [match, *rooms]
+        if nick is not None:
+            places.append("m.peer_a = ? OR m.peer_b = ?")
+            args += [casefold(nick), casefold(nick)]
+        if not places:
+            return defer.succeed([])
+        columns = ", ".join("m." + c.strip() for c in _COLUMNS.split(","))
+        sql = (f"SELECT {columns} FROM messages_fts JOIN fts_ids i ON i.rid = messages_fts.rowid "
+               f"JOIN messages m ON m.id = i.id WHERE messages_fts MATCH ? AND ({' OR '.join(places)}) "
+               "ORDER BY m.id DESC LIMIT ?")
+        return self.run(self._query, sql, (*args, limit), False)
+
     def read_marker(self, person: str, target: str) -> defer.Deferred[Optional[float]]:
         def query() -> Optional[float]:
             row = self.db.execute("SELECT time FROM read_markers WHERE person=? AND target=?",

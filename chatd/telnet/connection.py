@@ -39,6 +39,7 @@ HELP = """Commands:
   /list               rooms and their sizes
   /topic [text]       show or set the current room's topic
   /away [message]     mark yourself away (no message: back)
+  /search [#room] words  find stored messages (in one room, or all yours)
   /colors on|off      show IRC colours and bold as terminal colours (off: plain text)
   /help               this text
   /quit [message]     leave the chat
@@ -306,6 +307,25 @@ class TelnetConnection(LineConnection):
     def cmd_away(self, rest: str) -> None:
         away = self.session.set_away(rest)
         self.say(f"You are away: {away}" if away else "You are back.")
+
+    def cmd_search(self, rest: str) -> None:
+        target, _, words = rest.partition(" ")
+        if not target.startswith("#"):
+            target, words = "", rest
+        if not words.strip():
+            self.say("Usage: /search [#room] words")
+            return
+        spawn(self._search(words, target or None), "telnet search", self.internal_error)
+
+    async def _search(self, words: str, target: Optional[str]) -> None:
+        try:
+            found = await self.session.search(words, target, 20)
+        except errors.ChatError as error:
+            self.say(error.describe())
+            return
+        self.say(f"{len(found)} messages with {words!r}" + (", newest last:" if found else "."))
+        for message in reversed(found):
+            self.deliver(self.encode(message))
 
     def cmd_colors(self, rest: str) -> None:
         choice = rest.strip().lower()

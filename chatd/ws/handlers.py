@@ -139,6 +139,26 @@ async def _page(conn: ChatWebSocket, request: Request, answer: Request, pending:
     conn.answer(request, answer)
 
 
+@handler("search")
+def search(conn: ChatWebSocket, request: Request) -> None:
+    """Full-text search in one room or conversation, or in all of one's own."""
+    query = text_field(request, "query")
+    target = text_field(request, "room", required=False) or text_field(request, "with", required=False) or None
+    limit = request.get("limit", 50)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_HISTORY_PAGE:
+        raise FrameError("bad_field", f"'limit' must be an integer from 1 to {MAX_HISTORY_PAGE}")
+    _run(conn, request, _search(conn, request, query, target, limit), "search")
+
+
+async def _search(conn: ChatWebSocket, request: Request, query: str, target: Optional[str], limit: int) -> None:
+    try:
+        found = await conn.session.search(query, target, limit)
+    except errors.ChatError as error:
+        conn.fail(error, request)
+        return
+    conn.answer(request, {"type": "search", "query": query, "results": [frames.frame(m) for m in found]})
+
+
 @handler("part")
 def part(conn: ChatWebSocket, request: Request) -> None:
     conn.session.part(text_field(request, "room"), text_field(request, "reason", required=False))

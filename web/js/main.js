@@ -453,3 +453,33 @@ $("part").addEventListener("click", () => part(state.conversations.get(state.act
 $("refresh-rooms").addEventListener("click", refreshDirectory);
 $("menu").addEventListener("click", () => $("chat").classList.toggle("menu-open"));
 setInterval(() => { if (state.welcomed && conn.socket) refreshDirectory(); }, 30000);
+
+// -- search: stored messages, only where you may read (the server decides) --------
+
+$("search-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const query = $("search-input").value.trim();
+  const list = $("search-results");
+  list.replaceChildren();
+  if (!query) return;
+  try {
+    const found = await conn.request({ type: "search", query });
+    if (!found.results.length) {
+      const none = document.createElement("li");
+      none.textContent = "Nothing found.";
+      list.append(none);
+    }
+    for (const m of found.results) {
+      const li = document.createElement("li");
+      const where = document.createElement("span");
+      where.className = "where";
+      const peer = m.room || (fold(m.from) === fold(state.me) ? m.to : m.from);
+      where.textContent = `${m.room || "@" + peer} ${clock(m.time)} ${m.from}:`;
+      li.append(where, renderText(m.text));
+      li.addEventListener("click", () => activate(conversation(peer).key));
+      list.append(li);
+    }
+  } catch (error) {
+    showError(error.message);
+  }
+});
