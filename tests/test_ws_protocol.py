@@ -276,3 +276,33 @@ def test_a_message_over_the_hard_limit_is_closed_with_1009(net):
         ws.client.send_continuation(chunk, fin=False)
     ws._pump()
     assert ws.client.close_rcvd is not None and ws.client.close_rcvd.code == 1009
+
+
+def test_operators_moderate_and_anyone_looks_up_from_the_web(net):
+    network, clock, factory = net
+    ivan = irc_user(irc_factory(network, clock), "ivan")
+    ivan.send("JOIN #mod")
+    ivan.read()
+    op = hello(factory, "opal")
+    op.send({"type": "join", "room": "#mod"})  # ivan created #mod: opal is a member, not an operator
+    op.read()
+    op.send({"type": "kick", "room": "#mod", "nick": "ivan", "id": 1})
+    assert op.read()[-1]["code"] == "not_operator"
+    ivan.send("MODE #mod +o opal")
+    ivan.read()
+    op.read()
+    op.send({"type": "mode", "room": "#mod", "modes": "+v-o+k", "args": ["opal", "ivan", "sesame"], "id": 2})
+    frames = op.read()
+    assert frames[-1] == {"type": "ok", "applied": [["+", "v", "opal"], ["-", "o", "ivan"], ["+", "k", "sesame"]],
+                          "id": 2}
+    assert ivan.read() == [":opal!web@10.0.0.2 MODE #mod +v-o+k opal ivan sesame"]
+    op.send({"type": "mode", "room": "#mod", "modes": "+Z", "id": 3})
+    assert op.read()[-1]["code"] == "unknown_mode"
+    op.send({"type": "whois", "nick": "ivan", "id": 4})
+    who = op.read()[-1]
+    assert (who["protocol"], who["rooms"], who["host"]) == ("irc", ["#mod"], "10.0.0.1")
+    op.send({"type": "invite", "nick": "ivan", "room": "#elsewhere", "id": 5})
+    assert op.read()[-1] == {"type": "ok", "nick": "ivan", "id": 5}
+    op.send({"type": "kick", "room": "#mod", "nick": "ivan", "reason": "bye", "id": 6})
+    assert op.read()[-1] == {"type": "ok", "id": 6}
+    assert ivan.read()[-1] == ":opal!web@10.0.0.2 KICK #mod ivan :bye"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 from .. import __version__
 from ..core import MESSAGE_KINDS, Ref, casefold, errors
 from ..core.history import Message as Stored
+from ..irc.modes import parse_room_modes
 from ..net.tasks import spawn
 from . import SUBPROTOCOL, frames
 
@@ -253,6 +254,51 @@ def topic(conn: ChatWebSocket, request: Request) -> None:
     room = conn.factory.network.room(name)
     conn.answer(request, {"type": "topic", "room": room.name, "topic": room.topic, "by": room.topic_by,
                           "time": room.topic_time})
+
+
+@handler("kick")
+def kick(conn: ChatWebSocket, request: Request) -> None:
+    conn.session.kick(text_field(request, "room"), text_field(request, "nick"),
+                      text_field(request, "reason", required=False) or conn.session.nick or "")
+    conn.answer(request, {"type": "ok"})
+
+
+@handler("invite")
+def invite(conn: ChatWebSocket, request: Request) -> None:
+    invited = conn.session.invite(text_field(request, "nick"), text_field(request, "room"))
+    conn.answer(request, {"type": "ok", "nick": invited.nick})
+
+
+@handler("mode")
+def mode(conn: ChatWebSocket, request: Request) -> None:
+    """Room modes as IRC writes them: ``{"room": "#r", "modes": "+o-v", "args": ["bob", "carol"]}``."""
+    modes = text_field(request, "modes")
+    args = request.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise FrameError("bad_field", "'args' must be a list of strings")
+    parsed = parse_room_modes(modes, args)
+    if parsed.missing_param:
+        raise FrameError("bad_field", f"A mode in {modes!r} needs a parameter")
+    unknown = [letter for kind, letter in parsed.notes if kind == "unknown"]
+    if unknown:
+        raise errors.UnknownMode("".join(unknown))
+    applied = conn.session.change_modes(text_field(request, "room"), parsed.changes)
+    conn.answer(request, {"type": "ok", "applied": [list(change) for change in applied]})
+
+
+@handler("whois")
+def whois(conn: ChatWebSocket, request: Request) -> None:
+    network = conn.factory.network
+    nick = text_field(request, "nick")
+    user = network.find_user(nick)
+    if user is None:
+        raise errors.NoSuchNick(nick)
+    conn.answer(request, {
+        "type": "whois", "nick": user.nick, "user": user.user, "host": user.host, "realname": user.realname,
+        "protocol": user.protocol, "away": user.away, "bot": "B" in user.modes, "signon": user.signon,
+        "idle": max(0, int(network.clock() - user.last_active)),
+        "rooms": [room.name for room in user.rooms.values() if conn.session.user in room.members],
+    })
 
 
 @handler("names")
