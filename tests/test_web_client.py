@@ -120,7 +120,12 @@ def test_phone_sized_screen(daemon, browser):
     page = browser.new_page(viewport={"width": 390, "height": 800})
     login(page, daemon.ports["http"], "phoebe")
     assert page.is_visible("#menu")
-    assert not page.is_visible("#member-list")
+    assert not page.is_visible("#member-list")  # a drawer, closed until asked for
+    page.click("#people")
+    page.wait_for_selector("#member-list li[data-nick=phoebe]", state="visible")
+    page.click("#member-list li[data-nick=phoebe]")  # (yourself: nothing opens) the drawer stays
+    page.click("#people")
+    page.wait_for_selector("#member-list", state="hidden")
     page.fill("#message-input", "typed on a phone")
     page.press("#message-input", "Enter")
     page.wait_for_selector("#messages li:has-text('typed on a phone')")

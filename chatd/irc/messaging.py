@@ -109,7 +109,9 @@ def markread(ctx: Context, msg: Message) -> None:
         try:
             if kind != "timestamp":
                 raise BadParams(kind)
-            until = parse_time(value)
+            # IRC timestamps stop at milliseconds; a client that read the message stamped
+            # 12:00:00.123 read everything in that millisecond.
+            until = parse_time(value) + 0.000999
         except BadParams:
             ctx.send(f":{ctx.server} FAIL MARKREAD INVALID_PARAMS {target} :Give timestamp=YYYY-MM-DDThh:mm:ss.sssZ")
             return

@@ -1,194 +1,43 @@
-// The chat page: state per conversation (rooms and direct messages), the
-// DOM views, and the handlers for server frames. See docs/protocol.md.
+// The chat page: actions, the handlers for server frames, and the page's own
+// controls (keyboard, theme, notifications). See docs/protocol.md.
 
+import { COMMANDS, runCommand } from "./commands.js";
 import { Connection } from "./connection.js";
-import { clock, plainText, renderText } from "./text.js";
-
-const $ = (id) => document.getElementById(id);
-const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ[]\\~";
-const LOWER = "abcdefghijklmnopqrstuvwxyz{}|^";
-const fold = (name) => [...name].map((c) => { const i = UPPER.indexOf(c); return i < 0 ? c : LOWER[i]; }).join("");
-const isRoom = (name) => name.startsWith("#");
-const MAX_LINES = 1000;
-
-const state = {
-  me: null,
-  wantedNick: null,
-  welcomed: false,
-  conversations: new Map(), // folded name -> conversation
-  active: null,
-  rooms: new Set(JSON.parse(localStorage.getItem("chatd.rooms") || "[]")),
-};
+import { plainText } from "./text.js";
+import { $, conversation, fold, isRoom, remember, state } from "./state.js";
+import {
+  MAX_LINES, isMention, lineElement, renderConversations, renderDirectory, renderHeader, renderMembers,
+  renderMessages, setStatus,
+} from "./views.js";
 
 const wsUrl = new URL("ws", location.href);
 wsUrl.protocol = location.protocol === "https:" ? "wss:" : "ws:";
 const conn = new Connection(wsUrl.href);
 
-function saveRooms() {
-  localStorage.setItem("chatd.rooms", JSON.stringify([...state.rooms]));
-}
-
-function conversation(name, create = true) {
-  const key = fold(name);
-  let conv = state.conversations.get(key);
-  if (!conv && create) {
-    conv = { name, key, room: isRoom(name), lines: [], members: new Map(), topic: "", unread: 0, joined: false };
-    state.conversations.set(key, conv);
-    renderConversations();
-  }
-  return conv;
-}
-
-// -- views ------------------------------------------------------------------
-
-function lineElement(line) {
-  const li = document.createElement("li");
-  li.className = line.kind;
-  if (line.id) li.dataset.id = line.id;
-  const time = document.createElement("span");
-  time.className = "time";
-  time.textContent = clock(line.time);
-  li.append(time);
-  if (line.kind === "event" || line.kind === "error") {
-    const text = document.createElement("span");
-    text.className = "event";
-    text.textContent = line.text;
-    li.append(text);
-    return li;
-  }
-  const nick = document.createElement("span");
-  nick.className = "nick";
-  nick.textContent = line.kind === "action" ? `* ${line.from}` : line.kind === "notice" ? `-${line.from}-` : line.from;
-  const text = document.createElement("span");
-  text.className = "text";
-  text.append(renderText(line.text));
-  li.append(nick, text);
-  return li;
-}
+// -- conversations ------------------------------------------------------------
 
 function addLine(conv, line) {
   conv.lines.push(line);
   if (conv.lines.length > MAX_LINES) conv.lines.splice(0, conv.lines.length - MAX_LINES);
-  if (state.active === conv.key) {
+  if (state.active === conv.key && !document.hidden) {
     const list = $("messages");
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.append(lineElement(line));
     while (list.children.length > MAX_LINES) list.firstChild.remove();
     if (atBottom) list.scrollTop = list.scrollHeight;
-  } else if (line.kind !== "event") {
+    if (line.id) markRead(conv);
+  } else if (line.kind !== "event" && line.kind !== "info" && !line.mine) {
     conv.unread += 1;
+    if (line.mention) conv.mentions += 1;
     renderConversations();
   }
 }
 
-function event(conv, text, time = Date.now() / 1000) {
-  addLine(conv, { kind: "event", text, time });
-}
+const event = (conv, text, time = Date.now() / 1000) => addLine(conv, { kind: "event", text, time });
 
-function renderConversations() {
-  const list = $("conversations");
-  list.replaceChildren();
-  for (const conv of state.conversations.values()) {
-    const li = document.createElement("li");
-    li.dataset.key = conv.key;
-    if (conv.key === state.active) li.classList.add("active");
-    const name = document.createElement("span");
-    name.textContent = conv.room ? conv.name : `@${conv.name}`;
-    li.append(name);
-    if (conv.room) {
-      const count = document.createElement("span");
-      count.className = "count";
-      count.textContent = conv.members.size;
-      li.append(count);
-    }
-    if (conv.unread) {
-      const badge = document.createElement("span");
-      badge.className = "unread";
-      badge.textContent = conv.unread;
-      li.append(badge);
-    }
-    li.addEventListener("click", () => activate(conv.key));
-    list.append(li);
-  }
-  const unread = [...state.conversations.values()].reduce((n, c) => n + c.unread, 0);
-  document.title = unread ? `(${unread}) chatd` : "chatd";
-}
-
-function renderMembers() {
+function info(lines) {
   const conv = state.conversations.get(state.active);
-  const list = $("member-list");
-  list.replaceChildren();
-  if (!conv || !conv.room) return;
-  const members = [...conv.members.values()].sort((a, b) => (b.op - a.op) || (b.voice - a.voice) || a.nick.localeCompare(b.nick));
-  for (const member of members) {
-    const li = document.createElement("li");
-    li.dataset.nick = member.nick;
-    li.textContent = (member.op ? "@" : member.voice ? "+" : "") + member.nick;
-    const badge = document.createElement("span");
-    badge.className = "badge";
-    badge.textContent = member.protocol;
-    li.append(badge);
-    if (member.away) li.title = `away: ${member.away}`;
-    li.addEventListener("click", () => { if (fold(member.nick) !== fold(state.me)) activate(conversation(member.nick).key); });
-    list.append(li);
-  }
-  renderConversations();
-}
-
-function activate(key) {
-  const conv = state.conversations.get(key);
-  if (!conv) return;
-  state.active = key;
-  conv.unread = 0;
-  $("conversation-name").textContent = conv.room ? conv.name : `@${conv.name}`;
-  $("topic").textContent = plainText(conv.topic);
-  $("part").hidden = !conv.room;
-  $("members").hidden = !conv.room;
-  const list = $("messages");
-  list.replaceChildren(...conv.lines.map(lineElement));
-  list.scrollTop = list.scrollHeight;
-  renderMembers();
-  if (!conv.room && !conv.lines.length) loadOlder(conv);
-  $("chat").classList.remove("menu-open");
-  $("message-input").focus();
-}
-
-function renderDirectory(rooms) {
-  const list = $("room-directory");
-  list.replaceChildren();
-  for (const room of rooms) {
-    const li = document.createElement("li");
-    li.dataset.room = room.name;
-    const name = document.createElement("span");
-    name.textContent = room.name;
-    name.title = room.topic;
-    const count = document.createElement("span");
-    count.className = "count";
-    count.textContent = room.members;
-    li.append(name, count);
-    li.addEventListener("click", () => join(room.name));
-    list.append(li);
-  }
-}
-
-function setStatus({ state: s, retryIn }) {
-  const status = $("status");
-  status.dataset.state = s;
-  status.textContent = s === "online" ? "online" : s === "connecting" ? "connecting…" : `offline, retrying in ${Math.ceil(retryIn / 1000)} s`;
-}
-
-// -- actions ----------------------------------------------------------------
-
-async function join(name) {
-  if (!isRoom(name)) name = `#${name}`;
-  try {
-    const joined = await conn.request({ type: "join", room: name });
-    state.rooms.add(joined.room);
-    saveRooms();
-    activate(fold(joined.room));
-  } catch (error) {
-    showError(error.message);
-  }
+  if (conv) for (const text of lines) addLine(conv, { kind: "info", text, time: Date.now() / 1000 });
 }
 
 function showError(text) {
@@ -197,37 +46,40 @@ function showError(text) {
   else $("login-error").textContent = text;
 }
 
-async function say(text) {
-  const conv = state.conversations.get(state.active);
-  if (text.startsWith("/") && !text.startsWith("//")) return command(text, conv);
-  if (text.startsWith("//")) text = text.slice(1);
-  if (!conv) return showError("Join a room first.");
-  try {
-    await conn.request({ type: "msg", to: conv.name, text });
-  } catch (error) {
-    showError(error.message);
-  }
+function activate(key) {
+  const conv = state.conversations.get(key);
+  if (!conv) return;
+  if (conv.kicked) { join(conv.name); return; }
+  state.active = key;
+  conv.unread = 0;
+  conv.mentions = 0;
+  renderHeader(conv);
+  renderMessages(conv);
+  renderMembers();
+  if (!conv.room && !conv.lines.length) loadOlder(conv);
+  markRead(conv);
+  $("chat").classList.remove("menu-open", "members-open");
+  $("message-input").focus();
 }
 
-async function command(text, conv) {
-  const [verb, ...words] = text.slice(1).split(" ");
-  const rest = words.join(" ").trim();
+// Tell the server (and so this person's other devices and protocols) how far they have read.
+function markRead(conv) {
+  const last = [...conv.lines].reverse().find((l) => l.id);
+  if (!last || (conv.read !== null && last.time <= conv.read) || !conv.joined && conv.room) return;
+  conn.send({ type: "read", ...(conv.room ? { room: conv.name } : { with: conv.name }), time: last.time });
+}
+
+function open(nick) {
+  if (!isRoom(nick)) activate(conversation(nick).key);
+}
+
+async function join(name, key) {
+  if (!isRoom(name)) name = `#${name}`;
   try {
-    switch (verb.toLowerCase()) {
-      case "join": return rest ? join(rest.split(" ")[0]) : showError("Usage: /join #room");
-      case "part": return part(conv);
-      case "me": return conv && rest && conn.request({ type: "msg", to: conv.name, text: rest, kind: "action" });
-      case "msg": {
-        const [to, ...body] = words;
-        if (!to || !body.length) return showError("Usage: /msg nick text");
-        await conn.request({ type: "msg", to, text: body.join(" ") });
-        return isRoom(to) || activate(conversation(to).key);
-      }
-      case "nick": return rest ? conn.send({ type: "nick", nick: rest }) : showError("Usage: /nick newnick");
-      case "topic": return conv && conn.send({ type: "topic", room: conv.name, topic: rest });
-      case "away": return conn.request({ type: "away", message: rest });
-      default: return showError(`Unknown command /${verb}`);
-    }
+    const joined = await conn.request({ type: "join", room: name, ...(key ? { key } : {}) });
+    state.rooms.add(joined.room);
+    remember();
+    activate(fold(joined.room));
   } catch (error) {
     showError(error.message);
   }
@@ -235,9 +87,10 @@ async function command(text, conv) {
 
 function part(conv) {
   if (!conv) return;
-  if (conv.room) conn.send({ type: "part", room: conv.name });
+  if (conv.room && !conv.kicked) conn.send({ type: "part", room: conv.name });
   state.rooms.delete(conv.name);
-  saveRooms();
+  state.dms.delete(conv.name);
+  remember();
   forget(conv);
 }
 
@@ -247,62 +100,74 @@ function forget(conv) {
     state.active = null;
     const next = state.conversations.keys().next();
     if (!next.done) activate(next.value);
-    else { $("messages").replaceChildren(); $("conversation-name").textContent = ""; $("topic").textContent = ""; renderMembers(); }
+    else { $("messages").replaceChildren(); renderHeader(null); renderMembers(); }
   }
   renderConversations();
 }
 
-function refreshDirectory() {
-  conn.request({ type: "list" }).then((frame) => renderDirectory(frame.rooms)).catch(() => {});
+async function say(text) {
+  const conv = state.conversations.get(state.active);
+  if (text.startsWith("/") && !text.startsWith("//")) {
+    try {
+      await runCommand(text, { conn, conv, join, part, open, info, search, highlight });
+    } catch (error) {
+      showError(error.message);
+    }
+    return;
+  }
+  if (text.startsWith("//")) text = text.slice(1);
+  if (!conv) return showError("Join a room first.");
+  const frame = { type: "msg", to: conv.name, text };
+  if (state.replyTo) frame.reply_to = state.replyTo.id;
+  setReply(null);
+  typing(conv, "done");
+  try {
+    await conn.request(frame);
+  } catch (error) {
+    showError(error.message);
+  }
 }
 
-// -- server frames ------------------------------------------------------------
+function highlight(words) {
+  if (words.length) { state.highlights = words; remember(); }
+  info([`Highlighted: your nick${state.highlights.length ? ", " + state.highlights.join(", ") : ""}`]);
+}
 
-conn.addEventListener("state", (e) => setStatus(e.detail));
+function setReply(line) {
+  state.replyTo = line;
+  $("replying").hidden = !line;
+  if (line) $("replying").querySelector("span").textContent = `Replying to ${line.from}: ${plainText(line.text).slice(0, 80)}`;
+}
 
-conn.addEventListener("open", async () => {
-  try {
-    await conn.request({ type: "hello", nick: state.wantedNick });
-  } catch (error) {
-    if (!state.welcomed) {
-      // First login: let the person pick another nick.
-      conn.stopped = true;
-      conn.socket?.close();
-      $("login-error").textContent = error.message;
-      $("chat").hidden = true;
-      $("login").hidden = false;
-      return;
-    }
-    // Reconnecting: our old session may still hold the nick for a moment.
-    state.wantedNick = `${state.wantedNick.slice(0, 29)}_`;
-    conn.socket?.close();
-  }
-});
+// -- typing notices: sent while typing (at most every 3 s), shown for 6 s ---------------
 
-conn.addEventListener("welcome", async (e) => {
-  state.me = e.detail.nick;
-  $("me-nick").textContent = state.me;
-  $("login").hidden = true;
-  $("chat").hidden = false;
-  const first = !state.welcomed;
-  state.welcomed = true;
-  for (const conv of state.conversations.values()) if (conv.room) conv.joined = false;
-  for (const room of state.rooms) await join(room);
-  if (!first) for (const conv of state.conversations.values()) if (conv.room) event(conv, "reconnected");
-  refreshDirectory();
-});
+let lastTyping = 0;
+function typing(conv, stateName) {
+  if (!conv || conv.kicked) return;
+  const now = Date.now();
+  if (stateName === "active" && now - lastTyping < 3000) return;
+  lastTyping = stateName === "active" ? now : 0;
+  conn.send({ type: "typing", to: conv.name, state: stateName });
+}
 
-// Stored messages join what is on screen: sorted by id, each once.
+const typists = new Map(); // folded conversation -> Map(nick -> timer)
+function showTyping() {
+  const who = [...(typists.get(state.active)?.keys() || [])];
+  $("typing").textContent = who.length ? `${who.join(", ")} ${who.length > 1 ? "are" : "is"} typing…` : "";
+}
+
+// -- history and search ----------------------------------------------------------
+
 function mergeHistory(conv, frames, older) {
   const known = new Set(conv.lines.filter((l) => l.id).map((l) => l.id));
-  const fresh = frames.filter((m) => !known.has(m.id)).map((m) => ({ kind: m.kind, id: m.id, time: m.time, from: m.from, text: m.text }));
+  const fresh = frames.filter((m) => !known.has(m.id)).map((m) => toLine(m));
   if (!fresh.length) return 0;
   conv.lines = [...fresh, ...conv.lines].sort((a, b) => (a.time - b.time) || String(a.id || "").localeCompare(String(b.id || "")));
   if (older !== undefined) conv.more = older;
   if (state.active === conv.key) {
     const list = $("messages");
     const fromBottom = list.scrollHeight - list.scrollTop;
-    list.replaceChildren(...conv.lines.map(lineElement));
+    renderMessages(conv);
     list.scrollTop = older === undefined ? list.scrollHeight : list.scrollHeight - fromBottom;
   }
   return fresh.length;
@@ -325,15 +190,93 @@ async function loadOlder(conv) {
   }
 }
 
+async function search(query) {
+  const list = $("search-results");
+  list.replaceChildren();
+  const found = await conn.request({ type: "search", query });
+  if (!found.results.length) {
+    const none = document.createElement("li");
+    none.textContent = "Nothing found.";
+    list.append(none);
+  }
+  for (const m of found.results) {
+    const peer = m.room || (fold(m.from) === fold(state.me) ? m.to : m.from);
+    const li = lineElement(toLine(m));
+    li.prepend(Object.assign(document.createElement("span"), { className: "where", textContent: m.room || `@${peer}` }));
+    li.addEventListener("click", () => activate(conversation(peer).key));
+    list.append(li);
+  }
+}
+
+function toLine(m) {
+  const mine = fold(m.from) === fold(state.me || "");
+  const quoted = m.reply_to && findLine(m.reply_to);
+  return { kind: m.kind, id: m.id, time: m.time, from: m.from, text: m.text, mine,
+           mention: !mine && isMention(m.text), replyTo: quoted ? `${quoted.from}: ${plainText(quoted.text).slice(0, 60)}` : null };
+}
+
+function findLine(id) {
+  for (const conv of state.conversations.values()) {
+    const line = conv.lines.find((l) => l.id === id);
+    if (line) return line;
+  }
+  return null;
+}
+
+// -- notifications: asked for on a click, shown for mentions while you look elsewhere -----
+
+function notify(conv, line) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  if (!document.hidden && state.active === conv.key) return;
+  const note = new Notification(`${line.from} in ${conv.room ? conv.name : "a private message"}`,
+                                { body: plainText(line.text).slice(0, 200), tag: conv.key });
+  note.onclick = () => { window.focus(); activate(conv.key); };
+}
+
+// -- server frames ------------------------------------------------------------------
+
+conn.addEventListener("state", (e) => setStatus(e.detail));
+
+conn.addEventListener("open", async () => {
+  try {
+    await conn.request({ type: "hello", nick: state.wantedNick });
+  } catch (error) {
+    if (!state.welcomed) {
+      conn.stopped = true; // first login: let the person pick another nick
+      conn.socket?.close();
+      $("login-error").textContent = error.message;
+      $("chat").hidden = true;
+      $("login").hidden = false;
+      return;
+    }
+    state.wantedNick = `${state.wantedNick.slice(0, 29)}_`; // our old session may still hold the nick
+    conn.socket?.close();
+  }
+});
+
+conn.addEventListener("welcome", async (e) => {
+  state.me = e.detail.nick;
+  remember();
+  $("me-nick").textContent = state.me;
+  $("login").hidden = true;
+  $("chat").hidden = false;
+  const first = !state.welcomed;
+  state.welcomed = true;
+  for (const conv of state.conversations.values()) if (conv.room) conv.joined = false;
+  for (const room of state.rooms) await join(room);
+  for (const nick of state.dms) { const conv = conversation(nick); if (!conv.lines.length) loadOlder(conv); }
+  renderConversations();
+  if (!first) for (const conv of state.conversations.values()) if (conv.room) event(conv, "reconnected");
+  refreshDirectory();
+});
+
 conn.addEventListener("joined", (e) => {
   const frame = e.detail;
   const conv = conversation(frame.room);
-  conv.name = frame.room;
-  conv.joined = true;
-  conv.topic = frame.topic;
+  Object.assign(conv, { name: frame.room, joined: true, kicked: false, topic: frame.topic, read: frame.read ?? null });
   conv.members = new Map(frame.members.map((m) => [fold(m.nick), m]));
   if (frame.history && frame.history.length) mergeHistory(conv, frame.history);
-  if (state.active === conv.key) { $("topic").textContent = plainText(conv.topic); }
+  if (state.active === conv.key) renderHeader(conv);
   renderMembers();
 });
 
@@ -341,11 +284,37 @@ conn.addEventListener("message", (e) => {
   const m = e.detail;
   const peer = m.room || (fold(m.from) === fold(state.me) ? m.to : m.from);
   const conv = conversation(peer);
-  addLine(conv, { kind: m.kind, id: m.id, time: m.time, from: m.from, text: m.text });
+  const line = toLine(m);
+  typists.get(conv.key)?.delete(m.from);
+  showTyping();
+  addLine(conv, line);
+  if (line.mention) notify(conv, line);
+});
+
+conn.addEventListener("typing", (e) => {
+  const t = e.detail;
+  const key = fold(t.room || t.from);
+  if (!typists.has(key)) typists.set(key, new Map());
+  const map = typists.get(key);
+  clearTimeout(map.get(t.from));
+  if (t.state === "active") map.set(t.from, setTimeout(() => { map.delete(t.from); showTyping(); }, 6000));
+  else map.delete(t.from);
+  showTyping();
+});
+
+conn.addEventListener("read", (e) => {
+  const r = e.detail;
+  const conv = conversation(r.room || r.with, false);
+  if (!conv) return;
+  conv.read = r.time;
+  if (state.active !== conv.key) { // read elsewhere: nothing left unread up to there
+    conv.unread = conv.lines.filter((l) => l.id && !l.mine && l.time > r.time).length;
+    conv.mentions = conv.lines.filter((l) => l.mention && l.time > r.time).length;
+    renderConversations();
+  }
 });
 
 conn.addEventListener("redact", (e) => {
-  // A message removed by its sender or a room operator disappears here too.
   const r = e.detail;
   const peer = r.room || (fold(r.by) === fold(state.me) ? r.to : r.by);
   const conv = conversation(peer, false);
@@ -363,13 +332,15 @@ conn.addEventListener("presence", (e) => {
   if (p.room) {
     const conv = conversation(p.room, false);
     if (!conv) return;
-    if (p.event === "join") {
-      if (!me) { conv.members.set(fold(p.nick), { nick: p.nick, protocol: p.protocol, op: false, voice: false, away: null }); event(conv, `${p.nick} (${p.protocol}) joined`, p.time); }
+    if (p.event === "join" && !me) {
+      conv.members.set(fold(p.nick), { nick: p.nick, protocol: p.protocol, op: false, voice: false, away: null });
+      event(conv, `${p.nick} (${p.protocol}) joined`, p.time);
     } else if (p.event === "part" || p.event === "kick") {
       conv.members.delete(fold(p.nick));
       const why = p.reason ? ` (${p.reason})` : "";
       event(conv, p.event === "kick" ? `${p.nick} was kicked by ${p.by}${why}` : `${p.nick} left${why}`, p.time);
-      if (me) { state.rooms.delete(conv.name); saveRooms(); if (p.event === "kick") conv.joined = false; else forget(conv); }
+      if (me && p.event === "kick") { conv.kicked = true; conv.joined = false; conv.members.clear(); }
+      else if (me) { state.rooms.delete(conv.name); remember(); forget(conv); }
     }
   } else {
     for (const conv of state.conversations.values()) {
@@ -382,7 +353,7 @@ conn.addEventListener("presence", (e) => {
       }
       if (p.event === "away" && member) member.away = p.message;
     }
-    if (p.event === "nick" && me) { state.me = p.new_nick; state.wantedNick = p.new_nick; $("me-nick").textContent = state.me; }
+    if (p.event === "nick" && me) { state.me = p.new_nick; state.wantedNick = p.new_nick; remember(); $("me-nick").textContent = state.me; }
   }
   if (state.active) renderMembers();
 });
@@ -392,8 +363,8 @@ conn.addEventListener("topic", (e) => {
   const conv = conversation(t.room, false);
   if (!conv) return;
   conv.topic = t.topic;
-  if (t.by) event(conv, `${t.by} set the topic: ${t.topic}`, t.time);
-  if (state.active === conv.key) $("topic").textContent = plainText(conv.topic);
+  if (t.by) event(conv, `${t.by} set the topic: ${plainText(t.topic)}`, t.time);
+  if (state.active === conv.key) renderHeader(conv);
 });
 
 conn.addEventListener("mode", (e) => {
@@ -417,17 +388,24 @@ conn.addEventListener("error", (e) => {
   if (e.detail && e.detail.id === undefined) showError(e.detail.message);
 });
 
-// -- page wiring ----------------------------------------------------------------
+// -- page wiring -------------------------------------------------------------------
 
-$("login-form").addEventListener("submit", (e) => {
-  e.preventDefault();
+function refreshDirectory() {
+  conn.request({ type: "list" }).then((frame) => renderDirectory(frame.rooms)).catch(() => {});
+}
+
+function login(nick, room) {
   $("login-error").textContent = "";
-  state.wantedNick = $("nick-input").value.trim();
-  const room = $("room-input").value.trim();
-  if (room) state.rooms.add(isRoom(room) ? room : `#${room}`);
+  state.wantedNick = nick;
+  if (room) { state.rooms.add(isRoom(room) ? room : `#${room}`); remember(); }
   conn.stopped = false;
   if (conn.socket) conn.socket.close();
   conn.connect();
+}
+
+$("login-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  login($("nick-input").value.trim(), $("room-input").value.trim());
 });
 
 $("send-form").addEventListener("submit", (e) => {
@@ -439,47 +417,103 @@ $("send-form").addEventListener("submit", (e) => {
   for (const line of text.split("\n")) if (line.trim()) say(line);
 });
 
+$("message-input").addEventListener("input", () => {
+  if ($("message-input").value && !$("message-input").value.startsWith("/")) typing(state.conversations.get(state.active), "active");
+});
+
+$("message-input").addEventListener("keydown", (e) => {
+  if (e.key !== "Tab") return;
+  const input = e.target;
+  const conv = state.conversations.get(state.active);
+  const before = input.value.slice(0, input.selectionStart);
+  const word = before.match(/(\S+)$/)?.[1];
+  if (!conv || !word) return;
+  const match = [...conv.members.values()].map((m) => m.nick).find((n) => fold(n).startsWith(fold(word)));
+  if (!match) return;
+  e.preventDefault();
+  const completed = before.slice(0, before.length - word.length) + match + (before.length === word.length ? ": " : " ");
+  input.value = completed + input.value.slice(input.selectionStart);
+  input.setSelectionRange(completed.length, completed.length);
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+    const keys = [...state.conversations.keys()];
+    const at = keys.indexOf(state.active);
+    const next = keys[(at + (e.key === "ArrowUp" ? -1 : 1) + keys.length) % keys.length];
+    if (next) { e.preventDefault(); activate(next); }
+  } else if (e.key === "Escape") {
+    const conv = state.conversations.get(state.active);
+    if (!conv) return;
+    setReply(null);
+    markRead(conv);
+    conv.read = Math.max(conv.read ?? 0, ...conv.lines.filter((l) => l.id).map((l) => l.time));
+    renderMessages(conv);
+  }
+});
+
+$("messages").addEventListener("click", (e) => {
+  const id = e.target.dataset?.reply;
+  if (id) { setReply(findLine(id)); $("message-input").focus(); }
+});
+$("cancel-reply").addEventListener("click", () => setReply(null));
 $("join-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("join-input");
   if (input.value.trim()) join(input.value.trim());
   input.value = "";
 });
-
+$("conversations").addEventListener("click", (e) => {
+  const li = e.target.closest("li[data-key]");
+  if (li) activate(li.dataset.key);
+});
+$("member-list").addEventListener("click", (e) => {
+  const li = e.target.closest("li[data-nick]");
+  if (li && fold(li.dataset.nick) !== fold(state.me)) open(li.dataset.nick);
+});
+$("room-directory").addEventListener("click", (e) => {
+  const li = e.target.closest("li[data-room]");
+  if (li) join(li.dataset.room);
+});
+$("search-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const query = $("search-input").value.trim();
+  if (query) search(query).catch((error) => showError(error.message));
+});
 $("messages").addEventListener("scroll", () => {
   if ($("messages").scrollTop < 40) loadOlder(state.conversations.get(state.active));
+});
+document.addEventListener("visibilitychange", () => {
+  const conv = state.conversations.get(state.active);
+  // Back on the page: it counts as read, but the divider stays where you left off until you move on.
+  if (!document.hidden && conv) { conv.unread = conv.mentions = 0; renderConversations(); markRead(conv); }
 });
 $("part").addEventListener("click", () => part(state.conversations.get(state.active)));
 $("refresh-rooms").addEventListener("click", refreshDirectory);
 $("menu").addEventListener("click", () => $("chat").classList.toggle("menu-open"));
-setInterval(() => { if (state.welcomed && conn.socket) refreshDirectory(); }, 30000);
-
-// -- search: stored messages, only where you may read (the server decides) --------
-
-$("search-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const query = $("search-input").value.trim();
-  const list = $("search-results");
-  list.replaceChildren();
-  if (!query) return;
-  try {
-    const found = await conn.request({ type: "search", query });
-    if (!found.results.length) {
-      const none = document.createElement("li");
-      none.textContent = "Nothing found.";
-      list.append(none);
-    }
-    for (const m of found.results) {
-      const li = document.createElement("li");
-      const where = document.createElement("span");
-      where.className = "where";
-      const peer = m.room || (fold(m.from) === fold(state.me) ? m.to : m.from);
-      where.textContent = `${m.room || "@" + peer} ${clock(m.time)} ${m.from}:`;
-      li.append(where, renderText(m.text));
-      li.addEventListener("click", () => activate(conversation(peer).key));
-      list.append(li);
-    }
-  } catch (error) {
-    showError(error.message);
-  }
+$("people").addEventListener("click", () => $("chat").classList.toggle("members-open"));
+$("notify").addEventListener("click", async () => {
+  if (!("Notification" in window)) return showError("This browser cannot show notifications.");
+  const answer = await Notification.requestPermission();
+  $("notify").textContent = answer === "granted" ? "Notifications on" : "Notifications off";
 });
+
+const THEMES = ["auto", "dark", "light"];
+function applyTheme(theme) {
+  if (theme === "auto") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  $("theme").textContent = `Theme: ${theme}`;
+  localStorage.setItem("chatd.theme", theme);
+}
+$("theme").addEventListener("click", () => {
+  const now = localStorage.getItem("chatd.theme") || "auto";
+  applyTheme(THEMES[(THEMES.indexOf(now) + 1) % THEMES.length]);
+});
+applyTheme(localStorage.getItem("chatd.theme") || "auto");
+
+$("message-input").placeholder = `Message, or /${Object.keys(COMMANDS).slice(0, 6).join(" /")} … (/help)`;
+setInterval(() => { if (state.welcomed && conn.socket) refreshDirectory(); }, 30000);
+if (state.wantedNick) { // a reload: same nick, same rooms and conversations
+  $("nick-input").value = state.wantedNick;
+  login(state.wantedNick, "");
+}

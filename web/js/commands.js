@@ -1,0 +1,66 @@
+// Slash commands typed in the message box. Each has a usage line for /help;
+// room operator commands are the server's to allow or refuse (its error shows).
+
+export const COMMANDS = {
+  help: ["/help", "list the commands"],
+  join: ["/join #room [key]", "join a room (it is created if needed)"],
+  part: ["/part", "leave this room"],
+  msg: ["/msg nick text", "send a private message"],
+  me: ["/me action", "act in this conversation"],
+  nick: ["/nick newnick", "change your nick"],
+  topic: ["/topic text", "set this room's topic"],
+  away: ["/away [message]", "mark yourself away (no message: back)"],
+  whois: ["/whois nick", "who someone is"],
+  invite: ["/invite nick", "invite someone into this room"],
+  kick: ["/kick nick [reason]", "remove someone from this room (operators)"],
+  op: ["/op nick", "make someone a room operator (operators)"],
+  deop: ["/deop nick", "take operator status away (operators)"],
+  voice: ["/voice nick", "let someone speak in a moderated room (operators)"],
+  devoice: ["/devoice nick", "take voice away (operators)"],
+  mode: ["/mode +i|-i|+m|+k key|...", "change this room's modes (operators)"],
+  search: ["/search words", "find stored messages in your rooms and conversations"],
+  highlight: ["/highlight word ...", "also highlight these words (no words: show them)"],
+};
+
+// Runs one command; ``api`` is what the page offers (connection, current conversation, ...).
+export async function runCommand(text, api) {
+  const [verb, ...words] = text.slice(1).split(" ");
+  const rest = words.join(" ").trim();
+  const { conn, conv } = api;
+  const room = conv && conv.room ? conv.name : null;
+  const needRoom = () => { if (!room) throw new Error("Use this in a room."); return room; };
+  const needArg = (value, name) => { if (!value) throw new Error(`Usage: ${COMMANDS[name][0]}`); return value; };
+  const setMode = (modes, args) => conn.request({ type: "mode", room: needRoom(), modes, args });
+  switch (verb.toLowerCase()) {
+    case "help":
+      return api.info(Object.values(COMMANDS).map(([usage, what]) => `${usage}: ${what}`));
+    case "join": return api.join(needArg(words[0], "join"), words[1]);
+    case "part": return api.part(conv);
+    case "me": return conn.request({ type: "msg", to: needArg(conv && conv.name, "me"), text: needArg(rest, "me"), kind: "action" });
+    case "msg": {
+      const [to, ...body] = words;
+      needArg(to && body.length, "msg");
+      await conn.request({ type: "msg", to, text: body.join(" ") });
+      return api.open(to);
+    }
+    case "nick": return conn.send({ type: "nick", nick: needArg(rest, "nick") });
+    case "topic": return conn.request({ type: "topic", room: needRoom(), topic: rest });
+    case "away": return conn.request({ type: "away", message: rest });
+    case "whois": {
+      const w = await conn.request({ type: "whois", nick: needArg(words[0], "whois") });
+      const idle = w.idle >= 60 ? `${Math.round(w.idle / 60)} min` : `${w.idle} s`;
+      return api.info([`${w.nick} is ${w.user}@${w.host} (${w.realname}), on ${w.protocol}${w.bot ? ", a bot" : ""}`,
+        `${w.nick} is in ${w.rooms.join(" ") || "no room you share"}; idle ${idle}${w.away ? `; away: ${w.away}` : ""}`]);
+    }
+    case "invite": return conn.request({ type: "invite", nick: needArg(words[0], "invite"), room: needRoom() });
+    case "kick": return conn.request({ type: "kick", room: needRoom(), nick: needArg(words[0], "kick"), reason: words.slice(1).join(" ") });
+    case "op": return setMode("+o", [needArg(words[0], "op")]);
+    case "deop": return setMode("-o", [needArg(words[0], "deop")]);
+    case "voice": return setMode("+v", [needArg(words[0], "voice")]);
+    case "devoice": return setMode("-v", [needArg(words[0], "devoice")]);
+    case "mode": return setMode(needArg(words[0], "mode"), words.slice(1));
+    case "search": return api.search(needArg(rest, "search"));
+    case "highlight": return api.highlight(words);
+    default: throw new Error(`Unknown command /${verb}; /help lists them`);
+  }
+}

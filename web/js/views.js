@@ -1,0 +1,169 @@
+// What the page shows: message lines, the conversation list, members, the
+// room directory. State lives in state.js; nothing here talks to the server.
+
+import { clock, plainText, renderText } from "./text.js";
+import { $, fold, state } from "./state.js";
+
+export const MAX_LINES = 1000;
+
+export function lineElement(line) {
+  const li = document.createElement("li");
+  li.className = line.kind + (line.mention ? " mention" : "");
+  if (line.id) li.dataset.id = line.id;
+  const time = document.createElement("span");
+  time.className = "time";
+  time.textContent = clock(line.time);
+  li.append(time);
+  if (line.kind === "event" || line.kind === "error" || line.kind === "info") {
+    const text = document.createElement("span");
+    text.className = line.kind === "info" ? "info" : "event";
+    text.textContent = line.text;
+    li.append(text);
+    return li;
+  }
+  if (line.replyTo) {
+    const quoted = document.createElement("span");
+    quoted.className = "reply-to";
+    quoted.textContent = `↪ ${line.replyTo}`;
+    li.append(quoted);
+  }
+  const nick = document.createElement("span");
+  nick.className = "nick";
+  nick.textContent = line.kind === "action" ? `* ${line.from}` : line.kind === "notice" ? `-${line.from}-` : line.from;
+  const text = document.createElement("span");
+  text.className = "text";
+  text.append(renderText(line.text));
+  li.append(nick, text);
+  if (line.id) {
+    const reply = document.createElement("button");
+    reply.className = "reply";
+    reply.title = "Reply";
+    reply.textContent = "↩";
+    reply.dataset.reply = line.id;
+    li.append(reply);
+  }
+  return li;
+}
+
+function divider() {
+  const li = document.createElement("li");
+  li.className = "divider";
+  li.textContent = "new messages";
+  return li;
+}
+
+// The whole conversation, with a "new messages" divider where the person stopped reading.
+export function renderMessages(conv) {
+  const list = $("messages");
+  const items = [];
+  let divided = conv.read === null || conv.read === undefined;
+  for (const line of conv.lines) {
+    if (!divided && line.id && line.time > conv.read && !line.mine) {
+      items.push(divider());
+      divided = true;
+    }
+    items.push(lineElement(line));
+  }
+  list.replaceChildren(...items);
+  list.scrollTop = list.scrollHeight;
+}
+
+export function renderConversations() {
+  const list = $("conversations");
+  list.replaceChildren();
+  for (const conv of state.conversations.values()) {
+    const li = document.createElement("li");
+    li.dataset.key = conv.key;
+    if (conv.key === state.active) li.classList.add("active");
+    if (conv.kicked) li.classList.add("kicked");
+    const name = document.createElement("span");
+    name.textContent = (conv.room ? conv.name : `@${conv.name}`) + (conv.kicked ? " (kicked: click to rejoin)" : "");
+    li.append(name);
+    if (conv.room && !conv.kicked) {
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = conv.members.size;
+      li.append(count);
+    }
+    if (conv.unread) {
+      const badge = document.createElement("span");
+      badge.className = "unread";
+      badge.textContent = conv.unread;
+      li.append(badge);
+    }
+    if (conv.mentions) {
+      const badge = document.createElement("span");
+      badge.className = "mentions";
+      badge.textContent = `@${conv.mentions}`;
+      li.append(badge);
+    }
+    list.append(li);
+  }
+  const all = [...state.conversations.values()];
+  const unread = all.reduce((n, c) => n + c.unread, 0);
+  const mentions = all.reduce((n, c) => n + c.mentions, 0);
+  document.title = (mentions ? `(@${mentions}) ` : "") + (unread ? `(${unread}) ` : "") + "chatd";
+}
+
+export function renderMembers() {
+  const conv = state.conversations.get(state.active);
+  const list = $("member-list");
+  list.replaceChildren();
+  if (conv && conv.room) {
+    const members = [...conv.members.values()]
+      .sort((a, b) => (b.op - a.op) || (b.voice - a.voice) || a.nick.localeCompare(b.nick));
+    for (const member of members) {
+      const li = document.createElement("li");
+      li.dataset.nick = member.nick;
+      li.textContent = (member.op ? "@" : member.voice ? "+" : "") + member.nick;
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = member.protocol;
+      li.append(badge);
+      if (member.away) li.title = `away: ${member.away}`;
+      list.append(li);
+    }
+  }
+  renderConversations();
+}
+
+export function renderHeader(conv) {
+  $("conversation-name").textContent = conv ? (conv.room ? conv.name : `@${conv.name}`) : "";
+  $("topic").textContent = conv ? plainText(conv.topic) : "";
+  $("part").hidden = !conv || !conv.room;
+  $("people").hidden = !conv || !conv.room;
+  $("members").hidden = !conv || !conv.room;
+}
+
+export function renderDirectory(rooms) {
+  const list = $("room-directory");
+  list.replaceChildren();
+  for (const room of rooms) {
+    if (!room.members) continue; // empty rooms are not worth listing
+    const li = document.createElement("li");
+    li.dataset.room = room.name;
+    const name = document.createElement("span");
+    name.textContent = room.name;
+    name.title = plainText(room.topic);
+    const count = document.createElement("span");
+    count.className = "count";
+    count.textContent = room.members;
+    li.append(name, count);
+    list.append(li);
+  }
+}
+
+export function setStatus({ state: s, retryIn }) {
+  const status = $("status");
+  status.dataset.state = s;
+  status.textContent = s === "online" ? "online" : s === "connecting" ? "connecting…"
+    : `offline, retrying in ${Math.ceil(retryIn / 1000)} s`;
+}
+
+export function isMention(text) {
+  if (!state.me) return false;
+  const words = [state.me, ...state.highlights].filter(Boolean).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`(^|[^\\w])(${words.join("|")})($|[^\\w])`, "i").test(plainText(text));
+}
+
+export const foldedNick = (nick) => fold(nick || "");
