@@ -172,3 +172,39 @@ def test_operator_commands_and_help_from_the_web(daemon, browser):  # noqa: F811
     assert ivan.expect(r":opal!\S+ JOIN #ivans")
     ivan.close()
     LineClient  # noqa: B018  (kept for readers: raw clients live in support.sockets)
+
+
+def test_member_menu_sound_and_keyboard(daemon, browser):  # noqa: F811
+    page = browser.new_page()
+    login(page, daemon.ports["http"], "keys", "#first")
+    ivan = irc_client(daemon.ports["irc"], "ivan")
+    ivan.send("JOIN #first")
+    ivan.expect(" 366 ")
+    page.click("#sound")
+    page.wait_for_selector("#sound >> text=Sound: on")
+    page.click("#member-list li[data-nick=ivan]")
+    page.click("#member-menu button[data-act=voice]")
+    assert ivan.expect(r"MODE #first \+v ivan")
+    page.click("#member-list li[data-nick=ivan]")
+    page.click("#member-menu button[data-act=message]")
+    page.wait_for_selector("#conversations li.active >> text=@ivan")
+    page.keyboard.press("Alt+ArrowUp")  # between conversations
+    page.wait_for_selector("#conversations li.active >> text=#first")
+    page.fill("#message-input", "iv")
+    page.press("#message-input", "Tab")  # nick completion
+    assert page.input_value("#message-input") == "ivan: "
+    page.fill("#message-input", "")
+    ivan.send("PRIVMSG #first :keys: ping")
+    page.wait_for_selector("#messages li.mention:has-text('keys: ping')")
+    page.wait_for_function("window.__beeps === 1")  # sound was turned on: one tone for the mention
+    ivan.send("JOIN #emptied")
+    ivan.send("PART #emptied")
+    ivan.send("PING :x")
+    ivan.expect("PONG")
+    page.click("#refresh-rooms")
+    page.wait_for_selector("#room-directory li[data-room='#first']")
+    assert page.query_selector("#room-directory li[data-room='#emptied']") is None  # empty rooms are not offered
+    page.click("#member-list li[data-nick=ivan]")
+    page.click("#member-menu button[data-act=kick]")
+    assert ivan.expect(r"KICK #first ivan")
+    ivan.close()

@@ -226,11 +226,27 @@ function findLine(id) {
 // -- notifications: asked for on a click, shown for mentions while you look elsewhere -----
 
 function notify(conv, line) {
+  if (localStorage.getItem("chatd.sound") === "on") beep();
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   if (!document.hidden && state.active === conv.key) return;
   const note = new Notification(`${line.from} in ${conv.room ? conv.name : "a private message"}`,
                                 { body: plainText(line.text).slice(0, 200), tag: conv.key });
   note.onclick = () => { window.focus(); activate(conv.key); };
+}
+
+// A short, quiet tone (no sound file to fetch), played only when the person turned sound on.
+function beep() {
+  try {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.value = 0.05;
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.12);
+    window.__beeps = (window.__beeps || 0) + 1;
+  } catch { /* no audio here: the highlight and the count still show */ }
 }
 
 // -- server frames ------------------------------------------------------------------
@@ -467,9 +483,22 @@ $("conversations").addEventListener("click", (e) => {
   const li = e.target.closest("li[data-key]");
   if (li) activate(li.dataset.key);
 });
+// A member's menu: what you may do with them (the server refuses what you may not).
 $("member-list").addEventListener("click", (e) => {
   const li = e.target.closest("li[data-nick]");
-  if (li && fold(li.dataset.nick) !== fold(state.me)) open(li.dataset.nick);
+  const menu = $("member-menu");
+  if (!li || fold(li.dataset.nick) === fold(state.me)) { menu.hidden = true; return; }
+  menu.dataset.nick = li.dataset.nick;
+  menu.querySelector("strong").textContent = li.dataset.nick;
+  menu.hidden = false;
+});
+$("member-menu").addEventListener("click", (e) => {
+  const act = e.target.dataset?.act;
+  const nick = $("member-menu").dataset.nick;
+  if (!act || !nick) return;
+  $("member-menu").hidden = true;
+  if (act === "message") open(nick);
+  else say(act === "kick" ? `/kick ${nick}` : `/${act} ${nick}`);
 });
 $("room-directory").addEventListener("click", (e) => {
   const li = e.target.closest("li[data-room]");
@@ -497,6 +526,15 @@ $("notify").addEventListener("click", async () => {
   const answer = await Notification.requestPermission();
   $("notify").textContent = answer === "granted" ? "Notifications on" : "Notifications off";
 });
+
+function showSound() {
+  $("sound").textContent = `Sound: ${localStorage.getItem("chatd.sound") === "on" ? "on" : "off"}`;
+}
+$("sound").addEventListener("click", () => {
+  localStorage.setItem("chatd.sound", localStorage.getItem("chatd.sound") === "on" ? "off" : "on");
+  showSound();
+});
+showSound();
 
 const THEMES = ["auto", "dark", "light"];
 function applyTheme(theme) {
