@@ -42,6 +42,8 @@ MAX_SEARCH_WORDS = 10
 
 
 class Session:
+    __slots__ = ("network", "client", "protocol", "address", "user", "account", "registering", "closed")
+
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
         self.client = client

@@ -9,7 +9,8 @@ fans them out and :mod:`.render` encodes them once per capability variant.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from ..core import errors
 from ..core.events import Event
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 
 
 INVALID_UTF8 = "Message rejected, your message contained invalid UTF-8"
+NOTHING_MONITORED: frozenset[str] = frozenset()
+NO_CAPS: frozenset[str] = frozenset()
+NO_BATCHES: Mapping[str, multiline.Collecting] = MappingProxyType({})
 
 
 class IRCConnection(LineConnection):
@@ -42,12 +46,13 @@ class IRCConnection(LineConnection):
     def __init__(self) -> None:
         super().__init__()
         self.registration = Registration()
-        self.caps: set[str] = set()
+        self.caps: set[str] = NO_CAPS  # type: ignore[assignment]  # a set of its own once CAP asks for one
         self.ping_sent: Optional[float] = None
         self.batches = 0
         self.scope: Optional[LabelScope] = None  # the labelled command being answered, if any
-        self.monitoring: set[str] = set()  # folded nicks this client MONITORs
-        self.open_batches: dict[str, multiline.Collecting] = {}  # draft/multiline batches being sent
+        # Rarely used: made when first needed (MONITOR, multiline batches), so idle clients stay small.
+        self.monitoring: set[str] = NOTHING_MONITORED  # type: ignore[assignment]
+        self.open_batches: dict[str, multiline.Collecting] = NO_BATCHES  # type: ignore[assignment]
         self.caps_changed()
 
     # -- the core's Client interface -----------------------------------------

@@ -37,6 +37,7 @@ class Context(Protocol):
     factory: IRCFactory
     registration: Registration
     caps: set[str]
+    monitoring: set[str]
     render_key: tuple[bool, ...]
     open_batches: dict[str, Collecting]
     ping_sent: Optional[float]

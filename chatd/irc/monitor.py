@@ -29,6 +29,8 @@ class Monitors:
 
     def add(self, conn: IRCConnection, folded: str) -> None:
         self.watching.setdefault(folded, set()).add(conn)
+        if not isinstance(conn.monitoring, set):
+            conn.monitoring = set()  # the first MONITOR of this client
         conn.monitoring.add(folded)
 
     def remove(self, conn: IRCConnection, folded: str) -> None:
@@ -37,7 +39,8 @@ class Monitors:
             conns.discard(conn)
             if not conns:
                 del self.watching[folded]
-        conn.monitoring.discard(folded)
+        if isinstance(conn.monitoring, set):
+            conn.monitoring.discard(folded)
 
     def clear(self, conn: IRCConnection) -> None:
         for folded in list(conn.monitoring):

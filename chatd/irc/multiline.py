@@ -76,9 +76,11 @@ def batch(ctx: Context, msg: Message) -> None:
         if len(ctx.open_batches) >= MAX_OPEN:
             ctx.send(f":{ctx.server} FAIL BATCH MULTILINE_INVALID * :Too many open batches")
             return
+        if not isinstance(ctx.open_batches, dict):
+            ctx.open_batches = {}  # the first batch of this client
         ctx.open_batches[ref[1:]] = Collecting(msg.params[2], client_tags(ctx, msg))
         return
-    collecting = ctx.open_batches.pop(ref[1:], None)
+    collecting = ctx.open_batches.pop(ref[1:], None) if isinstance(ctx.open_batches, dict) else None
     if collecting is None:
         ctx.send(f":{ctx.server} FAIL BATCH MULTILINE_INVALID * :No such batch")
         return

@@ -30,6 +30,8 @@ def cap(ctx: Context, msg: Message) -> None:
     reg = ctx.registration
     registered = ctx.session.user is not None
     sub = msg.params[0].upper()
+    if sub in ("LS", "REQ") and not isinstance(ctx.caps, set):
+        ctx.caps = set()  # this client negotiates: it gets a set of its own
     if sub == "LS":
         if not registered:
             reg.cap_negotiating = True

@@ -33,6 +33,9 @@ UNLIMITED = FloodPolicy(rate=0)
 
 
 class FloodGate(Generic[T]):
+    # One per connection, idle nearly always: no __dict__, and no queue until one is needed.
+    __slots__ = ("clock", "policy", "handle", "on_flood", "tokens", "stamp", "queue", "timer", "closed")
+
     def __init__(
         self,
         clock: IReactorTime,
@@ -46,7 +49,7 @@ class FloodGate(Generic[T]):
         self.on_flood = on_flood
         self.tokens = float(policy.burst)
         self.stamp = clock.seconds()
-        self.queue: deque[T] = deque()
+        self.queue: Optional[deque[T]] = None
         self.timer: Optional[IDelayedCall] = None
         self.closed = False
 
@@ -67,6 +70,8 @@ class FloodGate(Generic[T]):
                 self.tokens -= 1
                 self.handle(item)
                 return
+        if self.queue is None:
+            self.queue = deque()
         self.queue.append(item)
         if len(self.queue) > self.policy.max_queue:
             self.close()
@@ -90,7 +95,7 @@ class FloodGate(Generic[T]):
 
     def close(self) -> None:
         self.closed = True
-        self.queue.clear()
+        self.queue = None
         if self.timer is not None and self.timer.active():
             self.timer.cancel()
         self.timer = None

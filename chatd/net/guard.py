@@ -37,6 +37,8 @@ NORMAL, FLOOD, SENDQ, GOING_AWAY = "normal", "flood", "sendq", "going_away"
 
 class ConnectionGuard(Generic[T]):
     log = Logger()
+    __slots__ = ("clock", "peers", "flood", "sendq_limit", "check_peer_limit", "kind", "handle", "shut", "address",
+                 "counted", "closing", "reason", "gate", "sendq")
 
     def __init__(
         self,

@@ -20,6 +20,8 @@ TOO_LONG = TooLong()
 
 
 class LineSplitter:
+    __slots__ = ("max_length", "_buffer", "_discarding")
+
     def __init__(self, max_length: int) -> None:
         self.max_length = max_length
         self._buffer = b""

@@ -17,6 +17,8 @@ from zope.interface import implementer
 
 @implementer(IPushProducer)
 class SendQueueGuard:
+    __slots__ = ("limit", "on_exceeded", "paused", "pending", "tripped", "__provides__")
+
     def __init__(self, transport: IConsumer, limit: int, on_exceeded: Callable[[], None]) -> None:
         self.limit = limit
         self.on_exceeded = on_exceeded
