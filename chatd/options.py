@@ -60,6 +60,8 @@ class Options(usage.Options):
         ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
         ["redis", None, None, "Cluster mode: redis://[user:password@]host:6379/0 (rediss:// for TLS)."],
         ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
+        ["redis-timeout", None, 1.0, "Seconds Redis has to answer before the link counts as down (local chat "
+         "goes on meanwhile).", float],
         ["node-timeout", None, 10.0, "Seconds without a heartbeat before a node's users are dropped.", float],
         ["server-name", None, None, "Server name shown to clients (default: host name)."],
         ["network-name", None, "chatd", "Network name (IRC NETWORK=)."],
@@ -128,6 +130,8 @@ class Options(usage.Options):
                 RedisAddress.parse(self["redis"])
             except ValueError as error:
                 raise usage.UsageError(f"--redis: {error}") from None
+        if not 0.1 <= self["redis-timeout"] <= 30:
+            raise usage.UsageError("--redis-timeout must be between 0.1 and 30 seconds")
         if not 2 <= self["node-timeout"] <= 300:
             raise usage.UsageError("--node-timeout must be between 2 and 300 seconds")
         if self["log-format"] not in ("text", "json"):

@@ -85,6 +85,7 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
 
         bridge = RedisBridge(reactor, options["redis"], network_name=options["network-name"],
                              node=options["node-name"], node_timeout=options["node-timeout"],
+                             timeout=options["redis-timeout"],
                              history_cap=options["retention-count"] or 10**9)
         bridge.setServiceParent(top)
         history, publisher = bridge.history, bridge

@@ -251,3 +251,47 @@ def _get(port, path):
 
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:
         return response.read().decode()
+
+
+def test_a_hung_redis_does_not_freeze_chat(tmp_path, redis):
+    a = in_sync(node(tmp_path, redis, "hung-a"))
+    b = in_sync(node(tmp_path, redis, "hung-b"))
+    try:
+        ann, amy = LineClient(a.ports["irc"]), LineClient(a.ports["irc"])
+        irc_register(ann, "ann")
+        irc_register(amy, "amy")
+        bob = LineClient(b.ports["irc"])
+        irc_register(bob, "bob")
+        for c in (ann, amy, bob):
+            c.send("JOIN #hang")
+            c.expect(" 366 ")
+        ann.send("PRIVMSG #hang :before the hang")
+        assert bob.expect("before the hang") and amy.expect("before the hang")
+
+        redis.proc.send_signal(signal.SIGSTOP)  # Redis hangs: sockets stay open, nothing answers
+        try:
+            # The first message after the hang waits out the reply timeout (a second), then the link
+            # is down and the node's own members still get it; chat on the node goes on.
+            ann.send("PRIVMSG #hang :while redis hangs 1")
+            assert amy.expect("while redis hangs 1")
+            a.wait_for_log(lambda line: "Redis link down" in line or None, 10, "link down on a hung Redis")
+            for i in range(2, 6):
+                ann.send(f"PRIVMSG #hang :while redis hangs {i}")
+                assert amy.expect(f"while redis hangs {i}")
+            amy.send("PRIVMSG ann :a private word meanwhile")
+            assert ann.expect("a private word meanwhile")
+            assert json.loads(_get(a.ports["http"], "/healthz"))["redis"] == "down"
+            # b has no traffic of its own: its PING probe finds the hang.
+            b.wait_for_log(lambda line: "Redis link down" in line or None, 10, "link down on an idle node")
+        finally:
+            redis.proc.send_signal(signal.SIGCONT)
+        in_sync(a)
+        in_sync(b)
+        ann.send("PRIVMSG #hang :after the hang")
+        assert bob.expect("after the hang")  # across nodes again
+        bob.send("PRIVMSG #hang :and back")
+        assert ann.expect("and back")
+        assert not [line for line in a.output + b.output if "Unhandled error" in line]
+    finally:
+        a.kill()
+        b.kill()

@@ -53,6 +53,7 @@ class RedisBridge(service.MultiService):
         heartbeat: float = 2.0,
         node_timeout: float = 10.0,
         history_cap: int = 100000,
+        timeout: float = 1.0,
     ) -> None:
         super().__init__()
         self.reactor = reactor
@@ -61,7 +62,8 @@ class RedisBridge(service.MultiService):
         self.heartbeat = heartbeat
         self.node_timeout = node_timeout
         self.history_cap = history_cap
-        self.link = RedisLink(reactor, RedisAddress.parse(url), self._link_up, self._link_down, self._received)
+        self.link = RedisLink(reactor, RedisAddress.parse(url), self._link_up, self._link_down, self._received,
+                              timeout)
         self.link.setServiceParent(self)
         self.ready = False
         self.syncing = False
@@ -245,7 +247,10 @@ class RedisBridge(service.MultiService):
         return Sent(message, self._publish_direct(message, sorted(nodes)).addErrback(self._not_stored, message))
 
     def _not_stored(self, failure: Any, message: RoomMessage | DirectMessage) -> bool:
+        """Redis did not take the message in time (the link is dropped by now): this node's own
+        members still get it, as while Redis is down; other nodes do not, and it is not stored."""
         log.warn("cluster: message {id} not published: {error}", id=message.id, error=failure.getErrorMessage())
+        self.network.deliver(message)
         return False
 
     def _transient(self, message: RoomMessage | DirectMessage, channels: Sequence[str]) -> defer.Deferred[Any]:

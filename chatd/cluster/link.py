@@ -1,9 +1,18 @@
 """Two connections to Redis (commands, and pub/sub) that come back by themselves.
 
 Each connection is a Twisted ``ClientService`` around a txredisapi protocol:
-if Redis goes away it reconnects with capped exponential backoff, and the
-owner is told when both connections are ready again (to re-subscribe and
-re-register) and when one is lost (to fall back to local delivery).
+if Redis goes away it reconnects with exponential backoff capped at half a
+second (so chat across nodes resumes soon after Redis does), and the owner is
+told when both connections are ready again (to re-subscribe and re-register)
+and when one is lost (to fall back to local delivery).
+
+A Redis that *hangs* (stopped, swapping, a network that drops packets)
+closes nothing, so waiting for the socket to fail would freeze every caller.
+Instead every command has a reply timeout (``timeout``, one second by
+default; txredisapi fails the call and drops the connection), and an idle
+link is probed with PING every half ``timeout``: a link that does not answer
+within about a second is declared down, both of its connections are dropped,
+and they reconnect once Redis answers again.
 """
 
 from __future__ import annotations
@@ -27,16 +36,17 @@ class _Factory(protocol.Factory):
     isLazy = False
 
     def __init__(self, proto: type, address: RedisAddress, ready: Callable[[Any], None],
-                 lost: Callable[[Any], None]) -> None:
+                 lost: Callable[[Any], None], timeout: float) -> None:
         self.proto = proto
         self.address = address
+        self.timeout = timeout
         self.ready = ready
         self.lost = lost
         self.connectionQueue: defer.DeferredQueue[Any] = defer.DeferredQueue()
 
     def buildProtocol(self, addr: Any) -> Any:
         p = self.proto(
-            "utf-8", replyTimeout=10, password=self.address.password, dbid=self.address.db,
+            "utf-8", replyTimeout=self.timeout, password=self.address.password, dbid=self.address.db,
             convertNumbers=False, username=self.address.username,
         )
         p.factory = self
@@ -60,9 +70,11 @@ class RedisLink(service.MultiService):
         on_up: Callable[[], Any],
         on_down: Callable[[], None],
         on_message: Callable[[str, str], None],
+        timeout: float = 1.0,
     ) -> None:
         super().__init__()
         self.reactor = reactor
+        self.timeout = timeout
         self.address = address
         self.on_up = on_up
         self.on_down = on_down
@@ -70,15 +82,24 @@ class RedisLink(service.MultiService):
         self.commands: Optional[Any] = None
         self.subscriber: Optional[Any] = None
         self.up = False
-        policy = internet.backoffPolicy(initialDelay=0.2, maxDelay=5.0, factor=2.0)
+        policy = internet.backoffPolicy(initialDelay=0.1, maxDelay=0.5, factor=2.0)
         self._commands = internet.ClientService(
             address.endpoint(reactor), _Factory(txredisapi.RedisProtocol, address, self._commands_ready,
-                                                 self._lost), retryPolicy=policy)
+                                                 self._lost, timeout), retryPolicy=policy)
+        # Subscriptions wait for messages without end: no reply timeout there; the probe covers it.
         self._subscriber = internet.ClientService(
             address.endpoint(reactor), _Factory(self._subscriber_class(), address, self._subscriber_ready,
-                                                 self._lost), retryPolicy=policy)
+                                                 self._lost, 0), retryPolicy=policy)
         self._commands.setServiceParent(self)
         self._subscriber.setServiceParent(self)
+        probe = internet.TimerService(timeout / 2, self._probe)
+        probe.clock = reactor
+        probe.setServiceParent(self)
+
+    def _probe(self) -> None:
+        """PING an idle link; a missing answer (the reply timeout) brings the link down."""
+        if self.commands is not None and self.up:
+            self.commands.execute_command("PING").addErrback(lambda _: None)  # _lost reports it
 
     def _subscriber_class(self) -> type:
         link = self
@@ -108,6 +129,11 @@ class RedisLink(service.MultiService):
             self.commands = None
         if proto is self.subscriber:
             self.subscriber = None
+        for other in (self.commands, self.subscriber):
+            # One connection gone (a timeout, say): the other one may hang just the same.
+            # Both reconnect together, and the link is whole again only when both are.
+            if other is not None and other.transport is not None:
+                other.transport.abortConnection()
         if self.up:
             self.up = False
             log.warn("Redis link down; serving local users only, reconnecting")
