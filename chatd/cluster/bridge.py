@@ -28,7 +28,7 @@ from twisted.logger import Logger
 
 from ..core import Network, Sent, casefold, dm_key, errors
 from ..core.events import DirectMessage, RoomMessage
-from ..core.publisher import RemoteClient, is_remote
+from ..core.publisher import home_of, is_remote
 from ..core.rooms import Room
 from ..core.users import User
 from . import codec, inbound, scripts, sync
@@ -116,18 +116,24 @@ class RedisBridge(service.MultiService):
         return d.addCallbacks(lambda won: bool(int(won)), failed)
 
     def release(self, folded_nick: str) -> None:
-        if not self.up:
-            return
+        if self.up:
+            self._release(folded_nick)
+
+    def _claim(self, user: User) -> None:
+        """Claim ``user``'s nick for this node; if another node won it meanwhile, ours gives way."""
+        folded = user.folded
+        d = self.link.script(scripts.CLAIM_NICK, [self.keys.nicks], [folded, self.node])
+        d.addCallbacks(lambda won: None if int(won) else self._collision(user, folded), self._failed,
+                       errbackArgs=("nick claim",))
+
+    def _release(self, folded_nick: str) -> None:
         self.link.script(scripts.RELEASE_NICK, [self.keys.nicks], [folded_nick, self.node]).addErrback(
             self._failed, "nick release")
 
     def user_added(self, user: User) -> None:
         if not self.link.up:
             return
-        d = self.link.script(scripts.CLAIM_NICK, [self.keys.nicks], [user.folded, self.node])
-        folded = user.folded
-        d.addCallbacks(lambda won: None if int(won) else self._collision(user, folded), self._failed,
-                       errbackArgs=("nick claim",))
+        self._claim(user)
         self.user_changed(user)
 
     def user_changed(self, user: User) -> None:
@@ -151,8 +157,7 @@ class RedisBridge(service.MultiService):
     def user_quit(self, user: User, reason: str) -> None:
         if not self.link.up:
             return
-        self.link.script(scripts.RELEASE_NICK, [self.keys.nicks], [user.folded, self.node]).addErrback(
-            self._failed, "nick release")
+        self._release(user.folded)
         self._call("HDEL", self.keys.users(self.node), user.folded)
         for folded in user.rooms:
             self._call("HDEL", self.keys.members(folded), user.folded)
@@ -165,12 +170,8 @@ class RedisBridge(service.MultiService):
             return
         old = casefold(old_nick)
         if old != user.folded:
-            folded = user.folded
-            d = self.link.script(scripts.CLAIM_NICK, [self.keys.nicks], [folded, self.node])
-            d.addCallbacks(lambda won: None if int(won) else self._collision(user, folded), self._failed,
-                           errbackArgs=("nick claim",))
-            self.link.script(scripts.RELEASE_NICK, [self.keys.nicks], [old, self.node]).addErrback(
-                self._failed, "nick release")
+            self._claim(user)
+            self._release(old)
             self._call("HDEL", self.keys.users(self.node), old)
         self._call("HSET", self.keys.users(self.node), user.folded, self._user_json(user))
         for folded, room in user.rooms.items():
@@ -183,7 +184,8 @@ class RedisBridge(service.MultiService):
         self._publish("away", nick=user.nick, msg=user.away)
 
     def _status(self, room: Room, user: User) -> str:
-        return "".join(sorted(room.members.get(user, ()))) + "|" + self.node
+        """A member's record in a room: their status letters and the node holding them."""
+        return "".join(sorted(room.members.get(user, ()))) + "|" + (home_of(user) or self.node)
 
     def joined(self, user: User, room: Room) -> None:
         folded = casefold(room.name)
@@ -215,9 +217,7 @@ class RedisBridge(service.MultiService):
         for _sign, letter, arg in changes:
             member = self.network.find_user(arg) if letter in "ov" and arg else None
             if member is not None and member in room.members:
-                node = member.client.node if isinstance(member.client, RemoteClient) else self.node
-                status = "".join(sorted(room.members[member])) + "|" + node
-                self._call("HSET", self.keys.members(folded), member.folded, status)
+                self._call("HSET", self.keys.members(folded), member.folded, self._status(room, member))
         self._publish("mode", by=codec.identity(by.identity), room=room.name, ch=[list(c) for c in changes])
 
     def read_moved(self, person: str, target: str, until: float) -> None:
@@ -241,9 +241,7 @@ class RedisBridge(service.MultiService):
             if is_remote(target):
                 raise errors.NoSuchNick(target.nick, "is on another node, which cannot be reached right now")
             return self.network.deliver_and_record(message)
-        nodes = {self.node}
-        if isinstance(target.client, RemoteClient):
-            nodes.add(target.client.node)
+        nodes = {self.node, home_of(target) or self.node}
         return Sent(message, self._publish_direct(message, sorted(nodes)).addErrback(self._not_stored, message))
 
     def _not_stored(self, failure: Any, message: RoomMessage | DirectMessage) -> bool:
@@ -289,7 +287,7 @@ class RedisBridge(service.MultiService):
 
     def _maybe_unlisten(self, room: Room, leaving: Optional[User] = None) -> None:
         folded = casefold(room.name)
-        local = [u for u in room.members if u is not leaving and not isinstance(u.client, RemoteClient)]
+        local = [u for u in room.members if u is not leaving and not is_remote(u)]
         if not local and folded in self.room_channels:
             self.room_channels.discard(folded)
             if self.link.up:
