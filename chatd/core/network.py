@@ -126,6 +126,12 @@ class Network(Messaging):
             raise errors.NotOnRoom(room.name)
         return room
 
+    def op_room(self, user: User, name: str) -> Room:
+        room = self.member_room(user, name)
+        if not room.is_op(user):
+            raise errors.NotOperator(room.name)
+        return room
+
     def nick_available(self, nick: str) -> bool:
         return casefold(nick) not in self.users
 
@@ -313,9 +319,7 @@ class Network(Messaging):
         fan_out(TopicChanged(when, room.name, by, topic), room.members)
 
     def kick(self, user: User, name: str, target: str, reason: str) -> None:
-        room = self.member_room(user, name)
-        if not room.is_op(user):
-            raise errors.NotOperator(room.name)
+        room = self.op_room(user, name)
         victim = self.find_user(target)
         if victim is None:
             raise errors.NoSuchNick(target)
@@ -369,9 +373,7 @@ class Network(Messaging):
         Unknown letters raise :class:`errors.UnknownMode` only when nothing
         else was asked for, so one bad letter does not cancel good ones.
         """
-        room = self.member_room(user, name)
-        if not room.is_op(user):
-            raise errors.NotOperator(room.name)
+        room = self.op_room(user, name)
         applied: list[ModeChange] = []
         for sign, letter, arg in changes:
             member = None

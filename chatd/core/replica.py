@@ -59,7 +59,6 @@ class Replica:
             return existing
         user = User(RemoteClient(node), identity.nick, identity.user, identity.host, identity.realname,
                     identity.protocol, signon, signon, away, modes=set(modes))
-        user.set_modes(set(modes))
         net.users[user.folded] = user
         net.notify("online", user.nick, user)
         return None
