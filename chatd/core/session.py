@@ -277,17 +277,18 @@ class Session:
 
     async def mark_read(self, target: str, until: float) -> float:
         """Move this person's read position forward; all their connections see where it is now."""
-        stored = await self.save_read_marker(target, until)
-        self.show_read_marker(target, stored)
+        shown, stored = await self.save_read_marker(target, until)
+        self.show_read_marker(shown, stored)
         return stored
 
-    async def save_read_marker(self, target: str, until: float) -> float:
-        _, key = self._read_key(target)
-        return await self.network.store_read_marker(self.me().person, key, until)
+    async def save_read_marker(self, target: str, until: float) -> tuple[str, float]:
+        """Store the read position; returns the conversation as shown and the position now kept."""
+        shown, key = self._read_key(target)
+        return shown, await self.network.store_read_marker(self.me().person, key, until)
 
-    def show_read_marker(self, target: str, stored: float) -> None:
+    def show_read_marker(self, shown: str, stored: float) -> None:
+        """Every connection of this person learns the position (``shown`` as save_read_marker gave it)."""
         if self.user is not None:
-            shown, _ = self._read_key(target)
             self.network.read_moved(self.user.person, shown, stored)
 
     async def search(self, query: str, target: Optional[str] = None, limit: int = 50) -> Sequence[Message]:

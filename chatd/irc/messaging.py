@@ -127,13 +127,13 @@ async def _markread(ctx: Context, target: str, until: Optional[float], reply: He
             with reply:
                 send_marker(ctx, target, found)
             return
-        stored = await ctx.session.save_read_marker(target, until)
+        shown, stored = await ctx.session.save_read_marker(target, until)
     except errors.ChatError as error:
         refusal = f":{ctx.server} FAIL MARKREAD INVALID_TARGET {target} :{error.message}"
         reply.run(lambda: ctx.send(refusal))
         return
     with reply:  # every connection of this person, this one too, is told by the fan-out
-        ctx.session.show_read_marker(target, stored)
+        ctx.session.show_read_marker(shown, stored)
 
 
 def send_marker(ctx: Context, target: str, until: Optional[float]) -> None:
