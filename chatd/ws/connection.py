@@ -155,21 +155,17 @@ class ChatWebSocket(WebSocketServerProtocol):
         else:
             self.sendClose(CLOSE_FLOOD if how == FLOOD else 1000, reason[:120])
 
-    def send_irc_line(self, line: bytes, binary: bool) -> None:
-        """One IRC line as one WebSocket message (IRC over WebSocket)."""
+    def send_message(self, data: bytes, binary: bool = False) -> None:
+        """One WebSocket message to this client alone (a reply frame, or one IRC line), counted."""
         if not self.guard.closing and self.state == self.STATE_OPEN:
-            self.sendMessage(line, isBinary=binary)
-            self.factory.bytes_out += len(line)
-            self.guard.wrote(len(line))
+            self.sendMessage(data, isBinary=binary)
+            self.factory.bytes_out += len(data)
+            self.guard.wrote(len(data))
 
     # -- frames ------------------------------------------------------------------
 
     def send(self, frame: dict[str, Any]) -> None:
-        if not self.guard.closing and self.state == self.STATE_OPEN:
-            data = frames.dumps(frame)
-            self.sendMessage(data)
-            self.factory.bytes_out += len(data)
-            self.guard.wrote(len(data))
+        self.send_message(frames.dumps(frame))
 
     def answer(self, request: dict[str, Any], frame: dict[str, Any]) -> None:
         if "id" in request:

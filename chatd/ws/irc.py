@@ -39,7 +39,7 @@ class IRCOverWebSocket:
     def write(self, data: bytes) -> None:
         for line in data.split(b"\r\n"):
             if line:
-                self.ws.send_irc_line(line, self.binary)
+                self.ws.send_message(line, self.binary)
 
     def writeSequence(self, data: Any) -> None:
         self.write(b"".join(data))
