@@ -120,3 +120,18 @@ def test_a_failed_write_answers_not_stored_and_leaves_no_unhandled_failure():
     texts = [e.get("log_format", "") for e in logged]
     assert texts.count("history write of {n} messages failed") == 1
     assert not [t for t in texts if "Unhandled" in t]
+
+
+def test_read_markers_outside_ones_rooms_get_an_error_frame():
+    network, clock, ivan, ws = setup()
+    ws.send({"type": "read", "room": "#nowhere", "time": 1.0, "id": 1})
+    ws.send({"type": "read", "room": "#r", "time": 1.0, "id": 2})
+    ws.send({"type": "read", "with": "bad nick!", "time": 1.0, "id": 3})
+    clock.advance(0)
+    assert [(f["type"], f["id"], f["code"]) for f in ws.read()] == [
+        ("error", 1, "no_such_room"), ("error", 2, "not_on_room"), ("error", 3, "bad_nick")]
+    ws.send({"type": "join", "room": "#r"})
+    ws.send({"type": "read", "room": "#r", "time": 5.0, "id": 4})
+    clock.advance(0)
+    moved = [f for f in ws.read() if f["type"] == "read"]
+    assert moved == [{"type": "read", "room": "#r", "time": 5.0}]

@@ -53,7 +53,16 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 
 
 def _run(conn: ChatWebSocket, request: Request, coroutine: Any, what: str) -> None:
-    spawn(coroutine, f"web {what}", lambda: conn.internal_error(request))
+    """Carry out a request that waits (history, the cluster); a refusal gets its error frame,
+    as a synchronous handler's does, and anything else the internal-error frame."""
+    spawn(_answered(conn, request, coroutine), f"web {what}", lambda: conn.internal_error(request))
+
+
+async def _answered(conn: ChatWebSocket, request: Request, coroutine: Any) -> None:
+    try:
+        await coroutine
+    except errors.ChatError as error:
+        conn.fail(error, request)
 
 
 @handler("hello")
@@ -68,11 +77,7 @@ def hello(conn: ChatWebSocket, request: Request) -> None:
 
 
 async def _register(conn: ChatWebSocket, request: Request, nick: str, realname: str) -> None:
-    try:
-        user = await conn.session.register(nick, "web", realname)
-    except errors.ChatError as error:
-        conn.fail(error, request)
-        return
+    user = await conn.session.register(nick, "web", realname)
     if user is None:
         return
     network = conn.factory.network
@@ -152,11 +157,7 @@ def search(conn: ChatWebSocket, request: Request) -> None:
 
 
 async def _search(conn: ChatWebSocket, request: Request, query: str, target: Optional[str], limit: int) -> None:
-    try:
-        found = await conn.session.search(query, target, limit)
-    except errors.ChatError as error:
-        conn.fail(error, request)
-        return
+    found = await conn.session.search(query, target, limit)
     conn.answer(request, {"type": "search", "query": query, "results": [frames.frame(m) for m in found]})
 
 
@@ -230,16 +231,8 @@ def tagmsg(conn: ChatWebSocket, request: Request) -> None:
 def redact(conn: ChatWebSocket, request: Request) -> None:
     """Remove a message (one's own, or any in a room one operates) everywhere, history included."""
     target = text_field(request, "room", required=False) or text_field(request, "to")
-    coroutine = _redact(conn, request, target, text_field(request, "msgid"),
-                        text_field(request, "reason", required=False))
+    coroutine = conn.session.redact(target, text_field(request, "msgid"), text_field(request, "reason", required=False))
     _run(conn, request, coroutine, "redact")
-
-
-async def _redact(conn: ChatWebSocket, request: Request, target: str, msgid: str, reason: str) -> None:
-    try:
-        await conn.session.redact(target, msgid, reason)
-    except errors.ChatError as error:
-        conn.fail(error, request)
 
 
 @handler("topic")
@@ -316,14 +309,7 @@ def list_(conn: ChatWebSocket, request: Request) -> None:
 
 @handler("nick")
 def nick(conn: ChatWebSocket, request: Request) -> None:
-    _run(conn, request, _rename(conn, request, text_field(request, "nick")), "nick change")
-
-
-async def _rename(conn: ChatWebSocket, request: Request, wanted: str) -> None:
-    try:
-        await conn.session.rename(wanted)
-    except errors.ChatError as error:
-        conn.fail(error, request)
+    _run(conn, request, conn.session.rename(text_field(request, "nick")), "nick change")
 
 
 @handler("away")
