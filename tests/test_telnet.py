@@ -178,3 +178,35 @@ def test_nothing_from_other_people_drives_the_terminal():
     irc.send("PRIVMSG #r :\x02bold\x02 and \x0304red\x03 \x1b[2J")
     shown = tel.transport.value().decode("utf-8")
     assert "\x1b[0;1mbold\x1b[0m and \x1b[0;91mred\x1b[0m ?[2J\x1b[0m\r\n" in shown  # only chatd's own SGR
+
+
+def test_a_kick_during_the_replay_is_no_internal_error():
+    from twisted.internet import defer
+    from twisted.logger import globalLogPublisher
+
+    from .support.memory import memory_history
+
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    irc = irc_user(irc_factory(network, clock), "ivan")
+    irc.send("JOIN #r")
+    irc.send("PRIVMSG #r :before")
+    clock.advance(0)
+    slow: defer.Deferred = defer.Deferred()
+    stored = store.latest
+    store.latest = lambda key, count: slow  # a history read still under way
+    tel = telnet_user(telnet_factory(network, clock), "tina")
+    tel.send("/join #r")
+    tel.read()
+    irc.send("KICK #r tina :not now")
+    logged: list = []
+    globalLogPublisher.addObserver(logged.append)
+    try:
+        stored("r", 10).addCallback(slow.callback)
+        clock.advance(0)
+    finally:
+        globalLogPublisher.removeObserver(logged.append)
+    lines = tel.read()
+    assert any("kicked" in line and "not now" in line for line in lines), lines
+    assert not any("Internal error" in line or "the last" in line for line in lines), lines
+    assert not [e for e in logged if e.get("log_failure") is not None]  # a kick is no crash

@@ -225,7 +225,10 @@ class TelnetConnection(LineConnection):
         """The last lines of the room, with a divider where this person stopped reading (on any
         protocol); having seen them, the read position moves to the newest."""
         messages = await pending
-        read = await self.session.read_marker(room)
+        try:
+            read = await self.session.read_marker(room)
+        except errors.ChatError:
+            return  # left (or was kicked out of) the room meanwhile
         if not messages or self.closing:
             return
         self.say(f"{room}: the last {len(messages)} messages")
