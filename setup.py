@@ -31,6 +31,7 @@ setup(
         "attrs>=22.2",
         "prometheus_client>=0.17",
         "confusable-homoglyphs>=3.2",
+        "scramp>=1.4",
     ],
     extras_require={
         "test": [

@@ -64,6 +64,9 @@ def apply_file(options: Any, path: str, from_command_line: set[str]) -> None:
     flags = {name for name, _short, _doc in options.optFlags}
     multi = getattr(options, "multi_options", {})
     for key, value in data.items():
+        if key == "operators":
+            options["operators"] = operators_from(value, path)
+            continue
         if key in NOT_IN_FILE or (key not in parameters and key not in flags and key not in multi):
             raise usage.UsageError(f"config: unknown key {key!r} in {path}")
         if key in from_command_line:
@@ -76,3 +79,29 @@ def apply_file(options: Any, path: str, from_command_line: set[str]) -> None:
             continue
         default, coercer = parameters.get(key, (None, None))
         options[key] = coerce(key, value, default, coercer, key in flags)
+
+
+def operators_from(value: Any, path: str) -> list[Any]:
+    """``[[operators]]`` tables: name and password (a ``$scrypt$`` hash), optional certfp and account."""
+    from .core.operators import OperatorRecord
+
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise usage.UsageError(f"config: operators in {path} must be [[operators]] tables")
+    found = []
+    for number, table in enumerate(value, 1):
+        unknown = set(table) - {"name", "password", "certfp", "account"}
+        if unknown:
+            raise usage.UsageError(f"config: unknown key {sorted(unknown)[0]!r} in operator {number} of {path}")
+        name, password = table.get("name"), table.get("password")
+        if not isinstance(name, str) or not name or not isinstance(password, str):
+            raise usage.UsageError(f"config: operator {number} in {path} needs a name and a password")
+        if not password.startswith("$scrypt$"):
+            raise usage.UsageError(f"config: operator {name!r}: password must be a hash made with "
+                                   "'python -m chatd.passwd', never the password itself")
+        for key in ("certfp", "account"):
+            if key in table and not isinstance(table[key], str):
+                raise usage.UsageError(f"config: operator {name!r}: {key} must be a string")
+        certfp = table.get("certfp")
+        found.append(OperatorRecord(name, password, certfp.replace(":", "").lower() if certfp else None,
+                                    table.get("account")))
+    return found

@@ -27,6 +27,8 @@ class Options(usage.Options):
     optFlags: list[list[Any]] = [
         ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
         ["no-history", None, "Keep no history: nothing is written to the state directory."],
+        ["require-account", None, "Members only: people must log in (SASL, the web's sign-in, telnet /login) "
+         "before they can chat."],
     ]
 
     optParameters: list[list[Any]] = [
@@ -83,6 +85,13 @@ class Options(usage.Options):
         ["client-tags-max", None, 4094, "Bytes of IRCv3 client tags one IRC line may carry (417 beyond).", int],
         ["multiline-max-lines", None, 24, "Lines in one multi-line message (draft/multiline, web).", int],
         ["multiline-max-bytes", None, 4096, "Bytes of text in one multi-line message.", int],
+        ["nick-grace", None, 30.0, "Seconds a guest may keep a registered nick to log in before being renamed "
+         "(0: such nicks are refused outright).", float],
+        ["login-attempts", None, 5, "Failed logins allowed per address and per account each minute (0: no bound).",
+         int],
+        ["new-rooms-per-minute", None, 10, "Rooms one person may create per minute (0: no bound).", int],
+        ["max-rooms-total", None, 10000, "Rooms the network may hold (0: no bound).", int],
+        ["room-idle-days", None, 7.0, "Days an empty unregistered room keeps its key, modes and lists.", float],
         ["log-format", None, "text", "Log as readable 'text' or as 'json' lines."],
         ["log-level", None, "info", "Least important level logged: debug, info, warn, error, critical."],
         ["log-file", None, "-", "Where the log goes; - is standard output (the journal under systemd)."],
@@ -92,6 +101,7 @@ class Options(usage.Options):
     def __init__(self) -> None:
         super().__init__()
         self["room-retention"] = {}
+        self["operators"] = []  # [[operators]] tables of the TOML file only
         self.argv: list[str] = []
         # Repeatable options: the config file takes them as lists of strings.
         self.multi_options = {"room-retention": self.opt_room_retention}
@@ -157,6 +167,9 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--proxy-protocol: {kind!r} is not one of {', '.join(PROXIABLE)}")
             if not trusted:
                 raise usage.UsageError("--proxy-protocol needs --trusted-proxies (who may send the header)")
+        for name in ("nick-grace", "login-attempts", "new-rooms-per-minute", "max-rooms-total", "room-idle-days"):
+            if self[name] < 0:
+                raise usage.UsageError(f"--{name} must not be negative")
         if self["whowas-size"] < 0:
             raise usage.UsageError("--whowas-size must not be negative")
         if self["sts-duration"] < 0:

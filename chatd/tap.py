@@ -19,8 +19,11 @@ from twisted.internet import endpoints
 from twisted.python import usage
 
 from . import options as validated
+from .accounts.passwords import ScryptHasher
+from .accounts.sqlite import SQLiteAccounts
 from .application import ChatdService
 from .core import HistoryStore, Limits, Network, Publisher
+from .core.accounts import Accounts
 from .history.sqlite import Retention, SQLiteHistory
 from .http.channel import HTTPLimits
 from .http.site import make_metrics_site, make_site
@@ -75,6 +78,19 @@ def _history(options: Options, reactor: Any, top: ChatdService) -> Optional[SQLi
     return history
 
 
+def _accounts(options: Options, reactor: Any, top: ChatdService) -> Optional[SQLiteAccounts]:
+    """The account and server-ban store on one node (in cluster mode Redis holds them)."""
+    if options["redis"]:
+        return None
+    path = ":memory:" if options["no-history"] else Path(options["state-dir"]) / "accounts.sqlite3"
+    try:
+        store = SQLiteAccounts(path, reactor)
+    except (sqlite3.Error, OSError) as error:
+        raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open the accounts: {error}") from None
+    store.setServiceParent(top)
+    return store
+
+
 def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network, Any]:
     """The network, with its history store and (in cluster mode) the Redis bridge as publisher."""
     history: Optional[HistoryStore] = _history(options, reactor, top)
@@ -95,11 +111,19 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
         limits=Limits(nicklen=options["nicklen"], channellen=options["channellen"], topiclen=options["topiclen"],
                       max_rooms_per_user=options["max-rooms"], whowas=options["whowas-size"],
                       monitor=options["monitor-size"], multiline_lines=options["multiline-max-lines"],
-                      multiline_bytes=options["multiline-max-bytes"]),
+                      multiline_bytes=options["multiline-max-bytes"], nick_grace=options["nick-grace"],
+                      login_attempts=options["login-attempts"],
+                      new_rooms_per_minute=options["new-rooms-per-minute"], max_rooms=options["max-rooms-total"],
+                      room_idle=options["room-idle-days"] * 86400),
         clock=reactor.seconds,
         history=history,
         publisher=publisher,
+        schedule=reactor.callLater,
     )
+    store: Any = bridge.accounts if bridge is not None else _accounts(options, reactor, top)
+    network.accounts = Accounts(store, ScryptHasher(reactor), reactor.seconds, options["login-attempts"])
+    network.require_account = options["require-account"]
+    network.configure_operators(options["operators"], bridge if bridge is not None else store)
     if history is not None:
         network.restore_rooms(history.load_rooms())
     return network, bridge

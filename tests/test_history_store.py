@@ -84,15 +84,19 @@ def test_direct_messages_are_filed_under_the_pair_and_targets_lists_them():
     network, clock = memory_network()
     store = memory_history(network, clock)
     clock.advance(1)
-    store.append(DirectMessage(network.new_id(), clock.seconds(), ALICE, "Bob", "privmsg", "hi bob"))
+    peers = ("a:alice", "g:1.000000:bob")  # filed under persons: an account and a guest's connection
+    store.append(DirectMessage(network.new_id(), clock.seconds(), ALICE, "Bob", "privmsg", "hi bob", (), peers))
     clock.advance(1)
     store.append(RoomMessage(network.new_id(), clock.seconds(), "#Room", BOB, "privmsg", "in the room"))
     clock.advance(0)
-    (dm,) = result(store.latest(dm_key("bob", "ALICE"), 10))
+    (dm,) = result(store.latest(dm_key("g:1.000000:bob", "a:alice"), 10))
     assert isinstance(dm, DirectMessage) and (dm.sender.nick, dm.target, dm.text) == ("alice", "Bob", "hi bob")
-    found = result(store.targets("alice", ["#Room"], 0, clock.seconds() + 1, 10))
+    assert dm.peers == peers
+    assert result(store.latest(dm_key("n:bob", "n:alice"), 10)) == []  # nicks alone lead nowhere
+    found = result(store.targets("a:alice", ["#Room"], 0, clock.seconds() + 1, 10))
     assert [(t.name, t.latest) for t in found] == [("Bob", clock.seconds() - 1), ("#Room", clock.seconds())]
-    assert [t.name for t in result(store.targets("carol", [], 0, clock.seconds() + 1, 10))] == []
+    assert [t.name for t in result(store.targets("g:1.000000:bob", [], 0, clock.seconds() + 1, 10))] == ["alice"]
+    assert [t.name for t in result(store.targets("a:carol", [], 0, clock.seconds() + 1, 10))] == []
 
 
 def test_retention_by_count_and_age():
@@ -166,7 +170,8 @@ def test_search_finds_words_only_where_asked_and_forgets_deleted_messages():
     store = memory_history(network, clock)
     rows = [RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", "The Release is on Friday"),
             RoomMessage(network.new_id(), clock.seconds(), "#other", ALICE, "privmsg", "release notes elsewhere"),
-            DirectMessage(network.new_id(), clock.seconds(), ALICE, "Bob", "privmsg", "secret release plan"),
+            DirectMessage(network.new_id(), clock.seconds(), ALICE, "Bob", "privmsg", "secret release plan", (),
+                          ("a:alice", "a:bob")),
             RoomMessage(network.new_id(), clock.seconds(), "#r", BOB, "privmsg", 'café "quoted" OR NOT')]
     for row in rows:
         store.append(row)
@@ -178,8 +183,9 @@ def test_search_finds_words_only_where_asked_and_forgets_deleted_messages():
         return [m.text for m in found]
 
     assert search(["release"], ["#r"]) == ["The Release is on Friday"]
-    assert search(["release"], ["#r"], "bob") == ["secret release plan", "The Release is on Friday"]
-    assert search(["release"], ["#r"], "carol") == ["The Release is on Friday"]
+    assert search(["release"], ["#r"], "a:bob") == ["secret release plan", "The Release is on Friday"]
+    assert search(["release"], ["#r"], "n:bob") == ["The Release is on Friday"]  # a nick is nobody
+    assert search(["release"], ["#r"], "a:carol") == ["The Release is on Friday"]
     assert search(["cafe", '"quoted"', "OR"], ["#r"]) == ['café "quoted" OR NOT']  # no query syntax leaks
     store.remove("#r", rows[0].id)
     assert search(["release"], ["#r", "#other"]) == ["release notes elsewhere"]

@@ -19,9 +19,11 @@ def test_removing_a_key_ignores_its_parameter_and_limit_needs_none():
 
 
 def test_ban_list_query_and_unknown_letters_are_noted_in_order():
-    parsed = parse_room_modes("+bZn", [])
+    parsed = parse_room_modes("+bZnq", [])
     assert parsed.changes == (("+", "n", None),)
-    assert parsed.notes == (("banlist", ""), ("unknown", "Z"))
+    assert parsed.notes == (("list", "b"), ("unknown", "Z"), ("list", "q"))
+    banned = parse_room_modes("+b-e", ["*!*@bad.example", "a:alice"])
+    assert banned.changes == (("+", "b", "*!*@bad.example"), ("-", "e", "a:alice"))
 
 
 def test_a_missing_parameter_applies_nothing():

@@ -46,7 +46,7 @@ def test_isupport_advertises_the_rules(setup):
     conn.send("NICK alice")
     conn.send("USER alice 0 * :Alice")
     isupport = " ".join(line for line in conn.read() if " 005 " in line)
-    for token in ("CASEMAPPING=rfc1459", "CHANTYPES=#", "PREFIX=(ov)@+", "CHANMODES=,k,l,imnt",
+    for token in ("CASEMAPPING=rfc1459", "CHANTYPES=#", "PREFIX=(ov)@+", "CHANMODES=beIq,k,l,imnst", "EXTBAN=,am",
                   "NICKLEN=30", "CHANNELLEN=50", "TOPICLEN=390", "NETWORK=TestNet"):
         assert token in isupport
 

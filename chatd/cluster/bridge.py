@@ -22,16 +22,19 @@ import socket
 import time
 from typing import Any, Optional, Sequence
 
+import attrs
 from twisted.application import internet, service
 from twisted.internet import defer
 from twisted.logger import Logger
 
 from ..core import Network, Sent, casefold, dm_key, errors
 from ..core.events import DirectMessage, RoomMessage
+from ..core.moderation import ServerBan
 from ..core.publisher import home_of, is_remote
 from ..core.rooms import Room
 from ..core.users import User
 from . import codec, inbound, scripts, sync
+from .accounts import RedisAccounts
 from .history import RedisHistory
 from .keys import Keys
 from .link import RedisAddress, RedisLink
@@ -71,6 +74,7 @@ class RedisBridge(service.MultiService):
         self.heard: dict[str, float] = {}  # node -> when we last heard from it (our clock)
         self.room_channels: set[str] = set()  # folded rooms whose channel we listen to
         self.history = RedisHistory(self.link, self.keys)
+        self.accounts = RedisAccounts(self.link, self.keys)
         internet.TimerService(heartbeat, self._beat).setServiceParent(self)
         internet.TimerService(min(1.0, heartbeat), self._check_nodes).setServiceParent(self)
 
@@ -226,6 +230,33 @@ class RedisBridge(service.MultiService):
     def redacted(self, by: User, target: str, msgid: str, reason: str) -> None:
         self._publish("redact", by=codec.identity(by.identity), target=target, msgid=msgid, reason=reason)
 
+    def room_changed(self, room: Room) -> None:
+        self._call("HSET", self.keys.rooms, casefold(room.name), codec.room_json(room))
+        self._publish("roomstate", room=room.name, s=room.state())
+
+    def server_ban(self, ban: ServerBan, added: bool) -> None:
+        if added:
+            self._call("HSET", self.keys.server_bans, casefold(ban.mask), codec.dumps(attrs.asdict(ban)))
+        else:
+            self._call("HDEL", self.keys.server_bans, casefold(ban.mask))
+        self._publish("kline" if added else "unkline", ban=attrs.asdict(ban))
+
+    def kill(self, victim: User, reason: str) -> None:
+        self._publish("kill", nick=victim.nick, node=home_of(victim), reason=reason)
+
+    def wallops(self, by: User, text: str) -> int:
+        self._publish("wallops", by=codec.identity(by.identity), text=text)
+        return 0
+
+    def load_bans(self) -> list[ServerBan]:
+        return []  # learnt from Redis once connected (sync)
+
+    def save_ban(self, ban: ServerBan) -> defer.Deferred[None]:
+        return defer.succeed(None)  # server_ban() stored it in Redis
+
+    def remove_ban(self, mask: str) -> defer.Deferred[None]:
+        return defer.succeed(None)
+
     def invited(self, by: User, target: User, room_name: str) -> None:
         self._publish("invite", by=codec.identity(by.identity), nick=target.nick, room=room_name)
 
@@ -268,7 +299,7 @@ class RedisBridge(service.MultiService):
 
     def _publish_direct(self, message: DirectMessage, nodes: Sequence[str]) -> defer.Deferred[Any]:
         payload = codec.message_payload(message)
-        a, b = casefold(message.sender.nick), casefold(message.target)
+        a, b = message.peers
         keys = [self.keys.history(dm_key(a, b)), self.keys.peers(a), self.keys.peers(b)]
         keys += [self.keys.node_channel(node) for node in nodes]
         if message.kind == "tagmsg":

@@ -15,12 +15,15 @@ def dumps(data: dict[str, Any]) -> str:
 
 def identity(who: Identity) -> list[Any]:
     data: list[Any] = [who.nick, who.user, who.host, who.realname, who.protocol]
+    if who.account is not None:
+        return data + [int(who.bot), who.account]
     return data + [1] if who.bot else data
 
 
 def to_identity(data: list[Any]) -> Identity:
     nick, user, host, realname, protocol = data[:5]
-    return Identity(nick, user, host, realname, protocol, bool(data[5]) if len(data) > 5 else False)
+    account = data[6] if len(data) > 6 and isinstance(data[6], str) else None
+    return Identity(nick, user, host, realname, protocol, bool(data[5]) if len(data) > 5 else False, account)
 
 
 def stream_order(stream_id: str) -> tuple[int, int]:
@@ -44,6 +47,7 @@ def message_payload(message: RoomMessage | DirectMessage) -> str:
         data["r"] = message.room
     else:
         data["t"] = message.target
+        data["p"] = list(message.peers)
     return dumps(data)
 
 
@@ -55,9 +59,11 @@ def message_from(stream_id: str, payload: str) -> RoomMessage | DirectMessage:
     tags = tuple((name, value) for name, value in data.get("g", ()))
     if "r" in data:
         return RoomMessage(msgid, when, data["r"], sender, data["k"], data["x"], tags)
-    return DirectMessage(msgid, when, sender, data["t"], data["k"], data["x"], tags)
+    peers = data.get("p") or ["", ""]
+    return DirectMessage(msgid, when, sender, data["t"], data["k"], data["x"], tags, (str(peers[0]), str(peers[1])))
 
 
 def room_json(room: Room) -> str:
     return dumps({"n": room.name, "c": room.created, "t": room.topic, "tb": room.topic_by,
-                  "tt": room.topic_time, "f": "".join(sorted(room.flags)), "k": room.key, "l": room.limit})
+                  "tt": room.topic_time, "f": "".join(sorted(room.flags)), "k": room.key, "l": room.limit,
+                  "s": room.state()})

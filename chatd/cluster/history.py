@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence
 from twisted.internet import defer
 
 from ..core.casemap import casefold
-from ..core.history import Message, Ref, RoomRecord, TargetSummary
+from ..core.history import Message, Ref, RoomRecord, TargetSummary, dm_key, person_name
 from . import codec, scripts
 from .keys import Keys
 
@@ -92,15 +92,13 @@ class RedisHistory:
         return self._range("XREVRANGE", key, _before(start), _after(end), limit, True)
 
     @defer.inlineCallbacks
-    def targets(self, nick: str, rooms: Sequence[str], start: float, end: float, limit: int) -> Any:
+    def targets(self, person: str, rooms: Sequence[str], start: float, end: float, limit: int) -> Any:
         low, high = sorted((start, end))
         found: list[TargetSummary] = []
-        peers = yield self.link.call("ZRANGEBYSCORE", self.keys.peers(casefold(nick)),
+        peers = yield self.link.call("ZRANGEBYSCORE", self.keys.peers(person),
                                      f"({int(low * 1000)}", f"({int(high * 1000)}", "WITHSCORES")
-        me = casefold(nick)
         for peer, score in zip(peers[::2], peers[1::2], strict=False):
-            key = " ".join(sorted((me, peer)))
-            found.append(TargetSummary(key, peer, int(float(score)) / 1000.0))
+            found.append(TargetSummary(dm_key(person, peer), person_name(peer), int(float(score)) / 1000.0))
         for room in rooms:
             newest = yield self.link.call("XREVRANGE", self.keys.history(casefold(room)), "+", "-", "COUNT", 1)
             if newest:
@@ -122,14 +120,13 @@ class RedisHistory:
         return self.link.call("XDEL", self.keys.history(key), msgid).addCallback(lambda n: int(n) > 0)
 
     @defer.inlineCallbacks
-    def search(self, words: Sequence[str], rooms: Sequence[str], nick: Optional[str], limit: int) -> Any:
+    def search(self, words: Sequence[str], rooms: Sequence[str], person: Optional[str], limit: int) -> Any:
         """Redis has no text index: the newest SEARCH_DEPTH entries of each conversation are read
         and filtered here. Slower, and bounded; documented as such."""
         keys = list(rooms)
-        if nick is not None:
-            me = casefold(nick)
-            peers = yield self.link.call("ZREVRANGE", self.keys.peers(me), 0, SEARCH_TARGETS)
-            keys += [" ".join(sorted((me, peer))) for peer in peers]
+        if person is not None:
+            peers = yield self.link.call("ZREVRANGE", self.keys.peers(person), 0, SEARCH_TARGETS)
+            keys += [dm_key(person, peer) for peer in peers]
         wanted = [word.casefold() for word in words]
         found: list[Message] = []
         for key in keys:

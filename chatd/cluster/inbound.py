@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import casefold
+from ..core.moderation import ServerBan
 from ..core.publisher import RemoteClient
 from . import codec
 
@@ -50,6 +51,20 @@ def apply(bridge: RedisBridge, event: dict[str, Any]) -> None:
         replica.topic(codec.to_identity(event["by"]), event["room"], event["topic"], event["time"])
     elif kind == "mode":
         replica.modes(codec.to_identity(event["by"]), event["room"], [tuple(c) for c in event["ch"]])
+    elif kind == "kline":
+        ban = ServerBan(**event["ban"])
+        bridge.network.apply_server_ban(ban)
+        bridge.network.enforce_server_ban(ban)
+    elif kind == "unkline":
+        bridge.network.lift_server_ban(event["ban"]["mask"])
+    elif kind == "kill":
+        victim = bridge.network.find_user(event["nick"])
+        if victim is not None and not isinstance(victim.client, RemoteClient) and event.get("node") == bridge.node:
+            victim.client.disconnect(event.get("reason", "Killed"))
+    elif kind == "wallops":
+        bridge.network.show_wallops(codec.to_identity(event["by"]), event.get("text", ""))
+    elif kind == "roomstate":
+        replica.room_state(event["room"], event.get("s") or {})
     elif kind == "read":
         replica.read_moved(event["person"], event["target"], float(event["until"]))
     elif kind == "redact":

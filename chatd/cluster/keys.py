@@ -50,5 +50,20 @@ class Keys:
     def read_markers(self, person: str) -> str:
         return self.prefix + "read:" + person  # hash: target -> seconds read up to
 
-    def peers(self, folded_nick: str) -> str:
-        return self.prefix + "peers:" + folded_nick  # sorted set: conversation partners by last time
+    def peers(self, person: str) -> str:
+        return self.prefix + "peers:" + person  # sorted set: conversation partners (persons) by last time
+
+    @property
+    def server_bans(self) -> str:
+        return self.prefix + "server-bans"  # hash: folded mask -> ban JSON (KLINE)
+
+    def account(self, folded: str) -> str:
+        return self.prefix + "account:" + folded  # string: an account's JSON record
+
+    @property
+    def account_nicks(self) -> str:
+        return self.prefix + "account-nicks"  # hash: folded nick -> folded account
+
+    @property
+    def account_certs(self) -> str:
+        return self.prefix + "account-certs"  # hash: certificate fingerprint -> folded account

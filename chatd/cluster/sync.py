@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
 
+from ..core.moderation import ServerBan
 from ..core.publisher import RemoteClient
 from . import codec, scripts
 
@@ -55,7 +56,7 @@ def snapshot(bridge: RedisBridge) -> Any:
         room = bridge.network.find_room(data["n"])
         if room is None or not [u for u in room.members if not isinstance(u.client, RemoteClient)]:
             replica.room(data["n"], data["c"], data["t"], data["tb"], data["tt"], data["f"], data["k"],
-                         data["l"])
+                         data["l"], data.get("s"))
         members = yield bridge.link.call("HGETALL", bridge.keys.members(folded))
         for nick, value in zip(members[::2], members[1::2], strict=False):
             status, _, node = value.partition("|")
@@ -63,6 +64,9 @@ def snapshot(bridge: RedisBridge) -> Any:
                 member = bridge.network.users.get(nick)
                 if member is not None:
                     replica.join(member.nick, data["n"], status, data["c"])
+    bans = yield bridge.link.call("HGETALL", bridge.keys.server_bans)
+    for raw in bans[1::2]:
+        bridge.network.apply_server_ban(ServerBan(**json.loads(raw)))
 
 def register_everything(bridge: RedisBridge) -> defer.Deferred[Any]:
     """Tell Redis and every node what this node holds (after start or an outage)."""

@@ -154,3 +154,65 @@ class BadText(ChatError):
 class AlreadyRegistered(ChatError):
     code = "already_registered"
     default_message = "You are already registered"
+
+
+class BadLogin(ChatError):
+    """Wrong name or password, or too many tries: never which, so nobody learns who has an account."""
+
+    code = "bad_login"
+    default_message = "Invalid account name or password"
+
+
+class AccountExists(ChatError):
+    code = "account_exists"
+    default_message = "That account name is taken"
+
+
+class WeakPassword(ChatError):
+    code = "weak_password"
+    default_message = "Passwords need at least 8 characters"
+
+
+class AccountRequired(ChatError):
+    code = "account_required"
+    default_message = "This server is for members only: log in first"
+
+
+class NotLoggedIn(ChatError):
+    code = "not_logged_in"
+    default_message = "You need to be logged in to an account for that"
+
+
+class NickReserved(ChatError):
+    code = "nick_reserved"
+    default_message = "Nickname belongs to an account: log in to use it"
+
+
+class Banned(ChatError):
+    code = "banned"
+    default_message = "Cannot join the room: you are banned (+b)"
+
+
+class NotServerOperator(ChatError):
+    code = "not_server_operator"
+    default_message = "Permission denied: you are not a server operator"
+
+
+class NoSuchAccount(ChatError):
+    code = "no_such_account"
+    default_message = "No such account"
+
+
+class TooManyNewRooms(ChatError):
+    code = "too_many_new_rooms"
+    default_message = "Too many new rooms: wait a while before creating another"
+
+
+class ServerBanned(ChatError):
+    code = "server_banned"
+    default_message = "You are banned from this server"
+
+
+class AccountsUnavailable(ChatError):
+    code = "accounts_unavailable"
+    default_message = "This server has no accounts"

@@ -22,6 +22,7 @@ class Identity:
     realname: str
     protocol: str  # "irc", "telnet" or "web"
     bot: bool = False  # user mode +B: clients may show it (IRCv3 bot tag)
+    account: Optional[str] = None  # the account logged in to (IRCv3 account-tag), None for a guest
 
     @property
     def mask(self) -> str:
@@ -52,7 +53,11 @@ class RoomMessage:
 
 @attrs.frozen
 class DirectMessage:
-    """A message from one person to another (kinds and tags as for :class:`RoomMessage`)."""
+    """A message from one person to another (kinds and tags as for :class:`RoomMessage`).
+
+    ``peers`` are the sender's and the recipient's persons (:attr:`User.person`):
+    the conversation is filed under them, not under nicks, so whoever holds
+    a nick later never reads it."""
 
     id: str
     time: float
@@ -61,6 +66,7 @@ class DirectMessage:
     kind: str
     text: str
     tags: Tags = ()
+    peers: tuple[str, str] = ("", "")
 
 
 @attrs.frozen
@@ -151,6 +157,23 @@ class UserChanged:
 
 
 @attrs.frozen
+class AccountChanged:
+    """Someone logged in to an account (``who.account``) or out (None): IRCv3 account-notify."""
+
+    time: float
+    who: Identity
+
+
+@attrs.frozen
+class Wallops:
+    """A message from a server operator to everyone with user mode +w."""
+
+    time: float
+    who: Identity
+    text: str
+
+
+@attrs.frozen
 class AwayChanged:
     time: float
     who: Identity
@@ -179,6 +202,8 @@ Event = Union[
     AwayChanged,
     Invited,
     UserChanged,
+    AccountChanged,
+    Wallops,
     Redacted,
     ReadMarked,
 ]

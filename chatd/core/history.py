@@ -20,16 +20,21 @@ Message = Union[RoomMessage, DirectMessage]
 
 
 def dm_key(a: str, b: str) -> str:
-    """The history target of a direct conversation: both nicks, folded and sorted."""
-    first, second = sorted((casefold(a), casefold(b)))
+    """The history target of a direct conversation: both persons (``User.person``), sorted."""
+    first, second = sorted((a, b))
     return f"{first} {second}"
 
 
+def person_name(person: str) -> str:
+    """A nick to show for a person: the account's name, or the nick a guest connected with."""
+    return person.rsplit(":", 1)[-1]
+
+
 def target_key(message: Message) -> str:
-    """Where a message is filed: the folded room name, or the pair of nicks."""
+    """Where a message is filed: the folded room name, or the pair of persons."""
     if isinstance(message, RoomMessage):
         return casefold(message.room)
-    return dm_key(message.sender.nick, message.target)
+    return dm_key(*message.peers)
 
 
 @attrs.frozen
@@ -49,6 +54,8 @@ class RoomRecord:
     topic: str = ""
     topic_by: str = ""
     topic_time: float = 0.0
+    #: Modes, key, limit, lists and owners (``Room.state()``), kept across restarts.
+    state: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -83,9 +90,9 @@ class HistoryStore(Protocol):
     def between(self, key: str, start: Ref, end: Ref, limit: int) -> Awaitable[Sequence[Message]]:
         """Messages strictly between two points, nearest ``start`` first taken, oldest first."""
 
-    def targets(self, nick: str, rooms: Sequence[str], start: float, end: float,
+    def targets(self, person: str, rooms: Sequence[str], start: float, end: float,
                 limit: int) -> Awaitable[Sequence[TargetSummary]]:
-        """Conversations of ``nick`` (its DMs and the given rooms) active in a time range."""
+        """Conversations of ``person`` (their DMs and the given rooms) active in a time range."""
 
     def find(self, key: str, msgid: str) -> Awaitable[Optional[Message]]:
         """The stored message with this id in this conversation, or None."""
@@ -93,10 +100,10 @@ class HistoryStore(Protocol):
     def remove(self, key: str, msgid: str) -> Awaitable[bool]:
         """Forget a message (it was redacted); True if there was one."""
 
-    def search(self, words: Sequence[str], rooms: Sequence[str], nick: Optional[str],
+    def search(self, words: Sequence[str], rooms: Sequence[str], person: Optional[str],
                limit: int) -> Awaitable[Sequence[Message]]:
         """Messages holding all ``words``, newest first: in the given rooms (folded names) and, when
-        ``nick`` is given, in that person's direct conversations."""
+        ``person`` is given, in their direct conversations."""
 
     def read_marker(self, person: str, target: str) -> Awaitable[Optional[float]]:
         """How far ``person`` has read ``target`` (a folded room or nick), or None."""

@@ -78,7 +78,8 @@ class Messaging:
         if kind != "tagmsg":
             user.last_active = now
             self.stats.messages[user.protocol] += 1
-        message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text, tags)
+        message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text, tags,
+                                (user.person, target.person))
         return self.publisher.direct_message(message, target)
 
     def deliver_and_record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:

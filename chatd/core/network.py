@@ -16,38 +16,31 @@ were validated where they happened.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Optional
 
 from . import errors
+from .accounts import Accounts, Throttle
 from .casemap import casefold
 from .delivery import Client, fan_out
-from .events import (
-    AwayChanged,
-    Identity,
-    Invited,
-    Joined,
-    Kicked,
-    ModeChanged,
-    NickChanged,
-    Parted,
-    Quit,
-    Redacted,
-    TopicChanged,
-    UserChanged,
-)
-from .history import HistoryStore, RoomRecord, dm_key
+from .events import AccountChanged, AwayChanged, Identity, NickChanged, Quit, Redacted, UserChanged
+from .history import HistoryStore, dm_key
 from .ids import MessageIdGenerator
 from .limits import ROOM_PREFIXES, Limits
 from .messages import Messaging
+from .operators import ServerOperators
 from .publisher import LocalPublisher, Publisher, home_of
 from .replica import Replica
-from .rooms import STATUS_MODES, ModeChange, Room
+from .roomrules import RoomRules
+from .rooms import Room
 from .stats import Stats, reason_kind
 from .users import User
 from .whowas import Departed, Whowas
 
+#: Schedules a call: (seconds, function) -> something with ``cancel()`` (a reactor's callLater).
+Scheduler = Callable[[float, Callable[[], None]], Any]
 
-class Network(Messaging):
+
+class Network(Messaging, RoomRules, ServerOperators):
     """All users and rooms of one chat server (or of the whole cluster, as seen here)."""
 
     def __init__(
@@ -58,6 +51,8 @@ class Network(Messaging):
         clock: Callable[[], float] = time.time,
         history: Optional[HistoryStore] = None,
         publisher: Optional[Publisher] = None,
+        accounts: Optional[Accounts] = None,
+        schedule: Optional[Scheduler] = None,
     ) -> None:
         self.server_name = server_name
         self.network_name = network_name
@@ -78,6 +73,13 @@ class Network(Messaging):
         self.watchers: list[Callable[[str, str, User], None]] = []
         # With a history store, rooms outlive their members (and restarts).
         self.keep_rooms = history is not None
+        #: Accounts (None: this server has none; login and registration are refused).
+        self.accounts = accounts
+        #: Only people logged in to an account may connect (--require-account).
+        self.require_account = False
+        self.schedule = schedule
+        self.new_rooms = Throttle(clock, self.limits.new_rooms_per_minute, 60.0)
+        self.init_operators()
         self.publisher: Publisher = publisher or LocalPublisher()
         self.publisher.bind(self)
         self.replica = Replica(self)
@@ -89,22 +91,25 @@ class Network(Messaging):
         for watcher in self.watchers:
             watcher(kind, nick, user)
 
-    def restore_rooms(self, records: Iterable[RoomRecord]) -> None:
-        for record in records:
-            room = Room(record.name, record.created, record.topic, record.topic_by, record.topic_time)
-            self.rooms[casefold(record.name)] = room
-
-    def _save_room(self, room: Room) -> None:
-        if self.history is not None:
-            self.history.save_room(RoomRecord(room.name, room.created, room.topic, room.topic_by, room.topic_time))
-
     def history_key(self, user: User, target: str) -> str:
         """The history a user may read for ``target`` (a room they are in, or a nick)."""
         if target[:1] in ROOM_PREFIXES:
             return casefold(self.member_room(user, target).name)
         if not self.limits.valid_nick(target):
             raise errors.NoSuchNick(target)
-        return dm_key(user.nick, target)
+        return dm_key(user.person, self.person_of(target))
+
+    def person_of(self, nick: str) -> str:
+        """Whose conversations ``nick`` leads to: whoever holds it now, else the account owning it,
+        else the guest who last held it (their conversations end with their connection)."""
+        holder = self.find_user(nick)
+        if holder is not None:
+            return holder.person
+        owner = self.accounts.owner(nick) if self.accounts is not None else None
+        if owner is not None:
+            return "a:" + casefold(owner)
+        departed = self.whowas.lookup(nick, 1)
+        return departed[0].person if departed and departed[0].person else "g:gone:" + casefold(nick)
 
     # -- lookups -----------------------------------------------------------
 
@@ -158,12 +163,13 @@ class Network(Messaging):
 
     # -- connection lifecycle ---------------------------------------------
 
-    def connect(self, client: Client, nick: str, user: str, host: str, realname: str, protocol: str) -> User:
+    def connect(self, client: Client, nick: str, user: str, host: str, realname: str, protocol: str,
+                account: Optional[str] = None) -> User:
         """Register a person under ``nick``; raises if someone here holds it."""
         if not self.nick_available(nick):
             raise errors.NickInUse(nick)
         now = self.clock()
-        member = User(client, nick, user, host, realname, protocol, now, now)
+        member = User(client, nick, user, host, realname, protocol, now, now, account=account)
         self.users[member.folded] = member
         self.max_users = max(self.max_users, len(self.users))
         self.publisher.user_added(member)
@@ -191,7 +197,7 @@ class Network(Messaging):
 
     def _remember(self, user: User) -> None:
         self.whowas.remember(Departed(user.nick, user.user, user.host, user.realname,
-                                      home_of(user) or self.server_name, self.clock()))
+                                      home_of(user) or self.server_name, self.clock(), user.person))
 
     def change_nick(self, user: User, nick: str) -> None:
         if nick == user.nick:
@@ -236,6 +242,18 @@ class Network(Messaging):
         fan_out(UserChanged(self.clock(), user.identity, True), recipients)
         self.notify("realname", user.nick, user)
 
+    def set_account(self, user: User, account: Optional[str]) -> None:
+        """``user`` logged in to ``account`` (or out, with None)."""
+        self.change_account(user, account)
+        self.publisher.user_changed(user)
+
+    def change_account(self, user: User, account: Optional[str]) -> None:
+        """``user``'s account changed; neighbours see it (IRCv3 account-notify)."""
+        if account == user.account:
+            return
+        user.set_account(account)
+        fan_out(AccountChanged(self.clock(), user.identity), self.neighbours(user))
+
     def mark_away(self, user: User, message: Optional[str]) -> None:
         user.away = message
         recipients = self.neighbours(user)
@@ -243,116 +261,7 @@ class Network(Messaging):
         fan_out(AwayChanged(self.clock(), user.identity, message), recipients)
         self.notify("away", user.nick, user)
 
-    # -- rooms ---------------------------------------------------------------
-
-    def join(self, user: User, name: str, key: Optional[str] = None) -> Optional[Room]:
-        """Put ``user`` in room ``name``, creating it; None if already there."""
-        folded = casefold(name)
-        room = self.rooms.get(folded)
-        if room is not None and user in room.members:
-            return None
-        if len(user.rooms) >= self.limits.max_rooms_per_user:
-            raise errors.TooManyRooms(name)
-        if room is None:
-            room = Room(name, self.clock())
-            self.rooms[folded] = room
-            self._save_room(room)
-            status = {"o"}
-        elif not room.members:
-            # A kept room that emptied: the first one back runs it again.
-            room.invited.discard(user.folded)
-            status = {"o"}
-        else:
-            invited = user.folded in room.invited
-            if room.key is not None and key != room.key and not invited:
-                raise errors.BadKey(room.name)
-            if room.limit is not None and len(room.members) >= room.limit and not invited:
-                raise errors.RoomFull(room.name)
-            if "i" in room.flags and not invited:
-                raise errors.InviteOnly(room.name)
-            room.invited.discard(user.folded)
-            status = set()
-        self.add_member(user, room, status)
-        self.publisher.joined(user, room)
-        return room
-
-    def add_member(self, user: User, room: Room, status: set[str]) -> None:
-        """Seat ``user`` in ``room`` with ``status``; the room sees a JOIN if they are new."""
-        known = user in room.members
-        room.members[user] = status
-        user.rooms[casefold(room.name)] = room
-        if not known:
-            fan_out(Joined(self.clock(), room.name, user.identity, user.away), room.members)
-
-    def part(self, user: User, name: str, reason: str = "") -> None:
-        room = self.member_room(user, name)
-        self.leave(user, room, reason)
-        self.publisher.parted(user, room, reason)
-
-    def leave(self, user: User, room: Room, reason: str) -> None:
-        """``user`` leaves ``room``; its members (``user`` included) see a PART."""
-        fan_out(Parted(self.clock(), room.name, user.identity, reason), list(room.members))
-        self.remove_member(user, room)
-
-    def part_all(self, user: User) -> None:
-        for room in list(user.rooms.values()):
-            self.part(user, room.name, "")
-
-    def remove_member(self, user: User, room: Room) -> None:
-        """Take ``user`` out of ``room`` without telling anyone; forget rooms nobody keeps."""
-        room.members.pop(user, None)
-        user.rooms.pop(casefold(room.name), None)
-        if not room.members and not self.keep_rooms:
-            self.rooms.pop(casefold(room.name), None)
-
-    def set_topic(self, user: User, name: str, topic: str) -> None:
-        room = self.member_room(user, name)
-        if "t" in room.flags and not room.is_op(user):
-            raise errors.NotOperator(room.name)
-        self.change_topic(room, user.identity, topic, self.clock())
-        self.publisher.topic_changed(room)
-
-    def change_topic(self, room: Room, by: Identity, topic: str, when: float) -> None:
-        """Set ``room``'s topic as ``by`` did at ``when``; members see it."""
-        room.topic, room.topic_by, room.topic_time = topic, by.nick, when
-        self._save_room(room)
-        fan_out(TopicChanged(when, room.name, by, topic), room.members)
-
-    def kick(self, user: User, name: str, target: str, reason: str) -> None:
-        room = self.op_room(user, name)
-        victim = self.find_user(target)
-        if victim is None:
-            raise errors.NoSuchNick(target)
-        if victim not in room.members:
-            raise errors.UserNotInRoom(f"{victim.nick} {room.name}")
-        self.remove_kicked(user.identity, room, victim, reason)
-        self.publisher.kicked(user, room, victim, reason)
-
-    def remove_kicked(self, by: Identity, room: Room, victim: User, reason: str) -> None:
-        """``victim`` is kicked out of ``room`` by ``by``; its members see it."""
-        fan_out(Kicked(self.clock(), room.name, by, victim.nick, reason), list(room.members))
-        self.remove_member(victim, room)
-
-    def invite(self, user: User, target: str, name: str) -> User:
-        victim = self.find_user(target)
-        if victim is None:
-            raise errors.NoSuchNick(target)
-        room = self.find_room(name)
-        if room is not None:
-            if user not in room.members:
-                raise errors.NotOnRoom(room.name)
-            if victim in room.members:
-                raise errors.UserOnRoom(f"{victim.nick} {room.name}")
-            if "i" in room.flags and not room.is_op(user):
-                raise errors.NotOperator(room.name)
-            room.invited.add(victim.folded)
-        event = Invited(self.clock(), room.name if room else name, user.identity, victim.nick)
-        fan_out(event, [victim])
-        if room is not None:
-            members = [m for m in room.members if m is not victim]
-            fan_out(Invited(event.time, event.room, event.who, event.target, notice=True), members)
-        self.publisher.invited(user, victim, event.room)
-        return victim
+    # -- messages in retrospect ----------------------------------------------
 
     def redact(self, user: User, target: str, msgid: str, reason: str) -> None:
         """Tell whoever could see message ``msgid`` that it is gone (history already forgot it)."""
@@ -367,28 +276,3 @@ class Network(Messaging):
             recipients = [u for u in (self.find_user(by.nick), self.find_user(target)) if u is not None]
         fan_out(Redacted(self.clock(), target, by, msgid, reason), set(recipients))
 
-    def change_modes(self, user: User, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
-        """Apply room mode changes; returns those that took effect.
-
-        Unknown letters raise :class:`errors.UnknownMode` only when nothing
-        else was asked for, so one bad letter does not cancel good ones.
-        """
-        room = self.op_room(user, name)
-        applied: list[ModeChange] = []
-        for sign, letter, arg in changes:
-            member = None
-            if letter in STATUS_MODES:
-                member = self.find_user(arg or "")
-                if member is None:
-                    raise errors.NoSuchNick(arg or "")
-                if member not in room.members:
-                    raise errors.UserNotInRoom(f"{member.nick} {room.name}")
-            elif letter not in "imntkl":
-                raise errors.UnknownMode(letter)
-            change = room.apply(sign, letter, arg, member)
-            if change is not None:
-                applied.append(change)
-        if applied:
-            fan_out(ModeChanged(self.clock(), room.name, user.identity, tuple(applied)), room.members)
-            self.publisher.modes_changed(user, room, applied)
-        return applied

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Awaitable, Optional, Protocol, Sequence
 if TYPE_CHECKING:
     from .events import DirectMessage, Event, RoomMessage
     from .messages import Sent
+    from .moderation import ServerBan
     from .network import Network
     from .rooms import ModeChange, Room
     from .users import User
@@ -73,6 +74,17 @@ class Publisher(Protocol):
     def kicked(self, by: User, room: Room, target: User, reason: str) -> None: ...
     def topic_changed(self, room: Room) -> None: ...
     def modes_changed(self, by: User, room: Room, changes: Sequence[ModeChange]) -> None: ...
+    def room_changed(self, room: Room) -> None:
+        """The room's kept state (lists, owners) changed: other nodes take it over."""
+
+    def server_ban(self, ban: ServerBan, added: bool) -> None:
+        """A server ban was added (or lifted): other nodes apply it too."""
+
+    def kill(self, victim: User, reason: str) -> None:
+        """Disconnect a user another node holds."""
+
+    def wallops(self, by: User, text: str) -> int:
+        """Tell other nodes' +w users; returns how many were reached here (0)."""
     def invited(self, by: User, target: User, room_name: str) -> None: ...
     def redacted(self, by: User, target: str, msgid: str, reason: str) -> None: ...
     def read_moved(self, person: str, target: str, until: float) -> None: ...
@@ -127,6 +139,18 @@ class LocalPublisher:
 
     def modes_changed(self, by: User, room: Room, changes: Sequence[ModeChange]) -> None:
         pass
+
+    def room_changed(self, room: Room) -> None:
+        pass
+
+    def server_ban(self, ban: ServerBan, added: bool) -> None:
+        pass
+
+    def kill(self, victim: User, reason: str) -> None:
+        pass
+
+    def wallops(self, by: User, text: str) -> int:
+        return 0
 
     def invited(self, by: User, target: User, room_name: str) -> None:
         pass

@@ -11,7 +11,7 @@ users held elsewhere, and nothing is handed back to the publisher.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 
 from .casemap import casefold
 from .delivery import fan_out
@@ -55,10 +55,12 @@ class Replica:
                 existing.update(identity)
                 if renamed:
                     net.change_realname(existing, identity.realname)
+                if existing.account != identity.account:
+                    net.change_account(existing, identity.account)
                 return None
             return existing
         user = User(RemoteClient(node), identity.nick, identity.user, identity.host, identity.realname,
-                    identity.protocol, signon, signon, away, modes=set(modes))
+                    identity.protocol, signon, signon, away, modes=set(modes), account=identity.account)
         net.users[user.folded] = user
         net.notify("online", user.nick, user)
         return None
@@ -88,7 +90,7 @@ class Replica:
 
     def room(self, name: str, created: float, topic: str = "", topic_by: str = "", topic_time: float = 0.0,
              flags: Optional[Iterable[str]] = None, key: Optional[str] = None,
-             limit: Optional[int] = None) -> Room:
+             limit: Optional[int] = None, state: Optional[dict[str, Any]] = None) -> Room:
         net = self.network
         room = net.find_room(name)
         if room is None:
@@ -100,7 +102,15 @@ class Replica:
             for letter in flags:
                 room.apply("+", letter, None)
             room.key, room.limit = key, limit
+        if state:
+            room.restore(state)
         return room
+
+    def room_state(self, name: str, state: dict[str, Any]) -> None:
+        """Another node changed a room's kept state (registration, lists, operators by account)."""
+        room = self.network.find_room(name)
+        if room is not None:
+            room.restore(state)
 
     def join(self, nick: str, room_name: str, status: str = "", created: Optional[float] = None) -> None:
         user = self._remote(nick)
@@ -130,7 +140,8 @@ class Replica:
         if room is None:
             return
         for sign, letter, arg in changes:
-            room.apply(sign, letter, arg, self.network.find_user(arg) if arg else None)
+            room.apply(sign, letter, arg, self.network.find_user(arg) if arg else None, by.nick,
+                       self.network.clock())
         fan_out(ModeChanged(self.network.clock(), room.name, by, tuple(changes)), room.members)
 
     def invite(self, by: Identity, nick: str, room_name: str) -> None:

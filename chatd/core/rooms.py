@@ -1,16 +1,28 @@
-"""A room (an IRC channel): members with their status, topic and modes."""
+"""A room (an IRC channel): members with their status, topic, modes, lists and owners.
+
+A room keeps its protection when it empties: its flags, key, limit and lists
+stay, and a registered room (one with a founder account) also keeps who runs
+it: members logged in to the founder's or an operator's account get ``+o``
+when they join.  :meth:`Room.state` / :meth:`Room.restore` are what the
+history store saves and loads, so a restart changes none of it.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import attrs
+
+from .casemap import casefold
+from .moderation import ListEntry, matches, normalise
 
 if TYPE_CHECKING:
     from .users import User
 
-#: Flag modes without an argument, in the order they are shown.
-FLAG_MODES = "imnt"
+#: Flag modes without an argument, in the order they are shown (s: secret, hidden from LIST and WHOIS).
+FLAG_MODES = "imnst"
+#: List modes: bans, ban exceptions, invite exceptions, quiets (ISUPPORT CHANMODES type A).
+LIST_MODES = "beIq"
 #: Modes that take an argument when set (k also when unset, by convention).
 PARAM_MODES = "kl"
 #: Member status modes, highest first, with the prefix each shows in NAMES.
@@ -33,6 +45,40 @@ class Room:
     #: user -> set of status letters ("o", "v"), in join order.
     members: dict[User, set[str]] = attrs.field(factory=dict)
     invited: set[str] = attrs.field(factory=set)  # folded nicks
+    lists: dict[str, list[ListEntry]] = attrs.field(factory=dict)  # letter of LIST_MODES -> entries
+    #: The account that registered the room (None: unregistered), and the accounts it auto-ops.
+    founder: Optional[str] = None
+    op_accounts: set[str] = attrs.field(factory=set)  # folded
+    #: When the last member left (None while anyone is in); unregistered rooms go after an idle time.
+    emptied: Optional[float] = None
+
+    @property
+    def protected(self) -> bool:
+        """Whether an empty room must keep its settings: registered, keyed, invite-only or with bans."""
+        return (self.founder is not None or self.key is not None or "i" in self.flags
+                or bool(self.lists.get("b")))
+
+    def listed(self, letter: str, user: User) -> bool:
+        return any(matches(e.mask, user.identity, user.account) for e in self.lists.get(letter, ()))
+
+    def banned(self, user: User) -> bool:
+        """Kept out by +b (mutes, ``m:`` entries, do not keep anyone out), unless +e lets them in."""
+        return any(not e.mask.startswith("m:") and matches(e.mask, user.identity, user.account)
+                   for e in self.lists.get("b", ())) and not self.listed("e", user)
+
+    def muted(self, user: User) -> bool:
+        """Silenced by a ban, a quiet (+q) or an ``m:`` extban, unless +e applies."""
+        if self.listed("e", user):
+            return False
+        return self.listed("q", user) or any(matches(e.mask, user.identity, user.account)
+                                             for e in self.lists.get("b", ()))
+
+    def auto_status(self, user: User) -> set[str]:
+        """What a member of a registered room is given on joining, by account."""
+        if user.account is not None and (casefold(user.account) == casefold(self.founder or "")
+                                         or casefold(user.account) in self.op_accounts):
+            return {"o"}
+        return set()
 
     def is_op(self, user: User) -> bool:
         return "o" in self.members.get(user, ())
@@ -40,10 +86,10 @@ class Room:
     def can_speak(self, user: User) -> bool:
         status = self.members.get(user)
         if status is None:
-            return "n" not in self.flags
-        if "m" in self.flags:
-            return bool(status)
-        return True
+            return "n" not in self.flags and not self.muted(user)
+        if status:
+            return True  # ops and voiced members speak through +m, bans and quiets
+        return "m" not in self.flags and not self.muted(user)
 
     def prefixes(self, user: User, all_of_them: bool = False) -> str:
         status = self.members.get(user, ())
@@ -61,12 +107,14 @@ class Room:
             args.append(str(self.limit))
         return "+" + "".join(letters), args
 
-    def apply(self, sign: str, letter: str, arg: Optional[str], member: Optional[User] = None) -> Optional[ModeChange]:
+    def apply(self, sign: str, letter: str, arg: Optional[str], member: Optional[User] = None,
+              by: str = "", when: float = 0.0) -> Optional[ModeChange]:
         """Apply one mode change; return it as it took effect, or None if it changed nothing.
 
         The one place mode letters change a room: local changes (after the
         network checked who may make them) and changes other nodes report.
-        ``member`` is the user a status mode (o, v) is about.
+        ``member`` is the user a status mode (o, v) is about; ``by`` and
+        ``when`` are remembered with list entries (RPL_BANLIST shows them).
         """
         adding = sign == "+"
         if letter in FLAG_MODES:
@@ -88,9 +136,44 @@ class Room:
             elif self.limit is not None:
                 self.limit = None
                 return (sign, letter, None)
+        elif letter in LIST_MODES and arg:
+            return self._apply_list(adding, letter, normalise(arg), by, when)
         elif letter in STATUS_MODES and member is not None:
             status = self.members.get(member)
             if status is not None and adding != (letter in status):
                 (status.add if adding else status.discard)(letter)
                 return (sign, letter, member.nick)
         return None
+
+    def _apply_list(self, adding: bool, letter: str, mask: str, by: str, when: float) -> Optional[ModeChange]:
+        entries = self.lists.setdefault(letter, [])
+        folded = casefold(mask)
+        found = [e for e in entries if casefold(e.mask) == folded]
+        if adding and not found:
+            entries.append(ListEntry(mask, by, when))
+            return ("+", letter, mask)
+        if not adding and found:
+            entries.remove(found[0])
+            if not entries:
+                del self.lists[letter]
+            return ("-", letter, found[0].mask)
+        return None
+
+    # -- what is saved across restarts ------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        return {"flags": "".join(sorted(self.flags)), "key": self.key, "limit": self.limit,
+                "founder": self.founder, "ops": sorted(self.op_accounts),
+                "lists": {k: [[e.mask, e.set_by, e.time] for e in v] for k, v in self.lists.items()}}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        if not state:
+            return
+        self.flags = set(state.get("flags", "nt")) & set(FLAG_MODES)
+        self.key = state.get("key")
+        limit = state.get("limit")
+        self.limit = limit if isinstance(limit, int) and limit > 0 else None
+        self.founder = state.get("founder")
+        self.op_accounts = set(state.get("ops", ()))
+        self.lists = {k: [ListEntry(str(m), str(b), float(t)) for m, b, t in v]
+                      for k, v in state.get("lists", {}).items() if k in LIST_MODES and v}

@@ -17,12 +17,15 @@ waiting.  The adapter runs them with ``chatd.net.tasks.spawn``.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from . import errors, text
 from .casemap import casefold
+from .events import Identity
 from .limits import ROOM_PREFIXES
+from .moderating import Moderating
 from .rooms import ModeChange, Room
+from .signin import SignIn
 
 if TYPE_CHECKING:
     from .delivery import Client
@@ -41,8 +44,9 @@ MAX_SEARCH = 200  # results in one search
 MAX_SEARCH_WORDS = 10
 
 
-class Session:
-    __slots__ = ("network", "client", "protocol", "address", "user", "account", "registering", "closed")
+class Session(SignIn, Moderating):
+    __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
+                 "registering", "closed")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -50,9 +54,11 @@ class Session:
         self.protocol = protocol  # "irc", "telnet" or "web"
         self.address = address
         self.user: Optional[User] = None
-        #: The account this person proved to own; set by authentication, which
-        #: registration will consult once accounts exist (None: a guest).
+        #: The account this person proved to own (None: a guest).
         self.account: Optional[str] = None
+        #: SHA-256 of the TLS client certificate, lowercase hex (SASL EXTERNAL, OPER), if any.
+        self.certfp: Optional[str] = None
+        self.grace: Any = None  # the pending rename of a guest holding an account's nick
         self.registering = False
         self.closed = False
 
@@ -119,30 +125,49 @@ class Session:
         self.valid_nick(nick)
         # Everything is checked before the nick is claimed: a refusal claims nothing anywhere.
         username, realname = self._line(username, 64, "username"), self._line(realname, 256, "realname")
+        network = self.network
+        if network.require_account and self.account is None:
+            raise errors.AccountRequired("")
+        ban = network.server_ban_for(Identity(nick, username, self.address, realname, self.protocol), self.account)
+        if ban is not None:
+            raise errors.ServerBanned("", f"You are banned from this server: {ban.reason}")
         self.registering = True
         try:
-            await self.network.claim_nick(nick)
+            grace = await self.check_nick_owner(nick, connecting=True)
+            await network.claim_nick(nick)
             if self.closed:
-                self.network.release_nick(nick)
+                network.release_nick(nick)
                 return None
-            self.user = self.network.connect(self.client, nick, username, self.address, realname, self.protocol)
+            self.user = network.connect(self.client, nick, username, self.address, realname, self.protocol,
+                                        self.account)
         finally:
             self.registering = False
+        if grace:
+            self._start_grace()
         return self.user
+
+    @property
+    def in_grace(self) -> bool:
+        """Holding an account's nick without being logged in to it (renamed when the time is up)."""
+        return self.grace is not None
 
     async def rename(self, nick: str) -> None:
         user = self.me()
         self.valid_nick(nick)
         if casefold(nick) != user.folded:
+            await self.check_nick_owner(nick, connecting=False)
             await self.network.claim_nick(nick)
             if self.user is not user or self.closed:
                 self.network.release_nick(nick)
                 return
         self.network.change_nick(user, nick)
+        if self.grace is not None and self._owner_is_me(nick):
+            self._end_grace()
 
     def quit(self, reason: str) -> None:
         """The connection is gone (or going): leave the network once."""
         self.closed = True
+        self._end_grace()
         if self.user is not None:
             user, self.user = self.user, None
             self.network.quit(user, text.line(text.printable(reason), "reason", 400))
@@ -188,7 +213,8 @@ class Session:
 
     def set_user_modes(self, modes: set[str]) -> None:
         """Set one's own user modes (i: invisible, w: wallops, B: bot)."""
-        unknown = modes - USER_MODES
+        kept = {"o"} & self.me().modes  # an operator may drop +o, never take it this way
+        unknown = modes - USER_MODES - kept
         if unknown:
             raise errors.ChatError("", f"Unknown user mode {''.join(sorted(unknown))}")
         self.network.set_user_modes(self.me(), modes)
@@ -304,7 +330,7 @@ class Session:
         if target:
             return await store.search(words, [self.history_key(target)], None, min(limit, MAX_SEARCH))
         rooms = [casefold(room.name) for room in user.rooms.values()]
-        return await store.search(words, rooms, user.nick, min(limit, MAX_SEARCH))
+        return await store.search(words, rooms, user.person, min(limit, MAX_SEARCH))
 
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""

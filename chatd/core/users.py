@@ -31,12 +31,17 @@ class User:
     #: The account this user is logged in to (None: a guest, known by nick only).
     account: Optional[str] = None
     identity: Identity = attrs.field(init=False)
+    #: Who a guest is for this connection only: history and read markers of a guest never pass
+    #: to the next holder of the nick.
+    guest: str = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        self.guest = f"g:{self.signon:.6f}:{casefold(self.nick)}"
         self._refresh_identity()
 
     def _refresh_identity(self) -> None:
-        self.identity = Identity(self.nick, self.user, self.host, self.realname, self.protocol, "B" in self.modes)
+        self.identity = Identity(self.nick, self.user, self.host, self.realname, self.protocol, "B" in self.modes,
+                                 self.account)
 
     @property
     def folded(self) -> str:
@@ -44,8 +49,12 @@ class User:
 
     @property
     def person(self) -> str:
-        """Who this is across connections and over time: the account, or for a guest the nick."""
-        return "a:" + casefold(self.account) if self.account else "n:" + self.folded
+        """Who this is across connections and over time: the account, or a guest's own connection."""
+        return "a:" + casefold(self.account) if self.account else self.guest
+
+    def set_account(self, account: Optional[str]) -> None:
+        self.account = account
+        self._refresh_identity()
 
     def rename(self, nick: str) -> None:
         self.nick = nick

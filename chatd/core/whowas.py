@@ -22,6 +22,7 @@ class Departed:
     realname: str
     server: str
     when: float
+    person: str = ""  # whose DM history the nick led to (see User.person)
 
 
 class Whowas:

@@ -8,6 +8,7 @@ per message, and each message's Deferred fires when its batch is durable.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence
@@ -28,7 +29,7 @@ log = Logger()
 MAX_BATCH = 5000
 
 _COLUMNS = ("id, target, room, recipient, peer_a, peer_b, time, sender_nick, sender_user, sender_host, "
-            "sender_realname, sender_protocol, kind, text")
+            "sender_realname, sender_protocol, kind, text, sender_account, sender_person")
 _SELECT = f"SELECT {_COLUMNS} FROM messages"
 
 
@@ -43,20 +44,22 @@ class Retention:
 def _row(message: Message) -> tuple[Any, ...]:
     who = message.sender
     if isinstance(message, ev.RoomMessage):
-        room, recipient, peer_a, peer_b = message.room, None, None, None
+        room, recipient, peer_a, peer_b, person = message.room, None, None, None, None
     else:
-        room, recipient = None, message.target
-        peer_a, peer_b = sorted((casefold(who.nick), casefold(message.target)))
+        room, recipient, person = None, message.target, message.peers[0]
+        peer_a, peer_b = sorted(message.peers)
     return (message.id, target_key(message), room, recipient, peer_a, peer_b, message.time, who.nick, who.user,
-            who.host, who.realname, who.protocol, message.kind, message.text)
+            who.host, who.realname, who.protocol, message.kind, message.text, who.account, person)
 
 
 def _message(row: Sequence[Any]) -> Message:
-    (msgid, _target, room, recipient, _a, _b, when, nick, user, host, realname, protocol, kind, text) = row
-    sender = ev.Identity(nick, user, host, realname, protocol)
+    (msgid, _target, room, recipient, a, b, when, nick, user, host, realname, protocol, kind, text, account,
+     person) = row
+    sender = ev.Identity(nick, user, host, realname, protocol, False, account)
     if room is not None:
         return ev.RoomMessage(msgid, when, room, sender, kind, text)
-    return ev.DirectMessage(msgid, when, sender, recipient, kind, text)
+    other = b if person == a else a
+    return ev.DirectMessage(msgid, when, sender, recipient, kind, text, (), (person or "", other or ""))
 
 
 def _bound(ref: Ref, op: str) -> tuple[str, Any]:
@@ -177,7 +180,7 @@ class SQLiteHistory(service.Service):
         with self.db:  # one transaction: BEGIN ... COMMIT
             self.db.execute("BEGIN")
             self.db.executemany(
-                f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
             )
 
     def flush_all(self) -> defer.Deferred[None]:
@@ -200,15 +203,17 @@ class SQLiteHistory(service.Service):
 
     def _save_room(self, room: RoomRecord) -> None:
         self.db.execute(
-            "INSERT INTO rooms (folded, name, created, topic, topic_by, topic_time) VALUES (?,?,?,?,?,?) "
+            "INSERT INTO rooms (folded, name, created, topic, topic_by, topic_time, state) VALUES (?,?,?,?,?,?,?) "
             "ON CONFLICT (folded) DO UPDATE SET topic=excluded.topic, topic_by=excluded.topic_by, "
-            "topic_time=excluded.topic_time",
-            (casefold(room.name), room.name, room.created, room.topic, room.topic_by, room.topic_time),
+            "topic_time=excluded.topic_time, state=excluded.state",
+            (casefold(room.name), room.name, room.created, room.topic, room.topic_by, room.topic_time,
+             json.dumps(room.state)),
         )
 
     def load_rooms(self) -> list[RoomRecord]:
-        rows = self.db.execute("SELECT name, created, topic, topic_by, topic_time FROM rooms ORDER BY created")
-        return [RoomRecord(*row) for row in rows]
+        rows = self.db.execute("SELECT name, created, topic, topic_by, topic_time, state FROM rooms ORDER BY created")
+        return [RoomRecord(name, created, topic, topic_by, topic_time, json.loads(state or "{}"))
+                for name, created, topic, topic_by, topic_time, state in rows]
 
     # -- reads -----------------------------------------------------------------------
 
@@ -232,15 +237,15 @@ class SQLiteHistory(service.Service):
 
         return self.flush_all().addCallback(delete)
 
-    def search(self, words: Sequence[str], rooms: Sequence[str], nick: Optional[str],
+    def search(self, words: Sequence[str], rooms: Sequence[str], person: Optional[str],
                limit: int) -> defer.Deferred[list[Message]]:
         # Every word is a quoted FTS5 phrase: what people type is never read as query syntax.
         match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
         places = ["m.target IN (" + ",".join("?" * len(rooms)) + ")"] if rooms else []
         args: list[Any] = [match, *rooms]
-        if nick is not None:
+        if person is not None:
             places.append("m.peer_a = ? OR m.peer_b = ?")
-            args += [casefold(nick), casefold(nick)]
+            args += [person, person]
         if not places:
             return defer.succeed([])
         columns = ", ".join("m." + c.strip() for c in _COLUMNS.split(","))
@@ -314,9 +319,9 @@ class SQLiteHistory(service.Service):
 
         return self.run(query)
 
-    def targets(self, nick: str, rooms: Sequence[str], start: float, end: float,
+    def targets(self, person: str, rooms: Sequence[str], start: float, end: float,
                 limit: int) -> defer.Deferred[list[TargetSummary]]:
-        me = casefold(nick)
+        me = person
         low, high = sorted((start, end))
 
         def query() -> list[TargetSummary]:
@@ -325,7 +330,7 @@ class SQLiteHistory(service.Service):
             sql = (
                 "SELECT target, MAX(time), room, peer_a, peer_b, "
                 "(SELECT CASE WHEN m2.room IS NOT NULL THEN m2.room "
-                " WHEN lower(m2.sender_nick) = ? THEN m2.recipient ELSE m2.sender_nick END "
+                " WHEN m2.sender_person = ? THEN m2.recipient ELSE m2.sender_nick END "
                 " FROM messages m2 WHERE m2.target = m.target ORDER BY id DESC LIMIT 1) "
                 f"FROM messages m WHERE ({room_clause}peer_a = ? OR peer_b = ?) AND time > ? AND time < ? "
                 "GROUP BY target ORDER BY MAX(time) ASC LIMIT ?"

@@ -8,9 +8,12 @@ encoded line.  The others only affect replies to the client itself.
 from __future__ import annotations
 
 SUPPORTED = (
+    "account-notify",
+    "account-tag",
     "away-notify",
     "batch",
     "cap-notify",
+    "draft/account-registration",
     "draft/chathistory",
     "draft/message-redaction",
     "draft/multiline",
@@ -22,6 +25,7 @@ SUPPORTED = (
     "labeled-response",
     "message-tags",
     "multi-prefix",
+    "sasl",
     "server-time",
     "setname",
     "userhost-in-names",
@@ -29,4 +33,7 @@ SUPPORTED = (
 
 #: Capabilities that change fanned-out lines, in format-key order.
 RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify",
-             "draft/message-redaction", "draft/multiline", "draft/read-marker")
+             "draft/message-redaction", "draft/multiline", "draft/read-marker", "account-tag", "account-notify")
+
+#: Values some capabilities carry in CAP LS 302.
+VALUES = {"sasl": "PLAIN,EXTERNAL,SCRAM-SHA-256", "draft/account-registration": "before-connect"}

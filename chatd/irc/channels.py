@@ -125,7 +125,10 @@ def list_(ctx: Context, msg: Message) -> None:
     else:
         now = ctx.network.clock()
         rooms = [room for room in ctx.network.rooms.values() if list_matches(room, terms, now)]
+    me = ctx.session.me()
     for room in rooms:
+        if "s" in room.flags and me not in room.members:
+            continue  # secret rooms are listed to their members only
         ctx.reply(N.RPL_LIST, room.name, str(len(room.members)), room.topic)
     ctx.reply(N.RPL_LISTEND, "End of /LIST")
 
@@ -197,14 +200,29 @@ def _room_mode(ctx: Context, name: str, params: tuple[str, ...]) -> None:
         return
     parsed = parse_room_modes(params[0], params[1:])
     for kind, letter in parsed.notes:
-        if kind == "banlist":
-            ctx.reply(N.RPL_ENDOFBANLIST, room.name, "End of channel ban list")
+        if kind == "list":
+            _show_list(ctx, room.name, letter)
         else:
             ctx.reply(N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
     if parsed.missing_param:
         ctx.reply(N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
     elif parsed.changes:
         ctx.session.change_modes(room.name, parsed.changes)
+
+
+#: A list mode's entry and end numerics, and what the end line says.
+_LISTS = {"b": (N.RPL_BANLIST, N.RPL_ENDOFBANLIST, "End of channel ban list"),
+          "e": (N.RPL_EXCEPTLIST, N.RPL_ENDOFEXCEPTLIST, "End of channel exception list"),
+          "I": (N.RPL_INVITELIST, N.RPL_ENDOFINVITELIST, "End of channel invite list"),
+          "q": (N.RPL_QUIETLIST, N.RPL_ENDOFQUIETLIST, "End of channel quiet list")}
+
+
+def _show_list(ctx: Context, name: str, letter: str) -> None:
+    entry, end, text = _LISTS[letter]
+    for item in ctx.session.room_list(name, letter):
+        extra = ("q",) if letter == "q" else ()  # 728 names the mode letter
+        ctx.reply(entry, name, *extra, item.mask, item.set_by, str(int(item.time)))
+    ctx.reply(end, name, *(("q",) if letter == "q" else ()), text)
 
 
 def _user_mode(ctx: Context, nick: str, params: tuple[str, ...]) -> None:

@@ -139,7 +139,7 @@ async def _targets(ctx: Context, store: HistoryStore, request: Request, reply: H
     start, end = request.refs
     assert start is not None and end is not None and start.time is not None and end.time is not None
     rooms = [room.name for room in user.rooms.values()]
-    found = await store.targets(user.nick, rooms, start.time, end.time, request.limit)
+    found = await store.targets(user.person, rooms, start.time, end.time, request.limit)
     with reply:
         send_targets(ctx, found)
 

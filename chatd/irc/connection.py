@@ -16,8 +16,19 @@ from ..core import errors
 from ..core.events import Event
 from ..net.connection import LineConnection
 from ..net.guard import GOING_AWAY
+from . import (  # noqa: F401 (each registers its commands)
+    accounts,
+    channels,
+    chathistory,
+    info,
+    messaging,
+    monitor,
+    multiline,
+    operators,
+    queries,
+    registration,
+)
 from . import caps as capabilities
-from . import channels, chathistory, info, messaging, monitor, multiline, queries, registration  # noqa: F401
 from . import numerics as N
 from .commands import COMMANDS
 from .context import Registration

@@ -9,7 +9,7 @@ and answers with numerics.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 import attrs
 
@@ -30,6 +30,11 @@ class Registration:
     password_ok: bool = True
     cap_negotiating: bool = False
     cap_version: int = 0
+    #: A SASL exchange under way (chatd.core.sasl.Exchange), the base64 gathered so far, and
+    #: whether only the client's acknowledgement of SCRAM's final message is awaited.
+    sasl: Optional[Any] = None
+    sasl_buffer: str = ""
+    sasl_finishing: bool = False
 
 
 class Context(Protocol):

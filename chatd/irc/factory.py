@@ -45,12 +45,17 @@ class IRCFactory(LineFactory):
 
     def isupport(self) -> list[str]:
         limits = self.network.limits
-        return [
+        # The history pair first: clients read them together, so they share one 005 line.
+        return ([f"CHATHISTORY={chathistory.MAX_LIMIT}", "MSGREFTYPES=msgid,timestamp"]
+                if self.network.history is not None else []) + [
             f"AWAYLEN={limits.awaylen}",
             f"CASEMAPPING={CASEMAPPING}",
             f"CHANLIMIT={ROOM_PREFIXES}:{limits.max_rooms_per_user}",
             "BOT=B",
-            "CHANMODES=,k,l,imnt",
+            "CHANMODES=beIq,k,l,imnst",
+            "EXCEPTS=e",
+            "INVEX=I",
+            "EXTBAN=,am",
             f"CHANNELLEN={limits.channellen}",
             "NAMELEN=256",
             f"CHANTYPES={ROOM_PREFIXES}",
@@ -68,8 +73,7 @@ class IRCFactory(LineFactory):
             f"TOPICLEN={limits.topiclen}",
             "UTF8ONLY",
             "WHOX",
-        ] + ([f"CHATHISTORY={chathistory.MAX_LIMIT}", "MSGREFTYPES=msgid,timestamp"]
-             if self.network.history is not None else [])
+        ]
 
     def sweep(self) -> None:
         """Ping idle clients and drop those that stopped answering."""

@@ -9,6 +9,22 @@ INDEX = [
 
 HELP: dict[str, list[str]] = {
     "AWAY": ["AWAY [:<message>]", "Marks you away with a message, or back without one."],
+    "AUTHENTICATE": ["AUTHENTICATE <mechanism> | <base64> | *",
+                     "Logs in with SASL (PLAIN, SCRAM-SHA-256, EXTERNAL) during CAP negotiation."],
+    "CHANSERV": ["CHANSERV REGISTER <#room> | INFO <#room>",
+                 "Registers a room you run to your account: its modes, lists and operators are kept."],
+    "KILL": ["KILL <nick> [:<reason>]", "Disconnects someone (server operators)."],
+    "KLINE": ["KLINE [<duration>] <mask> [:<reason>]",
+              "Bans a mask (nick!user@host or a:<account>) from the server; duration in minutes, or 90s, 2h, 7d."],
+    "NICKSERV": ["NICKSERV IDENTIFY [<account>] <password> | REGISTER <password> [<email>] | LOGOUT",
+                 "NICKSERV GROUP | UNGROUP <nick> | CERT ADD [<fingerprint>] | INFO [<account>]",
+                 "Accounts, like /msg NickServ: log in, register your nick, group nicks under your account."],
+    "OPER": ["OPER <name> <password>", "Become a server operator (named in the server's configuration)."],
+    "REGISTER": ["REGISTER <account|*> <email|*> <password>",
+                 "Creates an account (draft/account-registration), also before you are connected."],
+    "UNKLINE": ["UNKLINE <mask>", "Lifts a server ban (server operators)."],
+    "VERIFY": ["VERIFY <account> <code>", "Accounts here need no verification code; kept for clients that ask."],
+    "WALLOPS": ["WALLOPS :<text>", "Tells everyone with user mode +w (server operators)."],
     "BATCH": ["BATCH +<ref> draft/multiline <target> ... BATCH -<ref>",
               "Sends one message of several lines (with the draft/multiline capability)."],
     "CAP": ["CAP LS [302] | LIST | REQ :<caps> | END", "Negotiates IRCv3 capabilities; CAP LS lists them."],
@@ -28,8 +44,10 @@ HELP: dict[str, list[str]] = {
     "LUSERS": ["LUSERS", "Counts users, rooms and connections."],
     "MODE": ["MODE <#room> [<modes> [<params>]] | MODE <nick> [<modes>]",
              "Room modes: i (invite only), k <key>, l <limit>, m (moderated), n (no outside messages),",
-             "t (topic by operators), o <nick> (operator), v <nick> (voice). MODE <#room> +b lists bans.",
-             "Your own modes: i (invisible to strangers in WHO), w (wallops), B (you are a bot)."],
+             "s (secret), t (topic by operators), o <nick> (operator), v <nick> (voice).",
+             "Lists: b <mask> (ban), e <mask> (ban exception), I <mask> (may join +i), q <mask> (quiet);",
+             "a mask is nick!user@host with * and ?, or a:<account>; m:<mask> in +b mutes. +b alone lists.",
+             "Your own modes: i (invisible to strangers in WHO), w (wallops), B (you are a bot), -o."],
     "MARKREAD": ["MARKREAD <target> [timestamp=YYYY-MM-DDThh:mm:ss.sssZ]",
                  "Asks for, or moves forward, how far you have read a room or conversation (draft/read-marker)."],
     "MONITOR": ["MONITOR + <nick>[,<nick>...] | - <nick>[,...] | C | L | S",
@@ -59,3 +77,5 @@ HELP: dict[str, list[str]] = {
     "WHOWAS": ["WHOWAS <nick> [<count>]", "Tells who last used a nick that is gone now."],
 }
 HELP["HELPOP"] = HELP["HELP"]
+HELP["NS"] = ["NS <command>", "Short for NICKSERV <command>."]
+HELP["CS"] = ["CS <command>", "Short for CHANSERV <command>."]

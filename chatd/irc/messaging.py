@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Optional
 from ..core import ROOM_PREFIXES, errors
 from ..net.tasks import spawn
 from . import numerics as N
+from .accounts import services
 from .chathistory import BadParams, parse_time
 from .commands import command
 from .render import iso_time
@@ -48,6 +49,8 @@ def _message(ctx: Context, msg: Message, kind: str) -> None:
         kind, text = "action", text[8:].rstrip("\x01")
     tags = client_tags(ctx, msg)
     for target in msg.params[0].split(",")[:MAX_TARGETS]:
+        if kind == "privmsg" and services(ctx, target, text):
+            continue
         try:
             ctx.session.send(target, kind, text, tags)
         except errors.ChatError as error:

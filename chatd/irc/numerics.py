@@ -91,6 +91,29 @@ RPL_HELPTXT = "705"
 RPL_ENDOFHELP = "706"
 ERR_USERSDONTMATCH = "502"
 ERR_INVALIDCAPCMD = "410"
+RPL_WHOISACCOUNT = "330"
+RPL_WHOISOPERATOR = "313"
+RPL_INVITELIST = "346"
+RPL_ENDOFINVITELIST = "347"
+RPL_EXCEPTLIST = "348"
+RPL_ENDOFEXCEPTLIST = "349"
+RPL_BANLIST = "367"
+RPL_QUIETLIST = "728"
+RPL_ENDOFQUIETLIST = "729"
+RPL_YOUREOPER = "381"
+ERR_YOUREBANNEDCREEP = "465"
+ERR_BANLISTFULL = "478"
+ERR_BANNEDFROMCHAN = "474"
+ERR_NOPRIVILEGES = "481"
+ERR_NICKLOCKED = "902"
+RPL_LOGGEDIN = "900"
+RPL_LOGGEDOUT = "901"
+RPL_SASLSUCCESS = "903"
+ERR_SASLFAIL = "904"
+ERR_SASLTOOLONG = "905"
+ERR_SASLABORTED = "906"
+ERR_SASLALREADY = "907"
+RPL_SASLMECHS = "908"
 
 #: Core error codes -> the numeric and the IRC wording (channels, not rooms).
 FOR_ERROR = {
@@ -112,6 +135,11 @@ FOR_ERROR = {
     "unknown_mode": (ERR_UNKNOWNMODE, "is unknown mode char to me"),
     "already_registered": (ERR_ALREADYREGISTERED, "You may not reregister"),
     "invalid_key": (ERR_INVALIDKEY, "Key is not well-formed"),
+    "nick_reserved": (ERR_NICKNAMEINUSE, "Nickname is registered to an account: log in to use it"),
+    "banned": (ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"),
+    "not_server_operator": (ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator"),
+    "server_banned": (ERR_YOUREBANNEDCREEP, "You are banned from this server"),
+    "bad_login": (ERR_SASLFAIL, "SASL authentication failed"),
 }
 
 

@@ -40,7 +40,7 @@ def _visible(ctx: Context, user: User) -> bool:
 
 
 def _flags(ctx: Context, user: User, room: Optional[Room]) -> str:
-    flags = ("G" if user.away else "H") + ("B" if "B" in user.modes else "")
+    flags = ("G" if user.away else "H") + ("*" if "o" in user.modes else "") + ("B" if "B" in user.modes else "")
     if room is not None:
         flags += room.prefixes(user, "multi-prefix" in ctx.caps)
     return flags
@@ -97,7 +97,7 @@ def _whox_line(ctx: Context, user: User, room: Optional[Room], fields: str, toke
         "f": _flags(ctx, user, room),
         "d": "0",
         "l": str(max(0, int(ctx.network.clock() - user.last_active))),
-        "a": "0",  # no account: logging in comes with accounts
+        "a": user.account or "0",
         "o": "n/a",
         "r": user.realname,
     }
@@ -140,10 +140,16 @@ def whois(ctx: Context, msg: Message) -> None:
         ctx.reply(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
         return
     ctx.reply(N.RPL_WHOISUSER, user.nick, user.user, user.host, "*", user.realname)
-    if user.rooms:
-        rooms = " ".join(r.prefixes(user) + r.name for r in user.rooms.values())
+    me = ctx.session.me()
+    shown = [r for r in user.rooms.values() if "s" not in r.flags or me in r.members]
+    if shown:
+        rooms = " ".join(r.prefixes(user) + r.name for r in shown)
         ctx.reply(N.RPL_WHOISCHANNELS, user.nick, rooms)
     ctx.reply(N.RPL_WHOISSERVER, user.nick, server_of(ctx, user), f"chatd ({user.protocol})")
+    if "o" in user.modes:
+        ctx.reply(N.RPL_WHOISOPERATOR, user.nick, "is an IRC operator")
+    if user.account:
+        ctx.reply(N.RPL_WHOISACCOUNT, user.nick, user.account, "is logged in as")
     if user.away:
         ctx.reply(N.RPL_AWAY, user.nick, user.away)
     if "B" in user.modes:

@@ -41,6 +41,7 @@ def cap(ctx: Context, msg: Message) -> None:
             ctx.caps.add("cap-notify")
             ctx.caps_changed()
         offered = [f"{name}={multiline.cap_value(ctx)}" if name == multiline.CAP and reg.cap_version >= 302
+                   else f"{name}={capabilities.VALUES[name]}" if name in capabilities.VALUES and reg.cap_version >= 302
                    else name for name in capabilities.SUPPORTED]
         policy = ctx.factory.sts()
         if policy is not None and reg.cap_version >= 302:
@@ -133,10 +134,21 @@ async def _register(ctx: Context, nick: str, username: str, realname: str) -> No
         user = await ctx.session.register(nick, username, realname)
     except errors.ChatError as error:
         ctx.registration.nick = None  # numerics address "*" until a nick is accepted
+        if error.code == "account_required":
+            ctx.send(f"FAIL * ACCOUNT_REQUIRED {trailing(error.message)}")
+            ctx.close("Members only: log in with SASL first")
+            return
         ctx.fail(error)
+        if error.code == "server_banned":
+            ctx.close(error.message)
         return
     if user is not None:
         welcome(ctx)
+        if ctx.session.in_grace:
+            grace = int(ctx.network.limits.nick_grace)
+            ctx.send(f":NickServ!NickServ@services.{ctx.server} NOTICE {user.nick} "
+                     f":This nick belongs to an account. Log in (/msg NickServ IDENTIFY <password>) within "
+                     f"{grace} seconds or you will be renamed.")
 
 
 def welcome(ctx: Context) -> None:
@@ -145,7 +157,7 @@ def welcome(ctx: Context) -> None:
     ctx.reply(N.RPL_WELCOME, f"Welcome to the {network.network_name} Network, {user.identity.mask}")
     ctx.reply(N.RPL_YOURHOST, f"Your host is {ctx.server}, running version chatd-{__version__}")
     ctx.reply(N.RPL_CREATED, f"This server was created {ctx.factory.started}")
-    ctx.reply(N.RPL_MYINFO, ctx.server, f"chatd-{__version__}", "Biw", "iklmnotv", "klov")
+    ctx.reply(N.RPL_MYINFO, ctx.server, f"chatd-{__version__}", "Biow", "Ibeiklmnoqstv", "Ibeklqov")
     tokens = ctx.factory.isupport()
     for start in range(0, len(tokens), MAX_ISUPPORT_TOKENS):
         ctx.reply(N.RPL_ISUPPORT, *tokens[start : start + MAX_ISUPPORT_TOKENS], "are supported by this server")

@@ -28,7 +28,7 @@ def trailing(text: str) -> str:
 
 #: Renderer flags, in the order of ``caps.RENDERING`` (a connection's render key).
 FLAGS = ("server_time", "message_tags", "extended_join", "away_notify", "setname", "invite_notify", "redaction",
-         "multiline", "read_marker")
+         "multiline", "read_marker", "account_tag", "account_notify")
 
 
 class LineRenderer:
@@ -47,6 +47,8 @@ class LineRenderer:
         redaction: bool = False,
         multiline: bool = False,
         read_marker: bool = False,
+        account_tag: bool = False,
+        account_notify: bool = False,
         server: str = "chatd.local",
     ) -> None:
         self.server_time = server_time
@@ -58,10 +60,15 @@ class LineRenderer:
         self.redaction = redaction
         self.multiline = multiline
         self.read_marker = read_marker
+        self.account_tag = account_tag
+        self.account_notify = account_notify
         self.server = server
 
-    def _tags(self, when: float, msgid: Optional[str] = None, client: ev.Tags = (), bot: bool = False) -> str:
+    def _tags(self, when: float, msgid: Optional[str] = None, client: ev.Tags = (), bot: bool = False,
+              account: Optional[str] = None) -> str:
         parts = []
+        if account and self.account_tag:
+            parts.append("account=" + escape_tag_value(account))
         if self.message_tags:
             if msgid:
                 parts.append("msgid=" + escape_tag_value(msgid))
@@ -80,7 +87,7 @@ class LineRenderer:
             return None  # TAGMSG goes only to clients that take message tags
         target = event.room if isinstance(event, ev.RoomMessage) else event.target
         mask = event.sender.mask
-        tags = _in_batch(self._tags(event.time, event.id, event.tags, event.sender.bot), batch)
+        tags = _in_batch(self._tags(event.time, event.id, event.tags, event.sender.bot, event.sender.account), batch)
         if "\n" not in event.text:
             return (tags + _message(mask, target, event.kind, event.text) + "\r\n").encode("utf-8")
         parts = event.text.split("\n")
@@ -134,12 +141,22 @@ class LineRenderer:
     def _(self, event: ev.Joined) -> bytes:
         who = event.who
         if self.extended_join:
-            joined = self.line(event.time, f":{who.mask} JOIN {event.room} * :{who.realname}")
+            joined = self.line(event.time, f":{who.mask} JOIN {event.room} {who.account or '*'} :{who.realname}")
         else:
             joined = self.line(event.time, f":{who.mask} JOIN {event.room}")
         if event.away is not None and self.away_notify:  # away-notify: tell it with the join
             joined += self.line(event.time, f":{who.mask} AWAY {trailing(event.away)}")
         return joined
+
+    @render.register
+    def _(self, event: ev.AccountChanged) -> Optional[bytes]:
+        if not self.account_notify:
+            return None
+        return self.line(event.time, f":{event.who.mask} ACCOUNT {event.who.account or '*'}")
+
+    @render.register
+    def _(self, event: ev.Wallops) -> bytes:
+        return self.line(event.time, f":{event.who.mask} WALLOPS {trailing(event.text)}")
 
     @render.register
     def _(self, event: ev.Parted) -> bytes:

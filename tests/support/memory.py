@@ -38,14 +38,24 @@ class Memory:
 
 
 def memory_network(**limits):
+    """A network on a memory clock, with real accounts in an in-memory SQLite store.
+
+    Password hashing is real scrypt at a lower cost than the daemon's (2**10), to keep unit tests fast.
+    """
     from twisted.internet.task import Clock
 
+    from chatd.accounts.passwords import ScryptHasher
+    from chatd.accounts.sqlite import SQLiteAccounts
     from chatd.core import Limits, Network
+    from chatd.core.accounts import Accounts
 
     clock = Clock()
     clock.advance(1_800_000_000)
-    return Network(server_name="irc.test", network_name="TestNet", limits=Limits(**limits),
-                   clock=clock.seconds), clock
+    network = Network(server_name="irc.test", network_name="TestNet", limits=Limits(**limits),
+                      clock=clock.seconds, schedule=clock.callLater)
+    network.accounts = Accounts(SQLiteAccounts(":memory:"), ScryptHasher(None, log_n=10), clock.seconds,
+                                network.limits.login_attempts)
+    return network, clock
 
 
 def irc_factory(network, clock, **kwargs):

@@ -1,0 +1,205 @@
+"""Accounts and server bans on one node: a small SQLite file in the state directory.
+
+Queries are tiny (one row by key), but still run on one dedicated thread so
+that a slow disk never stalls the reactor.  With ``":memory:"`` (``--no-history``)
+accounts last as long as the process.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
+
+from twisted.application import service
+from twisted.internet import defer, threads
+from twisted.internet.interfaces import IReactorThreads
+from twisted.python.threadpool import ThreadPool
+
+from ..core.accounts import AccountRecord, ScramInfo
+from ..core.casemap import casefold
+from ..core.moderation import ServerBan
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    folded   TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    password TEXT NOT NULL,       -- $scrypt$... (never the password)
+    scram    TEXT,                -- JSON: salt, stored_key, server_key (hex), iterations
+    created  REAL NOT NULL,
+    email    TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS nicks (
+    folded  TEXT PRIMARY KEY,     -- a folded nick
+    nick    TEXT NOT NULL,
+    account TEXT NOT NULL         -- the owning account's folded name
+);
+CREATE TABLE IF NOT EXISTS certfps (
+    fingerprint TEXT PRIMARY KEY,
+    account     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS server_bans (
+    mask    TEXT PRIMARY KEY,     -- nick!user@host glob, or a:account
+    reason  TEXT NOT NULL,
+    set_by  TEXT NOT NULL,
+    created REAL NOT NULL,
+    expires REAL                  -- NULL: never
+);
+"""
+
+
+def _scram_json(info: Optional[ScramInfo]) -> Optional[str]:
+    if info is None:
+        return None
+    return json.dumps({"salt": info.salt.hex(), "stored": info.stored_key.hex(), "server": info.server_key.hex(),
+                       "iterations": info.iterations})
+
+
+def _scram(text: Optional[str]) -> Optional[ScramInfo]:
+    if not text:
+        return None
+    data = json.loads(text)
+    return ScramInfo(bytes.fromhex(data["salt"]), bytes.fromhex(data["stored"]), bytes.fromhex(data["server"]),
+                     int(data["iterations"]))
+
+
+class SQLiteAccounts(service.Service):
+    """A :class:`chatd.core.accounts.AccountStore` (and server-ban store) on SQLite."""
+
+    def __init__(self, path: Path | str, threaded: Optional[IReactorThreads] = None) -> None:
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if self.path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+        self.threaded = threaded
+        self.pool: Optional[ThreadPool] = None
+        if threaded is not None and self.path != ":memory:":
+            self.pool = ThreadPool(minthreads=1, maxthreads=1, name="chatd-accounts")
+
+    def _run(self, fn: Callable[..., T], *args: Any) -> defer.Deferred[T]:
+        if self.pool is None:
+            return defer.maybeDeferred(fn, *args)
+        return threads.deferToThreadPool(self.threaded, self.pool, fn, *args)  # type: ignore[arg-type]
+
+    def startService(self) -> None:
+        super().startService()
+        if self.pool is not None:
+            self.pool.start()
+
+    def stopService(self) -> Any:
+        super().stopService()
+        if self.pool is not None:
+            self.pool.stop()
+        self.db.close()
+
+    # -- accounts --------------------------------------------------------------------
+
+    def create(self, record: AccountRecord) -> defer.Deferred[bool]:
+        folded = casefold(record.name)
+
+        def work() -> bool:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                if self.db.execute("SELECT 1 FROM nicks WHERE folded=?", (folded,)).fetchone():
+                    return False
+                try:
+                    self.db.execute("INSERT INTO accounts (folded, name, password, scram, created, email) "
+                                    "VALUES (?,?,?,?,?,?)", (folded, record.name, record.password,
+                                                            _scram_json(record.scram), record.created, record.email))
+                except sqlite3.IntegrityError:
+                    return False
+                self.db.execute("INSERT INTO nicks (folded, nick, account) VALUES (?,?,?)",
+                                (folded, record.name, folded))
+                return True
+
+        return self._run(work)
+
+    def _get(self, name: str) -> Optional[AccountRecord]:
+        folded = casefold(name)
+        row = self.db.execute("SELECT name, password, scram, created, email FROM accounts WHERE folded=?",
+                              (folded,)).fetchone()
+        if row is None:
+            return None
+        nicks = tuple(r[0] for r in self.db.execute(
+            "SELECT nick FROM nicks WHERE account=? AND folded<>? ORDER BY nick", (folded, folded)))
+        certs = tuple(r[0] for r in self.db.execute(
+            "SELECT fingerprint FROM certfps WHERE account=? ORDER BY fingerprint", (folded,)))
+        return AccountRecord(row[0], row[1], _scram(row[2]), row[3], row[4], nicks, certs)
+
+    def get(self, name: str) -> defer.Deferred[Optional[AccountRecord]]:
+        return self._run(self._get, name)
+
+    def _name_of(self, folded_account: str) -> Optional[str]:
+        row = self.db.execute("SELECT name FROM accounts WHERE folded=?", (folded_account,)).fetchone()
+        return row[0] if row else None
+
+    def nick_owner(self, nick: str) -> defer.Deferred[Optional[str]]:
+        def work() -> Optional[str]:
+            row = self.db.execute("SELECT account FROM nicks WHERE folded=?", (casefold(nick),)).fetchone()
+            return self._name_of(row[0]) if row else None
+
+        return self._run(work)
+
+    def claim_nick(self, nick: str, account: str) -> defer.Deferred[bool]:
+        def work() -> bool:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                row = self.db.execute("SELECT account FROM nicks WHERE folded=?", (casefold(nick),)).fetchone()
+                if row is not None:
+                    return bool(row[0] == casefold(account))
+                self.db.execute("INSERT INTO nicks (folded, nick, account) VALUES (?,?,?)",
+                                (casefold(nick), nick, casefold(account)))
+                return True
+
+        return self._run(work)
+
+    def release_nick(self, nick: str, account: str) -> defer.Deferred[bool]:
+        def work() -> bool:
+            return self.db.execute("DELETE FROM nicks WHERE folded=? AND account=? AND folded<>account",
+                                   (casefold(nick), casefold(account))).rowcount > 0
+
+        return self._run(work)
+
+    def add_certfp(self, account: str, fingerprint: str) -> defer.Deferred[bool]:
+        def work() -> bool:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                row = self.db.execute("SELECT account FROM certfps WHERE fingerprint=?", (fingerprint,)).fetchone()
+                if row is not None:
+                    return bool(row[0] == casefold(account))
+                self.db.execute("INSERT INTO certfps (fingerprint, account) VALUES (?,?)",
+                                (fingerprint, casefold(account)))
+                return True
+
+        return self._run(work)
+
+    def certfp_owner(self, fingerprint: str) -> defer.Deferred[Optional[str]]:
+        def work() -> Optional[str]:
+            row = self.db.execute("SELECT account FROM certfps WHERE fingerprint=?", (fingerprint,)).fetchone()
+            return self._name_of(row[0]) if row else None
+
+        return self._run(work)
+
+    def nick_owners(self) -> dict[str, str]:
+        rows = self.db.execute("SELECT n.folded, a.name FROM nicks n JOIN accounts a ON a.folded = n.account")
+        return dict(rows.fetchall())
+
+    # -- server bans (KLINE) -----------------------------------------------------------
+
+    def save_ban(self, ban: ServerBan) -> defer.Deferred[None]:
+        def work() -> None:
+            self.db.execute("INSERT OR REPLACE INTO server_bans (mask, reason, set_by, created, expires) "
+                            "VALUES (?,?,?,?,?)", (ban.mask, ban.reason, ban.set_by, ban.created, ban.expires))
+
+        return self._run(work)
+
+    def remove_ban(self, mask: str) -> defer.Deferred[bool]:
+        return self._run(lambda: self.db.execute("DELETE FROM server_bans WHERE mask=?", (mask,)).rowcount > 0)
+
+    def load_bans(self) -> list[ServerBan]:
+        rows = self.db.execute("SELECT mask, reason, set_by, created, expires FROM server_bans ORDER BY created")
+        return [ServerBan(*row) for row in rows]

@@ -1,0 +1,227 @@
+"""People, not just nicks: accounts, the nicks they own, and proving who one is.
+
+An account is a name (itself a nick the account owns), a password kept only
+as a slow salted hash, SCRAM-SHA-256 credentials derived from the same
+password, optional TLS certificate fingerprints (SASL EXTERNAL), and more
+nicks grouped under it.  The core decides what may happen (who may register
+which name, how often someone may guess a password); where records live (SQLite
+on one node, Redis shared by a cluster) and how passwords are hashed (a thread,
+never the reactor) sit behind :class:`AccountStore` and
+:class:`PasswordHasher`, which the core owns and the outside implements.
+
+Failed logins are counted per address and per account name in a sliding
+window; past the bound every attempt is refused unseen, with the same answer
+as a wrong password, so nobody learns whether an account exists.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Awaitable, Callable, Optional, Protocol
+
+import attrs
+
+from . import errors
+from .casemap import casefold
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 300  # bytes: a hash of more is work for an attacker to hand us
+
+
+@attrs.frozen
+class ScramInfo:
+    """What a server keeps to check SCRAM-SHA-256 (RFC 5802/7677) without the password."""
+
+    salt: bytes
+    stored_key: bytes
+    server_key: bytes
+    iterations: int
+
+
+@attrs.frozen
+class AccountRecord:
+    name: str  # as registered; also a nick the account owns
+    password: str  # the hasher's encoding of a slow salted hash
+    scram: Optional[ScramInfo]
+    created: float
+    email: str = ""
+    nicks: tuple[str, ...] = ()  # nicks grouped under the account, besides its name
+    certfps: tuple[str, ...] = ()  # lowercase hex SHA-256 of client certificates
+
+    def owns(self, nick: str) -> bool:
+        folded = casefold(nick)
+        return folded == casefold(self.name) or folded in {casefold(n) for n in self.nicks}
+
+
+class AccountStore(Protocol):
+    """Where accounts live. Every method returns an awaitable; none blocks the caller."""
+
+    def create(self, record: AccountRecord) -> Awaitable[bool]:
+        """Store a new account and claim its name as a nick; False if the name or nick is taken."""
+
+    def get(self, name: str) -> Awaitable[Optional[AccountRecord]]:
+        """The account called ``name`` (any case), or None."""
+
+    def nick_owner(self, nick: str) -> Awaitable[Optional[str]]:
+        """The account that owns ``nick``, or None."""
+
+    def claim_nick(self, nick: str, account: str) -> Awaitable[bool]:
+        """Group ``nick`` under ``account``; False if another account owns it."""
+
+    def release_nick(self, nick: str, account: str) -> Awaitable[bool]:
+        """Ungroup ``nick`` from ``account`` (never the account's own name)."""
+
+    def add_certfp(self, account: str, fingerprint: str) -> Awaitable[bool]:
+        """Let a client certificate log in to ``account``; False if another account has it."""
+
+    def certfp_owner(self, fingerprint: str) -> Awaitable[Optional[str]]:
+        """The account a certificate fingerprint logs in to, or None."""
+
+    def nick_owners(self) -> dict[str, str]:
+        """Every owned nick (folded) and its account, read once at start-up."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> Awaitable[tuple[str, ScramInfo]]:
+        """A slow salted hash of ``password`` and SCRAM credentials for it (off the event loop)."""
+
+    def verify(self, stored: Optional[str], password: str) -> Awaitable[bool]:
+        """Whether ``password`` matches ``stored``; with None it does the same work and says False."""
+
+
+class Throttle:
+    """At most ``attempts`` failures per key within ``window`` seconds."""
+
+    def __init__(self, clock: Callable[[], float], attempts: int, window: float) -> None:
+        self.clock = clock
+        self.attempts = attempts
+        self.window = window
+        self.failures: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str) -> deque[float]:
+        times = self.failures.get(key)
+        if times is None:
+            return deque()
+        cutoff = self.clock() - self.window
+        while times and times[0] <= cutoff:
+            times.popleft()
+        if not times:
+            del self.failures[key]
+        return times
+
+    def allowed(self, key: str) -> bool:
+        return self.attempts <= 0 or len(self._recent(key)) < self.attempts
+
+    def failed(self, key: str) -> None:
+        self._recent(key)
+        self.failures.setdefault(key, deque()).append(self.clock())
+
+
+class Accounts:
+    """Registration, login and nick ownership, over a store and a hasher."""
+
+    def __init__(self, store: AccountStore, hasher: PasswordHasher, clock: Callable[[], float],
+                 attempts: int = 5, window: float = 60.0) -> None:
+        self.store = store
+        self.hasher = hasher
+        self.clock = clock
+        self.throttle = Throttle(clock, attempts, window)
+        #: Folded nick -> account, for decisions that cannot wait (whose DM history a nick is).
+        self.owners: dict[str, str] = dict(store.nick_owners())
+
+    def owner(self, nick: str) -> Optional[str]:
+        """The account known to own ``nick`` (from what this node has seen)."""
+        return self.owners.get(casefold(nick))
+
+    async def owner_of(self, nick: str) -> Optional[str]:
+        """The account that owns ``nick``, asking the store (other nodes may have registered it)."""
+        owner = await self.store.nick_owner(nick)
+        if owner is None:
+            self.owners.pop(casefold(nick), None)
+        else:
+            self.owners[casefold(nick)] = owner
+        return owner
+
+    @staticmethod
+    def check_password(password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise errors.WeakPassword("")
+        if len(password.encode("utf-8")) > MAX_PASSWORD:
+            raise errors.WeakPassword("", f"Passwords may have at most {MAX_PASSWORD} bytes")
+
+    async def register(self, name: str, password: str, email: str = "") -> AccountRecord:
+        """Create account ``name`` (a valid nick, checked by the session); raises if taken."""
+        self.check_password(password)
+        if await self.owner_of(name) is not None:
+            raise errors.AccountExists(name)
+        hashed, scram = await self.hasher.hash(password)
+        record = AccountRecord(name, hashed, scram, self.clock(), email)
+        if not await self.store.create(record):
+            raise errors.AccountExists(name)
+        self.owners[casefold(name)] = name
+        return record
+
+    def _check_throttle(self, address: str, name: str) -> None:
+        if not (self.throttle.allowed("addr " + address) and self.throttle.allowed("acct " + casefold(name))):
+            raise errors.BadLogin("", "Too many failed logins: try again later")
+
+    def _failed(self, address: str, name: str) -> None:
+        self.throttle.failed("addr " + address)
+        self.throttle.failed("acct " + casefold(name))
+
+    async def login(self, name: str, password: str, address: str) -> str:
+        """The account's name as registered, if ``password`` is right; raises BadLogin otherwise."""
+        self._check_throttle(address, name)
+        record = await self.store.get(name)
+        # An unknown name costs the same hashing as a wrong password.
+        if not await self.hasher.verify(record.password if record is not None else None, password):
+            self._failed(address, name)
+            raise errors.BadLogin("")
+        assert record is not None
+        return record.name
+
+    async def scram_info(self, name: str, address: str) -> Optional[tuple[str, ScramInfo]]:
+        """SCRAM credentials of ``name`` (None: unknown or throttled; the exchange then fails)."""
+        self._check_throttle(address, name)
+        record = await self.store.get(name)
+        if record is None or record.scram is None:
+            return None
+        return record.name, record.scram
+
+    def scram_failed(self, name: str, address: str) -> None:
+        self._failed(address, name)
+
+    async def login_certificate(self, fingerprint: Optional[str], address: str) -> str:
+        """The account a client certificate logs in to (SASL EXTERNAL); raises BadLogin."""
+        self._check_throttle(address, fingerprint or "-")
+        account = await self.store.certfp_owner(fingerprint) if fingerprint else None
+        if account is None:
+            self._failed(address, fingerprint or "-")
+            raise errors.BadLogin("", "No account has this client certificate")
+        return account
+
+    async def add_certificate(self, account: str, fingerprint: str) -> None:
+        if not await self.store.add_certfp(account, fingerprint):
+            raise errors.ChatError("", "Another account already has this certificate")
+
+    async def group(self, account: str, nick: str) -> None:
+        """Make ``nick`` one of ``account``'s nicks."""
+        owner = await self.owner_of(nick)
+        if owner is not None and casefold(owner) != casefold(account):
+            raise errors.NickReserved(nick, "Nickname belongs to another account")
+        if not await self.store.claim_nick(nick, account):
+            raise errors.NickReserved(nick, "Nickname belongs to another account")
+        self.owners[casefold(nick)] = account
+
+    async def ungroup(self, account: str, nick: str) -> None:
+        if casefold(nick) == casefold(account):
+            raise errors.ChatError(nick, "An account's own name cannot be ungrouped")
+        if not await self.store.release_nick(nick, account):
+            raise errors.ChatError(nick, "That nick is not grouped under your account")
+        self.owners.pop(casefold(nick), None)
+
+    async def info(self, name: str) -> AccountRecord:
+        record = await self.store.get(name)
+        if record is None:
+            raise errors.NoSuchAccount(name)
+        return record

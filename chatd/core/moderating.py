@@ -1,0 +1,80 @@
+"""The part of a :class:`~chatd.core.session.Session` for keeping order: room lists and
+registration, and what server operators may do (OPER, KILL, KLINE, WALLOPS).
+
+It lives apart only to keep each module readable; the rules themselves are
+the network's (:mod:`.roomrules`, :mod:`.operators`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Optional
+
+from . import errors, text
+from .rooms import LIST_MODES
+
+if TYPE_CHECKING:
+    from .moderation import ListEntry, ServerBan
+    from .network import Network
+    from .rooms import Room
+    from .users import User
+
+#: A KLINE duration: minutes (IRC's convention) or with a unit, "90s", "2h", "7d"; 0 or none: forever.
+_DURATION = re.compile(r"(\d{1,7})([smhdw]?)")
+_UNITS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str) -> Optional[float]:
+    match = _DURATION.fullmatch(value.strip().lower())
+    if match is None:
+        raise errors.ChatError(value[:20], "Durations look like 30 (minutes), 90s, 2h, 7d or 0 (forever)")
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    return float(seconds) or None
+
+
+class Moderating:
+    # Provided by the Session.
+    network: Network
+    certfp: Optional[str]
+
+    def me(self) -> User:
+        raise NotImplementedError
+
+    @staticmethod
+    def _name(name: str) -> str:
+        raise NotImplementedError
+
+    def room_list(self, name: str, letter: str) -> list[ListEntry]:
+        if letter not in LIST_MODES:
+            raise errors.UnknownMode(letter)
+        return self.network.room_list(self.me(), self._name(name), letter)
+
+    def register_room(self, name: str) -> Room:
+        return self.network.register_room(self.me(), self._name(name))
+
+    async def oper(self, name: str, password: str) -> str:
+        """Become a server operator (user mode +o) with a name and password from the configuration."""
+        user = self.me()
+        record = await self.network.oper_up(user, text.checked(name, "name"), password, self.certfp)
+        if self.network.users.get(user.folded) is user:
+            self.network.set_user_modes(user, user.modes | {"o"})
+        return record.name
+
+    def kill(self, nick: str, reason: str) -> User:
+        return self.network.kill(self.me(), text.checked(nick, "nick"), text.line(reason, "reason", 300))
+
+    def server_ban(self, mask: str, duration: str, reason: str) -> tuple[ServerBan, int]:
+        mask = text.checked(mask, "mask")
+        if not mask or " " in mask or len(mask) > 200:
+            raise errors.ChatError("", "A ban mask is nick!user@host (globs allowed) or a:account")
+        return self.network.add_server_ban(self.me(), mask, parse_duration(duration),
+                                           text.line(reason, "reason", 300))
+
+    def lift_server_ban(self, mask: str) -> Any:
+        return self.network.remove_server_ban(self.me(), text.checked(mask, "mask"))
+
+    def wallops(self, message: str) -> int:
+        value = text.message(message)
+        if not value.strip():
+            raise errors.NoText("WALLOPS")
+        return self.network.wallops(self.me(), value)

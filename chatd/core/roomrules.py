@@ -1,0 +1,276 @@
+"""Rooms: who may enter, who runs them, and what survives when they empty.
+
+:class:`RoomRules` is the part of the :class:`~chatd.core.network.Network`
+that deals with rooms; it lives apart only to keep each module readable.
+
+The rules a stranger meets are the same whether a room is full or empty: an
+empty room keeps its key, invite-only flag, limit and lists, so nobody gets
+in (or gets its history) by waiting for everyone to leave.  Who runs an
+emptied room depends on whether it is registered: a registered room gives
+``+o`` by account (its founder and the accounts it remembers as operators);
+an unregistered one gives ``+o`` to the first person who gets in, as IRC
+always has.  An empty unregistered room is forgotten after
+``Limits.room_idle`` seconds, and only then does it start afresh.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
+
+from . import errors
+from .accounts import Throttle
+from .casemap import casefold
+from .delivery import fan_out
+from .events import Identity, Invited, Joined, Kicked, ModeChanged, Parted, TopicChanged
+from .history import RoomRecord
+from .moderation import ListEntry, normalise
+from .rooms import FLAG_MODES, LIST_MODES, STATUS_MODES, ModeChange, Room
+
+if TYPE_CHECKING:
+    from .history import HistoryStore
+    from .limits import Limits
+    from .publisher import Publisher
+    from .users import User
+
+MAX_LIST_ENTRIES = 100
+MAX_MASK = 200
+
+
+class RoomRules:
+    # Provided by the Network.
+    rooms: dict[str, Room]
+    limits: Limits
+    history: Optional[HistoryStore]
+    publisher: Publisher
+    keep_rooms: bool
+    clock: Callable[[], float]
+    new_rooms: Throttle
+
+    def room(self, name: str) -> Room:
+        raise NotImplementedError
+
+    def member_room(self, user: User, name: str) -> Room:
+        raise NotImplementedError
+
+    def op_room(self, user: User, name: str) -> Room:
+        raise NotImplementedError
+
+    def find_room(self, name: str) -> Optional[Room]:
+        raise NotImplementedError
+
+    def find_user(self, nick: str) -> Optional[User]:
+        raise NotImplementedError
+
+    # -- kept rooms --------------------------------------------------------------------
+
+    def restore_rooms(self, records: Iterable[RoomRecord]) -> None:
+        now = self.clock()
+        for record in records:
+            room = Room(record.name, record.created, record.topic, record.topic_by, record.topic_time)
+            room.restore(record.state)
+            room.emptied = now
+            self.rooms[casefold(record.name)] = room
+
+    def save_room(self, room: Room) -> None:
+        if self.history is not None:
+            self.history.save_room(RoomRecord(room.name, room.created, room.topic, room.topic_by,
+                                              room.topic_time, room.state()))
+
+    def _expired(self, room: Room) -> bool:
+        """An empty unregistered room past its idle time: it no longer protects anything."""
+        return (not room.members and room.founder is None and room.emptied is not None
+                and self.clock() - room.emptied > self.limits.room_idle)
+
+    def _new_room(self, user: User, name: str) -> Room:
+        limits = self.limits
+        if limits.max_rooms and len(self.rooms) >= limits.max_rooms:
+            raise errors.TooManyNewRooms(name, "The network has as many rooms as it may have")
+        if limits.new_rooms_per_minute and not self.new_rooms.allowed(user.person):
+            raise errors.TooManyNewRooms(name)
+        self.new_rooms.failed(user.person)  # counted as one creation
+        room = Room(name, self.clock())
+        self.rooms[casefold(name)] = room
+        self.save_room(room)
+        return room
+
+    # -- entering and leaving ----------------------------------------------------------
+
+    def join(self, user: User, name: str, key: Optional[str] = None) -> Optional[Room]:
+        """Put ``user`` in room ``name``, creating it; None if already there."""
+        folded = casefold(name)
+        room = self.rooms.get(folded)
+        if room is not None and user in room.members:
+            return None
+        if len(user.rooms) >= self.limits.max_rooms_per_user:
+            raise errors.TooManyRooms(name)
+        if room is not None and self._expired(room):
+            del self.rooms[folded]
+            room = None
+        if room is None:
+            room = self._new_room(user, name)
+            status = {"o"}
+        else:
+            self._check_entry(user, room, key)
+            room.invited.discard(user.folded)
+            status = room.auto_status(user)
+            if not room.members and room.founder is None:
+                status = {"o"}  # an unregistered room that emptied: the first one back runs it
+        room.emptied = None
+        self.add_member(user, room, status)
+        self.publisher.joined(user, room)
+        return room
+
+    def _check_entry(self, user: User, room: Room, key: Optional[str]) -> None:
+        if room.auto_status(user):
+            return  # a registered room's founder and operators always get in
+        invited = user.folded in room.invited
+        if room.banned(user):
+            raise errors.Banned(room.name)
+        if room.key is not None and key != room.key and not invited:
+            raise errors.BadKey(room.name)
+        if room.limit is not None and len(room.members) >= room.limit and not invited:
+            raise errors.RoomFull(room.name)
+        if "i" in room.flags and not invited and not room.listed("I", user):
+            raise errors.InviteOnly(room.name)
+
+    def add_member(self, user: User, room: Room, status: set[str]) -> None:
+        """Seat ``user`` in ``room`` with ``status``; the room sees a JOIN if they are new."""
+        known = user in room.members
+        room.members[user] = status
+        room.emptied = None
+        user.rooms[casefold(room.name)] = room
+        if not known:
+            fan_out(Joined(self.clock(), room.name, user.identity, user.away), room.members)
+
+    def part(self, user: User, name: str, reason: str = "") -> None:
+        room = self.member_room(user, name)
+        self.leave(user, room, reason)
+        self.publisher.parted(user, room, reason)
+
+    def leave(self, user: User, room: Room, reason: str) -> None:
+        """``user`` leaves ``room``; its members (``user`` included) see a PART."""
+        fan_out(Parted(self.clock(), room.name, user.identity, reason), list(room.members))
+        self.remove_member(user, room)
+
+    def part_all(self, user: User) -> None:
+        for room in list(user.rooms.values()):
+            self.part(user, room.name, "")
+
+    def remove_member(self, user: User, room: Room) -> None:
+        """Take ``user`` out of ``room`` without telling anyone; forget rooms nothing keeps."""
+        room.members.pop(user, None)
+        user.rooms.pop(casefold(room.name), None)
+        if not room.members:
+            room.emptied = self.clock()
+            if not self.keep_rooms and not room.protected:
+                self.rooms.pop(casefold(room.name), None)
+
+    # -- running a room ------------------------------------------------------------------
+
+    def set_topic(self, user: User, name: str, topic: str) -> None:
+        room = self.member_room(user, name)
+        if "t" in room.flags and not room.is_op(user):
+            raise errors.NotOperator(room.name)
+        self.change_topic(room, user.identity, topic, self.clock())
+        self.publisher.topic_changed(room)
+
+    def change_topic(self, room: Room, by: Identity, topic: str, when: float) -> None:
+        """Set ``room``'s topic as ``by`` did at ``when``; members see it."""
+        room.topic, room.topic_by, room.topic_time = topic, by.nick, when
+        self.save_room(room)
+        fan_out(TopicChanged(when, room.name, by, topic), room.members)
+
+    def kick(self, user: User, name: str, target: str, reason: str) -> None:
+        room = self.op_room(user, name)
+        victim = self.find_user(target)
+        if victim is None:
+            raise errors.NoSuchNick(target)
+        if victim not in room.members:
+            raise errors.UserNotInRoom(f"{victim.nick} {room.name}")
+        self.remove_kicked(user.identity, room, victim, reason)
+        self.publisher.kicked(user, room, victim, reason)
+
+    def remove_kicked(self, by: Identity, room: Room, victim: User, reason: str) -> None:
+        """``victim`` is kicked out of ``room`` by ``by``; its members see it."""
+        fan_out(Kicked(self.clock(), room.name, by, victim.nick, reason), list(room.members))
+        self.remove_member(victim, room)
+
+    def invite(self, user: User, target: str, name: str) -> User:
+        victim = self.find_user(target)
+        if victim is None:
+            raise errors.NoSuchNick(target)
+        room = self.find_room(name)
+        if room is not None:
+            if user not in room.members:
+                raise errors.NotOnRoom(room.name)
+            if victim in room.members:
+                raise errors.UserOnRoom(f"{victim.nick} {room.name}")
+            if "i" in room.flags and not room.is_op(user):
+                raise errors.NotOperator(room.name)
+            room.invited.add(victim.folded)
+        event = Invited(self.clock(), room.name if room else name, user.identity, victim.nick)
+        fan_out(event, [victim])
+        if room is not None:
+            members = [m for m in room.members if m is not victim]
+            fan_out(Invited(event.time, event.room, event.who, event.target, notice=True), members)
+        self.publisher.invited(user, victim, event.room)
+        return victim
+
+    def room_list(self, user: User, name: str, letter: str) -> list[ListEntry]:
+        """A room's ban, exception, invite-exception or quiet list (members of a secret room only)."""
+        room = self.room(name)
+        if "s" in room.flags and user not in room.members:
+            raise errors.NotOnRoom(room.name)
+        return list(room.lists.get(letter, ()))
+
+    def register_room(self, user: User, name: str) -> Room:
+        """``user`` (an operator of the room, logged in) becomes its founder: it keeps its owners."""
+        room = self.op_room(user, name)
+        if user.account is None:
+            raise errors.NotLoggedIn(room.name)
+        if room.founder is not None:
+            raise errors.ChatError(room.name, f"The room is already registered to {room.founder}")
+        room.founder = user.account
+        room.op_accounts.add(casefold(user.account))
+        self.save_room(room)
+        self.publisher.room_changed(room)
+        return room
+
+    def change_modes(self, user: User, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
+        """Apply room mode changes; returns those that took effect.
+
+        Unknown letters raise :class:`errors.UnknownMode` only when nothing
+        else was asked for, so one bad letter does not cancel good ones.
+        In a registered room, giving or taking ``+o`` from someone logged in
+        also adds or removes their account from the room's operators.
+        """
+        room = self.op_room(user, name)
+        applied: list[ModeChange] = []
+        now = self.clock()
+        for sign, letter, arg in changes:
+            member = None
+            if letter in STATUS_MODES:
+                member = self.find_user(arg or "")
+                if member is None:
+                    raise errors.NoSuchNick(arg or "")
+                if member not in room.members:
+                    raise errors.UserNotInRoom(f"{member.nick} {room.name}")
+            elif letter in LIST_MODES:
+                if not arg or len(arg) > MAX_MASK or " " in arg:
+                    raise errors.ChatError(room.name, f"Bad mask for +{letter}")
+                if sign == "+" and len(room.lists.get(letter, ())) >= MAX_LIST_ENTRIES:
+                    raise errors.ChatError(f"{room.name} {letter}", "Channel list is full")
+                arg = normalise(arg)
+            elif letter not in FLAG_MODES + "kl":
+                raise errors.UnknownMode(letter)
+            change = room.apply(sign, letter, arg, member, user.nick, now)
+            if change is not None:
+                applied.append(change)
+                if letter == "o" and member is not None and member.account and room.founder is not None:
+                    (room.op_accounts.add if sign == "+" else room.op_accounts.discard)(casefold(member.account))
+        if applied:
+            self.save_room(room)
+            fan_out(ModeChanged(now, room.name, user.identity, tuple(applied)), room.members)
+            self.publisher.modes_changed(user, room, applied)
+            self.publisher.room_changed(room)
+        return applied

@@ -1,0 +1,160 @@
+"""The part of a :class:`~chatd.core.session.Session` that deals with who a person is.
+
+Registering an account, logging in (password, SCRAM or a client
+certificate, see :mod:`.sasl`), logging out, grouping nicks, and the rule
+that a registered nick belongs to its account: someone else asking for it
+gets ``nick_reserved``; a guest who connects with it keeps it for
+``Limits.nick_grace`` seconds to log in, then is renamed.  It lives apart
+only to keep each module readable.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any, Optional
+
+from . import errors
+from .casemap import casefold
+
+if TYPE_CHECKING:
+    from .accounts import AccountRecord, Accounts
+    from .network import Network
+    from .users import User
+
+
+class SignIn:
+    # Provided by the Session.
+    network: Network
+    address: str
+    user: Optional[User]
+    account: Optional[str]
+    certfp: Optional[str]
+    grace: Any
+    closed: bool
+
+    def me(self) -> User:
+        raise NotImplementedError
+
+    def valid_nick(self, nick: str) -> str:
+        raise NotImplementedError
+
+    def _accounts(self) -> Accounts:
+        if self.network.accounts is None:
+            raise errors.AccountsUnavailable("")
+        return self.network.accounts
+
+    # -- becoming someone ------------------------------------------------------------------
+
+    async def register_account(self, name: Optional[str], password: str, email: str = "") -> str:
+        """Create an account (``name`` None: one's current nick) and log in to it."""
+        if self.account is not None:
+            raise errors.ChatError("", f"You are already logged in as {self.account}")
+        name = self.valid_nick(name or (self.user.nick if self.user is not None else ""))
+        await self._accounts().register(name, password, email)
+        self.logged_in(name)
+        return name
+
+    async def login(self, name: str, password: str) -> str:
+        """Log in with a password; raises BadLogin (never saying whether the account exists)."""
+        account = await self._accounts().login(name, password, self.address)
+        self.logged_in(account)
+        return account
+
+    async def login_certificate(self) -> str:
+        """Log in with the TLS client certificate this connection presented (SASL EXTERNAL)."""
+        account = await self._accounts().login_certificate(self.certfp, self.address)
+        self.logged_in(account)
+        return account
+
+    def logged_in(self, account: str) -> None:
+        """Proof was given (a password, SCRAM, a certificate): this session is ``account`` now."""
+        if self.closed:
+            return
+        self.account = account
+        if self.user is not None:
+            self.network.set_account(self.user, account)
+            if self._owner_is_me(self.user.nick):
+                self._end_grace()
+
+    def logout(self) -> None:
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        self.account = None
+        if self.user is not None:
+            self.network.set_account(self.user, None)
+            owner = self.network.accounts.owner(self.user.nick) if self.network.accounts else None
+            if owner is not None:
+                self._start_grace()
+
+    # -- nicks that belong to accounts -----------------------------------------------------------
+
+    def _owner_is_me(self, nick: str) -> bool:
+        owner = self.network.accounts.owner(nick) if self.network.accounts is not None else None
+        return owner is None or casefold(owner) == casefold(self.account or "")
+
+    async def check_nick_owner(self, nick: str, connecting: bool) -> bool:
+        """May this session use ``nick``?  True: only for a grace period (a guest connecting with it)."""
+        accounts = self.network.accounts
+        if accounts is None:
+            return False
+        owner = await accounts.owner_of(nick)
+        if owner is None or casefold(owner) == casefold(self.account or ""):
+            return False
+        if connecting and self.network.limits.nick_grace > 0 and self.network.schedule is not None:
+            return True
+        raise errors.NickReserved(nick)
+
+    def _start_grace(self) -> None:
+        self._end_grace()
+        schedule = self.network.schedule
+        if schedule is None:
+            return
+        self.grace = schedule(self.network.limits.nick_grace, self._grace_over)
+
+    def _end_grace(self) -> None:
+        if self.grace is not None:
+            if self.grace.active():
+                self.grace.cancel()
+            self.grace = None
+
+    def _grace_over(self) -> None:
+        """The guest did not log in: they leave the account's nick for a guest one."""
+        self.grace = None
+        user = self.user
+        if user is None or self.closed or self._owner_is_me(user.nick):
+            return
+        for _ in range(20):
+            guest = f"Guest{random.randrange(10**5):05d}"
+            if self.network.nick_available(guest):
+                self.network.change_nick(user, guest)
+                return
+
+    async def group_nick(self, nick: Optional[str] = None) -> str:
+        """Make ``nick`` (default: the current one) one of this account's nicks."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        nick = self.valid_nick(nick or self.me().nick)
+        await self._accounts().group(self.account, nick)
+        return nick
+
+    async def ungroup_nick(self, nick: str) -> None:
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        await self._accounts().ungroup(self.account, self.valid_nick(nick))
+
+    async def add_certificate(self, fingerprint: Optional[str] = None) -> str:
+        """Let a certificate (default: this connection's) log in to this account."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        fingerprint = (fingerprint or self.certfp or "").lower()
+        if len(fingerprint) != 64 or any(c not in "0123456789abcdef" for c in fingerprint):
+            raise errors.ChatError("", "That is not a SHA-256 certificate fingerprint")
+        await self._accounts().add_certificate(self.account, fingerprint)
+        return fingerprint
+
+    async def account_info(self, name: Optional[str] = None) -> AccountRecord:
+        """An account's public record (one's own by default): name, registered, nicks."""
+        name = name or self.account
+        if name is None:
+            raise errors.NotLoggedIn("")
+        return await self._accounts().info(self.valid_nick(name))

@@ -1,0 +1,265 @@
+"""Accounts over IRC: SASL (AUTHENTICATE), IRCv3 draft/account-registration (REGISTER, VERIFY),
+and NickServ/ChanServ for clients that speak to services (``/msg NickServ IDENTIFY pw``).
+
+References: ircv3.net "SASL v3.2" (AUTHENTICATE, numerics 900-908; 400-byte
+chunks, ``+`` for empty), "draft/account-registration", and Ergo's manual
+for the services' command names.  Everything here calls the session
+(:mod:`chatd.core.signin`, :mod:`chatd.core.sasl`); only the wire is IRC's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TYPE_CHECKING, Optional
+
+from ..core import errors
+from ..core.sasl import MECHANISMS, Exchange
+from ..net.tasks import spawn
+from . import numerics as N
+from .commands import command
+from .render import trailing
+from .wire import Message
+
+if TYPE_CHECKING:
+    from .context import Context
+
+CHUNK = 400
+MAX_SASL = 8192  # bytes of base64 one authentication may send
+
+
+def _mask(ctx: Context) -> str:
+    user = ctx.session.user
+    if user is not None:
+        return user.identity.mask
+    return f"{ctx.registration.nick or '*'}!{ctx.registration.username or '*'}@{ctx.address}"
+
+
+def logged_in(ctx: Context, account: str) -> None:
+    ctx.reply(N.RPL_LOGGEDIN, _mask(ctx), account, f"You are now logged in as {account}")
+
+
+# -- SASL -------------------------------------------------------------------------------------
+
+
+@command("AUTHENTICATE", min_params=1, before_registration=True)
+def authenticate(ctx: Context, msg: Message) -> None:
+    reg = ctx.registration
+    data = msg.params[0]
+    if data == "*":
+        if reg.sasl is not None:
+            reg.sasl, reg.sasl_buffer = None, ""
+            ctx.reply(N.ERR_SASLABORTED, "SASL authentication aborted")
+        return
+    if reg.sasl is None:
+        if ctx.session.account is not None:
+            ctx.reply(N.ERR_SASLALREADY, "You have already authenticated using SASL")
+            return
+        if data.upper() not in MECHANISMS:
+            ctx.reply(N.RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms")
+            ctx.reply(N.ERR_SASLFAIL, "SASL authentication failed")
+            return
+        reg.sasl, reg.sasl_buffer, reg.sasl_finishing = Exchange(ctx.session, data), "", False
+        ctx.send("AUTHENTICATE +")
+        return
+    if reg.sasl_finishing:  # the client acknowledged SCRAM's server-final message
+        reg.sasl, reg.sasl_finishing = None, False
+        ctx.reply(N.RPL_SASLSUCCESS, "SASL authentication successful")
+        return
+    if data != "+":
+        reg.sasl_buffer += data
+    if len(reg.sasl_buffer) > MAX_SASL:
+        reg.sasl, reg.sasl_buffer = None, ""
+        ctx.reply(N.ERR_SASLTOOLONG, "SASL message too long")
+        return
+    if len(data) == CHUNK:
+        return  # more to come
+    try:
+        payload = base64.b64decode(reg.sasl_buffer, validate=True)
+    except (binascii.Error, ValueError):
+        reg.sasl, reg.sasl_buffer = None, ""
+        ctx.reply(N.ERR_SASLFAIL, "SASL authentication failed: bad base64")
+        return
+    reg.sasl_buffer = ""
+    spawn(_step(ctx, reg.sasl, payload), "SASL", ctx.internal_error)
+
+
+async def _step(ctx: Context, exchange: Exchange, payload: bytes) -> None:
+    reg = ctx.registration
+    try:
+        step = await exchange.step(payload)
+    except errors.ChatError as error:
+        if reg.sasl is exchange:
+            reg.sasl = None
+        ctx.reply(N.ERR_SASLFAIL, f"SASL authentication failed: {error.message}"
+                  if error.message != errors.BadLogin.default_message else "SASL authentication failed")
+        return
+    if reg.sasl is not exchange or ctx.closing:
+        return
+    if not step.done:
+        _send_data(ctx, step.data)
+        return
+    logged_in(ctx, ctx.session.account or "")
+    if step.data:  # SCRAM: the server's proof, then 903 once the client acknowledges it
+        reg.sasl_finishing = True
+        _send_data(ctx, step.data)
+    else:
+        reg.sasl = None
+        ctx.reply(N.RPL_SASLSUCCESS, "SASL authentication successful")
+
+
+def _send_data(ctx: Context, data: bytes) -> None:
+    encoded = base64.b64encode(data).decode("ascii")
+    chunks = [encoded[i:i + CHUNK] for i in range(0, len(encoded), CHUNK)] or ["+"]
+    if len(chunks[-1]) == CHUNK:
+        chunks.append("+")
+    for chunk in chunks:
+        ctx.send(f"AUTHENTICATE {chunk}")
+
+
+# -- draft/account-registration -----------------------------------------------------------------
+
+_FAIL_CODES = {"account_exists": "ACCOUNT_EXISTS", "weak_password": "WEAK_PASSWORD", "bad_nick": "BAD_ACCOUNT_NAME",
+               "nick_reserved": "ACCOUNT_EXISTS", "accounts_unavailable": "TEMPORARILY_UNAVAILABLE"}
+
+
+@command("REGISTER", min_params=3, before_registration=True)
+def register(ctx: Context, msg: Message) -> None:
+    account, email, password = msg.params[:3]
+    if account == "*":
+        account = ctx.session.nick or ctx.registration.nick or ""
+        if not account:
+            ctx.send(f"FAIL REGISTER NEED_NICK * {trailing('Send NICK first, or name the account')}")
+            return
+    if ctx.session.account is not None:
+        ctx.send(f"FAIL REGISTER ALREADY_AUTHENTICATED {account} {trailing('You are already logged in')}")
+        return
+    spawn(_register(ctx, account, "" if email == "*" else email, password), "account registration",
+          ctx.internal_error)
+
+
+async def _register(ctx: Context, account: str, email: str, password: str) -> None:
+    try:
+        name = await ctx.session.register_account(account, password, email)
+    except errors.ChatError as error:
+        code = _FAIL_CODES.get(error.code, "TEMPORARILY_UNAVAILABLE")
+        ctx.send(f"FAIL REGISTER {code} {account} {trailing(error.describe())}")
+        return
+    ctx.send(f"REGISTER SUCCESS {name} {trailing('Account created')}")
+    logged_in(ctx, name)
+
+
+@command("VERIFY", min_params=2, before_registration=True)
+def verify(ctx: Context, msg: Message) -> None:
+    """Accounts here need no e-mail verification: there is never a code to enter."""
+    account = msg.params[0]
+    if ctx.session.account is not None and account.casefold() == ctx.session.account.casefold():
+        ctx.send(f"FAIL VERIFY ALREADY_VERIFIED {account} {trailing('Account needs no verification')}")
+    else:
+        ctx.send(f"FAIL VERIFY INVALID_CODE {account} {trailing('There is no verification code to enter')}")
+
+
+# -- services: NickServ and ChanServ ---------------------------------------------------------
+
+NICKSERV_HELP = [
+    "IDENTIFY [account] <password>  log in",
+    "REGISTER <password> [email]    register your current nick as an account",
+    "LOGOUT                         log out",
+    "GROUP                          add your current nick to your account",
+    "UNGROUP <nick>                 remove a nick from your account",
+    "CERT ADD [fingerprint]         log in with this TLS client certificate from now on (SASL EXTERNAL)",
+    "INFO [account]                 show an account",
+]
+
+
+def service_notice(ctx: Context, service: str, text: str) -> None:
+    ctx.send(f":{service}!{service}@services.{ctx.server} NOTICE {ctx.me} {trailing(text)}")
+
+
+def services(ctx: Context, target: str, text: str) -> bool:
+    """A PRIVMSG to NickServ or ChanServ: handled here (True) instead of sent to a person."""
+    name = target.casefold()
+    if name == "nickserv":
+        spawn(_nickserv(ctx, text.split()), "NickServ", ctx.internal_error)
+        return True
+    if name == "chanserv":
+        _chanserv(ctx, text.split())
+        return True
+    return False
+
+
+@command("NICKSERV", before_registration=False)
+def nickserv_command(ctx: Context, msg: Message) -> None:
+    spawn(_nickserv(ctx, " ".join(msg.params).split()), "NickServ", ctx.internal_error)
+
+
+@command("NS")
+def ns(ctx: Context, msg: Message) -> None:
+    nickserv_command(ctx, msg)
+
+
+async def _nickserv(ctx: Context, words: list[str]) -> None:
+    say = lambda text: service_notice(ctx, "NickServ", text)  # noqa: E731
+    session = ctx.session
+    verb = words[0].upper() if words else "HELP"
+    args = words[1:]
+    try:
+        if verb == "IDENTIFY" and args:
+            name, password = (args[0], args[1]) if len(args) > 1 else (session.nick or "", args[0])
+            account = await session.login(name, password)
+            logged_in(ctx, account)
+            say(f"You are now logged in as {account}")
+        elif verb == "REGISTER" and args:
+            account = await session.register_account(None, args[0], args[1] if len(args) > 1 else "")
+            logged_in(ctx, account)
+            say(f"Account {account} registered; you are logged in")
+        elif verb == "LOGOUT":
+            session.logout()
+            ctx.reply(N.RPL_LOGGEDOUT, _mask(ctx), "You are now logged out")
+            say("You are now logged out")
+        elif verb == "GROUP":
+            say(f"{await session.group_nick(args[0] if args else None)} is now one of your nicks")
+        elif verb == "UNGROUP" and args:
+            await session.ungroup_nick(args[0])
+            say(f"{args[0]} is no longer one of your nicks")
+        elif verb == "CERT" and args and args[0].upper() == "ADD":
+            say(f"Certificate {await session.add_certificate(args[1] if len(args) > 1 else None)} "
+                "now logs in to your account")
+        elif verb == "INFO":
+            record = await session.account_info(args[0] if args else None)
+            say(f"Account {record.name}, registered {int(record.created)}; "
+                f"nicks: {', '.join((record.name, *record.nicks))}")
+        else:
+            for line in NICKSERV_HELP:
+                say(line)
+    except errors.ChatError as error:
+        say(error.describe())
+
+
+def _chanserv(ctx: Context, words: list[str]) -> None:
+    say = lambda text: service_notice(ctx, "ChanServ", text)  # noqa: E731
+    verb = words[0].upper() if words else "HELP"
+    try:
+        if verb == "REGISTER" and len(words) > 1:
+            room = ctx.session.register_room(words[1])
+            say(f"{room.name} is registered to {room.founder}: its modes, lists and operators are kept")
+        elif verb == "INFO" and len(words) > 1:
+            room = ctx.network.room(words[1])
+            founder: Optional[str] = room.founder
+            say(f"{room.name}: " + (f"registered to {founder}; operators: {', '.join(sorted(room.op_accounts))}"
+                                    if founder else "not registered"))
+        else:
+            say("REGISTER <#room>  keep the room's modes, lists and operators (by account)")
+            say("INFO <#room>      who owns a room")
+    except errors.ChatError as error:
+        say(error.describe())
+
+
+@command("CHANSERV")
+def chanserv_command(ctx: Context, msg: Message) -> None:
+    _chanserv(ctx, " ".join(msg.params).split())
+
+
+@command("CS")
+def cs(ctx: Context, msg: Message) -> None:
+    chanserv_command(ctx, msg)

@@ -1,0 +1,71 @@
+"""Server operators over IRC: OPER, KILL, KLINE/UNKLINE and WALLOPS.
+
+``KLINE [duration] <mask> [:reason]``: the mask is ``nick!user@host`` (globs
+allowed; ``user@host`` is enough) or ``a:account``; the duration is in
+minutes as in other servers, or with a unit (``90s``, ``2h``, ``7d``), and
+none means permanent.  The rules are the core's (:mod:`chatd.core.operators`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..core import errors
+from ..net.tasks import spawn
+from . import numerics as N
+from .commands import command
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .wire import Message
+
+_DURATION = re.compile(r"\d{1,7}[smhdw]?", re.IGNORECASE)
+
+
+@command("OPER", min_params=2)
+def oper(ctx: Context, msg: Message) -> None:
+    spawn(_oper(ctx, msg.params[0], msg.params[1]), "OPER", ctx.internal_error)
+
+
+async def _oper(ctx: Context, name: str, password: str) -> None:
+    try:
+        await ctx.session.oper(name, password)
+    except errors.BadLogin:
+        ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect")
+        return
+    user = ctx.session.user
+    if user is not None:
+        ctx.reply(N.RPL_YOUREOPER, "You are now an IRC operator")
+        ctx.send(f":{user.nick} MODE {user.nick} :+o")
+
+
+@command("KILL", min_params=1)
+def kill(ctx: Context, msg: Message) -> None:
+    victim = ctx.session.kill(msg.params[0], msg.params[1] if len(msg.params) > 1 else "")
+    ctx.send(f":{ctx.server} NOTICE {ctx.me} :Killed {victim.nick}")
+
+
+@command("KLINE", min_params=1)
+def kline(ctx: Context, msg: Message) -> None:
+    params = list(msg.params)
+    duration = params.pop(0) if len(params) > 1 and _DURATION.fullmatch(params[0]) else "0"
+    if not params:
+        ctx.reply(N.ERR_NEEDMOREPARAMS, "KLINE", "Not enough parameters")
+        return
+    mask, reason = params[0], (params[1] if len(params) > 1 else "")
+    ban, hit = ctx.session.server_ban(mask, duration, reason)
+    until = "permanently" if ban.expires is None else f"for {int(ban.expires - ban.created)} seconds"
+    ctx.send(f":{ctx.server} NOTICE {ctx.me} :Banned {ban.mask} {until} ({ban.reason}); "
+             f"{hit} connection(s) closed")
+
+
+@command("UNKLINE", min_params=1)
+def unkline(ctx: Context, msg: Message) -> None:
+    ban = ctx.session.lift_server_ban(msg.params[0])
+    ctx.send(f":{ctx.server} NOTICE {ctx.me} :Lifted the ban on {ban.mask}")
+
+
+@command("WALLOPS", min_params=1)
+def wallops(ctx: Context, msg: Message) -> None:
+    ctx.session.wallops(msg.params[0])
