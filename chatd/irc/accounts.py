@@ -205,7 +205,7 @@ async def _nickserv(ctx: Context, words: list[str]) -> None:
     args = words[1:]
     try:
         if verb == "IDENTIFY" and args:
-            name, password = (args[0], args[1]) if len(args) > 1 else (session.nick or "", args[0])
+            name, password = (args[0], " ".join(args[1:])) if len(args) > 1 else (session.nick or "", args[0])
             account = await session.login(name, password)
             logged_in(ctx, account)
             say(f"You are now logged in as {account}")
