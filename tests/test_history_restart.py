@@ -35,12 +35,16 @@ def test_messages_topics_and_rooms_survive_a_restart(tmp_path):
     with contextlib.ExitStack() as stack:
         irc = LineClient(first.ports["irc"])
         irc_register(irc, "ivan")
+        irc.send("REGISTER * * :ivan-password")  # direct messages belong to accounts
+        irc.expect("REGISTER SUCCESS ivan ")
         irc.send("JOIN #persist,#quiet")
         irc.send("TOPIC #persist :kept across restarts")
         irc.send("TOPIC #quiet :nobody here")
         irc.send("PART #quiet")
         irc.expect(r"PART #quiet")
         web = web_user(stack, first.ports["http"], "wendy")
+        web.send(json.dumps({"type": "register", "password": "wendy-password"}))
+        token = frames_until(web, "logged_in")["token"]
         web.send(json.dumps({"type": "join", "room": "#persist"}))
         frames_until(web, "joined")
         for i in range(20):
@@ -65,6 +69,8 @@ def test_messages_topics_and_rooms_survive_a_restart(tmp_path):
         irc.send("CAP LS 302")
         irc.send("CAP REQ :batch server-time message-tags draft/chathistory")
         irc_register_after_cap(irc, "ivan")
+        irc.send("PRIVMSG NickServ :IDENTIFY ivan-password")
+        irc.expect(" 900 ivan ")
         irc.send("LIST")
         assert irc.expect(r" 322 ivan #quiet 0 :nobody here$")
         irc.send("JOIN #persist")
@@ -81,6 +87,8 @@ def test_messages_topics_and_rooms_survive_a_restart(tmp_path):
 
         with contextlib.ExitStack() as stack:
             web = web_user(stack, second.ports["http"], "wendy")
+            web.send(json.dumps({"type": "login", "token": token}))  # a reload keeps one signed in, restarts too
+            assert frames_until(web, "logged_in")["account"] == "wendy"
             web.send(json.dumps({"type": "join", "room": "#persist"}))
             joined = frames_until(web, "joined")
             assert joined["topic"] == "kept across restarts"

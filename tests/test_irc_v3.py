@@ -283,6 +283,8 @@ def test_read_markers_follow_a_person_across_protocols(server):
         talker.send("PING :x")
         talker.expect("PONG")
     dana = client(server, "dana", "draft/read-marker message-tags server-time")
+    dana.send("REGISTER * * :dana-password")  # read markers follow an account, wherever it logs in
+    dana.expect("REGISTER SUCCESS dana ")
     dana.send("MARKREAD #reading")
     assert dana.expect("FAIL MARKREAD INVALID_TARGET #reading ")  # a room's marker is for its members
     dana.send("JOIN #reading")
@@ -298,6 +300,8 @@ def test_read_markers_follow_a_person_across_protocols(server):
     assert dana.closed()
 
     web = Web(server, "dana")  # the same person, now in a browser
+    web.send({"type": "login", "name": "dana", "password": "dana-password", "id": 9})
+    assert web.expect(lambda f: f.get("id") == 9)["type"] == "logged_in"
     web.send({"type": "join", "room": "#reading", "id": 1})
     joined = web.expect(lambda f: f.get("id") == 1)
     assert 1577836800.0 <= joined["read"] < 1577836800.001  # the whole millisecond IRC named
@@ -308,7 +312,8 @@ def test_read_markers_follow_a_person_across_protocols(server):
 
     tina = LineClient(server.ports["telnet"])  # and on a terminal
     tina.expect("Pick a nick")
-    tina.send("dana")
+    tina.send("/login dana dana-password")
+    tina.expect("Hello dana")
     tina.send("/join #reading")
     replay = tina.until(r"message 3$")
     texts = [line for line in replay if "message" in line or "new since" in line]
@@ -318,6 +323,8 @@ def test_read_markers_follow_a_person_across_protocols(server):
     assert tina.closed()
 
     dana = client(server, "dana", "draft/read-marker")
+    dana.send("NS IDENTIFY dana-password")
+    dana.expect(" 900 dana ")
     dana.send("JOIN #reading")  # back on IRC: the join tells how far the terminal session read
     latest = dana.expect(r"MARKREAD #reading timestamp=")
     assert not latest.endswith("*") and latest.split("timestamp=")[1] > first

@@ -15,7 +15,7 @@ TIME = r"\[\d\d:\d\d\] "
 
 def telnet_user(factory, nick):
     conn = Memory(factory)
-    assert conn.read()[-1] == "*** Pick a nick:"
+    assert conn.read()[-1] == "*** Pick a nick (or /login name password):"
     conn.send(nick)
     assert conn.read()[0].startswith(f"*** Hello {nick}.")
     return conn

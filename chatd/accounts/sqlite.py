@@ -8,6 +8,7 @@ accounts last as long as the process.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
@@ -41,6 +42,10 @@ CREATE TABLE IF NOT EXISTS certfps (
     fingerprint TEXT PRIMARY KEY,
     account     TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS secrets (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS server_bans (
     mask    TEXT PRIMARY KEY,     -- nick!user@host glob, or a:account
     reason  TEXT NOT NULL,
@@ -68,6 +73,8 @@ def _scram(text: Optional[str]) -> Optional[ScramInfo]:
 
 class SQLiteAccounts(service.Service):
     """A :class:`chatd.core.accounts.AccountStore` (and server-ban store) on SQLite."""
+
+    complete_index = True  # one node: every nick registration passes through this process
 
     def __init__(self, path: Path | str, threaded: Optional[IReactorThreads] = None) -> None:
         self.path = str(path)
@@ -181,6 +188,13 @@ class SQLiteAccounts(service.Service):
         def work() -> Optional[str]:
             row = self.db.execute("SELECT account FROM certfps WHERE fingerprint=?", (fingerprint,)).fetchone()
             return self._name_of(row[0]) if row else None
+
+        return self._run(work)
+
+    def secret(self) -> defer.Deferred[bytes]:
+        def work() -> bytes:
+            self.db.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES ('tokens', ?)", (os.urandom(32),))
+            return bytes(self.db.execute("SELECT value FROM secrets WHERE name='tokens'").fetchone()[0])
 
         return self._run(work)
 

@@ -12,6 +12,7 @@ and chat goes on.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Optional
 
 from twisted.internet import defer
@@ -76,6 +77,8 @@ def _record(raw: Optional[str]) -> Optional[AccountRecord]:
 
 
 class RedisAccounts:
+    complete_index = False  # other nodes register accounts too: ask Redis
+
     def __init__(self, link: Any, keys: Keys) -> None:
         self.link = link
         self.keys = keys
@@ -113,6 +116,11 @@ class RedisAccounts:
 
     def certfp_owner(self, fingerprint: str) -> defer.Deferred[Optional[str]]:
         return self.link.call("HGET", self.keys.account_certs, fingerprint).addCallback(self._name_of)
+
+    def secret(self) -> defer.Deferred[bytes]:
+        key = self.keys.prefix + "token-secret"
+        d = self.link.call("SET", key, os.urandom(32).hex(), "NX")
+        return d.addCallback(lambda _: self.link.call("GET", key)).addCallback(bytes.fromhex)
 
     def nick_owners(self) -> dict[str, str]:
         return {}  # learnt per nick as it is asked about (Accounts.owner_of)

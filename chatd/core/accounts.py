@@ -16,14 +16,19 @@ as a wrong password, so nobody learns whether an account exists.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections import deque
-from typing import Awaitable, Callable, Optional, Protocol
+from typing import Awaitable, Callable, Optional, Protocol, TypeVar
 
 import attrs
 
 from . import errors
 from .casemap import casefold
 
+T = TypeVar("T")
+TOKEN_DAYS = 30
 MIN_PASSWORD = 8
 MAX_PASSWORD = 300  # bytes: a hash of more is work for an attacker to hand us
 
@@ -80,6 +85,13 @@ class AccountStore(Protocol):
     def nick_owners(self) -> dict[str, str]:
         """Every owned nick (folded) and its account, read once at start-up."""
 
+    def secret(self) -> Awaitable[bytes]:
+        """A random key made once and kept (shared by every node): it signs session tokens."""
+
+    #: True when :meth:`nick_owners` is the whole truth and nobody else changes it (one node):
+    #: nick ownership is then decided from memory, with no wait.
+    complete_index: bool
+
 
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> Awaitable[tuple[str, ScramInfo]]:
@@ -128,6 +140,17 @@ class Accounts:
         self.throttle = Throttle(clock, attempts, window)
         #: Folded nick -> account, for decisions that cannot wait (whose DM history a nick is).
         self.owners: dict[str, str] = dict(store.nick_owners())
+        self.complete = getattr(store, "complete_index", False)
+
+    @staticmethod
+    async def _ask(request: Awaitable[T]) -> T:
+        """A store request; a store that cannot be reached (Redis down) is a clear refusal, not a crash."""
+        try:
+            return await request
+        except errors.ChatError:
+            raise
+        except Exception as error:
+            raise errors.AccountsUnavailable("", f"Accounts cannot be reached right now ({error})") from None
 
     def owner(self, nick: str) -> Optional[str]:
         """The account known to own ``nick`` (from what this node has seen)."""
@@ -135,7 +158,12 @@ class Accounts:
 
     async def owner_of(self, nick: str) -> Optional[str]:
         """The account that owns ``nick``, asking the store (other nodes may have registered it)."""
-        owner = await self.store.nick_owner(nick)
+        if self.complete:
+            return self.owner(nick)
+        try:
+            owner = await self.store.nick_owner(nick)
+        except Exception:
+            return self.owner(nick)  # the store is unreachable: chat goes on with what this node knows
         if owner is None:
             self.owners.pop(casefold(nick), None)
         else:
@@ -156,7 +184,7 @@ class Accounts:
             raise errors.AccountExists(name)
         hashed, scram = await self.hasher.hash(password)
         record = AccountRecord(name, hashed, scram, self.clock(), email)
-        if not await self.store.create(record):
+        if not await self._ask(self.store.create(record)):
             raise errors.AccountExists(name)
         self.owners[casefold(name)] = name
         return record
@@ -172,7 +200,7 @@ class Accounts:
     async def login(self, name: str, password: str, address: str) -> str:
         """The account's name as registered, if ``password`` is right; raises BadLogin otherwise."""
         self._check_throttle(address, name)
-        record = await self.store.get(name)
+        record = await self._ask(self.store.get(name))
         # An unknown name costs the same hashing as a wrong password.
         if not await self.hasher.verify(record.password if record is not None else None, password):
             self._failed(address, name)
@@ -183,7 +211,7 @@ class Accounts:
     async def scram_info(self, name: str, address: str) -> Optional[tuple[str, ScramInfo]]:
         """SCRAM credentials of ``name`` (None: unknown or throttled; the exchange then fails)."""
         self._check_throttle(address, name)
-        record = await self.store.get(name)
+        record = await self._ask(self.store.get(name))
         if record is None or record.scram is None:
             return None
         return record.name, record.scram
@@ -194,14 +222,14 @@ class Accounts:
     async def login_certificate(self, fingerprint: Optional[str], address: str) -> str:
         """The account a client certificate logs in to (SASL EXTERNAL); raises BadLogin."""
         self._check_throttle(address, fingerprint or "-")
-        account = await self.store.certfp_owner(fingerprint) if fingerprint else None
+        account = await self._ask(self.store.certfp_owner(fingerprint)) if fingerprint else None
         if account is None:
             self._failed(address, fingerprint or "-")
             raise errors.BadLogin("", "No account has this client certificate")
         return account
 
     async def add_certificate(self, account: str, fingerprint: str) -> None:
-        if not await self.store.add_certfp(account, fingerprint):
+        if not await self._ask(self.store.add_certfp(account, fingerprint)):
             raise errors.ChatError("", "Another account already has this certificate")
 
     async def group(self, account: str, nick: str) -> None:
@@ -209,19 +237,46 @@ class Accounts:
         owner = await self.owner_of(nick)
         if owner is not None and casefold(owner) != casefold(account):
             raise errors.NickReserved(nick, "Nickname belongs to another account")
-        if not await self.store.claim_nick(nick, account):
+        if not await self._ask(self.store.claim_nick(nick, account)):
             raise errors.NickReserved(nick, "Nickname belongs to another account")
         self.owners[casefold(nick)] = account
 
     async def ungroup(self, account: str, nick: str) -> None:
         if casefold(nick) == casefold(account):
             raise errors.ChatError(nick, "An account's own name cannot be ungrouped")
-        if not await self.store.release_nick(nick, account):
+        if not await self._ask(self.store.release_nick(nick, account)):
             raise errors.ChatError(nick, "That nick is not grouped under your account")
         self.owners.pop(casefold(nick), None)
 
     async def info(self, name: str) -> AccountRecord:
-        record = await self.store.get(name)
+        record = await self._ask(self.store.get(name))
         if record is None:
             raise errors.NoSuchAccount(name)
         return record
+
+    # -- session tokens: a reload of the web client stays signed in ---------------------------------
+
+    async def issue_token(self, account: str) -> str:
+        """A token that logs in to ``account`` until it expires (``TOKEN_DAYS``), signed with the store's key."""
+        expires = int(self.clock()) + TOKEN_DAYS * 86400
+        body = f"{account}:{expires}"
+        mac = hmac.new(await self._ask(self.store.secret()), body.encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(body.encode("utf-8") + b"|" + mac).decode("ascii")
+
+    async def login_token(self, token: str, address: str) -> str:
+        """The account a token logs in to; raises BadLogin when it is forged, damaged or expired."""
+        self._check_throttle(address, "token")
+        try:
+            raw = base64.urlsafe_b64decode(token.encode("ascii"))
+            body, mac = raw[:-33], raw[-32:]
+            account, expires = body.decode("utf-8").rsplit(":", 1)
+            good = raw[-33:-32] == b"|" and hmac.compare_digest(
+                mac, hmac.new(await self._ask(self.store.secret()), body, hashlib.sha256).digest())
+            if good and int(expires) > self.clock():
+                record = await self._ask(self.store.get(account))
+                if record is not None:
+                    return record.name
+        except (ValueError, UnicodeError):
+            pass
+        self._failed(address, "token")
+        raise errors.BadLogin("", "That session has ended: log in again")

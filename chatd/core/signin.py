@@ -66,6 +66,18 @@ class SignIn:
         self.logged_in(account)
         return account
 
+    async def login_token(self, token: str) -> str:
+        """Log in with a session token from :meth:`issue_token` (a web client's reload)."""
+        account = await self._accounts().login_token(token, self.address)
+        self.logged_in(account)
+        return account
+
+    async def issue_token(self) -> str:
+        """A token that logs this account in again later without the password."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        return await self._accounts().issue_token(self.account)
+
     def logged_in(self, account: str) -> None:
         """Proof was given (a password, SCRAM, a certificate): this session is ``account`` now."""
         if self.closed:

@@ -24,7 +24,7 @@ from ..core.events import Event
 from ..core.history import Message as Stored
 from ..net.connection import LineConnection, LineFactory
 from ..net.tasks import spawn
-from . import render
+from . import render, staff
 from .ansi import terminal_safe
 
 TIMING_MARK = bytes([6])  # RFC 860
@@ -93,6 +93,9 @@ class TelnetFactory(LineFactory):
         return transport
 
 
+EARLY_LINES = 20  # lines kept while a nick is being claimed
+
+
 @implementer(ITelnetProtocol)
 class TelnetConnection(LineConnection):
     protocol_name = "telnet"
@@ -104,6 +107,7 @@ class TelnetConnection(LineConnection):
         super().__init__()
         self.current: Optional[str] = None
         self.colors = False
+        self.early: list[str] = []  # lines typed while the nick was being claimed, run once it is ours
         self.format_key: tuple[str, bool] = ("telnet", False)
 
     # -- the core's Client interface -------------------------------------------
@@ -149,7 +153,7 @@ class TelnetConnection(LineConnection):
     def connection_opened(self) -> None:
         network = self.factory.network
         self.say(f"Welcome to {network.network_name} ({network.server_name}).")
-        self.say("Pick a nick:")
+        self.say("Pick a nick (or /login name password):")
 
     def say_goodbye(self, reason: str) -> None:
         self.say(f"Closing: {reason}")
@@ -171,8 +175,16 @@ class TelnetConnection(LineConnection):
         if not text:
             return
         if self.session.user is None:
-            if not self.session.registering:
-                spawn(self._pick_nick(text), "telnet registration", self.internal_error)
+            word = text[1:].split(" ", 1)[0].lower() if text.startswith("/") else ""
+            if word in staff.BEFORE_NICK and not self.session.registering:
+                try:
+                    staff.COMMANDS[word](self, text[len(word) + 1:].strip())
+                except errors.ChatError as error:
+                    self.say(error.describe())
+            elif not self.session.registering:
+                spawn(self.pick_nick(text), "telnet registration", self.internal_error)
+            elif len(self.early) < EARLY_LINES:
+                self.early.append(text)
             return
         try:
             if text.startswith("/") and not text.startswith("//"):
@@ -187,7 +199,7 @@ class TelnetConnection(LineConnection):
         except errors.ChatError as error:
             self.say(error.describe())
 
-    async def _pick_nick(self, nick: str) -> None:
+    async def pick_nick(self, nick: str) -> None:
         try:
             user = await self.session.register(nick, "telnet", nick)
         except errors.ChatError as error:
@@ -195,6 +207,9 @@ class TelnetConnection(LineConnection):
             return
         if user is not None:
             self.say(f"Hello {nick}. /join #room to enter a room, /list to see rooms, /help for commands.")
+        early, self.early = self.early, []
+        for line in early if user is not None else ():
+            self.line_received(line.encode("utf-8"))
 
     def _say_in_room(self, text: str, kind: str) -> None:
         if self.current is None:
@@ -340,7 +355,7 @@ class TelnetConnection(LineConnection):
         self.say(f"Colours {choice}.")
 
     def cmd_help(self, rest: str) -> None:
-        self.say(HELP)
+        self.say(HELP + "\n" + staff.HELP)
 
     def cmd_quit(self, rest: str) -> None:
         self.close(f"Quit: {rest}" if rest else "Quit")
@@ -349,5 +364,6 @@ class TelnetConnection(LineConnection):
 COMMANDS: dict[str, Callable[[TelnetConnection, str], None]] = {
     name[4:]: getattr(TelnetConnection, name) for name in dir(TelnetConnection) if name.startswith("cmd_")
 }
+COMMANDS.update(staff.COMMANDS)
 
 TelnetFactory.connection_class = TelnetConnection

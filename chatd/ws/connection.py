@@ -24,6 +24,7 @@ from ..core import Session, errors
 from ..core.events import Event
 from ..net.guard import FLOOD, GOING_AWAY, SENDQ, ConnectionGuard
 from . import SUBPROTOCOL, frames, irc
+from .accounts import BEFORE_HELLO
 from .factory import ChatWebSocketFactory
 from .handlers import HANDLERS, FrameError
 
@@ -207,7 +208,7 @@ class ChatWebSocket(WebSocketServerProtocol):
         if handler is None:
             self.error("unknown_type", f"Unknown frame type {kind[:40]!r}", request)
             return
-        if self.session.user is None and kind not in ("hello", "ping"):
+        if self.session.user is None and kind not in ("hello", "ping", *BEFORE_HELLO):
             self.error("not_registered", "Send a hello frame with your nick first", request)
             return
         try:

@@ -58,6 +58,7 @@ def member(room: Room, user: User) -> dict[str, Any]:
     return {
         "nick": user.nick,
         "protocol": user.protocol,
+        "account": user.account,
         "op": "o" in status,
         "voice": "v" in status,
         "away": user.away,
@@ -87,6 +88,8 @@ def _chat(event: ev.RoomMessage | ev.DirectMessage, where: dict[str, Any]) -> di
         out["tags"] = tags
     if event.sender.bot:
         out["bot"] = True
+    if event.sender.account:
+        out["account"] = event.sender.account
     return out
 
 
@@ -129,6 +132,11 @@ def _(event: ev.NickChanged) -> dict[str, Any]:
 @frame.register
 def _(event: ev.AwayChanged) -> dict[str, Any]:
     return presence("away", event, message=event.message)
+
+
+@frame.register
+def _(event: ev.AccountChanged) -> dict[str, Any]:
+    return presence("account", event, account=event.who.account)
 
 
 @frame.register

@@ -1,0 +1,138 @@
+"""Telnet commands for accounts and moderation: /register, /login, /logout, and the room
+operator's /kick, /ban, /unban, /mute, /unmute, /op, /deop, /voice, /devoice, /mode, /invite,
+/registerroom.  Each parses its line and calls the session; the rules are the core's.
+
+``/login`` and ``/register`` also work at the nick prompt: the person then
+enters under their account's name (on a members-only server, the only way in).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Optional
+
+from ..core import errors
+from ..irc.modes import parse_room_modes
+from ..net.tasks import spawn
+
+if TYPE_CHECKING:
+    from .connection import TelnetConnection
+
+HELP = """Accounts and moderation:
+  /register [name] password   create an account (name: your nick) and log in
+  /login [name] password      log in (also at the nick prompt)
+  /logout                     log out
+  /kick nick [why]  /invite nick [#room]  /op nick  /deop nick  /voice nick  /devoice nick
+  /ban mask  /unban mask  /mute mask  /unmute mask   (mask: nick, nick!user@host or a:account)
+  /mode +modes [args]         room modes of the current room (e.g. /mode +ik secret)
+  /registerroom               keep the current room's modes, lists and operators by account"""
+
+
+def _account_words(conn: TelnetConnection, rest: str) -> tuple[Optional[str], str]:
+    words = rest.split(" ", 1)
+    if len(words) == 2:
+        return words[0], words[1]
+    return None, rest
+
+
+def cmd_register(conn: TelnetConnection, rest: str) -> None:
+    name, password = _account_words(conn, rest)
+    if not password:
+        conn.say("Usage: /register [name] password")
+        return
+    spawn(_enter(conn, conn.session.register_account(name, password)), "telnet register", conn.internal_error)
+
+
+def cmd_login(conn: TelnetConnection, rest: str) -> None:
+    name, password = _account_words(conn, rest)
+    if not password or (name is None and conn.session.user is None):
+        conn.say("Usage: /login name password")
+        return
+    spawn(_enter(conn, conn.session.login(name or conn.session.nick or "", password)), "telnet login",
+          conn.internal_error)
+
+
+async def _enter(conn: TelnetConnection, request: object) -> None:
+    try:
+        account = await request  # type: ignore[misc]
+    except errors.ChatError as error:
+        conn.say(error.describe())
+        return
+    conn.say(f"You are logged in as {account}.")
+    if conn.session.user is None and not conn.session.registering:
+        await conn.pick_nick(account)
+
+
+def cmd_logout(conn: TelnetConnection, rest: str) -> None:
+    conn.session.logout()
+    conn.say("You are logged out.")
+
+
+def _room(conn: TelnetConnection) -> str:
+    if not conn.current:
+        raise errors.ChatError("", "You are in no room: /join #room first")
+    return conn.current
+
+
+def cmd_kick(conn: TelnetConnection, rest: str) -> None:
+    nick, _, reason = rest.partition(" ")
+    if not nick:
+        conn.say("Usage: /kick nick [reason]")
+        return
+    conn.session.kick(_room(conn), nick, reason or nick)
+
+
+def cmd_invite(conn: TelnetConnection, rest: str) -> None:
+    nick, _, room = rest.partition(" ")
+    if not nick:
+        conn.say("Usage: /invite nick [#room]")
+        return
+    victim = conn.session.invite(nick, room.strip() or _room(conn))
+    conn.say(f"Invited {victim.nick}.")
+
+
+def cmd_mode(conn: TelnetConnection, rest: str) -> None:
+    words = rest.split()
+    if not words:
+        conn.say("Usage: /mode +modes [args]")
+        return
+    parsed = parse_room_modes(words[0], words[1:])
+    if parsed.missing_param:
+        conn.say("That mode needs a parameter.")
+        return
+    for kind, letter in parsed.notes:
+        if kind == "list":
+            entries = conn.session.room_list(_room(conn), letter)
+            conn.say(f"+{letter}: " + (", ".join(e.mask for e in entries) or "(empty)"))
+        else:
+            conn.say(f"Unknown mode {letter}.")
+    if parsed.changes:
+        conn.session.change_modes(_room(conn), parsed.changes)
+
+
+def _one_mode(sign: str, letter: str, usage: str) -> Callable[[TelnetConnection, str], None]:
+    def command(conn: TelnetConnection, rest: str) -> None:
+        target = rest.strip()
+        if not target or " " in target:
+            conn.say(f"Usage: {usage}")
+            return
+        conn.session.change_modes(_room(conn), [(sign, letter, target)])
+
+    return command
+
+
+def cmd_registerroom(conn: TelnetConnection, rest: str) -> None:
+    room = conn.session.register_room(rest.strip() or _room(conn))
+    conn.say(f"{room.name} is registered to {room.founder}.")
+
+
+COMMANDS: dict[str, Callable[[TelnetConnection, str], None]] = {
+    "register": cmd_register, "login": cmd_login, "logout": cmd_logout, "kick": cmd_kick, "invite": cmd_invite,
+    "mode": cmd_mode, "registerroom": cmd_registerroom,
+    "ban": _one_mode("+", "b", "/ban mask"), "unban": _one_mode("-", "b", "/unban mask"),
+    "mute": _one_mode("+", "q", "/mute mask"), "unmute": _one_mode("-", "q", "/unmute mask"),
+    "op": _one_mode("+", "o", "/op nick"), "deop": _one_mode("-", "o", "/deop nick"),
+    "voice": _one_mode("+", "v", "/voice nick"), "devoice": _one_mode("-", "v", "/devoice nick"),
+}
+
+#: What works at the nick prompt, before one has a nick.
+BEFORE_NICK = ("register", "login")
