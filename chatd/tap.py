@@ -32,6 +32,7 @@ from .irc.motd import motd_reader
 from .listeners import Listener, ReadyAnnouncer
 from .logs import make_observer
 from .metrics import ChatCollector, MetricsResource, make_registry
+from .net.certfp import ask_client_certificates
 from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
@@ -153,7 +154,13 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
 
     def listen(kind: str, protocol: str, description: str, factory: Any) -> None:
         served = ProxyHeaderFactory(factory, proxies) if kind in proxied else factory
-        listener = Listener(kind, description, lambda d: endpoints.serverFromString(reactor, d), served, reactor)
+        if kind == "irc-tls":  # certificates log in with SASL EXTERNAL
+            def endpoint(d: str) -> Any:
+                return ask_client_certificates(endpoints.serverFromString(reactor, d))
+        else:
+            def endpoint(d: str) -> Any:
+                return endpoints.serverFromString(reactor, d)
+        listener = Listener(kind, description, endpoint, served, reactor)
         listener.setServiceParent(top)
         listeners.append(listener)
         top.reloaders.append(listener.reload)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..core import errors
 from ..core.sasl import MECHANISMS, Exchange
+from ..net.certfp import peer_fingerprint
 from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
@@ -59,6 +60,7 @@ def authenticate(ctx: Context, msg: Message) -> None:
             ctx.reply(N.RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms")
             ctx.reply(N.ERR_SASLFAIL, "SASL authentication failed")
             return
+        ctx.session.certfp = peer_fingerprint(ctx.transport)
         reg.sasl, reg.sasl_buffer, reg.sasl_finishing = Exchange(ctx.session, data), "", False
         ctx.send("AUTHENTICATE +")
         return
@@ -223,6 +225,7 @@ async def _nickserv(ctx: Context, words: list[str]) -> None:
             await session.ungroup_nick(args[0])
             say(f"{args[0]} is no longer one of your nicks")
         elif verb == "CERT" and args and args[0].upper() == "ADD":
+            session.certfp = peer_fingerprint(ctx.transport)
             say(f"Certificate {await session.add_certificate(args[1] if len(args) > 1 else None)} "
                 "now logs in to your account")
         elif verb == "INFO":

@@ -47,6 +47,7 @@ class Context(Protocol):
     open_batches: dict[str, Collecting]
     ping_sent: Optional[float]
     address: str
+    transport: Any  # the connection's transport (its TLS certificate, if any)
 
     @property
     def network(self) -> Network: ...

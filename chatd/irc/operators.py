@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..core import errors
+from ..net.certfp import peer_fingerprint
 from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
@@ -25,6 +26,7 @@ _DURATION = re.compile(r"\d{1,7}[smhdw]?", re.IGNORECASE)
 
 @command("OPER", min_params=2)
 def oper(ctx: Context, msg: Message) -> None:
+    ctx.session.certfp = peer_fingerprint(ctx.transport)
     spawn(_oper(ctx, msg.params[0], msg.params[1]), "OPER", ctx.internal_error)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import time
-from typing import Callable
+from typing import Callable, Optional
 
 from .waiting import wait_until
 
@@ -123,13 +123,15 @@ def telnet_client(port: int, nick: str, room: str = "") -> LineClient:
 class LibraryIRC:
     """A real third-party IRC client (the ``irc`` package) driven synchronously."""
 
-    def __init__(self, port: int, nick: str) -> None:
+    def __init__(self, port: int, nick: str, sasl: Optional[tuple[str, str]] = None) -> None:
         import irc.client
 
         self.reactor = irc.client.Reactor()
         self.events: list = []
         self.reactor.add_global_handler("all_events", lambda conn, event: self.events.append(event), -10)
-        self.conn = self.reactor.server().connect("127.0.0.1", port, nick, ircname=f"{nick} via library")
+        login, password = sasl or (None, None)
+        self.conn = self.reactor.server().connect("127.0.0.1", port, nick, ircname=f"{nick} via library",
+                                                  password=password, sasl_login=login)
         self.wait("welcome")
 
     def step(self) -> None:
