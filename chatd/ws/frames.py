@@ -111,7 +111,7 @@ def presence(kind: str, event: Any, **extra: Any) -> dict[str, Any]:
 
 @frame.register
 def _(event: ev.Joined) -> dict[str, Any]:
-    return presence("join", event, room=event.room, protocol=event.who.protocol)
+    return presence("join", event, room=event.room, protocol=event.who.protocol, account=event.who.account)
 
 
 @frame.register

@@ -289,6 +289,7 @@ def whois(conn: ChatWebSocket, request: Request) -> None:
     conn.answer(request, {
         "type": "whois", "nick": user.nick, "user": user.user, "host": user.host, "realname": user.realname,
         "protocol": user.protocol, "away": user.away, "bot": "B" in user.modes, "signon": user.signon,
+        "account": user.account, "operator": "o" in user.modes,
         "idle": max(0, int(network.clock() - user.last_active)),
         "rooms": [room.name for room in user.rooms.values() if conn.session.user in room.members],
     })
@@ -302,7 +303,9 @@ def names(conn: ChatWebSocket, request: Request) -> None:
 
 @handler("list")
 def list_(conn: ChatWebSocket, request: Request) -> None:
-    rooms = sorted(conn.factory.network.rooms.values(), key=lambda r: (-len(r.members), r.name))
+    me = conn.session.me()
+    rooms = sorted((r for r in conn.factory.network.rooms.values() if "s" not in r.flags or me in r.members),
+                   key=lambda r: (-len(r.members), r.name))  # secret rooms: only for their members
     conn.answer(request, {"type": "list", "rooms": [{"name": r.name, "members": len(r.members), "topic": r.topic}
                                                     for r in rooms]})
 

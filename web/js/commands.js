@@ -18,6 +18,14 @@ export const COMMANDS = {
   voice: ["/voice nick", "let someone speak in a moderated room (operators)"],
   devoice: ["/devoice nick", "take voice away (operators)"],
   mode: ["/mode +i|-i|+m|+k key|...", "change this room's modes (operators)"],
+  ban: ["/ban nick|mask", "keep someone out of this room (by account when they have one; operators)"],
+  unban: ["/unban mask", "lift a ban (/mode +b lists them)"],
+  mute: ["/mute nick|mask", "silence someone in this room (operators)"],
+  unmute: ["/unmute mask", "lift a mute"],
+  registerroom: ["/registerroom", "keep this room's modes, bans and operators under your account"],
+  register: ["/register password", "make your nick an account (then sign in from anywhere)"],
+  login: ["/login account password", "sign in to your account"],
+  logout: ["/logout", "sign out (this browser forgets the session)"],
   search: ["/search words", "find stored messages in your rooms and conversations"],
   highlight: ["/highlight word ...", "also highlight these words (no words: show them)"],
 };
@@ -59,6 +67,20 @@ export async function runCommand(text, api) {
     case "voice": return setMode("+v", [needArg(words[0], "voice")]);
     case "devoice": return setMode("-v", [needArg(words[0], "devoice")]);
     case "mode": return setMode(needArg(words[0], "mode"), words.slice(1));
+    case "ban": return setMode("+b", [api.maskOf(needArg(words[0], "ban"))]);
+    case "unban": return setMode("-b", [needArg(words[0], "unban")]);
+    case "mute": return setMode("+q", [api.maskOf(needArg(words[0], "mute"))]);
+    case "unmute": return setMode("-q", [needArg(words[0], "unmute")]);
+    case "registerroom": {
+      const done = await conn.request({ type: "register_room", room: needRoom() });
+      return api.info([`${done.room} is registered to ${done.founder}: its modes, bans and operators are kept.`]);
+    }
+    case "register": return api.signedIn(await conn.request({ type: "register", password: needArg(rest, "register") }));
+    case "login": {
+      needArg(words[0] && words[1], "login");
+      return api.signedIn(await conn.request({ type: "login", name: words[0], password: words.slice(1).join(" ") }));
+    }
+    case "logout": await conn.request({ type: "logout" }); return api.signedOut();
     case "search": return api.search(needArg(rest, "search"));
     case "highlight": return api.highlight(words);
     default: throw new Error(`Unknown command /${verb}; /help lists them`);

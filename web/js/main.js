@@ -105,11 +105,59 @@ function forget(conv) {
   renderConversations();
 }
 
+// A ban or mute names a person by account when they have one (a new nick or address will not
+// get them back in), else by nick; anything that already looks like a mask is taken as it is.
+function maskOf(who) {
+  if (/[!@:*?]/.test(who)) return who;
+  const conv = state.conversations.get(state.active);
+  const member = conv && conv.members.get(fold(who));
+  return member && member.account ? `a:${member.account}` : `${who}!*@*`;
+}
+
+function signedIn(frame) {
+  state.account = frame.account;
+  localStorage.setItem("chatd.token", frame.token); // a reload signs in again without the password
+  $("me-nick").textContent = `${state.me || ""} ✓`;
+  $("me-nick").title = `signed in as ${frame.account}`;
+  info([`You are signed in as ${frame.account}.`]);
+}
+
+function signedOut() {
+  state.account = null;
+  localStorage.removeItem("chatd.token");
+  $("me-nick").textContent = state.me || "";
+  $("me-nick").title = "";
+  info(["You are signed out."]);
+}
+
+// Before hello: sign in with the saved session token, or with the password just typed (or sign up).
+async function signIn() {
+  const token = localStorage.getItem("chatd.token");
+  if (token) {
+    try {
+      const frame = await conn.request({ type: "login", token });
+      state.account = frame.account;
+      localStorage.setItem("chatd.token", frame.token);
+      return;
+    } catch {
+      localStorage.removeItem("chatd.token"); // expired or revoked: carry on as a guest, or with the password
+    }
+  }
+  if (!state.password) return;
+  const password = state.password;
+  state.password = null; // kept no longer than it takes to send it
+  const frame = await conn.request(state.signup
+    ? { type: "register", name: state.wantedNick, password }
+    : { type: "login", name: state.wantedNick, password });
+  state.account = frame.account;
+  localStorage.setItem("chatd.token", frame.token);
+}
+
 async function say(text) {
   const conv = state.conversations.get(state.active);
   if (text.startsWith("/") && !text.startsWith("//")) {
     try {
-      await runCommand(text, { conn, conv, join, part, open, info, search, highlight });
+      await runCommand(text, { conn, conv, join, part, open, info, search, highlight, maskOf, signedIn, signedOut });
     } catch (error) {
       showError(error.message);
     }
@@ -255,6 +303,7 @@ conn.addEventListener("state", (e) => setStatus(e.detail));
 
 conn.addEventListener("open", async () => {
   try {
+    await signIn();
     await conn.request({ type: "hello", nick: state.wantedNick });
   } catch (error) {
     if (!state.welcomed) {
@@ -273,7 +322,8 @@ conn.addEventListener("open", async () => {
 conn.addEventListener("welcome", async (e) => {
   state.me = e.detail.nick;
   remember();
-  $("me-nick").textContent = state.me;
+  $("me-nick").textContent = state.account ? `${state.me} ✓` : state.me;
+  $("me-nick").title = state.account ? `signed in as ${state.account}` : "";
   $("login").hidden = true;
   $("chat").hidden = false;
   const first = !state.welcomed;
@@ -349,7 +399,8 @@ conn.addEventListener("presence", (e) => {
     const conv = conversation(p.room, false);
     if (!conv) return;
     if (p.event === "join" && !me) {
-      conv.members.set(fold(p.nick), { nick: p.nick, protocol: p.protocol, op: false, voice: false, away: null });
+      conv.members.set(fold(p.nick), { nick: p.nick, protocol: p.protocol, account: p.account || null, op: false,
+                                       voice: false, away: null });
       event(conv, `${p.nick} (${p.protocol}) joined`, p.time);
     } else if (p.event === "part" || p.event === "kick") {
       conv.members.delete(fold(p.nick));
@@ -363,6 +414,7 @@ conn.addEventListener("presence", (e) => {
       const key = fold(p.nick);
       const member = conv.members.get(key);
       if (p.event === "quit" && member) { conv.members.delete(key); event(conv, `${p.nick} quit (${p.reason})`, p.time); }
+      if (p.event === "account" && member) member.account = p.account || null; // signed in or out
       if (p.event === "nick" && (member || me)) {
         if (member) { conv.members.delete(key); member.nick = p.new_nick; conv.members.set(fold(p.new_nick), member); }
         event(conv, `${p.nick} is now known as ${p.new_nick}`, p.time);
@@ -410,9 +462,11 @@ function refreshDirectory() {
   conn.request({ type: "list" }).then((frame) => renderDirectory(frame.rooms)).catch(() => {});
 }
 
-function login(nick, room) {
+function login(nick, room, password = "", signup = false) {
   $("login-error").textContent = "";
   state.wantedNick = nick;
+  state.password = password || null;
+  state.signup = signup;
   if (room) { state.rooms.add(isRoom(room) ? room : `#${room}`); remember(); }
   conn.stopped = false;
   if (conn.socket) conn.socket.close();
@@ -421,7 +475,17 @@ function login(nick, room) {
 
 $("login-form").addEventListener("submit", (e) => {
   e.preventDefault();
-  login($("nick-input").value.trim(), $("room-input").value.trim());
+  login($("nick-input").value.trim(), $("room-input").value.trim(), $("password-input").value);
+  $("password-input").value = "";
+});
+$("signup-button").addEventListener("click", () => {
+  if (!$("login-form").reportValidity()) return;
+  if ($("password-input").value.length < 8) {
+    $("login-error").textContent = "Choose a password of at least 8 characters to create an account.";
+    return;
+  }
+  login($("nick-input").value.trim(), $("room-input").value.trim(), $("password-input").value, true);
+  $("password-input").value = "";
 });
 
 $("send-form").addEventListener("submit", (e) => {
@@ -498,7 +562,7 @@ $("member-menu").addEventListener("click", (e) => {
   if (!act || !nick) return;
   $("member-menu").hidden = true;
   if (act === "message") open(nick);
-  else say(act === "kick" ? `/kick ${nick}` : `/${act} ${nick}`);
+  else say(`/${act} ${nick}`);
 });
 $("room-directory").addEventListener("click", (e) => {
   const li = e.target.closest("li[data-room]");

@@ -22,6 +22,9 @@ export const state = {
   dms: new Set(load("chatd.dms", [])),
   highlights: load("chatd.highlights", []),
   replyTo: null, // {id, from, text} of the message being answered
+  account: null, // the account signed in to (the session token is in localStorage)
+  password: null, // typed on the sign-in form, sent once and forgotten
+  signup: false,
 };
 
 export function remember() {

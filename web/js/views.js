@@ -120,6 +120,14 @@ export function renderMembers() {
       badge.className = "badge";
       badge.textContent = member.protocol;
       li.append(badge);
+      if (member.account) {
+        const account = document.createElement("span");
+        account.className = "account";
+        account.textContent = "✓";
+        account.title = `signed in as ${member.account}`;
+        li.append(account);
+      }
+      li.dataset.account = member.account || "";
       if (member.away) li.title = `away: ${member.away}`;
       list.append(li);
     }
