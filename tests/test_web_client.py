@@ -32,11 +32,12 @@ def browser():
             browser.close()
 
 
-def login(page, port, nick, room="#general"):
+def login(page, port, nick, room="#general", password="", signup=False):
     page.goto(f"http://127.0.0.1:{port}/")
     page.fill("#nick-input", nick)
+    page.fill("#password-input", password)
     page.fill("#room-input", room)
-    page.click("#login-form button[type=submit]")
+    page.click("#signup-button" if signup else "#login-form button[type=submit]")
     page.wait_for_selector("#status[data-state=online]")
     page.wait_for_selector(f"#conversations li.active >> text={room}")
 

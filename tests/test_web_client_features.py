@@ -84,6 +84,8 @@ def test_the_divider_follows_the_read_position_from_irc(daemon, browser):  # noq
         talker.expect(f"PONG .*sent {i}")  # the server has stamped it; then let its clock's millisecond pass,
         time.sleep(0.002)  # since IRC timestamps (and so MARKREAD) have millisecond precision
     dana = irc_client(daemon.ports["irc"], "dana", "draft/read-marker message-tags server-time batch draft/chathistory")
+    dana.send("REGISTER * * :dana-password")  # the read position belongs to dana's account
+    dana.expect("REGISTER SUCCESS dana ")
     dana.send("JOIN #team")
     dana.send("CHATHISTORY LATEST #team * 10")
     stamps = [re.search(r"time=(\S+)", line).group(1) for line in dana.until(r"BATCH -") if "update" in line]
@@ -93,7 +95,7 @@ def test_the_divider_follows_the_read_position_from_irc(daemon, browser):  # noq
     assert dana.closed()
 
     page = browser.new_page()
-    login(page, daemon.ports["http"], "dana", "#team")
+    login(page, daemon.ports["http"], "dana", "#team", password="dana-password")
     page.wait_for_selector("#messages li:has-text('update 3')")
     texts = page.locator("#messages li").all_inner_texts()
     divider = texts.index("new messages")
@@ -123,7 +125,7 @@ def test_dark_theme_follows_the_system_and_the_toggle(daemon, browser):  # noqa:
 def test_a_reload_keeps_the_nick_rooms_and_conversations(daemon, browser):  # noqa: F811
     ivan = irc_client(daemon.ports["irc"], "ivan")
     page = browser.new_page()
-    login(page, daemon.ports["http"], "wendy")
+    login(page, daemon.ports["http"], "wendy", password="wendy-password", signup=True)  # DMs belong to accounts
     page.fill("#message-input", "/msg ivan hello in private")
     page.press("#message-input", "Enter")
     assert ivan.expect("PRIVMSG ivan :hello in private")

@@ -111,7 +111,9 @@ def presence(kind: str, event: Any, **extra: Any) -> dict[str, Any]:
 
 @frame.register
 def _(event: ev.Joined) -> dict[str, Any]:
-    return presence("join", event, room=event.room, protocol=event.who.protocol, account=event.who.account)
+    if event.who.account:
+        return presence("join", event, room=event.room, protocol=event.who.protocol, account=event.who.account)
+    return presence("join", event, room=event.room, protocol=event.who.protocol)
 
 
 @frame.register
