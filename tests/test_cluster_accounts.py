@@ -1,0 +1,59 @@
+"""Accounts, bans and operators across two real nodes sharing one real Redis."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from chatd.accounts.passwords import scrypt_hash
+
+from .support.sockets import LineClient, irc_register
+from .test_cluster import Web, in_sync, node, redis  # noqa: F401  (the fixture, shared)
+
+pytestmark = pytest.mark.cluster
+
+
+def test_accounts_bans_and_klines_reach_every_node(tmp_path, redis):  # noqa: F811
+    config = tmp_path / "operators.toml"
+    config.write_text(f'[[operators]]\nname = "root"\npassword = "{scrypt_hash("root-password")}"\n')
+    a = in_sync(node(tmp_path, redis, "alpha", "--config", str(config)))
+    b = in_sync(node(tmp_path, redis, "beta", "--config", str(config)))
+    try:
+        # An account made on one node logs in on the other, and owns its nick there.
+        ann = LineClient(a.ports["irc"])
+        irc_register(ann, "ann")
+        ann.send("REGISTER * * :ann-password")
+        ann.expect("REGISTER SUCCESS ann ")
+        ann.send("JOIN #shared")
+        ann.expect(" 366 ")
+        with contextlib.ExitStack() as stack:
+            web = Web(stack, b.ports["http"], "visitor")
+            web.send({"type": "nick", "nick": "ann", "id": 1})
+            assert web.expect(lambda f: f.get("id") == 1)["code"] == "nick_reserved"
+            web.send({"type": "login", "name": "ann", "password": "ann-password", "id": 2})
+            assert web.expect(lambda f: f.get("id") == 2)["account"] == "ann"
+
+            # A ban by account set on node alpha keeps a web user on node beta out.
+            troll = Web(stack, b.ports["http"], "trollweb")
+            troll.send({"type": "register", "password": "troll-password", "id": 1})
+            troll.expect(lambda f: f.get("id") == 1)
+            ann.send("MODE #shared +b a:trollweb")
+            ann.expect(r"MODE #shared \+b a:trollweb")
+            troll.send({"type": "join", "room": "#shared", "id": 2})
+            assert troll.expect(lambda f: f.get("id") == 2)["code"] == "banned"
+
+            # A server ban from an operator on alpha disconnects a matching user on beta.
+            root = LineClient(a.ports["irc"])
+            irc_register(root, "root")
+            root.send("OPER root root-password")
+            root.expect(" 381 ")
+            root.send("KLINE 10 a:trollweb :spam")
+            root.expect("Banned a:trollweb")
+            with pytest.raises(ConnectionClosed) as closed:
+                troll.expect(lambda f: False, timeout=15)  # everything until the node closes the socket
+            assert closed.value.rcvd is not None and "Banned: spam" in closed.value.rcvd.reason
+    finally:
+        a.kill()
+        b.kill()
