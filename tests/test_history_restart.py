@@ -40,6 +40,9 @@ def test_messages_topics_and_rooms_survive_a_restart(tmp_path):
         irc.send("JOIN #persist,#quiet")
         irc.send("TOPIC #persist :kept across restarts")
         irc.send("TOPIC #quiet :nobody here")
+        irc.send("MODE #quiet +ik secret")  # an emptied room keeps its protection, across a restart too
+        irc.send("CHANSERV REGISTER #persist")  # a registered room gives +o back by account
+        irc.expect("#persist is registered to ivan")
         irc.send("PART #quiet")
         irc.expect(r"PART #quiet")
         web = web_user(stack, first.ports["http"], "wendy")
@@ -73,8 +76,13 @@ def test_messages_topics_and_rooms_survive_a_restart(tmp_path):
         irc.expect(" 900 ivan ")
         irc.send("LIST")
         assert irc.expect(r" 322 ivan #quiet 0 :nobody here$")
+        irc.send("JOIN #quiet")
+        assert irc.expect(r" 475 ivan #quiet ")  # no key, no entry, and no operator status for a stranger
+        irc.send("MODE #quiet")
+        assert irc.expect(r" 324 ivan #quiet \+intk :\*$")  # modes and key kept (the key not shown)
         irc.send("JOIN #persist")
         assert irc.expect(r" 332 ivan #persist :kept across restarts$")
+        assert irc.expect(r" 353 ivan = #persist :@ivan$")
         irc.send("CHATHISTORY LATEST #persist * 100")
         lines = irc.until(r"BATCH -h1$")
         start = next(i for i, line in enumerate(lines) if "BATCH +h1 chathistory #persist" in line)
