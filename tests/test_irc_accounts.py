@@ -184,3 +184,27 @@ def test_direct_messages_belong_to_accounts_and_never_to_the_next_holder_of_a_ni
     alice.drop()
     again.send("CHATHISTORY TARGETS timestamp=2020-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10")
     assert any("CHATHISTORY TARGETS bob " in line for line in again.read())
+
+
+def test_a_members_only_server_lets_in_only_people_who_log_in(chat):
+    from .support.memory import MemoryWebSocket, telnet_factory, ws_factory
+
+    network, clock, store, factory = chat
+    registered(factory, "alice")
+    network.require_account = True
+    guest = Memory(factory, "10.0.0.5")
+    guest.send("NICK guest")
+    guest.send("USER guest 0 * :Guest")
+    lines = guest.read()
+    assert "FAIL * ACCOUNT_REQUIRED :This server is for members only: log in first" in lines
+    assert not any(" 001 " in line for line in lines) and guest.transport.disconnecting
+    member = sasl_plain(factory, "alice")
+    member.send("CAP END")
+    assert any(" 001 alice " in line for line in member.read())
+    web = MemoryWebSocket(ws_factory(network, clock))
+    web.send({"type": "hello", "nick": "webguest", "id": 1})
+    assert [f["code"] for f in web.read() if f.get("id") == 1] == ["account_required"]
+    tel = Memory(telnet_factory(network, clock), "10.0.0.6")
+    tel.send("telguest")
+    assert any("members only" in line for line in tel.read())
+    assert network.find_user("telguest") is None and network.find_user("webguest") is None
