@@ -139,7 +139,8 @@ def test_room_creation_is_bounded_per_person(chat):
 
 def test_operators_kill_kline_and_wallops(chat):
     network, clock, store, factory = chat
-    network.configure_operators([OperatorRecord("root", scrypt_hash("operator-pass", 10))], SQLiteAccounts(":memory:"))
+    bans = SQLiteAccounts(":memory:")
+    network.configure_operators([OperatorRecord("root", scrypt_hash("operator-pass", 10))], bans)
     root = irc_user(factory, "root")
     root.send("KILL bob :no")
     assert numerics(root, "481")
@@ -159,6 +160,12 @@ def test_operators_kill_kline_and_wallops(chat):
     assert any("Banned *!*@10.6.6.6 for 7200 seconds (spam); 1 connection(s) closed" in line for line in root.read())
     assert any(line.startswith("ERROR :Banned: spam") for line in victim.read())
     victim.drop()
+    clock.advance(0)
+    from chatd.core import Network
+
+    restarted = Network(clock=clock.seconds)  # a restart on the same store still keeps the ban
+    restarted.configure_operators([], bans)
+    assert [b.mask for b in restarted.server_bans.values()] == ["*!*@10.6.6.6"]
     comeback = Memory(factory, "10.6.6.6")
     comeback.send("NICK victim2")
     comeback.send("USER v 0 * :V")
