@@ -11,18 +11,16 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional
 
 from twisted.application import service
-from twisted.internet import defer, threads
+from twisted.internet import defer
 from twisted.internet.interfaces import IReactorThreads
-from twisted.python.threadpool import ThreadPool
 
 from ..core.accounts import AccountRecord, ScramInfo
 from ..core.casemap import casefold
 from ..core.moderation import ServerBan
-
-T = TypeVar("T")
+from ..dbthread import DatabaseThread
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -82,25 +80,17 @@ class SQLiteAccounts(service.Service):
         if self.path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
-        self.threaded = threaded
-        self.pool: Optional[ThreadPool] = None
-        if threaded is not None and self.path != ":memory:":
-            self.pool = ThreadPool(minthreads=1, maxthreads=1, name="chatd-accounts")
-
-    def _run(self, fn: Callable[..., T], *args: Any) -> defer.Deferred[T]:
-        if self.pool is None:
-            return defer.maybeDeferred(fn, *args)
-        return threads.deferToThreadPool(self.threaded, self.pool, fn, *args)  # type: ignore[arg-type]
+        # An in-memory database (--no-history) has nothing to wait for: it is used inline.
+        self.thread = DatabaseThread(threaded if self.path != ":memory:" else None, "chatd-accounts")
+        self._run = self.thread.run
 
     def startService(self) -> None:
         super().startService()
-        if self.pool is not None:
-            self.pool.start()
+        self.thread.start()
 
     def stopService(self) -> Any:
         super().stopService()
-        if self.pool is not None:
-            self.pool.stop()
+        self.thread.stop()
         self.db.close()
 
     # -- accounts --------------------------------------------------------------------

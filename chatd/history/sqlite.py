@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import attrs
 from twisted.application import service
-from twisted.internet import defer, threads
+from twisted.internet import defer
 from twisted.internet.interfaces import IDelayedCall, IReactorThreads, IReactorTime
 from twisted.logger import Logger
-from twisted.python.threadpool import ThreadPool
 
 from ..core import events as ev
 from ..core.casemap import casefold
 from ..core.history import Message, Ref, RoomRecord, TargetSummary, target_key
+from ..dbthread import DatabaseThread
 from .migrations import migrate
 
 log = Logger()
@@ -99,31 +99,19 @@ class SQLiteHistory(service.Service):
         self.last_batch_seconds = 0.0
         self.batch_seconds_total = 0.0
         self.messages_written = 0
-        self.threaded = threaded
-        self.pool: Optional[ThreadPool] = None
-        if threaded is not None:
-            self.pool = ThreadPool(minthreads=1, maxthreads=1, name="chatd-history")
-
-    # -- running work off the reactor ---------------------------------------------
-
-    def run(self, fn: Callable[..., Any], *args: Any) -> defer.Deferred[Any]:
-        """Run database work on the history thread (inline when there is none: tests)."""
-        if self.pool is None:
-            return defer.maybeDeferred(fn, *args)
-        return threads.deferToThreadPool(self.threaded, self.pool, fn, *args)  # type: ignore[arg-type]
+        self.thread = DatabaseThread(threaded, "chatd-history")
+        self.run = self.thread.run  # database work on the history thread (inline in unit tests)
 
     def startService(self) -> None:
         super().startService()
-        if self.pool is not None:
-            self.pool.start()
+        self.thread.start()
 
     @defer.inlineCallbacks
     def stopService(self) -> Any:
         super().stopService()
         yield self.flush_all()
         self.closed = True
-        if self.pool is not None:
-            self.pool.stop()
+        self.thread.stop()
         self.db.close()
         log.info("history flushed and closed ({n} messages written)", n=self.messages_written)
 

@@ -1,0 +1,37 @@
+"""One thread for one SQLite database: its queries never run on the reactor.
+
+The history store and the account store each own one.  A single thread keeps
+SQLite's one-writer rule without locks, and keeps the order of writes.  With
+no reactor to hand the results back to (unit tests on a memory reactor), the
+work runs inline instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, TypeVar
+
+from twisted.internet import defer, threads
+from twisted.internet.interfaces import IReactorThreads
+from twisted.python.threadpool import ThreadPool
+
+T = TypeVar("T")
+
+
+class DatabaseThread:
+    def __init__(self, reactor: Optional[IReactorThreads], name: str) -> None:
+        self.reactor = reactor
+        self.pool = ThreadPool(minthreads=1, maxthreads=1, name=name) if reactor is not None else None
+
+    def run(self, fn: Callable[..., T], *args: Any) -> defer.Deferred[T]:
+        """Run ``fn(*args)`` on the thread; the Deferred fires on the reactor with its result."""
+        if self.pool is None:
+            return defer.maybeDeferred(fn, *args)
+        return threads.deferToThreadPool(self.reactor, self.pool, fn, *args)  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        if self.pool is not None:
+            self.pool.start()
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.stop()
