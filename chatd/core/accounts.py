@@ -141,6 +141,7 @@ class Accounts:
         #: Folded nick -> account, for decisions that cannot wait (whose DM history a nick is).
         self.owners: dict[str, str] = dict(store.nick_owners())
         self.complete = getattr(store, "complete_index", False)
+        self.token_key: Optional[bytes] = None  # the store's token key, once read
 
     @staticmethod
     async def _ask(request: Awaitable[T]) -> T:
@@ -256,11 +257,17 @@ class Accounts:
 
     # -- session tokens: a reload of the web client stays signed in ---------------------------------
 
+    async def _token_key(self) -> bytes:
+        """The key that signs session tokens: read from the store once, then kept (it never changes)."""
+        if self.token_key is None:
+            self.token_key = await self._ask(self.store.secret())
+        return self.token_key
+
     async def issue_token(self, account: str) -> str:
         """A token that logs in to ``account`` until it expires (``TOKEN_DAYS``), signed with the store's key."""
         expires = int(self.clock()) + TOKEN_DAYS * 86400
         body = f"{account}:{expires}"
-        mac = hmac.new(await self._ask(self.store.secret()), body.encode("utf-8"), hashlib.sha256).digest()
+        mac = hmac.new(await self._token_key(), body.encode("utf-8"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(body.encode("utf-8") + b"|" + mac).decode("ascii")
 
     async def login_token(self, token: str, address: str) -> str:
@@ -271,7 +278,7 @@ class Accounts:
             body, mac = raw[:-33], raw[-32:]
             account, expires = body.decode("utf-8").rsplit(":", 1)
             good = raw[-33:-32] == b"|" and hmac.compare_digest(
-                mac, hmac.new(await self._ask(self.store.secret()), body, hashlib.sha256).digest())
+                mac, hmac.new(await self._token_key(), body, hashlib.sha256).digest())
             if good and int(expires) > self.clock():
                 record = await self._ask(self.store.get(account))
                 if record is not None:
