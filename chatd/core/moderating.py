@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from .users import User
 
 #: A KLINE duration: minutes (IRC's convention) or with a unit, "90s", "2h", "7d"; 0 or none: forever.
-_DURATION = re.compile(r"(\d{1,7})([smhdw]?)")
+DURATION = re.compile(r"(\d{1,7})([smhdw]?)", re.IGNORECASE)
 _UNITS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(value: str) -> Optional[float]:
-    match = _DURATION.fullmatch(value.strip().lower())
+    match = DURATION.fullmatch(value.strip().lower())
     if match is None:
         raise errors.ChatError(value[:20], "Durations look like 30 (minutes), 90s, 2h, 7d or 0 (forever)")
     seconds = int(match.group(1)) * _UNITS[match.group(2)]

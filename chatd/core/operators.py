@@ -20,6 +20,7 @@ from .casemap import casefold
 from .delivery import fan_out
 from .events import Wallops
 from .moderation import ServerBan, matches, normalise
+from .publisher import is_remote
 
 if TYPE_CHECKING:
     from .accounts import Accounts
@@ -118,8 +119,6 @@ class ServerOperators:
 
     def enforce_server_ban(self, ban: ServerBan) -> int:
         """Disconnect this node's users the ban matches."""
-        from .publisher import is_remote
-
         hit = [u for u in self.users.values() if not is_remote(u) and "o" not in u.modes
                and matches(ban.mask, u.identity, u.account)]
         for user in hit:
@@ -151,8 +150,6 @@ class ServerOperators:
 
     def kill_here(self, victim: User, reason: str) -> None:
         """Disconnect ``victim`` if this node holds them, else ask their node to."""
-        from .publisher import is_remote
-
         if is_remote(victim):
             self.publisher.kill(victim, reason)
         else:

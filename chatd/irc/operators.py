@@ -8,10 +8,10 @@ none means permanent.  The rules are the core's (:mod:`chatd.core.operators`).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from ..core import errors
+from ..core.moderating import DURATION
 from ..net.certfp import peer_fingerprint
 from ..net.tasks import spawn
 from . import numerics as N
@@ -20,9 +20,6 @@ from .commands import command
 if TYPE_CHECKING:
     from .context import Context
     from .wire import Message
-
-_DURATION = re.compile(r"\d{1,7}[smhdw]?", re.IGNORECASE)
-
 
 @command("OPER", min_params=2)
 def oper(ctx: Context, msg: Message) -> None:
@@ -51,7 +48,7 @@ def kill(ctx: Context, msg: Message) -> None:
 @command("KLINE", min_params=1)
 def kline(ctx: Context, msg: Message) -> None:
     params = list(msg.params)
-    duration = params.pop(0) if len(params) > 1 and _DURATION.fullmatch(params[0]) else "0"
+    duration = params.pop(0) if len(params) > 1 and DURATION.fullmatch(params[0]) else "0"
     if not params:
         ctx.reply(N.ERR_NEEDMOREPARAMS, "KLINE", "Not enough parameters")
         return
