@@ -102,7 +102,7 @@ class PasswordHasher(Protocol):
 
 
 class Throttle:
-    """At most ``attempts`` failures per key within ``window`` seconds."""
+    """At most ``attempts`` events per key within ``window`` seconds (failed logins, new rooms)."""
 
     def __init__(self, clock: Callable[[], float], attempts: int, window: float) -> None:
         self.clock = clock
@@ -124,7 +124,7 @@ class Throttle:
     def allowed(self, key: str) -> bool:
         return self.attempts <= 0 or len(self._recent(key)) < self.attempts
 
-    def failed(self, key: str) -> None:
+    def record(self, key: str) -> None:
         self._recent(key)
         self.failures.setdefault(key, deque()).append(self.clock())
 
@@ -195,8 +195,8 @@ class Accounts:
             raise errors.BadLogin("", "Too many failed logins: try again later")
 
     def _failed(self, address: str, name: str) -> None:
-        self.throttle.failed("addr " + address)
-        self.throttle.failed("acct " + casefold(name))
+        self.throttle.record("addr " + address)
+        self.throttle.record("acct " + casefold(name))
 
     async def login(self, name: str, password: str, address: str) -> str:
         """The account's name as registered, if ``password`` is right; raises BadLogin otherwise."""

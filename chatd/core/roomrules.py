@@ -87,7 +87,7 @@ class RoomRules:
             raise errors.TooManyNewRooms(name, "The network has as many rooms as it may have")
         if limits.new_rooms_per_minute and not self.new_rooms.allowed(user.person):
             raise errors.TooManyNewRooms(name)
-        self.new_rooms.failed(user.person)  # counted as one creation
+        self.new_rooms.record(user.person)
         room = Room(name, self.clock())
         self.rooms[casefold(name)] = room
         self.save_room(room)
