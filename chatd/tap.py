@@ -106,6 +106,7 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
                              history_cap=options["retention-count"] or 10**9)
         bridge.setServiceParent(top)
         history, publisher = bridge.history, bridge
+    store: Any = bridge.accounts if bridge is not None else _accounts(options, reactor, top)
     network = Network(
         server_name=options["server-name"] or socket.gethostname() or "chatd.local",
         network_name=options["network-name"],
@@ -113,16 +114,14 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
                       max_rooms_per_user=options["max-rooms"], whowas=options["whowas-size"],
                       monitor=options["monitor-size"], multiline_lines=options["multiline-max-lines"],
                       multiline_bytes=options["multiline-max-bytes"], nick_grace=options["nick-grace"],
-                      login_attempts=options["login-attempts"],
                       new_rooms_per_minute=options["new-rooms-per-minute"], max_rooms=options["max-rooms-total"],
                       room_idle=options["room-idle-days"] * 86400),
         clock=reactor.seconds,
         history=history,
         publisher=publisher,
+        accounts=Accounts(store, ScryptHasher(reactor), reactor.seconds, options["login-attempts"]),
         schedule=reactor.callLater,
     )
-    store: Any = bridge.accounts if bridge is not None else _accounts(options, reactor, top)
-    network.accounts = Accounts(store, ScryptHasher(reactor), reactor.seconds, options["login-attempts"])
     network.require_account = options["require-account"]
     network.configure_operators(options["operators"], bridge if bridge is not None else store)
     if history is not None:

@@ -30,7 +30,6 @@ class Limits:
     max_rooms: int = 10000  # rooms on the network (0: no bound)
     room_idle: float = 7 * 86400.0  # seconds an empty unregistered room keeps its modes before it goes
     nick_grace: float = 30.0  # seconds a guest may hold a registered nick before being renamed (0: refused)
-    login_attempts: int = 5  # failed logins per address and per account per minute (0: no bound)
 
     def valid_nick(self, nick: str) -> bool:
         return len(nick) <= self.nicklen and bool(_NICK.fullmatch(nick))

@@ -53,8 +53,7 @@ def memory_network(**limits):
     clock.advance(1_800_000_000)
     network = Network(server_name="irc.test", network_name="TestNet", limits=Limits(**limits),
                       clock=clock.seconds, schedule=clock.callLater)
-    network.accounts = Accounts(SQLiteAccounts(":memory:"), ScryptHasher(None, log_n=10), clock.seconds,
-                                network.limits.login_attempts)
+    network.accounts = Accounts(SQLiteAccounts(":memory:"), ScryptHasher(None, log_n=10), clock.seconds)
     return network, clock
 
 
