@@ -9,25 +9,17 @@ from chatd.accounts.passwords import scrypt_hash
 from chatd.accounts.sqlite import SQLiteAccounts
 from chatd.core.operators import OperatorRecord
 
-from .support.memory import Memory, irc_factory, irc_user, memory_history, memory_network
-from .test_irc_accounts import registered, sasl_plain
+from .support.memory import Memory, irc_factory, irc_user
+from .test_irc_accounts import chat, registered, sasl_plain  # noqa: F401  (the fixture, shared)
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def chat():
-    network, clock = memory_network()
-    store = memory_history(network, clock)
-    factory = irc_factory(network, clock)
-    return network, clock, store, factory
 
 
 def numerics(conn, code):
     return [line for line in conn.read() if f" {code} " in line]
 
 
-def test_an_emptied_keyed_room_keeps_its_key_and_history_from_a_stranger(chat):
+def test_an_emptied_keyed_room_keeps_its_key_and_history_from_a_stranger(chat):  # noqa: F811
     network, clock, store, factory = chat
     alice = irc_user(factory, "alice")
     alice.send("JOIN #private")
@@ -44,7 +36,7 @@ def test_an_emptied_keyed_room_keeps_its_key_and_history_from_a_stranger(chat):
     assert any(" 353 mallory = #private :@mallory" in line for line in mallory.read())
 
 
-def test_an_emptied_invite_only_room_stays_closed_until_its_idle_time_is_over(chat):
+def test_an_emptied_invite_only_room_stays_closed_until_its_idle_time_is_over(chat):  # noqa: F811
     network, clock, store, factory = chat
     alice = irc_user(factory, "alice")
     alice.send("JOIN #club")
@@ -58,7 +50,7 @@ def test_an_emptied_invite_only_room_stays_closed_until_its_idle_time_is_over(ch
     assert any(" 353 mallory = #club :@mallory" in line for line in mallory.read())
 
 
-def test_bans_by_mask_and_account_quiets_and_exceptions(chat):
+def test_bans_by_mask_and_account_quiets_and_exceptions(chat):  # noqa: F811
     network, clock, store, factory = chat
     registered(factory, "troll")
     op = irc_user(factory, "op")
@@ -93,7 +85,7 @@ def test_bans_by_mask_and_account_quiets_and_exceptions(chat):
     assert any("PRIVMSG #r :now?" in line for line in op.read())
 
 
-def test_a_registered_room_gives_ops_by_account_and_survives_a_restart(chat):
+def test_a_registered_room_gives_ops_by_account_and_survives_a_restart(chat):  # noqa: F811
     network, clock, store, factory = chat
     registered(factory, "alice")
     alice = sasl_plain(factory, "alice")
@@ -124,7 +116,7 @@ def test_a_registered_room_gives_ops_by_account_and_survives_a_restart(chat):
     assert sorted(names.split(" :", 1)[1].split()) == ["@alice", "bob"]
 
 
-def test_room_creation_is_bounded_per_person(chat):
+def test_room_creation_is_bounded_per_person(chat):  # noqa: F811
     network, clock, store, factory = chat
     alice = irc_user(factory, "alice")
     for i in range(network.limits.new_rooms_per_minute):
@@ -137,7 +129,7 @@ def test_room_creation_is_bounded_per_person(chat):
     assert any("JOIN #onemore" in line for line in alice.read())
 
 
-def test_operators_kill_kline_and_wallops(chat):
+def test_operators_kill_kline_and_wallops(chat):  # noqa: F811
     network, clock, store, factory = chat
     bans = SQLiteAccounts(":memory:")
     network.configure_operators([OperatorRecord("root", scrypt_hash("operator-pass", 10))], bans)

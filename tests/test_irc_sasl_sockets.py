@@ -10,43 +10,33 @@ import ssl
 import pytest
 from scramp import ScramClient
 
-from .support.processes import Daemon
 from .support.sockets import LibraryIRC, LineClient, irc_client
 from .support.tls import make_certificate
+from .test_irc_v3 import server  # noqa: F401  (a daemon with a TLS IRC listener, shared)
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sasl")
-    key, cert = make_certificate(folder)
-    d = Daemon("--flood-rate", "0", "--irc-tls", f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}",
-               state_dir=folder).start()
-    yield d
-    d.kill()
 
 
 def b64(data: str) -> str:
     return base64.b64encode(data.encode()).decode()
 
 
-def make_account(server, name: str, password: str) -> None:
-    conn = irc_client(server.ports["irc"], name)
+def make_account(daemon, name: str, password: str) -> None:
+    conn = irc_client(daemon.ports["irc"], name)
     conn.send(f"REGISTER * * :{password}")
     conn.expect(f"REGISTER SUCCESS {name} ")
     conn.send("QUIT")
 
 
-def whois_account(server, nick: str) -> str:
-    asker = irc_client(server.ports["irc"], f"ask{nick}"[:20])
+def whois_account(daemon, nick: str) -> str:
+    asker = irc_client(daemon.ports["irc"], f"ask{nick}"[:20])
     asker.send(f"WHOIS {nick}")
     line = asker.expect(r" (330|318) ")
     asker.send("QUIT")
     return line.split()[4] if " 330 " in line else ""
 
 
-def test_sasl_plain_with_the_irc_library(server):
+def test_sasl_plain_with_the_irc_library(server):  # noqa: F811
     make_account(server, "libby", "libby-password")
     client = LibraryIRC(server.ports["irc"], "libby", sasl=("libby", "libby-password"))
     try:
@@ -55,7 +45,7 @@ def test_sasl_plain_with_the_irc_library(server):
         client.close()
 
 
-def test_sasl_scram_sha_256_on_a_raw_socket(server):
+def test_sasl_scram_sha_256_on_a_raw_socket(server):  # noqa: F811
     make_account(server, "scrammy", "scrammy-password")
     conn = LineClient(server.ports["irc"])
     conn.send("CAP LS 302")
@@ -90,7 +80,7 @@ class TLSLineClient(LineClient):
         self.lines = []
 
 
-def test_sasl_external_with_a_tls_client_certificate(server, tmp_path):
+def test_sasl_external_with_a_tls_client_certificate(server, tmp_path):  # noqa: F811
     key, cert = make_certificate(tmp_path, "certy-client", serial=7)
     make_account(server, "certy", "certy-password")
     first = TLSLineClient(server.ports["irc-tls"], cert, key)
