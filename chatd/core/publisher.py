@@ -75,7 +75,7 @@ class Publisher(Protocol):
     def topic_changed(self, room: Room) -> None: ...
     def modes_changed(self, by: User, room: Room, changes: Sequence[ModeChange]) -> None: ...
     def room_changed(self, room: Room) -> None:
-        """The room's kept state (lists, owners) changed: other nodes take it over."""
+        """The room was registered: other nodes take over its kept state (founder, operators)."""
 
     def server_ban(self, ban: ServerBan, added: bool) -> None:
         """A server ban was added (or lifted): other nodes apply it too."""

@@ -242,7 +242,7 @@ class RoomRules:
         Unknown letters raise :class:`errors.UnknownMode` only when nothing
         else was asked for, so one bad letter does not cancel good ones.
         In a registered room, giving or taking ``+o`` from someone logged in
-        also adds or removes their account from the room's operators.
+        also adds or removes their account from the room's operators (``Room.apply``).
         """
         room = self.op_room(user, name)
         applied: list[ModeChange] = []
@@ -266,11 +266,8 @@ class RoomRules:
             change = room.apply(sign, letter, arg, member, user.nick, now)
             if change is not None:
                 applied.append(change)
-                if letter == "o" and member is not None and member.account and room.founder is not None:
-                    (room.op_accounts.add if sign == "+" else room.op_accounts.discard)(casefold(member.account))
         if applied:
             self.save_room(room)
             fan_out(ModeChanged(now, room.name, user.identity, tuple(applied)), room.members)
-            self.publisher.modes_changed(user, room, applied)
-            self.publisher.room_changed(room)
+            self.publisher.modes_changed(user, room, applied)  # other nodes apply the same changes
         return applied

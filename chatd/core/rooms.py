@@ -142,6 +142,9 @@ class Room:
             status = self.members.get(member)
             if status is not None and adding != (letter in status):
                 (status.add if adding else status.discard)(letter)
+                if letter == "o" and self.founder is not None and member.account:
+                    # A registered room remembers its operators by account: +o/-o adds or removes one.
+                    (self.op_accounts.add if adding else self.op_accounts.discard)(casefold(member.account))
                 return (sign, letter, member.nick)
         return None
 
