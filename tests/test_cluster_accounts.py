@@ -39,10 +39,14 @@ def test_accounts_bans_and_klines_reach_every_node(tmp_path, redis):  # noqa: F8
             troll = Web(stack, b.ports["http"], "trollweb")
             troll.send({"type": "register", "password": "troll-password", "id": 1})
             troll.expect(lambda f: f.get("id") == 1)
+            web.send({"type": "join", "room": "#shared", "id": 3})
+            web.expect(lambda f: f.get("id") == 3)
             ann.send("MODE #shared +b a:trollweb")
             ann.expect(r"MODE #shared \+b a:trollweb")
+            web.expect(lambda f: f.get("type") == "mode")  # node beta has heard of the ban
             troll.send({"type": "join", "room": "#shared", "id": 2})
-            assert troll.expect(lambda f: f.get("id") == 2)["code"] == "banned"
+            refused = troll.expect(lambda f: f.get("id") == 2)
+            assert refused.get("code") == "banned", refused
 
             # A server ban from an operator on alpha disconnects a matching user on beta.
             root = LineClient(a.ports["irc"])
