@@ -94,8 +94,7 @@ class SignIn:
         self.account = None
         if self.user is not None:
             self.network.set_account(self.user, None)
-            owner = self.network.accounts.owner(self.user.nick) if self.network.accounts else None
-            if owner is not None:
+            if not self._owner_is_me(self.user.nick):  # a guest now, on an account's nick
                 self._start_grace()
 
     # -- nicks that belong to accounts -----------------------------------------------------------
