@@ -57,6 +57,8 @@ def test_bans_by_mask_and_account_quiets_and_exceptions(chat):  # noqa: F811
     op.send("JOIN #r")
     op.send("MODE #r +b *!*@10.6.6.*")
     op.send("MODE #r +b a:troll")
+    op.send("MODE #r +b a:")  # an account extban must name an account
+    assert any("Bad mask for +b" in line for line in op.read())
     op.send("MODE #r +b")
     banlist = op.read()
     assert any(" 367 op #r *!*@10.6.6.* op " in line for line in banlist)
@@ -148,6 +150,8 @@ def test_operators_kill_kline_and_wallops(chat):  # noqa: F811
     assert numerics(watcher, "313")
     root.send("WALLOPS :maintenance at noon")
     assert any("WALLOPS :maintenance at noon" in line for line in watcher.read())
+    root.send("KLINE a:")
+    assert any("A ban mask is" in line for line in root.read())
     root.send("KLINE 2h *@10.6.6.6 :spam")
     assert any("Banned *!*@10.6.6.6 for 7200 seconds (spam); 1 connection(s) closed" in line for line in root.read())
     assert any(line.startswith("ERROR :Banned: spam") for line in victim.read())

@@ -118,3 +118,12 @@ def test_telnet_login_at_the_prompt_and_operator_commands(chat):
     assert any(" 474 bob #t " in line for line in bob.read())
     tina.send("/mode +b")
     assert any("+b: bob!*@*" in line for line in tina.read())
+
+
+def test_bad_sign_in_frames_get_clear_errors(chat):
+    network, clock = chat
+    ws = MemoryWebSocket(ws_factory(network, clock))
+    assert answer(ws, {"type": "login", "name": 5, "password": [], "id": 1})["code"] == "bad_field"
+    nameless = answer(ws, {"type": "register", "password": "long-enough-1", "id": 2})
+    assert nameless["code"] == "bad_nick" and "Name the account" in nameless["message"]
+    assert answer(ws, {"type": "login", "token": "é", "id": 3})["code"] == "bad_login"

@@ -44,6 +44,15 @@ class ServerBan:
         return self.expires is None or now < self.expires
 
 
+def well_formed(mask: str) -> bool:
+    """A normalised mask that can match someone: an extban names an account or a mask."""
+    if mask.startswith("a:"):
+        return len(mask) > 2
+    if mask.startswith("m:"):
+        return well_formed(mask[2:])
+    return "!" in mask and "@" in mask
+
+
 def normalise(mask: str) -> str:
     """A mask as stored: extbans kept, ``nick`` becomes ``nick!*@*``, ``user@host`` becomes ``*!user@host``."""
     if mask[:2].lower() in ("a:", "m:"):

@@ -19,7 +19,7 @@ from . import errors
 from .casemap import casefold
 from .delivery import fan_out
 from .events import Wallops
-from .moderation import ServerBan, matches, normalise
+from .moderation import ServerBan, matches, normalise, well_formed
 from .publisher import is_remote
 
 if TYPE_CHECKING:
@@ -106,6 +106,8 @@ class ServerOperators:
         mask = normalise(mask)
         if mask.startswith("m:"):
             raise errors.ChatError(mask, "A server ban cannot be a mute")
+        if not well_formed(mask):
+            raise errors.ChatError(mask, "A ban mask is nick!user@host (globs allowed) or a:account")
         now = self.clock()
         ban = ServerBan(mask, reason or "Banned", by.nick, now, now + seconds if seconds else None)
         self.apply_server_ban(ban)

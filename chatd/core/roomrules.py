@@ -23,7 +23,7 @@ from .casemap import casefold
 from .delivery import fan_out
 from .events import Identity, Invited, Joined, Kicked, ModeChanged, Parted, TopicChanged
 from .history import RoomRecord
-from .moderation import ListEntry, normalise
+from .moderation import ListEntry, normalise, well_formed
 from .rooms import FLAG_MODES, LIST_MODES, STATUS_MODES, ModeChange, Room
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ class RoomRules:
                 if member not in room.members:
                     raise errors.UserNotInRoom(f"{member.nick} {room.name}")
             elif letter in LIST_MODES:
-                if not arg or len(arg) > MAX_MASK or " " in arg:
+                if not arg or len(arg) > MAX_MASK or " " in arg or not well_formed(normalise(arg)):
                     raise errors.ChatError(room.name, f"Bad mask for +{letter}")
                 if sign == "+" and len(room.lists.get(letter, ())) >= MAX_LIST_ENTRIES:
                     raise errors.ChatError(f"{room.name} {letter}", "Channel list is full")

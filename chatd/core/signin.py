@@ -49,7 +49,10 @@ class SignIn:
         """Create an account (``name`` None: one's current nick) and log in to it."""
         if self.account is not None:
             raise errors.ChatError("", f"You are already logged in as {self.account}")
-        name = self.valid_nick(name or (self.user.nick if self.user is not None else ""))
+        name = name or (self.user.nick if self.user is not None else None)
+        if not name:
+            raise errors.BadNick("", "Name the account to create (or pick your nick first)")
+        name = self.valid_nick(name)
         await self._accounts().register(name, password, email)
         self.logged_in(name)
         return name

@@ -43,12 +43,14 @@ def login(conn: ChatWebSocket, request: Request) -> None:
     token = text_field(request, "token", required=False)
     if conn.session.account is not None:
         raise FrameError("already_logged_in", f"You are logged in as {conn.session.account}")
+    # Fields are checked here, before any waiting, so a bad one is a bad_field answer.
+    name, password = ("", "") if token else (text_field(request, "name"), text_field(request, "password"))
 
     async def work() -> None:
         if token:
             account = await conn.session.login_token(token)
         else:
-            account = await conn.session.login(text_field(request, "name"), text_field(request, "password"))
+            account = await conn.session.login(name, password)
         await _logged_in(conn, request, account)
 
     _run(conn, request, work(), "login")
