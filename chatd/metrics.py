@@ -70,6 +70,8 @@ class ChatCollector(Collector):
         if self.bridge is not None:
             yield GaugeMetricFamily("chatd_redis_link_up", "1 when the Redis link is up",
                                     value=1 if self.bridge.connected else 0)
+            yield GaugeMetricFamily("chatd_outbox_messages", "Accepted messages waiting in the outbox for Redis",
+                                    value=self.bridge.messages.waiting)
 
 
 def make_registry(collector: ChatCollector) -> CollectorRegistry:

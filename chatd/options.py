@@ -12,7 +12,7 @@ from typing import Any, Optional
 from twisted.python import usage
 
 from .checks import LISTENERS, check_endpoint, check_readable, check_state_dir
-from .cluster.address import RedisAddress
+from .cluster.address import RedisAddress, parse_sentinels
 from .config import apply_file, given_on_command_line
 from .history.sqlite import Retention
 from .http.site import find_web_root
@@ -61,6 +61,9 @@ class Options(usage.Options):
         ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
         ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
         ["redis", None, None, "Cluster mode: redis://[user:password@]host:6379/0 (rediss:// for TLS)."],
+        ["redis-sentinel", None, None, "Cluster mode through Redis Sentinel: host:26379,host:26379 (with "
+         "--redis-master; --redis then only gives database, user, password, TLS)."],
+        ["redis-master", None, None, "The master name the Sentinels watch (with --redis-sentinel)."],
         ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
         ["redis-timeout", None, 1.0, "Seconds Redis has to answer before the link counts as down (local chat "
          "goes on meanwhile).", float],
@@ -135,6 +138,16 @@ class Options(usage.Options):
             raise usage.UsageError("--retention-days and --retention-count must not be negative")
         if self["flood-rate"] < 0:
             raise usage.UsageError("--flood-rate must not be negative")
+        if self["redis-sentinel"]:
+            try:
+                parse_sentinels(self["redis-sentinel"])
+            except ValueError as error:
+                raise usage.UsageError(f"--redis-sentinel: {error}") from None
+            if not self["redis-master"]:
+                raise usage.UsageError("--redis-sentinel needs --redis-master (the name the Sentinels watch)")
+            self["redis"] = self["redis"] or "redis://sentinel/0"  # the master's address comes from Sentinel
+        elif self["redis-master"]:
+            raise usage.UsageError("--redis-master needs --redis-sentinel")
         if self["redis"]:
             try:
                 RedisAddress.parse(self["redis"])
@@ -181,8 +194,8 @@ class Options(usage.Options):
         for name in LISTENERS:
             if self[name]:
                 check_endpoint(name, self[name])
-        if not self["no-history"] and not self["redis"]:
-            check_state_dir(self["state-dir"])
+        if not self["no-history"] or self["redis"]:
+            check_state_dir(self["state-dir"])  # in cluster mode it holds the outbox
 
     def opt_version(self) -> None:
         """Print chatd's version (and Twisted's and Python's) and exit."""

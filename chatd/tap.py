@@ -98,12 +98,19 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     bridge = None
     publisher: Optional[Publisher] = None
     if options["redis"]:
+        from .cluster.address import parse_sentinels
         from .cluster.bridge import RedisBridge  # nothing of Redis is loaded without --redis
 
-        bridge = RedisBridge(reactor, options["redis"], network_name=options["network-name"],
-                             node=options["node-name"], node_timeout=options["node-timeout"],
-                             timeout=options["redis-timeout"],
-                             history_cap=options["retention-count"] or 10**9)
+        sentinels = parse_sentinels(options["redis-sentinel"]) if options["redis-sentinel"] else []
+        try:
+            bridge = RedisBridge(reactor, options["redis"], network_name=options["network-name"],
+                                 node=options["node-name"], node_timeout=options["node-timeout"],
+                                 timeout=options["redis-timeout"],
+                                 outbox=Path(options["state-dir"]) / "outbox.sqlite3",
+                                 sentinels=sentinels, master=options["redis-master"] or "",
+                                 history_cap=options["retention-count"] or 10**9)
+        except (sqlite3.Error, OSError) as error:
+            raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open the outbox: {error}") from None
         bridge.setServiceParent(top)
         history, publisher = bridge.history, bridge
     store: Any = bridge.accounts if bridge is not None else _accounts(options, reactor, top)
@@ -218,6 +225,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         return {
             "status": "ok" if bridge is None or bridge.up else "degraded",
             "redis": None if bridge is None else ("up" if bridge.up else "down"),
+            "outbox": None if bridge is None else bridge.messages.waiting,
             "users": len(network.users),
             "rooms": len(network.rooms),
             "connections": {protocol: len(f.connections) for protocol, f in factories},
@@ -245,7 +253,9 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     if options["no-history"]:
         state = "none (--no-history)"
     elif options["redis"]:
-        state = f"Redis ({options['redis'].split('@')[-1]})"  # never the password
+        where = f"Sentinel {options['redis-sentinel']}, master {options['redis-master']}" \
+            if options["redis-sentinel"] else options["redis"].split("@")[-1]  # never the password
+        state = f"Redis ({where})"
     else:
         state = str(Path(options["state-dir"]).resolve())
     ready = ReadyAnnouncer(listeners, reactor, options["public-host"] or network.server_name, state)

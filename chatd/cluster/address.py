@@ -46,3 +46,14 @@ class RedisAddress:
             return plain
         # Certificate and host name checked (service-identity), like any TLS client.
         return endpoints.wrapClientTLS(ssl.optionsForClientTLS(self.host), plain)
+
+
+def parse_sentinels(text: str) -> list[tuple[str, int]]:
+    """``--redis-sentinel``: ``host:port,host:port`` (port 26379 when left out)."""
+    found = []
+    for item in (part.strip() for part in text.split(",")):
+        host, _, port = item.rpartition(":") if ":" in item else (item, "", "26379")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{item!r} is not host:port")
+        found.append((host.strip("[]"), int(port)))
+    return found

@@ -20,6 +20,7 @@ import os
 import random
 import socket
 import time
+from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import attrs
@@ -27,7 +28,7 @@ from twisted.application import internet, service
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from ..core import Network, Sent, casefold, dm_key, errors
+from ..core import Network, Sent, casefold
 from ..core.events import DirectMessage, RoomMessage
 from ..core.moderation import ServerBan
 from ..core.publisher import home_of, is_remote
@@ -38,6 +39,9 @@ from .accounts import RedisAccounts
 from .history import RedisHistory
 from .keys import Keys
 from .link import RedisAddress, RedisLink
+from .messages import LOCAL_WAIT, MessagePath
+from .outbox import Outbox
+from .sentinel import SentinelEndpoint
 
 log = Logger()
 
@@ -57,6 +61,9 @@ class RedisBridge(service.MultiService):
         node_timeout: float = 10.0,
         history_cap: int = 100000,
         timeout: float = 1.0,
+        outbox: str | Path = ":memory:",
+        sentinels: Sequence[tuple[str, int]] = (),
+        master: str = "",
     ) -> None:
         super().__init__()
         self.reactor = reactor
@@ -65,9 +72,17 @@ class RedisBridge(service.MultiService):
         self.heartbeat = heartbeat
         self.node_timeout = node_timeout
         self.history_cap = history_cap
-        self.link = RedisLink(reactor, RedisAddress.parse(url), self._link_up, self._link_down, self._received,
-                              timeout)
+        address = RedisAddress.parse(url)
+        endpoint = SentinelEndpoint(reactor, list(sentinels), master, address, timeout) if sentinels else None
+        self.link = RedisLink(reactor, address, self._link_up, self._link_down, self._received, timeout,
+                              endpoint=endpoint, masters_only=bool(sentinels))
         self.link.setServiceParent(self)
+        self.outbox = Outbox(outbox, reactor, reactor)
+        self.messages = MessagePath(self, self.outbox)
+        self.persistence_checked = False
+        overdue = internet.TimerService(LOCAL_WAIT / 2, self.messages.overdue)
+        overdue.clock = reactor
+        overdue.setServiceParent(self)
         self.ready = False
         self.syncing = False
         self.buffered: list[str] = []
@@ -261,66 +276,30 @@ class RedisBridge(service.MultiService):
         self._publish("invite", by=codec.identity(by.identity), nick=target.nick, room=room_name)
 
     def room_message(self, message: RoomMessage) -> Sent:
-        """While the cluster is up every node, this one included, delivers what Redis
-        sends back: one order per room.  While it is down, local members get it at once."""
-        if not self.up:
-            return self.network.deliver_and_record(message)
-        return Sent(message, self._publish_room(message).addErrback(self._not_stored, message))
+        return self.messages.room(message)
 
     def direct_message(self, message: DirectMessage, target: User) -> Sent:
-        if not self.up:
-            if is_remote(target):
-                raise errors.NoSuchNick(target.nick, "is on another node, which cannot be reached right now")
-            return self.network.deliver_and_record(message)
-        nodes = {self.node, home_of(target) or self.node}
-        return Sent(message, self._publish_direct(message, sorted(nodes)).addErrback(self._not_stored, message))
-
-    def _not_stored(self, failure: Any, message: RoomMessage | DirectMessage) -> bool:
-        """Redis did not take the message in time (the link is dropped by now): this node's own
-        members still get it, as while Redis is down; other nodes do not, and it is not stored."""
-        log.warn("cluster: message {id} not published: {error}", id=message.id, error=failure.getErrorMessage())
-        self.network.deliver(message)
-        return False
-
-    def _transient(self, message: RoomMessage | DirectMessage, channels: Sequence[str]) -> defer.Deferred[Any]:
-        """A TAGMSG: published as it is (stamped with its own time), never stored."""
-        data = f"{int(message.time * 1000)}-0 {codec.message_payload(message)}"
-        return defer.gatherResults([self.link.call("PUBLISH", channel, data) for channel in channels],
-                                   consumeErrors=True).addCallback(lambda _: message)
-
-    def _publish_room(self, message: RoomMessage) -> defer.Deferred[Any]:
-        payload = codec.message_payload(message)
-        folded = casefold(message.room)
-        if message.kind == "tagmsg":
-            return self._transient(message, [self.keys.room_channel(folded)])
-        d = self.link.script(scripts.ROOM_MESSAGE, [self.keys.history(folded), self.keys.room_channel(folded)],
-                             [payload, self.history_cap])
-        return d.addCallback(lambda stream_id: codec.message_from(stream_id, payload))
-
-    def _publish_direct(self, message: DirectMessage, nodes: Sequence[str]) -> defer.Deferred[Any]:
-        payload = codec.message_payload(message)
-        a, b = message.peers
-        keys = [self.keys.history(dm_key(a, b)), self.keys.peers(a), self.keys.peers(b)]
-        keys += [self.keys.node_channel(node) for node in nodes]
-        if message.kind == "tagmsg":
-            return self._transient(message, keys[3:])
-        d = self.link.script(scripts.DIRECT_MESSAGE, keys,
-                             [payload, self.history_cap, a, b, int(message.time * 1000)])
-        return d.addCallback(lambda stream_id: codec.message_from(stream_id, payload))
+        return self.messages.direct(message, (self.node, home_of(target) or self.node))
 
     # -- room channels --------------------------------------------------------------------
 
     def _listen(self, folded: str) -> None:
+        """A first member here: listen to the room's channel, and read back from its stream what
+        was said between marking where it ended and the subscription taking effect."""
         if folded not in self.room_channels:
             self.room_channels.add(folded)
             if self.link.up:
-                self.link.subscribe(self.keys.room_channel(folded)).addErrback(self._failed, "subscribe")
+                stream = self.keys.history(folded)
+                d = defer.gatherResults([self.messages.mark(stream),
+                                         self.link.subscribe(self.keys.room_channel(folded))], consumeErrors=True)
+                d.addCallback(lambda _: self.messages.backfill(stream)).addErrback(self._failed, "subscribe")
 
     def _maybe_unlisten(self, room: Room, leaving: Optional[User] = None) -> None:
         folded = casefold(room.name)
         local = [u for u in room.members if u is not leaving and not is_remote(u)]
         if not local and folded in self.room_channels:
             self.room_channels.discard(folded)
+            self.messages.forget(self.keys.history(folded))
             if self.link.up:
                 self.link.unsubscribe(self.keys.room_channel(folded)).addErrback(self._failed, "unsubscribe")
 
@@ -334,8 +313,10 @@ class RedisBridge(service.MultiService):
                 else:
                     inbound.apply(self, json.loads(data))
                 return
-            stream_id, _, payload = data.partition(" ")
-            self.network.replica.deliver(codec.message_from(stream_id, payload))
+            prefix = self.keys.room_channel("")
+            stream = self.keys.history(channel[len(prefix):]) if channel.startswith(prefix) \
+                else self.keys.inbox(self.node)
+            self.messages.received(stream, data)
         except Exception:
             log.failure("bad cluster message on {channel}: {data!r}", channel=channel, data=data[:200])
 
@@ -353,6 +334,12 @@ class RedisBridge(service.MultiService):
             rooms = [self.keys.room_channel(f) for f in self.room_channels]
             if rooms:
                 yield self.link.subscribe(*rooms)
+            # What this node missed while it was away: read back from where each stream was.
+            for stream in [self.keys.inbox(self.node)] + [self.keys.history(f) for f in self.room_channels]:
+                if stream in self.messages.last_ids:
+                    yield self.messages.backfill(stream)
+                else:
+                    yield self.messages.mark(stream)
         except Exception:
             log.failure("Redis sync failed; will retry when the link comes back")
             self.syncing = False
@@ -364,6 +351,10 @@ class RedisBridge(service.MultiService):
             inbound.apply(self, json.loads(data))
         log.info("cluster: node {node} in sync ({users} users network-wide)", node=self.node,
                  users=len(self.network.users))
+        self.messages.replay()
+        if not self.persistence_checked:
+            self.persistence_checked = True
+            sync.check_persistence(self)
 
     def _link_down(self) -> None:
         self.ready = False
@@ -393,8 +384,15 @@ class RedisBridge(service.MultiService):
                 if self.link.up:
                     self._reap(node).addErrback(self._failed, "reap")
 
+    def startService(self) -> None:
+        self.outbox.start()
+        if self.messages.waiting:
+            log.info("cluster: {n} messages from the last run wait in the outbox", n=self.messages.waiting)
+        super().startService()
+
     @defer.inlineCallbacks
     def stopService(self) -> Any:
+        yield self.outbox.flush()
         if self.link.up:
             try:
                 yield self.link.call("PUBLISH", self.keys.events, codec.dumps({"t": "bye", "n": self.node}))
@@ -402,3 +400,4 @@ class RedisBridge(service.MultiService):
             except Exception:
                 log.failure("cluster: could not say goodbye")
         yield super().stopService()
+        self.outbox.stop()

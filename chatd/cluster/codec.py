@@ -26,23 +26,18 @@ def to_identity(data: list[Any]) -> Identity:
     return Identity(nick, user, host, realname, protocol, bool(data[5]) if len(data) > 5 else False, account)
 
 
-def stream_order(stream_id: str) -> tuple[int, int]:
-    """Stream ids sort by (milliseconds, sequence), not as strings."""
-    ms, _, seq = stream_id.partition("-")
-    return (int(ms), int(seq or 0)) if ms.isdigit() and seq.isdigit() else (0, 0)
-
-
 def stream_time(stream_id: str) -> float:
     """A stream entry id is "<milliseconds>-<sequence>": the time Redis stored it."""
     return int(stream_id.split("-", 1)[0]) / 1000.0
 
 
 def message_payload(message: RoomMessage | DirectMessage) -> str:
-    data: dict[str, Any] = {"f": identity(message.sender), "k": message.kind, "x": message.text}
+    """A message as nodes exchange and store it: with its own id and time, so that a message
+    published late (from a node's outbox) keeps both."""
+    data: dict[str, Any] = {"i": message.id, "w": int(message.time * 1000), "f": identity(message.sender),
+                            "k": message.kind, "x": message.text}
     if message.tags:
         data["g"] = [list(tag) for tag in message.tags]
-    if message.kind == "tagmsg":
-        data["i"] = message.id  # not stored: it keeps the id it was given
     if isinstance(message, RoomMessage):
         data["r"] = message.room
     else:
@@ -51,11 +46,11 @@ def message_payload(message: RoomMessage | DirectMessage) -> str:
     return dumps(data)
 
 
-def message_from(stream_id: str, payload: str) -> RoomMessage | DirectMessage:
+def message_from(payload: str) -> RoomMessage | DirectMessage:
     data = json.loads(payload)
     sender = to_identity(data["f"])
-    when = stream_time(stream_id)
-    msgid = data.get("i", stream_id)
+    when = int(data["w"]) / 1000.0
+    msgid = str(data["i"])
     tags = tuple((name, value) for name, value in data.get("g", ()))
     if "r" in data:
         return RoomMessage(msgid, when, data["r"], sender, data["k"], data["x"], tags)

@@ -2,12 +2,14 @@
 
 The room-message script appends each message to its room's capped stream as
 it publishes it, so there is nothing to write here; this store only reads.
-Message ids in cluster mode are the stream entry ids ("<ms>-<seq>").
+Message ids are the nodes' own ULIDs; each stream's id index (a sorted set of
+id -> the millisecond Redis stored it) finds a message's entry for paging
+around it.  Entries are in the order Redis stored them, which is the order
+every node delivered them.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional, Sequence
 
 from twisted.internet import defer
@@ -17,24 +19,9 @@ from ..core.history import Message, Ref, RoomRecord, TargetSummary, dm_key, pers
 from . import codec, scripts
 from .keys import Keys
 
-_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
 SEARCH_DEPTH = 2000  # newest entries per conversation searched in cluster mode
 SEARCH_TARGETS = 200  # direct conversations searched in cluster mode
 _MAX_SEQ = "18446744073709551615"
-
-
-def _after(ref: Ref) -> Optional[str]:
-    """Exclusive lower bound: entries after ``ref``."""
-    if ref.msgid is not None:
-        return "(" + ref.msgid if _STREAM_ID.fullmatch(ref.msgid) else None
-    return f"({int((ref.time or 0) * 1000)}-{_MAX_SEQ}"
-
-
-def _before(ref: Ref) -> Optional[str]:
-    """Exclusive upper bound: entries before ``ref``."""
-    if ref.msgid is not None:
-        return "(" + ref.msgid if _STREAM_ID.fullmatch(ref.msgid) else None
-    return f"({int((ref.time or 0) * 1000)}-0"
 
 
 class RedisHistory:
@@ -44,52 +31,90 @@ class RedisHistory:
 
     def _parse(self, entries: Sequence[Any], reverse: bool) -> list[Message]:
         found = []
-        for entry_id, fields in entries or []:
+        for _entry_id, fields in entries or []:
             values = dict(zip(fields[::2], fields[1::2], strict=False))
             if "m" in values:
-                found.append(codec.message_from(entry_id, values["m"]))
+                found.append(codec.message_from(values["m"]))
         if reverse:
             found.reverse()
         return found
 
+    @defer.inlineCallbacks
+    def locate(self, key: str, msgid: str) -> Any:
+        """The stream entry id of message ``msgid``, or None: the id index gives its millisecond,
+        and the entries of that millisecond are searched for it."""
+        if not msgid or len(msgid) > 64:
+            return None
+        ms = yield self.link.call("ZSCORE", self.keys.ids(key), msgid)
+        if ms is None:
+            return None
+        ms = int(float(ms))
+        entries = yield self.link.call("XRANGE", self.keys.history(key), f"{ms}-0", f"{ms}-{_MAX_SEQ}")
+        for entry_id, fields in entries or []:
+            values = dict(zip(fields[::2], fields[1::2], strict=False))
+            if f'"i":"{msgid}"' in values.get("m", ""):
+                return entry_id
+        return None
+
+    @defer.inlineCallbacks
+    def _bound(self, key: str, ref: Ref, after: bool) -> Any:
+        """An exclusive XRANGE bound just after (or before) ``ref``; None if its message is unknown."""
+        if ref.msgid is not None:
+            entry = yield self.locate(key, ref.msgid)
+            return None if entry is None else "(" + entry
+        ms = int((ref.time or 0) * 1000)
+        return f"({ms}-{_MAX_SEQ}" if after else f"({ms}-0"
+
+    @defer.inlineCallbacks
     def _range(self, command: str, key: str, first: Optional[str], last: Optional[str], limit: int,
-               reverse: bool) -> defer.Deferred[list[Message]]:
-        if first is None or last is None:
-            return defer.succeed([])
-        d = self.link.call(command, self.keys.history(key), first, last, "COUNT", limit)
-        return d.addCallback(self._parse, reverse)
+               reverse: bool) -> Any:
+        if first is None or last is None or limit <= 0:
+            return []
+        entries = yield self.link.call(command, self.keys.history(key), first, last, "COUNT", limit)
+        return self._parse(entries, reverse)
 
     def append(self, message: Message) -> defer.Deferred[bool]:
-        # Only reached while Redis is down: the message went to local users only
-        # and is not stored (the link's state is logged where it changes).
+        # Never reached: in cluster mode messages are stored by the publishing script (or the outbox).
         return defer.succeed(False)
 
-    def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> defer.Deferred[list[Message]]:
-        low = _after(after) if after is not None else "-"
-        return self._range("XREVRANGE", key, "+", low, limit, True)
+    @defer.inlineCallbacks
+    def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> Any:
+        low = (yield self._bound(key, after, True)) if after is not None else "-"
+        return (yield self._range("XREVRANGE", key, "+", low, limit, True))
 
-    def before(self, key: str, ref: Ref, limit: int) -> defer.Deferred[list[Message]]:
-        return self._range("XREVRANGE", key, _before(ref), "-", limit, True)
+    @defer.inlineCallbacks
+    def before(self, key: str, ref: Ref, limit: int) -> Any:
+        high = yield self._bound(key, ref, False)
+        return (yield self._range("XREVRANGE", key, high, "-", limit, True))
 
-    def after(self, key: str, ref: Ref, limit: int) -> defer.Deferred[list[Message]]:
-        return self._range("XRANGE", key, _after(ref), "+", limit, False)
+    @defer.inlineCallbacks
+    def after(self, key: str, ref: Ref, limit: int) -> Any:
+        low = yield self._bound(key, ref, True)
+        return (yield self._range("XRANGE", key, low, "+", limit, False))
 
     @defer.inlineCallbacks
     def around(self, key: str, ref: Ref, limit: int) -> Any:
         older = yield self.before(key, ref, limit // 2)
-        start = ref.msgid if ref.msgid is not None else f"{int((ref.time or 0) * 1000)}-0"
-        if not _STREAM_ID.fullmatch(start):
-            return older
+        if ref.msgid is not None:
+            start = yield self.locate(key, ref.msgid)
+            if start is None:
+                return older
+        else:
+            start = f"{int((ref.time or 0) * 1000)}-0"
         newer = yield self._range("XRANGE", key, start, "+", limit - len(older), False)
         return older + newer
 
-    def between(self, key: str, start: Ref, end: Ref, limit: int) -> defer.Deferred[list[Message]]:
-        forward = (start.msgid or "", start.time or 0) <= (end.msgid or "", end.time or 0)
-        if start.msgid and end.msgid and _STREAM_ID.fullmatch(start.msgid) and _STREAM_ID.fullmatch(end.msgid):
-            forward = tuple(map(int, start.msgid.split("-"))) <= tuple(map(int, end.msgid.split("-")))
-        if forward:
-            return self._range("XRANGE", key, _after(start), _before(end), limit, False)
-        return self._range("XREVRANGE", key, _before(start), _after(end), limit, True)
+    @defer.inlineCallbacks
+    def between(self, key: str, start: Ref, end: Ref, limit: int) -> Any:
+        low_after = yield self._bound(key, start, True)
+        high_before = yield self._bound(key, end, False)
+        if low_after is None or high_before is None:
+            return []
+        if _order(low_after) <= _order(high_before):
+            return (yield self._range("XRANGE", key, low_after, high_before, limit, False))
+        high = yield self._bound(key, start, False)
+        low = yield self._bound(key, end, True)
+        return (yield self._range("XREVRANGE", key, high, low, limit, True))
 
     @defer.inlineCallbacks
     def targets(self, person: str, rooms: Sequence[str], start: float, end: float, limit: int) -> Any:
@@ -102,22 +127,27 @@ class RedisHistory:
         for room in rooms:
             newest = yield self.link.call("XREVRANGE", self.keys.history(casefold(room)), "+", "-", "COUNT", 1)
             if newest:
-                when = codec.stream_time(newest[0][0])
+                when = codec.stream_time(newest[0][0])  # when Redis last stored one
                 if low < when < high:
                     found.append(TargetSummary(casefold(room), room, when))
         found.sort(key=lambda t: t.latest)
         return found[:limit]
 
-    def find(self, key: str, msgid: str) -> defer.Deferred[Optional[Message]]:
-        if not _STREAM_ID.fullmatch(msgid):
-            return defer.succeed(None)
-        d = self._range("XRANGE", key, msgid, msgid, 1, False)
-        return d.addCallback(lambda found: found[0] if found else None)
+    @defer.inlineCallbacks
+    def find(self, key: str, msgid: str) -> Any:
+        entry = yield self.locate(key, msgid)
+        if entry is None:
+            return None
+        found = yield self._range("XRANGE", key, entry, entry, 1, False)
+        return found[0] if found else None
 
-    def remove(self, key: str, msgid: str) -> defer.Deferred[bool]:
-        if not _STREAM_ID.fullmatch(msgid):
-            return defer.succeed(False)
-        return self.link.call("XDEL", self.keys.history(key), msgid).addCallback(lambda n: int(n) > 0)
+    @defer.inlineCallbacks
+    def remove(self, key: str, msgid: str) -> Any:
+        entry = yield self.locate(key, msgid)
+        if entry is None:
+            return False
+        removed = yield self.link.call("XDEL", self.keys.history(key), entry)
+        return int(removed) > 0
 
     @defer.inlineCallbacks
     def search(self, words: Sequence[str], rooms: Sequence[str], person: Optional[str], limit: int) -> Any:
@@ -132,7 +162,7 @@ class RedisHistory:
         for key in keys:
             recent = yield self._range("XREVRANGE", key, "+", "-", SEARCH_DEPTH, False)
             found += [m for m in recent if all(w in m.text.casefold() for w in wanted)]
-        found.sort(key=lambda m: codec.stream_order(m.id), reverse=True)
+        found.sort(key=lambda m: (m.time, m.id), reverse=True)
         return found[:limit]
 
     def read_marker(self, person: str, target: str) -> defer.Deferred[Optional[float]]:
@@ -148,3 +178,9 @@ class RedisHistory:
 
     def load_rooms(self) -> list[RoomRecord]:
         return []  # the bridge learns rooms from Redis when it connects
+
+
+def _order(bound: str) -> tuple[int, int]:
+    """Where an exclusive bound "(<ms>-<seq>" sits, for comparing two."""
+    ms, _, seq = bound.lstrip("(").partition("-")
+    return int(ms), int(seq)

@@ -47,6 +47,12 @@ class Keys:
     def history(self, target: str) -> str:
         return self.prefix + "history:" + target  # stream: a room's or a conversation's messages
 
+    def ids(self, target: str) -> str:
+        return self.prefix + "ids:" + target  # sorted set: message id -> stream time (ms), for idempotency
+
+    def inbox(self, node: str) -> str:
+        return self.prefix + "inbox:" + node  # stream: direct messages for one node, read back after a gap
+
     def read_markers(self, person: str) -> str:
         return self.prefix + "read:" + person  # hash: target -> seconds read up to
 

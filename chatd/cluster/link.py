@@ -13,6 +13,10 @@ default; txredisapi fails the call and drops the connection), and an idle
 link is probed with PING every half ``timeout``: a link that does not answer
 within about a second is declared down, both of its connections are dropped,
 and they reconnect once Redis answers again.
+
+Behind Sentinel the endpoint (``chatd.cluster.sentinel``) finds the master
+before each connection, and the link only settles on a server whose ROLE is
+master.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ class RedisLink(service.MultiService):
         on_down: Callable[[], None],
         on_message: Callable[[str, str], None],
         timeout: float = 1.0,
+        endpoint: Optional[Any] = None,
+        masters_only: bool = False,
     ) -> None:
         super().__init__()
         self.reactor = reactor
@@ -82,13 +88,15 @@ class RedisLink(service.MultiService):
         self.commands: Optional[Any] = None
         self.subscriber: Optional[Any] = None
         self.up = False
+        self.masters_only = masters_only  # behind Sentinel: never stay on a replica
+        endpoint = endpoint if endpoint is not None else address.endpoint(reactor)
         policy = internet.backoffPolicy(initialDelay=0.1, maxDelay=0.5, factor=2.0)
         self._commands = internet.ClientService(
-            address.endpoint(reactor), _Factory(txredisapi.RedisProtocol, address, self._commands_ready,
+            endpoint, _Factory(txredisapi.RedisProtocol, address, self._commands_ready,
                                                  self._lost, timeout), retryPolicy=policy)
         # Subscriptions wait for messages without end: no reply timeout there; the probe covers it.
         self._subscriber = internet.ClientService(
-            address.endpoint(reactor), _Factory(self._subscriber_class(), address, self._subscriber_ready,
+            endpoint, _Factory(self._subscriber_class(), address, self._subscriber_ready,
                                                  self._lost, 0), retryPolicy=policy)
         self._commands.setServiceParent(self)
         self._subscriber.setServiceParent(self)
@@ -111,6 +119,20 @@ class RedisLink(service.MultiService):
         return Subscriber
 
     def _commands_ready(self, proto: Any) -> None:
+        if not self.masters_only:
+            self._commands_are(proto)
+            return
+
+        def checked(role: Any) -> None:
+            if role and role[0] == "master":
+                self._commands_are(proto)
+            else:
+                log.warn("Redis: the server Sentinel named is not a master (yet); trying again")
+                proto.transport.abortConnection()
+
+        proto.execute_command("ROLE").addCallbacks(checked, lambda _: proto.transport.abortConnection())
+
+    def _commands_are(self, proto: Any) -> None:
         self.commands = proto
         self._maybe_up()
 
@@ -143,12 +165,21 @@ class RedisLink(service.MultiService):
         """Run one Redis command; fails at once when the link is down."""
         if self.commands is None:
             return defer.fail(txredisapi.ConnectionError("Redis link is down"))
-        return self.commands.execute_command(command, *args)
+        return self.commands.execute_command(command, *args).addErrback(self._demoted)
 
     def script(self, source: str, keys: list[str], args: list[Any]) -> defer.Deferred[Any]:
         if self.commands is None:
             return defer.fail(txredisapi.ConnectionError("Redis link is down"))
-        return self.commands.eval(source, keys, args)
+        return self.commands.eval(source, keys, args).addErrback(self._demoted)
+
+    def _demoted(self, failure: Any) -> Any:
+        """A master demoted to a replica answers writes with READONLY: leave it, so that the link
+        reconnects to whoever is master now."""
+        if "READONLY" in failure.getErrorMessage() and self.commands is not None \
+                and self.commands.transport is not None:
+            log.warn("Redis answered READONLY (no longer the master); reconnecting")
+            self.commands.transport.abortConnection()
+        return failure
 
     def subscribe(self, *channels: str) -> defer.Deferred[Any]:
         if self.subscriber is None or not channels:

@@ -2,24 +2,49 @@
 
 A room message is appended to the room's capped stream and published in one
 step, so the stream order and the order every node receives are the same:
-one order per room, decided by Redis.
+one order per room, decided by Redis.  Message ids are the nodes' own; each
+stream has an index of the ids it holds, which makes publishing idempotent
+and lets history find a message by id.
 """
 
-ROOM_MESSAGE = """
+# Keep a stream's id index about as long as the stream (trimmed with '~'): drop ids older than its
+# first entry once the index has outgrown the cap by a tenth.
+_TRIM_INDEX = """
+local function trim_index(stream, index, cap)
+  if redis.call('ZCARD', index) > tonumber(cap) * 1.1 + 100 then
+    local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+    if first[1] then
+      redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. string.match(first[1][1], '^(%d+)'))
+    end
+  end
+end
+"""
+
+# KEYS: stream, channel, id index; ARGV: payload, maxlen, message id.
+# Idempotent: an id the index holds is neither stored nor published again (returns 0).
+ROOM_MESSAGE = _TRIM_INDEX + """
+if redis.call('ZSCORE', KEYS[3], ARGV[3]) then return 0 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
+redis.call('ZADD', KEYS[3], string.match(id, '^(%d+)'), ARGV[3])
 redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
-return id
+trim_index(KEYS[1], KEYS[3], ARGV[2])
+return 1
 """
 
-# KEYS: stream, peers-of-a, peers-of-b, channel...; ARGV: payload, maxlen, a, b, score
-DIRECT_MESSAGE = """
+# KEYS: stream, peers-of-a, peers-of-b, id index, then (inbox stream, channel) per node;
+# ARGV: payload, maxlen, a, b, score, message id, inbox maxlen. Idempotent like ROOM_MESSAGE.
+DIRECT_MESSAGE = _TRIM_INDEX + """
+if redis.call('ZSCORE', KEYS[4], ARGV[6]) then return 0 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
+redis.call('ZADD', KEYS[4], string.match(id, '^(%d+)'), ARGV[6])
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
-for i = 4, #KEYS do
-  redis.call('PUBLISH', KEYS[i], id .. ' ' .. ARGV[1])
+for i = 5, #KEYS, 2 do
+  local box = redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[7], '*', 'm', ARGV[1])
+  redis.call('PUBLISH', KEYS[i + 1], box .. ' ' .. ARGV[1])
 end
-return id
+trim_index(KEYS[1], KEYS[4], ARGV[2])
+return 1
 """
 
 # KEYS: nicks hash; ARGV: folded nick, node. 1 if the nick is (now) this node's.

@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
+from twisted.logger import Logger
 
 from ..core.moderation import ServerBan
 from ..core.publisher import RemoteClient
@@ -20,6 +21,8 @@ from . import codec, scripts
 
 if TYPE_CHECKING:
     from .bridge import RedisBridge
+
+log = Logger()
 
 
 @defer.inlineCallbacks
@@ -89,3 +92,20 @@ def register_everything(bridge: RedisBridge) -> defer.Deferred[Any]:
     sync = codec.dumps({"t": "sync", "n": bridge.node, "users": listing})
     calls.append(bridge.link.call("PUBLISH", bridge.keys.events, sync))
     return defer.gatherResults(calls, consumeErrors=True)
+
+
+def check_persistence(bridge: RedisBridge) -> None:
+    """Shared history and accounts live in Redis: say so loudly if it keeps nothing on disk."""
+    def checked(info: Any) -> None:
+        fields = dict(line.split(":", 1) for line in str(info).splitlines() if ":" in line)
+        if fields.get("aof_enabled", "0").strip() == "1":
+            return
+        d = bridge.link.call("CONFIG", "GET", "save")
+        d.addCallback(lambda saved: log.warn(
+            "Redis has no AOF (appendonly no){more}: a Redis restart loses the latest history, accounts and "
+            "registered rooms; turn on appendonly (docs/cluster.md)",
+            more="" if len(saved) > 1 and saved[1].strip() else " and no snapshots"))
+        d.addErrback(lambda _: log.warn("Redis has no AOF (appendonly no): a Redis restart loses the latest "
+                                        "history, accounts and registered rooms (docs/cluster.md)"))
+
+    bridge.link.call("INFO", "persistence").addCallbacks(checked, lambda _: None)

@@ -1,0 +1,226 @@
+"""How room and direct messages travel in cluster mode, whatever Redis is doing.
+
+The promise: a message the node accepted reaches every member on every node
+exactly once, in one order per room, and an ``ack`` means it is stored.
+
+- **Redis answers.** A Lua script stores the message in its stream and
+  publishes it in one step; every node, this one included, delivers what
+  arrives on the channel, so all members see one order (Redis's).  The
+  message id is the node's own ULID, not the stream id: the scripts keep an
+  index of ids per stream and skip an id they already hold, so publishing
+  is idempotent and a retry or a replay never duplicates.
+- **Redis is slow.** Local members never wait for it for long: a message
+  whose echo has not come back within ``LOCAL_WAIT`` is delivered here at
+  once, and its late echo is ignored (the :class:`Seen` ids).
+- **Redis is down or a call failed.** The message goes to the durable
+  :class:`~chatd.cluster.outbox.Outbox` (acknowledged once on disk), local
+  members get it at once, and later messages queue behind it so that order
+  holds.  When the link is back and the node is in sync, the outbox is
+  published oldest first; other nodes deliver those messages with their
+  original time, this node skips them (it showed them already).
+- **What a node missed** while its link was down, or in the instant between a
+  first member's join and the room's subscription, is read back from the
+  streams: each channel message carries its stream id, the node keeps the
+  last one per room (and for its own inbox of direct messages), and after a
+  re-sync or a new subscription reads everything after it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from typing import TYPE_CHECKING, Any, Iterable, Optional
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from ..core import Sent, casefold, dm_key
+from ..core.events import DirectMessage, RoomMessage
+from . import codec, scripts
+from .outbox import Outbox, Parcel
+
+if TYPE_CHECKING:
+    from .bridge import RedisBridge
+
+log = Logger()
+Message = RoomMessage | DirectMessage
+
+LOCAL_WAIT = 0.25  # seconds local members wait for Redis's echo before they get a message anyway
+SEEN = 100_000  # message ids remembered for exactly-once delivery here
+REPLAY_CHUNK = 500  # outbox messages published per round trip
+BACKFILL = 5_000  # entries read back per stream after a gap
+INBOX_CAP = 10_000  # direct messages kept per node inbox stream
+
+
+class Seen:
+    """The ids delivered on this node lately, oldest first, bounded."""
+
+    def __init__(self, size: int = SEEN) -> None:
+        self.size = size
+        self.ids: dict[str, None] = {}
+
+    def add(self, msgid: str) -> bool:
+        """Remember ``msgid``; False if it was already there (deliver nothing)."""
+        if msgid in self.ids:
+            return False
+        self.ids[msgid] = None
+        if len(self.ids) > self.size:
+            del self.ids[next(iter(self.ids))]
+        return True
+
+
+class MessagePath:
+    def __init__(self, bridge: RedisBridge, outbox: Outbox) -> None:
+        self.bridge = bridge
+        self.outbox = outbox
+        self.seen = Seen()
+        self.queue: deque[Parcel] = deque(outbox.load())
+        for parcel in self.queue:
+            self.seen.add(parcel.msgid)  # shown here before a restart
+        self.inflight: OrderedDict[str, tuple[float, Message]] = OrderedDict()
+        self.replaying = False
+        self.last_ids: dict[str, str] = {}  # stream key -> last stream id received from its channel
+        self.replayed = 0
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue)
+
+    # -- sending -------------------------------------------------------------------------
+
+    def room(self, message: RoomMessage) -> Sent:
+        if message.kind == "tagmsg":
+            return self._transient(message, [self.bridge.keys.room_channel(casefold(message.room))])
+        return self._send(message, ())
+
+    def direct(self, message: DirectMessage, nodes: Iterable[str]) -> Sent:
+        nodes = tuple(sorted(set(nodes)))
+        if message.kind == "tagmsg":
+            return self._transient(message, [self.bridge.keys.node_channel(node) for node in nodes])
+        return self._send(message, nodes)
+
+    def _send(self, message: Message, nodes: tuple[str, ...]) -> Sent:
+        parcel = Parcel(message.id, codec.message_payload(message), nodes)
+        if not self.bridge.up or self.queue:
+            return Sent(message, self._keep(parcel, message))
+        self.inflight[message.id] = (self.bridge.reactor.seconds(), message)
+        d = self._publish(parcel, message)
+        d.addCallbacks(lambda _: True, self._failed, errbackArgs=(parcel, message))
+        return Sent(message, d)
+
+    def _transient(self, message: Message, channels: list[str]) -> Sent:
+        """A TAGMSG (typing, reactions): published as it is, never stored, never queued."""
+        self._deliver(message)
+        if self.bridge.up:
+            data = "0-0 " + codec.message_payload(message)
+            for channel in channels:
+                self.bridge.link.call("PUBLISH", channel, data).addErrback(lambda _: None)
+        return Sent(message)
+
+    def _keep(self, parcel: Parcel, message: Message) -> defer.Deferred[bool]:
+        """Into the outbox: shown here now, published when Redis can take it."""
+        self._deliver(message)
+        self.queue.append(parcel)
+        stored = self.outbox.add(parcel)
+        self.replay()
+        return stored
+
+    def _failed(self, failure: Any, parcel: Parcel, message: Message) -> defer.Deferred[bool]:
+        """Redis did not confirm in time (the link is dropped by now): keep it for later; the
+        script skips it then if it did get there."""
+        log.info("cluster: message {id} kept in the outbox ({error})", id=message.id,
+                 error=failure.getErrorMessage())
+        self.inflight.pop(message.id, None)
+        return self._keep(parcel, message)
+
+    def _publish(self, parcel: Parcel, message: Message) -> defer.Deferred[Any]:
+        keys = self.bridge.keys
+        cap = self.bridge.history_cap
+        if isinstance(message, RoomMessage):
+            folded = casefold(message.room)
+            return self.bridge.link.script(
+                scripts.ROOM_MESSAGE, [keys.history(folded), keys.room_channel(folded), keys.ids(folded)],
+                [parcel.payload, cap, message.id])
+        a, b = message.peers
+        target = dm_key(a, b)
+        streams = [keys.history(target), keys.peers(a), keys.peers(b), keys.ids(target)]
+        for node in parcel.nodes:
+            streams += [keys.inbox(node), keys.node_channel(node)]
+        return self.bridge.link.script(scripts.DIRECT_MESSAGE, streams,
+                                       [parcel.payload, cap, a, b, int(message.time * 1000), message.id, INBOX_CAP])
+
+    # -- the outbox, once Redis is back ------------------------------------------------------
+
+    def replay(self) -> None:
+        """Publish waiting messages, oldest first, a chunk per round trip, while the node is in sync."""
+        if self.replaying or not self.queue or not self.bridge.up:
+            return
+        self.replaying = True
+        chunk = [self.queue[i] for i in range(min(REPLAY_CHUNK, len(self.queue)))]
+        calls = [self._publish(parcel, codec.message_from(parcel.payload)) for parcel in chunk]
+        defer.DeferredList(calls, consumeErrors=True).addCallback(self._replayed, chunk)
+
+    def _replayed(self, results: list[tuple[bool, Any]], chunk: list[Parcel]) -> None:
+        self.replaying = False
+        for (ok, result), parcel in zip(results, chunk, strict=True):
+            if not ok:
+                log.warn("cluster: outbox replay paused ({error}); {n} messages wait",
+                         error=result.getErrorMessage(), n=len(self.queue))
+                return
+            self.queue.popleft()
+            self.outbox.remove(parcel.msgid)
+            self.replayed += 1
+        if self.queue:
+            self.replay()
+        else:
+            log.info("cluster: outbox empty; {n} messages published since start", n=self.replayed)
+
+    # -- receiving -----------------------------------------------------------------------
+
+    def received(self, stream: Optional[str], data: str) -> None:
+        """A message from a room's or this node's channel: ``<stream id> <payload>``."""
+        stream_id, _, payload = data.partition(" ")
+        if stream is not None and stream_id != "0-0":
+            self.last_ids[stream] = stream_id
+        self._deliver(codec.message_from(payload))
+
+    def _deliver(self, message: Message) -> None:
+        self.inflight.pop(message.id, None)
+        if self.seen.add(message.id):
+            self.bridge.network.deliver(message)
+
+    def overdue(self) -> None:
+        """Messages whose echo Redis has not sent back within LOCAL_WAIT: local members get them now."""
+        limit = self.bridge.reactor.seconds() - LOCAL_WAIT
+        while self.inflight:
+            msgid, (sent, message) = next(iter(self.inflight.items()))
+            if sent > limit:
+                break
+            self._deliver(message)
+
+    # -- reading back what was missed --------------------------------------------------------
+
+    def mark(self, stream: str) -> defer.Deferred[Any]:
+        """Before subscribing to a stream's channel: remember where it ends now."""
+        d = self.bridge.link.call("XREVRANGE", stream, "+", "-", "COUNT", 1)
+
+        def ends(entries: Any) -> None:
+            self.last_ids.setdefault(stream, entries[0][0] if entries else "0-0")
+
+        return d.addCallback(ends)
+
+    @defer.inlineCallbacks
+    def backfill(self, stream: str) -> Any:
+        """After (re)subscribing: deliver what the stream got since we last heard from it."""
+        last = self.last_ids.get(stream)
+        if last is None:
+            return
+        entries = yield self.bridge.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
+        for entry_id, fields in entries or []:
+            values = dict(zip(fields[::2], fields[1::2], strict=False))
+            self.last_ids[stream] = entry_id
+            if "m" in values:
+                self._deliver(codec.message_from(values["m"]))
+
+    def forget(self, stream: str) -> None:
+        self.last_ids.pop(stream, None)
+
