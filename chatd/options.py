@@ -55,7 +55,8 @@ class Options(usage.Options):
         ["http-max-per-address", None, 50, "HTTP connections allowed from one address (0: no limit).", int],
         ["http-header-timeout", None, 10.0, "Seconds a client has to send a request's headers.", float],
         ["ws-max-message", None, 16384, "Largest WebSocket frame in bytes; larger ones get an error frame.", int],
-        ["state-dir", None, "./chatd-data", "Folder for chatd's data (history.sqlite3); created on first start."],
+        ["state-dir", None, "./chatd-data", "Folder for chatd's data (history, accounts; in cluster mode the "
+         "outbox); created on first start."],
         ["history-on-join", None, 50, "Messages a web user gets on joining a room.", int],
         ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
         ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],

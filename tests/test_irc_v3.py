@@ -318,7 +318,7 @@ def test_read_markers_follow_a_person_across_protocols(server):
     replay = tina.until(r"message 3$")
     texts = [line for line in replay if "message" in line or "new since" in line]
     assert [t.split("] ", 1)[-1] if "] " in t else t for t in texts][-3:] == [
-        "*** #reading: new since you last read", "#reading <rmtalker> message 2", "#reading <rmtalker> message 3"]
+        "*** #reading: 2 new since you left", "#reading <rmtalker> message 2", "#reading <rmtalker> message 3"]
     tina.send("/quit")
     assert tina.closed()
 

@@ -45,3 +45,36 @@ def test_telnet_search(daemon):
     tel.send("/search #elsewhere atrium")
     assert tel.expect(r"\*\*\* #elsewhere: No such room")
     ivan.close()
+
+
+def test_telnet_rejoin_shows_what_was_said_since_you_left(daemon):
+    """Someone signed in on a terminal: leaving marks the room read, coming back shows the rest."""
+    ivan = LibraryIRC(daemon.ports["irc"], "ivan")
+    ivan.conn.join("#since")
+    ivan.wait("join")
+    ivan.conn.privmsg("#since", "before tina came")
+    tel = LineClient(daemon.ports["telnet"])
+    tel.expect("Pick a nick")
+    tel.send("/register tina tina-terminal-pw")
+    tel.expect("Hello tina")
+    tel.send("/join #since")
+    tel.expect(r"#since <ivan> before tina came")
+    ivan.conn.privmsg("#since", "while tina is here")
+    tel.expect(r"#since <ivan> while tina is here")
+    tel.send("/quit")
+    assert ivan.wait("quit").source.nick == "tina"
+    for i in range(3):
+        ivan.conn.privmsg("#since", f"said while tina was away {i}")
+    ivan.conn.privmsg("ivan", "sync")  # to itself: the three are in by now
+    ivan.wait("privmsg")
+
+    back = LineClient(daemon.ports["telnet"])
+    back.expect("Pick a nick")
+    back.send("/login tina tina-terminal-pw")
+    back.expect("Hello tina")
+    back.send("/join #since")
+    lines = back.until(r"said while tina was away 2$")
+    shown = [line.split("] ", 1)[-1] for line in lines if "#since" in line and ("<ivan>" in line or "since" in line)]
+    assert shown[-4:] == ["*** #since: 3 new since you left"] + [
+        f"#since <ivan> said while tina was away {i}" for i in range(3)]
+    assert not [line for line in lines if "while tina is here" in line]

@@ -135,3 +135,40 @@ def test_read_markers_outside_ones_rooms_get_an_error_frame():
     clock.advance(0)
     moved = [f for f in ws.read() if f["type"] == "read"]
     assert moved == [{"type": "read", "room": "#r", "time": 5.0}]
+
+
+def test_rejoining_since_a_message_recovers_what_was_missed():
+    """Centrifugo-style recovery: everything after the last id the client saw, with an honest flag."""
+    network, clock, ivan, ws = setup()
+    ws.send({"type": "join", "room": "#r"})
+    seen = ws.read()[-1]["history"]
+    last = seen[-1]["id"]
+    ws.send({"type": "part", "room": "#r"})
+    ws.read()
+    for i in range(120, 125):
+        clock.advance(1)
+        ivan.send(f"PRIVMSG #r :m{i}")
+    clock.advance(0)
+    ws.send({"type": "join", "room": "#r", "since": last, "id": 7})
+    joined = ws.read()[-1]
+    assert joined["id"] == 7 and joined["recovered"] is True
+    assert [m["text"] for m in joined["history"]] == [f"m{i}" for i in range(120, 125)]
+
+    # The same through "history": after an id, and nothing missed at all.
+    ws.send({"type": "history", "room": "#r", "after": last, "limit": 10, "id": 8})
+    page = ws.read()[0]
+    assert page["recovered"] is True and [m["text"] for m in page["messages"]] == [f"m{i}" for i in range(120, 125)]
+    ws.send({"type": "history", "room": "#r", "after": joined["history"][-1]["id"], "id": 9})
+    nothing = ws.read()[0]
+    assert nothing["recovered"] is True and nothing["messages"] == []
+
+    # More missed than the page holds: the newest, and recovered false (the client shows a gap).
+    ws.send({"type": "history", "room": "#r", "after": last, "limit": 3, "id": 10})
+    partial = ws.read()[0]
+    assert partial["recovered"] is False and [m["text"] for m in partial["messages"]] == ["m122", "m123", "m124"]
+    # An id the server does not know (pruned, or made up): the latest, and recovered false.
+    ws.send({"type": "history", "room": "#r", "after": "01ZZZZZZZZZZZZZZZZZZZZZZZZ", "limit": 2, "id": 11})
+    unknown = ws.read()[0]
+    assert unknown["recovered"] is False and [m["text"] for m in unknown["messages"]] == ["m123", "m124"]
+    ws.send({"type": "history", "room": "#r", "after": last, "before": last, "id": 12})
+    assert ws.read()[0]["code"] == "bad_field"

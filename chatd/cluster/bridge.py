@@ -290,9 +290,15 @@ class RedisBridge(service.MultiService):
             self.room_channels.add(folded)
             if self.link.up:
                 stream = self.keys.history(folded)
+                self.messages.hold(stream)
                 d = defer.gatherResults([self.messages.mark(stream),
                                          self.link.subscribe(self.keys.room_channel(folded))], consumeErrors=True)
-                d.addCallback(lambda _: self.messages.backfill(stream)).addErrback(self._failed, "subscribe")
+                d.addCallback(lambda _: self.messages.backfill(stream))
+                d.addErrback(self._not_listening, stream)
+
+    def _not_listening(self, failure: Any, stream: str) -> None:
+        self.messages.release(stream)
+        self._failed(failure, "subscribe")
 
     def _maybe_unlisten(self, room: Room, leaving: Optional[User] = None) -> None:
         folded = casefold(room.name)
@@ -327,6 +333,9 @@ class RedisBridge(service.MultiService):
         self.ready = False
         self.syncing = True
         self.buffered = []
+        streams = [self.keys.inbox(self.node)] + [self.keys.history(f) for f in self.room_channels]
+        for stream in streams:
+            self.messages.hold(stream)
         try:
             yield self.link.subscribe(self.keys.events, self.keys.node_channel(self.node))
             yield sync.snapshot(self)
@@ -335,13 +344,14 @@ class RedisBridge(service.MultiService):
             if rooms:
                 yield self.link.subscribe(*rooms)
             # What this node missed while it was away: read back from where each stream was.
-            for stream in [self.keys.inbox(self.node)] + [self.keys.history(f) for f in self.room_channels]:
-                if stream in self.messages.last_ids:
-                    yield self.messages.backfill(stream)
-                else:
+            for stream in streams:
+                if stream not in self.messages.last_ids:
                     yield self.messages.mark(stream)
+                yield self.messages.backfill(stream)
         except Exception:
             log.failure("Redis sync failed; will retry when the link comes back")
+            for stream in streams:
+                self.messages.release(stream)
             self.syncing = False
             return
         self.syncing = False

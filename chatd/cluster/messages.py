@@ -79,6 +79,7 @@ class MessagePath:
         self.inflight: OrderedDict[str, tuple[float, Message]] = OrderedDict()
         self.replaying = False
         self.last_ids: dict[str, str] = {}  # stream key -> last stream id received from its channel
+        self.filling: dict[str, list[str]] = {}  # stream key -> channel messages held while it is read back
         self.replayed = 0
 
     @property
@@ -178,6 +179,9 @@ class MessagePath:
 
     def received(self, stream: Optional[str], data: str) -> None:
         """A message from a room's or this node's channel: ``<stream id> <payload>``."""
+        if stream is not None and stream in self.filling:
+            self.filling[stream].append(data)  # after what the read-back brings, to keep the order
+            return
         stream_id, _, payload = data.partition(" ")
         if stream is not None and stream_id != "0-0":
             self.last_ids[stream] = stream_id
@@ -199,8 +203,12 @@ class MessagePath:
 
     # -- reading back what was missed --------------------------------------------------------
 
+    def hold(self, stream: str) -> None:
+        """Before (re)subscribing to a stream's channel: hold what it brings until the read-back."""
+        self.filling.setdefault(stream, [])
+
     def mark(self, stream: str) -> defer.Deferred[Any]:
-        """Before subscribing to a stream's channel: remember where it ends now."""
+        """A stream we had not followed: remember where it ends now (nothing before is ours to deliver)."""
         d = self.bridge.link.call("XREVRANGE", stream, "+", "-", "COUNT", 1)
 
         def ends(entries: Any) -> None:
@@ -210,16 +218,23 @@ class MessagePath:
 
     @defer.inlineCallbacks
     def backfill(self, stream: str) -> Any:
-        """After (re)subscribing: deliver what the stream got since we last heard from it."""
-        last = self.last_ids.get(stream)
-        if last is None:
-            return
-        entries = yield self.bridge.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
-        for entry_id, fields in entries or []:
-            values = dict(zip(fields[::2], fields[1::2], strict=False))
-            self.last_ids[stream] = entry_id
-            if "m" in values:
-                self._deliver(codec.message_from(values["m"]))
+        """After (re)subscribing: deliver what the stream got since we last heard from it, then what
+        its channel brought meanwhile, each message once."""
+        try:
+            last = self.last_ids.get(stream)
+            if last is not None:
+                entries = yield self.bridge.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
+                for entry_id, fields in entries or []:
+                    values = dict(zip(fields[::2], fields[1::2], strict=False))
+                    self.last_ids[stream] = entry_id
+                    if "m" in values:
+                        self._deliver(codec.message_from(values["m"]))
+        finally:
+            self.release(stream)
+
+    def release(self, stream: str) -> None:
+        for data in self.filling.pop(stream, []):
+            self.received(stream, data)
 
     def forget(self, stream: str) -> None:
         self.last_ids.pop(stream, None)

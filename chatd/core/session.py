@@ -30,7 +30,7 @@ from .signin import SignIn
 if TYPE_CHECKING:
     from .delivery import Client
     from .events import Tags
-    from .history import Message
+    from .history import Message, Ref
     from .messages import Sent
     from .network import Network
     from .users import User
@@ -331,6 +331,19 @@ class Session(SignIn, Moderating):
             return await store.search(words, [self.history_key(target)], None, min(limit, MAX_SEARCH))
         rooms = [casefold(room.name) for room in user.rooms.values()]
         return await store.search(words, rooms, user.person, min(limit, MAX_SEARCH))
+
+    async def recover(self, target: str, since: Ref, limit: int) -> tuple[Sequence[Message], bool]:
+        """What this person missed in ``target`` after ``since`` (the last message id they saw, or
+        a time): the newest ``limit`` messages after it, and whether that is all of them (the
+        ``recovered`` flag: False when the point is unknown or more was said than fits)."""
+        store = self.network.history
+        if store is None:
+            return [], False
+        key = self.history_key(target)
+        if since.msgid is not None and await store.find(key, since.msgid) is None:
+            return list(await store.latest(key, limit)), False
+        found = list(await store.latest(key, limit + 1, after=since))
+        return (found[1:], False) if len(found) > limit else (found, True)
 
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""

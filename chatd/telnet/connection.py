@@ -14,18 +14,21 @@ session would go silent.  Ctrl-C itself drops the half-typed line.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from twisted.conch.telnet import IAC, IP, WILL, ITelnetProtocol, TelnetTransport
 from zope.interface import implementer
 
 from ..core import ROOM_PREFIXES, casefold, errors
 from ..core.events import Event
-from ..core.history import Message as Stored
+from ..core.history import HistoryStore, Ref
 from ..net.connection import LineConnection, LineFactory
 from ..net.tasks import spawn
 from . import render, staff
 from .ansi import terminal_safe
+
+#: At most this many missed messages are shown on rejoining a room ("since you left").
+SINCE_LIMIT = 100
 
 TIMING_MARK = bytes([6])  # RFC 860
 
@@ -233,25 +236,26 @@ class TelnetConnection(LineConnection):
         self.cmd_names(room.name)
         history = self.factory.network.history
         if history is not None and self.factory.replay_lines > 0:
-            spawn(self._replay(history.latest(casefold(room.name), self.factory.replay_lines), room.name),
-                  "telnet history on join")
+            spawn(self._catch_up(history, room.name), "telnet history on join")
 
-    async def _replay(self, pending: Awaitable[Sequence[Stored]], room: str) -> None:
-        """The last lines of the room, with a divider where this person stopped reading (on any
-        protocol); having seen them, the read position moves to the newest."""
-        messages = await pending
+    async def _catch_up(self, history: HistoryStore, room: str) -> None:
+        """On joining: what was said since this person last read the room (on any protocol), or else
+        the room's last lines; having seen them, the read position moves to the newest."""
         try:
             read = await self.session.read_marker(room)
+            missed, complete = await self.session.recover(room, Ref(time=read), SINCE_LIMIT) \
+                if read is not None else ([], True)
+            messages = missed or await history.latest(casefold(room), self.factory.replay_lines)
         except errors.ChatError:
             return  # left (or was kicked out of) the room meanwhile
         if not messages or self.closing:
             return
-        self.say(f"{room}: the last {len(messages)} messages")
-        divided = read is None
+        if missed:
+            more = "" if complete else f" (the last {len(missed)}; older ones are not shown)"
+            self.say(f"{room}: {len(missed)} new since you left{more}")
+        else:
+            self.say(f"{room}: the last {len(messages)} messages")
         for message in messages:
-            if read is not None and not divided and message.time > read:
-                self.say(f"{room}: new since you last read")
-                divided = True
             self.deliver(self.encode(message))
         if self.session.user is not None and casefold(room) in self.session.user.rooms:
             await self.session.mark_read(room, messages[-1].time)
@@ -263,12 +267,29 @@ class TelnetConnection(LineConnection):
         if not name:
             self.say("You are in no room.")
             return
+        self._read_until_now([name])
         self.session.part(name, reason.strip())
         if self.current and casefold(self.current) == casefold(name):
             rooms = list(self.session.me().rooms.values())
             self.current = rooms[-1].name if rooms else None
             if self.current:
                 self.say(f"Current room is now {self.current}")
+
+    def _read_until_now(self, rooms: Sequence[str]) -> None:
+        """A terminal has no read tracking of its own: someone signed in has read a room up to when
+        they leave it, so that coming back shows what was said since (on any protocol)."""
+        user, network = self.session.user, self.factory.network
+        if user is None or user.account is None or network.history is None:
+            return
+        now = network.clock()
+        for room in rooms:
+            if casefold(room) in user.rooms:
+                spawn(network.store_read_marker(user.person, casefold(room), now), "telnet read marker")
+
+    def connectionLost(self, reason: Any = None) -> None:
+        if self.session.user is not None:
+            self._read_until_now([room.name for room in self.session.user.rooms.values()])
+        super().connectionLost(*([reason] if reason is not None else []))
 
     def cmd_msg(self, rest: str) -> None:
         target, _, text = rest.partition(" ")

@@ -8,11 +8,10 @@ and become ``error`` frames in the connection's dispatcher.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .. import __version__
 from ..core import MESSAGE_KINDS, Ref, casefold, errors
-from ..core.history import Message as Stored
 from ..irc.modes import parse_room_modes
 from ..net.tasks import spawn
 from . import SUBPROTOCOL, frames
@@ -103,15 +102,23 @@ def join(conn: ChatWebSocket, request: Request) -> None:
     answer = {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_by,
               "topic_time": room.topic_time, "members": frames.members(room), "history": [], "read": None}
     count = conn.factory.settings.history_on_join
-    pending = network.history.latest(casefold(room.name), count) if network.history is not None and count > 0 \
-        else None
+    since = text_field(request, "since", required=False)
+    if since:
+        # Coming back: everything after the last message this client saw, and whether that is all.
+        pending = conn.session.recover(room.name, Ref(msgid=since), max(count, MAX_HISTORY_PAGE))
+    elif network.history is not None and count > 0:
+        pending = network.history.latest(casefold(room.name), count)
+    else:
+        pending = None
     spawn(_joined(conn, request, answer, room.name, pending), "web join", lambda: conn.answer(request, answer))
 
 
 async def _joined(conn: ChatWebSocket, request: Request, answer: Request, name: str, pending: Any) -> None:
-    """The join's answer, with the last messages and how far this person has read the room."""
+    """The join's answer, with the last messages (or those missed) and how far this person has read."""
     if pending is not None:
-        found: Sequence[Stored] = await pending
+        found = await pending
+        if isinstance(found, tuple):
+            found, answer["recovered"] = found
         answer["history"] = [frames.frame(message) for message in found]
     answer["read"] = await conn.session.read_marker(name)
     conn.answer(request, answer)
@@ -130,18 +137,28 @@ def history(conn: ChatWebSocket, request: Request) -> None:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_HISTORY_PAGE:
         raise FrameError("bad_field", f"'limit' must be an integer from 1 to {MAX_HISTORY_PAGE}")
     before = text_field(request, "before", required=False)
+    after = text_field(request, "after", required=False)
+    if before and after:
+        raise FrameError("bad_field", "Give 'before' or 'after', not both")
     key = conn.session.history_key(room or peer)
-    pending = store.before(key, Ref(msgid=before), limit) if before else store.latest(key, limit)
     answer: Request = {"type": "history"}
     answer.update({"room": room} if room else {"with": peer})
+    if after:
+        pending = conn.session.recover(room or peer, Ref(msgid=after), limit)
+    else:
+        pending = store.before(key, Ref(msgid=before), limit) if before else store.latest(key, limit)
     spawn(_page(conn, request, answer, pending, limit), "web history",
           lambda: conn.error("history_error", "History could not be read", request))
 
 
 async def _page(conn: ChatWebSocket, request: Request, answer: Request, pending: Any, limit: int) -> None:
-    found: Sequence[Stored] = await pending
+    found = await pending
+    if isinstance(found, tuple):  # after: what was missed, and whether that is all of it
+        found, answer["recovered"] = found
+        answer["more"] = False
+    else:
+        answer["more"] = len(found) == limit
     answer["messages"] = [frames.frame(message) for message in found]
-    answer["more"] = len(found) == limit
     conn.answer(request, answer)
 
 

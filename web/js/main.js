@@ -76,7 +76,10 @@ function open(nick) {
 async function join(name, key) {
   if (!isRoom(name)) name = `#${name}`;
   try {
-    const joined = await conn.request({ type: "join", room: name, ...(key ? { key } : {}) });
+    // Back after a drop: ask for everything after the last message seen here (recovery).
+    const known = state.conversations.get(fold(name));
+    const since = known && lastSeen(known);
+    const joined = await conn.request({ type: "join", room: name, ...(key ? { key } : {}), ...(since ? { since } : {}) });
     state.rooms.add(joined.room);
     remember();
     activate(fold(joined.room));
@@ -221,6 +224,29 @@ function mergeHistory(conv, frames, older) {
   return fresh.length;
 }
 
+const lastSeen = (conv) => [...conv.lines].reverse().find((l) => l.id && l.kind !== "event")?.id;
+
+// Messages recovered after a drop; when the server could not fill the whole gap, a divider says so.
+function recovered(conv, frames, complete) {
+  mergeHistory(conv, frames);
+  if (complete !== false) return;
+  const first = frames.length ? Math.min(...frames.map((m) => m.time)) : Date.now() / 1000;
+  conv.lines.push({ kind: "event", text: "Some messages may be missing here", time: first - 0.0005, gap: true });
+  conv.lines.sort((a, b) => a.time - b.time);
+  if (state.active === conv.key) renderMessages(conv);
+}
+
+async function catchUp(conv) {
+  const after = lastSeen(conv);
+  if (!after) return loadOlder(conv);
+  try {
+    const page = await conn.request({ type: "history", with: conv.name, after, limit: 200 });
+    recovered(conv, page.messages, page.recovered);
+  } catch {
+    // History is off, or the socket dropped again: the next reconnect tries again.
+  }
+}
+
 async function loadOlder(conv) {
   if (!conv || conv.loading || conv.more === false) return;
   const oldest = conv.lines.find((l) => l.id);
@@ -330,7 +356,7 @@ conn.addEventListener("welcome", async (e) => {
   state.welcomed = true;
   for (const conv of state.conversations.values()) if (conv.room) conv.joined = false;
   for (const room of state.rooms) await join(room);
-  for (const nick of state.dms) { const conv = conversation(nick); if (!conv.lines.length) loadOlder(conv); }
+  for (const nick of state.dms) catchUp(conversation(nick));
   renderConversations();
   if (!first) for (const conv of state.conversations.values()) if (conv.room) event(conv, "reconnected");
   refreshDirectory();
@@ -341,7 +367,8 @@ conn.addEventListener("joined", (e) => {
   const conv = conversation(frame.room);
   Object.assign(conv, { name: frame.room, joined: true, kicked: false, topic: frame.topic, read: frame.read ?? null });
   conv.members = new Map(frame.members.map((m) => [fold(m.nick), m]));
-  if (frame.history && frame.history.length) mergeHistory(conv, frame.history);
+  if ("recovered" in frame) recovered(conv, frame.history || [], frame.recovered);
+  else if (frame.history && frame.history.length) mergeHistory(conv, frame.history);
   if (state.active === conv.key) renderHeader(conv);
   renderMembers();
 });

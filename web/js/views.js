@@ -8,7 +8,7 @@ export const MAX_LINES = 1000;
 
 export function lineElement(line) {
   const li = document.createElement("li");
-  li.className = line.kind + (line.mention ? " mention" : "");
+  li.className = line.kind + (line.mention ? " mention" : "") + (line.gap ? " gap" : "");
   if (line.id) li.dataset.id = line.id;
   const time = document.createElement("span");
   time.className = "time";
