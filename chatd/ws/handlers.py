@@ -103,6 +103,7 @@ def join(conn: ChatWebSocket, request: Request) -> None:
               "topic_time": room.topic_time, "members": frames.members(room), "history": [], "read": None}
     count = conn.factory.settings.history_on_join
     since = text_field(request, "since", required=False)
+    pending: Any
     if since:
         # Coming back: everything after the last message this client saw, and whether that is all.
         pending = conn.session.recover(room.name, Ref(msgid=since), max(count, MAX_HISTORY_PAGE))
@@ -143,6 +144,7 @@ def history(conn: ChatWebSocket, request: Request) -> None:
     key = conn.session.history_key(room or peer)
     answer: Request = {"type": "history"}
     answer.update({"room": room} if room else {"with": peer})
+    pending: Any
     if after:
         pending = conn.session.recover(room or peer, Ref(msgid=after), limit)
     else:
