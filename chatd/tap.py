@@ -128,6 +128,7 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
         publisher=publisher,
         accounts=Accounts(store, ScryptHasher(reactor), reactor.seconds, options["login-attempts"]),
         schedule=reactor.callLater,
+        batch_turns=True,
     )
     network.require_account = options["require-account"]
     network.configure_operators(options["operators"], bridge if bridge is not None else store)

@@ -57,6 +57,7 @@ def test_the_whole_tree_runs_on_a_memory_reactor():
     telnet.send("/join #lobby")
     irc.send("JOIN #lobby")
     irc.send("PRIVMSG #lobby :hello")
+    reactor.advance(0)  # room messages go out at the end of the reactor turn, one write per recipient
     assert any(line.endswith("#lobby <alice> hello") for line in telnet.read())
     irc.read()
 

@@ -291,8 +291,8 @@ class RedisBridge(service.MultiService):
             if self.link.up:
                 stream = self.keys.history(folded)
                 self.messages.hold(stream)
-                d = defer.gatherResults([self.messages.mark(stream),
-                                         self.link.subscribe(self.keys.room_channel(folded))], consumeErrors=True)
+                self.messages.mark(stream)
+                d = self.link.subscribe(self.keys.room_channel(folded))
                 d.addCallback(lambda _: self.messages.backfill(stream))
                 d.addErrback(self._not_listening, stream)
 
@@ -345,8 +345,7 @@ class RedisBridge(service.MultiService):
                 yield self.link.subscribe(*rooms)
             # What this node missed while it was away: read back from where each stream was.
             for stream in streams:
-                if stream not in self.messages.last_ids:
-                    yield self.messages.mark(stream)
+                self.messages.mark(stream)  # only if not followed before
                 yield self.messages.backfill(stream)
         except Exception:
             log.failure("Redis sync failed; will retry when the link comes back")

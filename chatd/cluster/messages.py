@@ -22,7 +22,8 @@ exactly once, in one order per room, and an ``ack`` means it is stored.
   first member's join and the room's subscription, is read back from the
   streams: each channel message carries its stream id, the node keeps the
   last one per room (and for its own inbox of direct messages), and after a
-  re-sync or a new subscription reads everything after it.
+  re-sync or a new subscription reads everything after it (for a first
+  member: from just before the join, :meth:`MessagePath.mark`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ SEEN = 100_000  # message ids remembered for exactly-once delivery here
 REPLAY_CHUNK = 500  # outbox messages published per round trip
 BACKFILL = 5_000  # entries read back per stream after a gap
 INBOX_CAP = 10_000  # direct messages kept per node inbox stream
+JOIN_MARGIN_MS = 500  # a first member's read-back starts this long before the join
 
 
 class Seen:
@@ -207,14 +209,15 @@ class MessagePath:
         """Before (re)subscribing to a stream's channel: hold what it brings until the read-back."""
         self.filling.setdefault(stream, [])
 
-    def mark(self, stream: str) -> defer.Deferred[Any]:
-        """A stream we had not followed: remember where it ends now (nothing before is ours to deliver)."""
-        d = self.bridge.link.call("XREVRANGE", stream, "+", "-", "COUNT", 1)
+    def mark(self, stream: str) -> None:
+        """A stream we had not followed: read back from just before now.
 
-        def ends(entries: Any) -> None:
-            self.last_ids.setdefault(stream, entries[0][0] if entries else "0-0")
-
-        return d.addCallback(ends)
+        The join's answer may reach the client before Redis has even seen this node's
+        subscription (it is written at once), so "now" is this node's clock, less
+        ``JOIN_MARGIN`` for clocks that differ between hosts: a first member may get a message
+        said just before their join, never lose one said after it."""
+        since = int(self.bridge.reactor.seconds() * 1000) - JOIN_MARGIN_MS
+        self.last_ids.setdefault(stream, f"{max(since, 0)}-0")
 
     @defer.inlineCallbacks
     def backfill(self, stream: str) -> Any:

@@ -47,6 +47,31 @@ class Client(Protocol):
     def disconnect(self, reason: str) -> None:
         """Close the connection (the core has already removed the user)."""
 
+    def combine(self, payloads: list[object]) -> object:
+        """One payload standing for several of this format, in order (a turn's room messages,
+        :mod:`chatd.core.batching`): joined lines, or several WebSocket frames in one write."""
+
+    @property
+    def immediate(self) -> bool:
+        """True while this client's own output must not be reordered (an IRC labelled command
+        is being answered): its messages are delivered at once, not held for the turn."""
+
+    @property
+    def behind(self) -> bool:
+        """More output waits for this client than its transport's buffer bound."""
+
+    def hold_input(self, hold: bool) -> None:
+        """Stop (True) or resume (False) reading from this client: back-pressure from a room."""
+
+
+class Held(Protocol):
+    def flush(self) -> None: ...
+
+
+#: Batchers (chatd.core.batching) holding room messages for the end of the turn; any other event
+#: flushes them first.
+HELD: list[Held] = []
+
 
 def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = None) -> int:
     """Deliver ``event`` to ``recipients`` (but ``skip``), encoding once per format.
@@ -54,6 +79,8 @@ def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = Non
     Returns the number of deliveries made.  This is the hot loop of a busy
     room: one dict lookup and one write per recipient, inside one ``try``.
     """
+    while HELD:
+        HELD.pop().flush()  # room messages held for this turn go out first: order is kept
     cache: dict[Hashable, Optional[object]] = {}
     sent = 0
     failed: Optional[list[User]] = None
@@ -65,7 +92,7 @@ def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = Non
         try:
             payload = cache[key]
         except KeyError:
-            payload = cache[key] = _encode(client, event)
+            payload = cache[key] = encode_for(client, event)
         if payload is None:
             continue
         try:
@@ -76,11 +103,11 @@ def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = Non
             failed = failed or []
             failed.append(user)
     if failed:
-        _drop(failed)
+        drop(failed)
     return sent
 
 
-def _encode(client: Client, event: Event) -> Optional[object]:
+def encode_for(client: Client, event: Event) -> Optional[object]:
     """Encode for one format; a failing encoder skips that format for this event only."""
     try:
         return client.encode(event)
@@ -90,7 +117,7 @@ def _encode(client: Client, event: Event) -> Optional[object]:
         return None
 
 
-def _drop(users: list[User]) -> None:
+def drop(users: list[User]) -> None:
     for user in users:
         try:
             user.client.disconnect("Internal error")

@@ -19,6 +19,7 @@ from .delivery import fan_out
 from .events import DirectMessage, Event, ReadMarked, RoomMessage, Tags
 
 if TYPE_CHECKING:
+    from .batching import TurnBatcher
     from .history import HistoryStore
     from .ids import MessageIdGenerator
     from .publisher import Publisher
@@ -47,6 +48,7 @@ class Messaging:
     new_id: MessageIdGenerator
     clock: Callable[[], float]
     read_markers: dict[tuple[str, str], float]
+    batcher: Optional[TurnBatcher]
 
     def room(self, name: str) -> Room:
         raise NotImplementedError
@@ -100,7 +102,13 @@ class Messaging:
             room = self.find_room(message.room)
             if room is None:
                 return 0
-            delivered = fan_out(message, room.members, None if echo else sender)
+            batcher = self.batcher
+            if batcher is not None and message.kind != "tagmsg" and not (
+                    sender is not None and getattr(sender.client, "immediate", False)):
+                batcher.add(room, message, None if echo else sender, sender)  # counted when the batch goes
+                delivered = 0
+            else:
+                delivered = fan_out(message, room.members, None if echo else sender)
             if echo and sender is not None and sender not in room.members:
                 delivered += fan_out(message, [sender])
         else:

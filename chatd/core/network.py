@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional
 
 from . import errors
 from .accounts import Accounts, Throttle
+from .batching import TurnBatcher
 from .casemap import casefold
 from .delivery import Client, fan_out
 from .events import AccountChanged, AwayChanged, Identity, NickChanged, Quit, Redacted, UserChanged
@@ -53,6 +54,7 @@ class Network(Messaging, RoomRules, ServerOperators):
         publisher: Optional[Publisher] = None,
         accounts: Optional[Accounts] = None,
         schedule: Optional[Scheduler] = None,
+        batch_turns: bool = False,
     ) -> None:
         self.server_name = server_name
         self.network_name = network_name
@@ -78,6 +80,8 @@ class Network(Messaging, RoomRules, ServerOperators):
         #: Only people logged in to an account may connect (--require-account).
         self.require_account = False
         self.schedule = schedule
+        # Room messages held to the end of the reactor turn, one write per recipient (batching.py).
+        self.batcher = TurnBatcher(schedule, self.stats, clock) if batch_turns and schedule is not None else None
         self.new_rooms = Throttle(clock, self.limits.new_rooms_per_minute, 60.0)
         self.init_operators()
         self.publisher: Publisher = publisher or LocalPublisher()

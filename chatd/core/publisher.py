@@ -31,6 +31,8 @@ class RemoteClient:
 
     format_key = ("remote",)
     echo_messages = False
+    immediate = False
+    behind = False
 
     def __init__(self, node: str) -> None:
         self.node = node
@@ -40,6 +42,12 @@ class RemoteClient:
 
     def deliver(self, payload: object) -> None:  # pragma: no cover - encode() returns None
         pass
+
+    def combine(self, payloads: list[object]) -> object:  # pragma: no cover - nothing to combine
+        return payloads
+
+    def hold_input(self, hold: bool) -> None:
+        pass  # its own node reads its socket
 
     def disconnect(self, reason: str) -> None:
         pass

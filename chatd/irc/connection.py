@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Mapping, Optional
 from ..core import errors
 from ..core.events import Event
 from ..net.connection import LineConnection
+from ..net.direct import write_now
 from ..net.guard import GOING_AWAY
 from . import (  # noqa: F401 (each registers its commands)
     accounts,
@@ -83,11 +84,15 @@ class IRCConnection(LineConnection):
         if self.scope is not None:  # caused by this client's labelled command: part of its answer
             self.scope.chunks.append(payload)
             return
-        self.transport.write(payload)
+        write_now(self.transport, payload)
         self.factory.bytes_out += len(payload)
         sendq = self.guard.sendq
         if sendq is not None and sendq.paused:
             sendq.wrote(len(payload))
+
+    @property
+    def immediate(self) -> bool:
+        return self.scope is not None  # answering a labelled command: no holding back
 
     def disconnect(self, reason: str) -> None:
         self.send(f"ERROR :{reason}")

@@ -17,6 +17,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ..core import Session
+from .direct import write_now
 from .flood import FloodPolicy
 from .guard import NORMAL, SENDQ, ConnectionGuard
 from .lines import TOO_LONG, LineSplitter
@@ -145,7 +146,7 @@ class LineConnection(protocol.Protocol):
     def write(self, data: bytes) -> None:
         if self.silenced:
             return
-        self.transport.write(data)
+        write_now(self.transport, data)
         self.factory.bytes_out += len(data)
         self.guard.wrote(len(data))
 
@@ -175,6 +176,31 @@ class LineConnection(protocol.Protocol):
 
     def deliver(self, payload: Any) -> None:
         raise NotImplementedError
+
+    @property
+    def immediate(self) -> bool:
+        return False
+
+    input_held = False
+
+    @property
+    def behind(self) -> bool:
+        """More output waits than the transport's buffer bound (Twisted paused our producer)."""
+        sendq = self.guard.sendq
+        return sendq is not None and sendq.paused
+
+    def hold_input(self, hold: bool) -> None:
+        """Stop (or resume) reading this client's socket: back-pressure from a busy room."""
+        if hold != self.input_held and not self.closing:
+            self.input_held = hold
+            if hold:
+                self.transport.pauseProducing()
+            else:
+                self.transport.resumeProducing()
+
+    def combine(self, payloads: list[Any]) -> Any:
+        """A turn's room messages for this format in one write: the lines, joined."""
+        return payloads[0] if len(payloads) == 1 else b"".join(payloads)
 
     def disconnect(self, reason: str) -> None:
         raise NotImplementedError

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from ..core import Session, errors
 from ..core.events import Event
+from ..net.direct import write_now
 from ..net.guard import FLOOD, GOING_AWAY, SENDQ, ConnectionGuard
 from . import SUBPROTOCOL, frames, irc
 from .accounts import BEFORE_HELLO
@@ -40,6 +41,7 @@ class ChatWebSocket(WebSocketServerProtocol):
     factory: ChatWebSocketFactory
     transport: Any  # a TCP or TLS transport: ITCPTransport and IConsumer
     format_key = ("ws",)
+    immediate = False
     echo_messages = True
 
     def __init__(self) -> None:
@@ -57,10 +59,41 @@ class ChatWebSocket(WebSocketServerProtocol):
             return None
         return self.factory.prepareMessage(frames.dumps(frame))
 
+    input_held = False
+
+    @property
+    def behind(self) -> bool:
+        sendq = self.guard.sendq
+        return sendq is not None and sendq.paused
+
+    def hold_input(self, hold: bool) -> None:
+        """Back-pressure from a busy room: stop (or resume) reading this socket."""
+        if hold != self.input_held and self.transport is not None and not self.guard.closing:
+            self.input_held = hold
+            if hold:
+                self.transport.pauseProducing()
+            else:
+                self.transport.resumeProducing()
+
+    def combine(self, payloads: list[Any]) -> Any:
+        """A turn's room messages: their frames, ready to go out in one write."""
+        return payloads[0] if len(payloads) == 1 else FrameBatch(payloads)
+
     def deliver(self, payload: Any) -> None:
         if self.opened and not self.guard.closing and self.state == self.STATE_OPEN:
-            self.sendPreparedMessage(payload)
-            size = len(payload.payloadHybi)
+            if isinstance(payload, FrameBatch):
+                if self._perMessageCompress is None:
+                    write_now(self.transport, payload.data)  # several frames, one write
+                else:
+                    for prepared in payload.frames:
+                        self.sendPreparedMessage(prepared)
+                size = len(payload.data)
+            else:
+                if self._perMessageCompress is None:
+                    write_now(self.transport, payload.payloadHybi)
+                else:
+                    self.sendPreparedMessage(payload)
+                size = len(payload.payloadHybi)
             self.factory.bytes_out += size
             self.guard.wrote(size)
 
@@ -220,3 +253,13 @@ class ChatWebSocket(WebSocketServerProtocol):
         except Exception:
             log.failure("error handling web frame {kind}", kind=kind)
             self.internal_error(request)
+
+
+class FrameBatch:
+    """Prepared WebSocket messages sent together: the frames' bytes joined once for everyone."""
+
+    __slots__ = ("data", "frames")
+
+    def __init__(self, frames: list[Any]) -> None:
+        self.frames = frames
+        self.data = b"".join(frame.payloadHybi for frame in frames)

@@ -37,8 +37,11 @@ class Memory:
         self.proto.connectionLost(Failure(error.ConnectionDone()))
 
 
-def memory_network(**limits):
+def memory_network(batch_turns=False, **limits):
     """A network on a memory clock, with real accounts in an in-memory SQLite store.
+
+    With ``batch_turns`` room messages wait for the end of the turn (``clock.advance(0)``), as in
+    the daemon; without, they go out at once, which keeps most unit tests short.
 
     Password hashing is real scrypt at a lower cost than the daemon's (2**10), to keep unit tests fast.
     """
@@ -52,7 +55,7 @@ def memory_network(**limits):
     clock = Clock()
     clock.advance(1_800_000_000)
     network = Network(server_name="irc.test", network_name="TestNet", limits=Limits(**limits),
-                      clock=clock.seconds, schedule=clock.callLater)
+                      clock=clock.seconds, schedule=clock.callLater, batch_turns=batch_turns)
     network.accounts = Accounts(SQLiteAccounts(":memory:"), ScryptHasher(None, log_n=10), clock.seconds)
     return network, clock
 
