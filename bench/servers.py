@@ -86,12 +86,15 @@ class Server:
         os.unlink(self.log.name)
 
 
-def chatd(*extra: str, name: str = "chatd") -> Server:
-    """chatd as deployed for load: a trusted IRC listener, no per-address cap, no history writes."""
+def chatd(*extra: str, name: str = "chatd", state: Optional[Path] = None) -> Server:
+    """chatd as deployed for load: a trusted IRC listener, no per-address cap, and no history writes
+    unless given a ``state`` folder (then with a metrics listener, to read the writer's lag)."""
+    history = ["--no-history"] if state is None else \
+        ["--state-dir", str(state), "--metrics", "tcp:0:interface=127.0.0.1"]
     command = [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "chatd",
                "--irc", "tcp:0:interface=127.0.0.1", "--irc-trusted", "tcp:0:interface=127.0.0.1",
                "--telnet", "tcp:0:interface=127.0.0.1", "--http", "tcp:0:interface=127.0.0.1",
-               "--max-per-address", "0", "--flood-rate", "0", "--no-history",
+               "--max-per-address", "0", "--flood-rate", "0", *history,
                "--ping-interval", "600", *extra]
     server = Server(name, command, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
     server.wait_for(r"chatd ready")

@@ -67,6 +67,10 @@ class ChatCollector(Collector):
                                       count_value=h.batches, sum_value=h.batch_seconds_total)
             yield GaugeMetricFamily("chatd_history_pending", "Messages waiting for the next commit",
                                     value=len(h.pending))
+            yield GaugeMetricFamily("chatd_history_lag_seconds", "Last commit: from its oldest message's "
+                                    "acceptance to the commit (what a crash could lose)", value=h.last_lag)
+            yield GaugeMetricFamily("chatd_history_lag_max_seconds", "Largest history lag since start",
+                                    value=h.max_lag)
         if self.bridge is not None:
             yield GaugeMetricFamily("chatd_redis_link_up", "1 when the Redis link is up",
                                     value=1 if self.bridge.connected else 0)

@@ -99,6 +99,11 @@ class SQLiteHistory(service.Service):
         self.last_batch_seconds = 0.0
         self.batch_seconds_total = 0.0
         self.messages_written = 0
+        # The writer's lag: from a batch's oldest message being accepted to its commit, i.e. how much
+        # a crash right now could lose. The last batch's, and the largest since start.
+        self.pending_since: Optional[float] = None
+        self.last_lag = 0.0
+        self.max_lag = 0.0
         self.thread = DatabaseThread(threaded, "chatd-history")
         self.run = self.thread.run  # database work on the history thread (inline in unit tests)
 
@@ -123,6 +128,8 @@ class SQLiteHistory(service.Service):
             log.warn("history is closed: message {id} not stored", id=message.id)
             return defer.succeed(False)
         d: defer.Deferred[bool] = defer.Deferred()
+        if not self.pending:
+            self.pending_since = self.clock.seconds()
         self.pending.append((_row(message), d))
         self._kick()
         return d
@@ -142,6 +149,8 @@ class SQLiteHistory(service.Service):
         batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
         self.flushing = True
         started = self.clock.seconds()
+        oldest = self.pending_since if self.pending_since is not None else started
+        self.pending_since = started if self.pending else None
         d = self.run(self._write, [row for row, _ in batch])
 
         def done(_: object) -> None:
@@ -151,6 +160,8 @@ class SQLiteHistory(service.Service):
             self.last_batch_seconds = self.clock.seconds() - started
             self.batch_seconds_total += self.last_batch_seconds
             self.messages_written += len(batch)
+            self.last_lag = self.clock.seconds() - oldest
+            self.max_lag = max(self.max_lag, self.last_lag)
             for _, waiter in batch:
                 waiter.callback(True)
             self._kick()
