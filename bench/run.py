@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -140,8 +138,7 @@ class Suite:
     def history(self) -> None:
         """The history writer's lag (accepted -> committed) under a sustained message rate."""
         rate = 200 if self.quick else 20000
-        folder = Path(tempfile.mkdtemp(prefix="bench-history-"))
-        server = servers.chatd(state=folder)
+        server = servers.chatd(history=True)
         try:
             result = loadgen("fanout", "--port", server.ports["irc-trusted"], "--receivers", 5,
                              "--senders", 20, "--rate", rate, "--duration", 1 if self.quick else 10)
@@ -152,7 +149,6 @@ class Suite:
             self.record("history-lag", "chatd", result, offered_msgs_per_s=rate)
         finally:
             server.stop()
-            shutil.rmtree(folder, ignore_errors=True)
 
     def idle(self) -> None:
         count = 50 if self.quick else 10000

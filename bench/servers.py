@@ -46,8 +46,9 @@ def _raise_fd_limit() -> None:
 
 class Server:
     def __init__(self, name: str, command: list[str], cwd: Optional[Path] = None,
-                 env: Optional[dict[str, str]] = None) -> None:
+                 env: Optional[dict[str, str]] = None, scratch: Optional[Path] = None) -> None:
         self.name = name
+        self.scratch = scratch  # a temporary folder of the server's, removed when it stops
         self.command = command
         self.cwd = cwd
         self.env = dict(os.environ, **(env or {}))
@@ -84,19 +85,22 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         os.unlink(self.log.name)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def chatd(*extra: str, name: str = "chatd", state: Optional[Path] = None) -> Server:
-    """chatd as deployed for load: a trusted IRC listener, no per-address cap, and no history writes
-    unless given a ``state`` folder (then with a metrics listener, to read the writer's lag)."""
-    history = ["--no-history"] if state is None else \
-        ["--state-dir", str(state), "--metrics", "tcp:0:interface=127.0.0.1"]
+def chatd(*extra: str, name: str = "chatd", history: bool = False) -> Server:
+    """chatd as deployed for load: a trusted IRC listener, no per-address cap, no history writes
+    unless ``history`` (then with a metrics listener, to read the writer's lag). Its state folder
+    (the cluster outbox, history) is a temporary one, removed when it stops."""
+    state = Path(tempfile.mkdtemp(prefix="bench-chatd-"))
+    stored = ["--metrics", "tcp:0:interface=127.0.0.1"] if history else ["--no-history"]
     command = [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "chatd",
                "--irc", "tcp:0:interface=127.0.0.1", "--irc-trusted", "tcp:0:interface=127.0.0.1",
                "--telnet", "tcp:0:interface=127.0.0.1", "--http", "tcp:0:interface=127.0.0.1",
-               "--max-per-address", "0", "--flood-rate", "0", *history,
+               "--max-per-address", "0", "--flood-rate", "0", "--state-dir", str(state), *stored,
                "--ping-interval", "600", *extra]
-    server = Server(name, command, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    server = Server(name, command, cwd=ROOT, env={"PYTHONPATH": str(ROOT)}, scratch=state)
     server.wait_for(r"chatd ready")
     for kind, port in re.findall(r"chatd (\S+) listening on \S+:(\d+)", server.output()):
         server.ports[kind] = int(port)

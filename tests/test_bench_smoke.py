@@ -23,6 +23,7 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
     require(shutil.which("ngircd") is not None or Path("/usr/sbin/ngircd").exists(),
             "ngircd is not installed (apt-get install ngircd)")
     out = tmp_path / "bench.json"
+    state_before = sorted(ROOT.glob("chatd-data/*"))
     done = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--json", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -34,6 +35,7 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
         ("one-node", "chatd"), ("two-nodes-redis", "chatd"),
         ("idle-irc", "chatd"), ("idle-irc", "ngircd"), ("idle-ws", "chatd"), ("idle-ws", "django-channels"),
         ("connect-irc", "chatd"), ("connect-irc", "ngircd"), ("connect-irc", "twisted.words"),
+        ("history-lag", "chatd"),
     ]:
         assert (scenario, server) in seen, f"missing {scenario} / {server}"
     for result in report["results"]:
@@ -41,4 +43,5 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
         if "loss" in result:
             assert result["loss"] == 0, result
     assert any(row["peer"] == "ngircd" for row in report["ratios"])
+    assert sorted(ROOT.glob("chatd-data/*")) == state_before  # every daemon kept its state in a temporary folder
     assert "ratio" in done.stdout
