@@ -181,22 +181,12 @@ class LineConnection(protocol.Protocol):
     def immediate(self) -> bool:
         return False
 
-    input_held = False
-
     @property
     def behind(self) -> bool:
-        """More output waits than the transport's buffer bound (Twisted paused our producer)."""
-        sendq = self.guard.sendq
-        return sendq is not None and sendq.paused
+        return self.guard.behind
 
     def hold_input(self, hold: bool) -> None:
-        """Stop (or resume) reading this client's socket: back-pressure from a busy room."""
-        if hold != self.input_held and not self.closing:
-            self.input_held = hold
-            if hold:
-                self.transport.pauseProducing()
-            else:
-                self.transport.resumeProducing()
+        self.guard.hold_input(hold)
 
     def combine(self, payloads: list[Any]) -> Any:
         """A turn's room messages for this format in one write: the lines, joined."""

@@ -6,7 +6,8 @@ One :class:`ConnectionGuard` per connection, used alike by line connections
 - the per-address connection limit (taken on admission, given back once);
 - the flood gate: commands pass through a token bucket (:mod:`.flood`);
 - the send-queue bound: output a client does not read is counted and cut off
-  past the limit (:mod:`.sendq`);
+  past the limit (:mod:`.sendq`); whether a client is behind, and pausing its
+  input for back-pressure from a busy room (:mod:`chatd.core.batching`);
 - closing exactly once, with a reason that is logged once and that the
   adapter shows in its own way (an IRC ``ERROR`` line, a WebSocket close code).
 
@@ -38,7 +39,7 @@ NORMAL, FLOOD, SENDQ, GOING_AWAY = "normal", "flood", "sendq", "going_away"
 class ConnectionGuard(Generic[T]):
     log = Logger()
     __slots__ = ("clock", "peers", "flood", "sendq_limit", "check_peer_limit", "kind", "handle", "shut", "address",
-                 "counted", "closing", "reason", "gate", "sendq")
+                 "counted", "closing", "reason", "gate", "sendq", "transport", "input_held")
 
     def __init__(
         self,
@@ -65,6 +66,8 @@ class ConnectionGuard(Generic[T]):
         self.reason: Optional[str] = None
         self.gate: Optional[FloodGate[T]] = None
         self.sendq: Optional[SendQueueGuard] = None
+        self.transport: Optional[IConsumer] = None
+        self.input_held = False
 
     def admit(self, address: str) -> bool:
         """Take a slot for ``address``; False when it already has its maximum."""
@@ -80,6 +83,7 @@ class ConnectionGuard(Generic[T]):
 
     def start(self, transport: IConsumer) -> None:
         """The connection is open: commands go through the gate, output is counted."""
+        self.transport = transport
         self.gate = FloodGate(self.clock, self.flood, self._pass, self._flooded)
         self.sendq = SendQueueGuard(transport, self.sendq_limit, self._sendq_exceeded)
 
@@ -96,6 +100,21 @@ class ConnectionGuard(Generic[T]):
         sendq = self.sendq
         if sendq is not None and sendq.paused:
             sendq.wrote(size)
+
+    @property
+    def behind(self) -> bool:
+        """More output waits than the transport's buffer bound (Twisted paused our producer)."""
+        sendq = self.sendq
+        return sendq is not None and sendq.paused
+
+    def hold_input(self, hold: bool) -> None:
+        """Stop (or resume) reading the socket: back-pressure from a busy room."""
+        if hold != self.input_held and self.transport is not None and not self.closing:
+            self.input_held = hold
+            if hold:
+                self.transport.pauseProducing()  # type: ignore[attr-defined]
+            else:
+                self.transport.resumeProducing()  # type: ignore[attr-defined]
 
     def close(self, reason: str, how: str = NORMAL) -> bool:
         """Close once with ``reason``; False if the connection was already closing."""

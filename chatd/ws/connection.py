@@ -59,21 +59,12 @@ class ChatWebSocket(WebSocketServerProtocol):
             return None
         return self.factory.prepareMessage(frames.dumps(frame))
 
-    input_held = False
-
     @property
     def behind(self) -> bool:
-        sendq = self.guard.sendq
-        return sendq is not None and sendq.paused
+        return self.guard.behind
 
     def hold_input(self, hold: bool) -> None:
-        """Back-pressure from a busy room: stop (or resume) reading this socket."""
-        if hold != self.input_held and self.transport is not None and not self.guard.closing:
-            self.input_held = hold
-            if hold:
-                self.transport.pauseProducing()
-            else:
-                self.transport.resumeProducing()
+        self.guard.hold_input(hold)
 
     def combine(self, payloads: list[Any]) -> Any:
         """A turn's room messages: their frames, ready to go out in one write."""
