@@ -7,12 +7,15 @@ exactly once, in the order it was sent, whatever Redis does meanwhile.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import signal
 import threading
 import time
 
 import pytest
+from websockets.sync.client import connect
 
 from .support.processes import Daemon
 from .support.redis import RedisServer, Sentinel
@@ -41,6 +44,19 @@ def start_node(tmp_path, name, *redis_args, timeout=10):
 def in_sync(daemon):
     daemon.wait_for_log(lambda line: "in sync" in line or None, 20, "cluster sync")
     return daemon
+
+
+@contextlib.contextmanager
+def nodes(tmp_path, redis, *names):
+    """Daemons on one Redis, each in sync before the next starts; killed afterwards."""
+    started = []
+    try:
+        for name in names:
+            started.append(in_sync(start_node(tmp_path, name, "--redis", redis.url)))
+        yield started
+    finally:
+        for daemon in started:
+            daemon.kill()
 
 
 class Receiver:
@@ -120,9 +136,7 @@ def expected(total: int) -> list[str]:
 
 
 def test_a_hung_redis_loses_nothing_and_local_chat_goes_on(tmp_path, redis):
-    a = in_sync(start_node(tmp_path, "east", "--redis", redis.url))
-    b = in_sync(start_node(tmp_path, "west", "--redis", redis.url))
-    try:
+    with nodes(tmp_path, redis, "east", "west") as (a, b):
         near = Receiver(a.ports["irc"], "near", "#stream")
         far = Receiver(b.ports["irc"], "far", "#stream")
         total, interval = 240, 0.025  # six seconds of 40 messages a second
@@ -157,15 +171,10 @@ def test_a_hung_redis_loses_nothing_and_local_chat_goes_on(tmp_path, redis):
         assert "kept in the outbox" in "".join(a.output)
         for daemon in (a, b):
             assert not [line for line in daemon.output if "Unhandled error" in line or "Traceback" in line]
-    finally:
-        a.kill()
-        b.kill()
 
 
 def test_redis_restart_replays_what_each_node_accepted(tmp_path, redis):
-    a = in_sync(start_node(tmp_path, "one", "--redis", redis.url))
-    b = in_sync(start_node(tmp_path, "two", "--redis", redis.url))
-    try:
+    with nodes(tmp_path, redis, "one", "two") as (a, b):
         ann = Receiver(a.ports["irc"], "ann", "#r")
         bob = Receiver(b.ports["irc"], "bob", "#r")
         one, two = irc_client(a.ports["irc"], "one"), irc_client(b.ports["irc"], "two")
@@ -200,9 +209,6 @@ def test_redis_restart_replays_what_each_node_accepted(tmp_path, redis):
         assert bob.wait_for("#r", 12)[-1] == "after"
         assert ann.wait_for("#r", 12)[-1] == "after"
         assert len(ann.texts("#r")) == len(bob.texts("#r")) == 12  # nothing twice
-    finally:
-        a.kill()
-        b.kill()
 
 
 def test_a_node_that_starts_while_redis_hangs_queues_and_catches_up(tmp_path, redis):
@@ -234,9 +240,7 @@ def test_a_first_member_hears_every_message_after_joining(tmp_path, redis):
     The node marks where the room's stream ends, subscribes, and reads back from the mark; on a
     quiet machine the subscription usually wins anyway, so this pins the behaviour rather than
     forcing the race."""
-    a = in_sync(start_node(tmp_path, "talker", "--redis", redis.url))
-    b = in_sync(start_node(tmp_path, "joiner", "--redis", redis.url))
-    try:
+    with nodes(tmp_path, redis, "talker", "joiner") as (a, b):
         talker = irc_client(a.ports["irc"], "talker")
         joiner = irc_client(b.ports["irc"], "joiner")
         rooms = [f"#race{i}" for i in range(8)]  # under --new-rooms-per-minute
@@ -251,9 +255,6 @@ def test_a_first_member_hears_every_message_after_joining(tmp_path, redis):
             assert joiner.expect(rf"PRIVMSG {room} :right after your join", timeout=10)
         joiner.send("PING :done")
         assert not [line for line in joiner.until("PONG") if "PRIVMSG" in line]  # none twice
-    finally:
-        a.kill()
-        b.kill()
 
 
 def test_sentinel_failover_loses_no_message(tmp_path):
@@ -294,21 +295,12 @@ def test_sentinel_failover_loses_no_message(tmp_path):
 
 
 def test_start_up_warns_when_redis_keeps_nothing(tmp_path, redis):
-    a = in_sync(start_node(tmp_path, "warned", "--redis", redis.url))
-    try:
+    with nodes(tmp_path, redis, "warned") as (a,):
         a.wait_for_log(lambda line: "Redis has no AOF" in line or None, 10, "the persistence warning")
-    finally:
-        a.kill()
 
 
 def test_a_web_client_that_was_away_recovers_across_nodes(tmp_path, redis):
-    import json
-
-    from websockets.sync.client import connect
-
-    a = in_sync(start_node(tmp_path, "irc-side", "--redis", redis.url))
-    b = in_sync(start_node(tmp_path, "web-side", "--redis", redis.url))
-    try:
+    with nodes(tmp_path, redis, "irc-side", "web-side") as (a, b):
         ivan = irc_client(a.ports["irc"], "ivan", "message-tags draft/chathistory batch server-time")
         ivan.send("JOIN #back")
         ivan.expect(" 366 ")
@@ -348,6 +340,3 @@ def test_a_web_client_that_was_away_recovers_across_nodes(tmp_path, redis):
         ivan.send(f"CHATHISTORY BEFORE #back msgid={joined['history'][0]['id']} 10")
         older = ivan.until(r"BATCH -")
         assert [line.rsplit(":", 1)[1] for line in older if "PRIVMSG" in line] == ["seen before the drop"]
-    finally:
-        a.kill()
-        b.kill()
