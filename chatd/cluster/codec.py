@@ -46,6 +46,15 @@ def message_payload(message: RoomMessage | DirectMessage) -> str:
     return dumps(data)
 
 
+def entry_payload(fields: list[Any]) -> str:
+    """The message payload a stream entry holds (its ``m`` field; entries are [name, value, ...]),
+    or "" for an entry without one."""
+    for name, value in zip(fields[::2], fields[1::2], strict=False):
+        if name == "m":
+            return str(value)
+    return ""
+
+
 def message_from(payload: str) -> RoomMessage | DirectMessage:
     data = json.loads(payload)
     sender = to_identity(data["f"])

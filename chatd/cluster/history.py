@@ -32,9 +32,9 @@ class RedisHistory:
     def _parse(self, entries: Sequence[Any], reverse: bool) -> list[Message]:
         found = []
         for _entry_id, fields in entries or []:
-            values = dict(zip(fields[::2], fields[1::2], strict=False))
-            if "m" in values:
-                found.append(codec.message_from(values["m"]))
+            payload = codec.entry_payload(fields)
+            if payload:
+                found.append(codec.message_from(payload))
         if reverse:
             found.reverse()
         return found
@@ -51,8 +51,7 @@ class RedisHistory:
         ms = int(float(ms))
         entries = yield self.link.call("XRANGE", self.keys.history(key), f"{ms}-0", f"{ms}-{_MAX_SEQ}")
         for entry_id, fields in entries or []:
-            values = dict(zip(fields[::2], fields[1::2], strict=False))
-            if f'"i":"{msgid}"' in values.get("m", ""):
+            if f'"i":"{msgid}"' in codec.entry_payload(fields):
                 return entry_id
         return None
 

@@ -228,10 +228,10 @@ class MessagePath:
             if last is not None:
                 entries = yield self.bridge.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
                 for entry_id, fields in entries or []:
-                    values = dict(zip(fields[::2], fields[1::2], strict=False))
                     self.last_ids[stream] = entry_id
-                    if "m" in values:
-                        self._deliver(codec.message_from(values["m"]))
+                    payload = codec.entry_payload(fields)
+                    if payload:
+                        self._deliver(codec.message_from(payload))
         finally:
             self.release(stream)
 
