@@ -48,11 +48,9 @@ Item = tuple["RoomMessage", Optional["User"], Optional["User"]]
 CHECK_EVERY = 0.02  # seconds between looks at a congested room's recipients
 HOLD_MAX = 0.25  # seconds a room's senders are held at most before reading resumes
 
-_waiting = HELD  # batchers holding messages; fan_out flushes them before any other event
-
 
 class TurnBatcher:
-    """Holds one turn's room messages; ``call_soon`` runs a function at the end of the turn."""
+    """Holds one turn's room messages; ``schedule(0, f)`` runs ``f`` at the end of the turn."""
 
     def __init__(self, schedule: Callable[[float, Callable[[], None]], object], stats: Stats,
                  now: Callable[[], float], behind_share: float = 0.1) -> None:
@@ -70,7 +68,7 @@ class TurnBatcher:
         if entry is None:
             self.rooms[id(room)] = (room, [(message, skip, sender)])
             if len(self.rooms) == 1:
-                _waiting.append(self)
+                HELD.append(self)  # fan_out flushes it before any other event goes out
         else:
             entry[1].append((message, skip, sender))
         if not self.scheduled:
@@ -85,8 +83,8 @@ class TurnBatcher:
         if not self.rooms:
             return
         rooms, self.rooms = self.rooms, {}
-        if self in _waiting:
-            _waiting.remove(self)
+        if self in HELD:
+            HELD.remove(self)
         for room, items in rooms.values():
             if len(items) == 1:
                 message, skip, _ = items[0]

@@ -104,7 +104,7 @@ class Messaging:
                 return 0
             batcher = self.batcher
             if batcher is not None and message.kind != "tagmsg" and not (
-                    sender is not None and getattr(sender.client, "immediate", False)):
+                    sender is not None and sender.client.immediate):
                 batcher.add(room, message, None if echo else sender, sender)  # counted when the batch goes
                 delivered = 0
             else:
