@@ -1,4 +1,4 @@
-"""One thread for one SQLite database: its queries never run on the reactor.
+"""One thread for one SQLite database: its queries never run on the reactor; and how the stores open one.
 
 The history store and the account store each own one.  A single thread keeps
 SQLite's one-writer rule without locks, and keeps the order of writes.  With
@@ -8,6 +8,8 @@ work runs inline instead.
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
 from twisted.internet import defer, threads
@@ -35,3 +37,13 @@ class DatabaseThread:
     def stop(self) -> None:
         if self.pool is not None:
             self.pool.stop()
+
+
+def open_database(path: Path | str) -> sqlite3.Connection:
+    """A SQLite file as chatd's stores use it: autocommit (transactions are explicit), usable from
+    the store's own thread, write-ahead log, and every commit synced to disk."""
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    if str(path) != ":memory:":
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    return db

@@ -20,7 +20,7 @@ from twisted.internet.interfaces import IReactorThreads
 from ..core.accounts import AccountRecord, ScramInfo
 from ..core.casemap import casefold
 from ..core.moderation import ServerBan
-from ..dbthread import DatabaseThread
+from ..dbthread import DatabaseThread, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -76,9 +76,7 @@ class SQLiteAccounts(service.Service):
 
     def __init__(self, path: Path | str, threaded: Optional[IReactorThreads] = None) -> None:
         self.path = str(path)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        if self.path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db = open_database(self.path)
         self.db.executescript(SCHEMA)
         # An in-memory database (--no-history) has nothing to wait for: it is used inline.
         self.thread = DatabaseThread(threaded if self.path != ":memory:" else None, "chatd-accounts")

@@ -7,15 +7,15 @@ then connects there.  When the master fails and Sentinel promotes a replica,
 the link's connections drop (or time out), the link reconnects, and the next
 discovery names the new master; messages accepted meanwhile wait in the
 outbox.  A server that answers but is not (or no longer) a master is left
-at once (:func:`is_master` on connect; a READONLY reply drops the link too).
+at once (the link checks ROLE on connect; a READONLY reply drops it too).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import txredisapi
-from twisted.internet import endpoints, ssl
 from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.logger import Logger
 from zope.interface import implementer
@@ -46,14 +46,5 @@ class SentinelEndpoint:
                      port=where[1])
             self.current = where
         host, port = where
-        plain = endpoints.HostnameEndpoint(self.reactor, host, port, timeout=5)
-        if not self.address.tls:
-            return plain.connect(factory)
-        return endpoints.wrapClientTLS(ssl.optionsForClientTLS(host), plain).connect(factory)
-
-    def close(self) -> Any:
-        return self.sentinel.disconnect()
-
-
-def is_master(role: Any) -> bool:
-    return bool(role) and role[0] == "master"
+        # The master's address, with everything else (TLS, and its checks) as --redis says.
+        return attrs.evolve(self.address, host=host, port=port).endpoint(self.reactor).connect(factory)

@@ -9,7 +9,6 @@ per message, and each message's Deferred fires when its batch is durable.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
@@ -22,7 +21,7 @@ from twisted.logger import Logger
 from ..core import events as ev
 from ..core.casemap import casefold
 from ..core.history import Message, Ref, RoomRecord, TargetSummary, target_key
-from ..dbthread import DatabaseThread
+from ..dbthread import DatabaseThread, open_database
 from .migrations import migrate
 
 log = Logger()
@@ -83,10 +82,7 @@ class SQLiteHistory(service.Service):
         self.clock = clock
         self.retention = retention
         self.room_retention = {casefold(k): v for k, v in (room_retention or {}).items()}
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        if self.path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        self.db = open_database(self.path)
         self.version = migrate(self.db)
         self.pending: list[tuple[tuple[Any, ...], defer.Deferred[bool]]] = []
         self.scheduled: Optional[IDelayedCall] = None
