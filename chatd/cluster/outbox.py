@@ -15,7 +15,6 @@ durable.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any, Optional
 
@@ -24,7 +23,7 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IReactorThreads, IReactorTime
 from twisted.logger import Logger
 
-from ..dbthread import DatabaseThread
+from ..dbthread import DatabaseThread, open_database
 
 log = Logger()
 
@@ -52,16 +51,14 @@ class Outbox:
 
     def __init__(self, path: Path | str, clock: IReactorTime, threaded: Optional[IReactorThreads] = None) -> None:
         self.clock = clock
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        if str(path) != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        self.db = open_database(path)
         self.db.execute(_SCHEMA)
         self.thread = DatabaseThread(threaded, "chatd-outbox")
         self.adds: list[tuple[Parcel, defer.Deferred[bool]]] = []
         self.removes: list[str] = []
         self.scheduled: Optional[Any] = None
         self.busy = False
+        self.idle: list[defer.Deferred[None]] = []  # flush() callers, told once nothing is left to write
 
     def start(self) -> None:
         self.thread.start()
@@ -102,6 +99,10 @@ class Outbox:
             self.busy = False
             for _, waiter in adds:
                 waiter.callback(ok)
+            if self.idle and not self.adds and not self.removes:
+                waiters, self.idle = self.idle, []
+                for idle in waiters:
+                    idle.callback(None)
             self._kick()
 
         def failed(failure: Any) -> bool:
@@ -124,12 +125,8 @@ class Outbox:
         if self.scheduled is not None:
             self.scheduled.cancel()
             self.scheduled = None
+        waiter: defer.Deferred[None] = defer.Deferred()
+        self.idle.append(waiter)
         if not self.busy:
             self._flush()
-        waiter: defer.Deferred[None] = defer.Deferred()
-
-        def again() -> None:
-            self.flush().chainDeferred(waiter)
-
-        self.clock.callLater(0.01, again)
         return waiter
