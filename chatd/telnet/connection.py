@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Sequence
 
 from twisted.conch.telnet import IAC, IP, WILL, ITelnetProtocol, TelnetTransport
+from twisted.internet import protocol
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ..core import ROOM_PREFIXES, casefold, errors
@@ -286,10 +288,10 @@ class TelnetConnection(LineConnection):
             if casefold(room) in user.rooms:
                 spawn(network.store_read_marker(user.person, casefold(room), now), "telnet read marker")
 
-    def connectionLost(self, reason: Any = None) -> None:
-        if self.session.user is not None:
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        if self.session.user is not None:  # before the session leaves the network with its rooms
             self._read_until_now([room.name for room in self.session.user.rooms.values()])
-        super().connectionLost(*([reason] if reason is not None else []))
+        super().connectionLost(reason)
 
     def cmd_msg(self, rest: str) -> None:
         target, _, text = rest.partition(" ")
