@@ -189,3 +189,23 @@ def test_search_finds_words_only_where_asked_and_forgets_deleted_messages():
     assert search(["cafe", '"quoted"', "OR"], ["#r"]) == ['café "quoted" OR NOT']  # no query syntax leaks
     store.remove("#r", rows[0].id)
     assert search(["release"], ["#r", "#other"]) == ["release notes elsewhere"]
+
+
+def test_a_batch_keeps_every_field_exactly_as_sent():
+    """A batch goes to SQLite as one JSON document: text that looks like JSON or SQL, quotes, backslashes,
+    line breaks, emoji and right-to-left script, an account, and empty fields come back unchanged."""
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    odd = ['{"a": [1, 2]}', "'); DROP TABLE messages; --", "back\\slash \"quoted\"", "two\nlines",
+           "emoji \U0001F600 and \u05e9\u05dc\u05d5\u05dd", "", "$[0]", "null"]
+    someone = Identity("carol", "~c", "h3", "", "web", False, "carol")
+    sent = [RoomMessage(network.new_id(), clock.seconds() + i / 7, "#odd", someone if i % 2 else ALICE,
+                        "action" if i % 3 else "privmsg", text) for i, text in enumerate(odd)]
+    peers = ("a:carol", "g:bob")
+    sent.append(DirectMessage(network.new_id(), clock.seconds(), someone, "Bob", "notice", odd[0], (), peers))
+    for message in sent:
+        store.append(message)
+    clock.advance(0)
+    assert store.batches == 1
+    assert result(store.latest("#odd", 100)) == sent[:-1]
+    assert result(store.find(dm_key(*peers), sent[-1].id)) == sent[-1]

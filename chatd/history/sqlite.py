@@ -30,6 +30,9 @@ MAX_BATCH = 5000
 _COLUMNS = ("id, target, room, recipient, peer_a, peer_b, time, sender_nick, sender_user, sender_host, "
             "sender_realname, sender_protocol, kind, text, sender_account, sender_person")
 _SELECT = f"SELECT {_COLUMNS} FROM messages"
+_INSERT_BATCH = (f"INSERT OR IGNORE INTO messages ({_COLUMNS}) SELECT "
+                 + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS.split(","))))
+                 + " FROM json_each(?) ORDER BY key")
 
 
 @attrs.frozen
@@ -172,11 +175,14 @@ class SQLiteHistory(service.Service):
         d.addCallbacks(done, failed)
 
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        # The whole batch is one JSON array bound to one statement: SQLite then inserts every row (and
+        # its index and full-text entries) inside a single call that runs without the GIL. With
+        # executemany the thread must win the GIL back from a busy reactor between rows, and under
+        # load it wrote about 150 rows/s instead of 20,000 (measured; see docs/benchmarks.md).
+        blob = json.dumps(rows, ensure_ascii=False)
         with self.db:  # one transaction: BEGIN ... COMMIT
             self.db.execute("BEGIN")
-            self.db.executemany(
-                f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
-            )
+            self.db.execute(_INSERT_BATCH, (blob,))
 
     def flush_all(self) -> defer.Deferred[None]:
         """Fires once everything accepted so far is on disk."""
