@@ -9,7 +9,7 @@ import pytest
 from chatd.core import Identity, Ref, RoomMessage, RoomRecord, dm_key
 from chatd.core.events import DirectMessage
 from chatd.history.migrations import current_version, migrate
-from chatd.history.sqlite import Retention, SQLiteHistory
+from chatd.history.sqlite import Retention, SQLiteHistory, _row
 
 from .support.memory import memory_history, memory_network
 
@@ -209,3 +209,35 @@ def test_a_batch_keeps_every_field_exactly_as_sent():
     assert store.batches == 1
     assert result(store.latest("#odd", 100)) == sent[:-1]
     assert result(store.find(dm_key(*peers), sent[-1].id)) == sent[-1]
+
+
+def test_search_indexes_after_the_commit_and_a_restart_indexes_what_a_crash_left(tmp_path):
+    """The full-text index is filled after the messages are committed: what a crash left unindexed is
+    indexed when the store starts again, and a message removed before indexing is not resurrected."""
+    network, clock = memory_network()
+    path = tmp_path / "history.sqlite3"
+    store = SQLiteHistory(path, clock)
+    kept = RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", "pelican brief")
+    gone = RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", "pelican secret")
+    store._write([_row(kept), _row(gone)])  # committed; the process dies before it indexes them
+    store.db.execute("DELETE FROM messages WHERE id=?", (gone.id,))
+    store.db.close()
+
+    again = SQLiteHistory(path, clock)
+    assert again.db.execute("SELECT COUNT(*) FROM fts_pending").fetchone() == (2,)
+    again.startService()
+    assert again.db.execute("SELECT COUNT(*) FROM fts_pending").fetchone() == (0,)
+    assert again.db.execute("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH 'pelican'"
+                            ).fetchone() == (1,)
+    assert [m.text for m in result(again.search(["pelican"], ["#r"], None, 10))] == ["pelican brief"]
+    result(again.stopService())
+
+
+def test_a_search_finds_messages_the_background_indexer_has_not_reached():
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    rows = [_row(RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", f"heron {i}"))
+            for i in range(2500)]
+    store._write(rows)  # committed without a turn of the store: nothing has indexed them yet
+    found = result(store.search(["heron"], ["#r"], None, 3000))
+    assert len(found) == 2500 and found[0].text == "heron 2499"

@@ -4,6 +4,9 @@ All database work runs on one dedicated thread, never on the reactor.  Writes
 are group-committed: messages accepted during one reactor turn go to disk in
 one transaction, so a busy room costs one commit (one fsync) per batch, not
 per message, and each message's Deferred fires when its batch is durable.
+The full-text index is filled afterwards, in small transactions of its own
+whenever no messages wait (a search first brings it up to date), so that it
+never stands between a message and its commit.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from ..core import events as ev
 from ..core.casemap import casefold
 from ..core.history import Message, Ref, RoomRecord, TargetSummary, target_key
 from ..dbthread import DatabaseThread, open_database
+from . import search as fulltext
 from .migrations import migrate
 
 log = Logger()
 MAX_BATCH = 5000
+INDEX_CHUNK = 1000  # messages indexed per transaction: the few milliseconds a message batch may wait
+INDEX_HEADROOM = 0.05  # seconds: below this writer lag, index chunks take turns with message batches
 
 _COLUMNS = ("id, target, room, recipient, peer_a, peer_b, time, sender_nick, sender_user, sender_host, "
             "sender_realname, sender_protocol, kind, text, sender_account, sender_person")
@@ -92,6 +98,8 @@ class SQLiteHistory(service.Service):
         self.flushing = False
         self.idle_waiters: list[defer.Deferred[None]] = []
         self.closed = False
+        self.unindexed = True  # committed messages may wait for the full-text index (also from a last run)
+        self.indexed_last = False  # the writer's last job was an index chunk: a message batch goes next
         # Figures for /metrics.
         self.batches = 0
         self.last_batch_size = 0
@@ -109,6 +117,7 @@ class SQLiteHistory(service.Service):
     def startService(self) -> None:
         super().startService()
         self.thread.start()
+        self._kick()  # index what a previous run committed but did not index
 
     @defer.inlineCallbacks
     def stopService(self) -> Any:
@@ -134,14 +143,40 @@ class SQLiteHistory(service.Service):
         return d
 
     def _kick(self) -> None:
-        if self.flushing or self.scheduled is not None or not self.pending:
-            if not self.flushing and not self.pending:
-                waiters, self.idle_waiters = self.idle_waiters, []
-                for waiter in waiters:
-                    waiter.callback(None)
+        if self.flushing or self.scheduled is not None:
+            return
+        if not self.pending:
+            waiters, self.idle_waiters = self.idle_waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+            if self.unindexed and not self.closed:
+                self._index_some()
+            return
+        if self.unindexed and not self.indexed_last and self.last_lag < INDEX_HEADROOM and not self.closed:
+            # The writer keeps pace: the index gets a turn between two batches, so it does not trail
+            # far behind. When the writer falls behind, messages come first and the index waits.
+            self._index_some()
             return
         # Everything accepted in this reactor turn goes into one transaction.
         self.scheduled = self.clock.callLater(0, self._flush)
+
+    def _index_some(self) -> None:
+        """Index one chunk of committed messages; messages that arrive meanwhile go next."""
+        self.flushing = True
+
+        def done(count: int) -> None:
+            self.flushing = False
+            self.indexed_last = True
+            self.unindexed = count >= INDEX_CHUNK
+            self._kick()
+
+        def failed(failure: Any) -> None:
+            self.flushing = False
+            self.unindexed = False  # tried again after the next batch, not in a loop
+            log.failure("indexing messages for search failed", failure)
+            self._kick()
+
+        self.run(fulltext.index, self.db, INDEX_CHUNK).addCallbacks(done, failed)
 
     def _flush(self) -> None:
         self.scheduled = None
@@ -154,6 +189,7 @@ class SQLiteHistory(service.Service):
 
         def done(_: object) -> None:
             self.flushing = False
+            self.unindexed, self.indexed_last = True, False
             self.batches += 1
             self.last_batch_size = len(batch)
             self.last_batch_seconds = self.clock.seconds() - started
@@ -240,20 +276,19 @@ class SQLiteHistory(service.Service):
 
     def search(self, words: Sequence[str], rooms: Sequence[str], person: Optional[str],
                limit: int) -> defer.Deferred[list[Message]]:
-        # Every word is a quoted FTS5 phrase: what people type is never read as query syntax.
-        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
-        places = ["m.target IN (" + ",".join("?" * len(rooms)) + ")"] if rooms else []
-        args: list[Any] = [match, *rooms]
-        if person is not None:
-            places.append("m.peer_a = ? OR m.peer_b = ?")
-            args += [person, person]
-        if not places:
+        found = fulltext.query(words, rooms, person, limit, _COLUMNS)
+        if found is None:
             return defer.succeed([])
-        columns = ", ".join("m." + c.strip() for c in _COLUMNS.split(","))
-        sql = (f"SELECT {columns} FROM messages_fts JOIN fts_ids i ON i.rid = messages_fts.rowid "
-               f"JOIN messages m ON m.id = i.id WHERE messages_fts MATCH ? AND ({' OR '.join(places)}) "
-               "ORDER BY m.id DESC LIMIT ?")
-        return self.run(self._query, sql, (*args, limit), False)
+        sql, args = found
+
+        def query(_: object) -> defer.Deferred[list[Message]]:
+            def indexed_then_query() -> list[Message]:
+                fulltext.index_all(self.db)  # everything said before the search is found by it
+                return self._query(sql, args, False)
+
+            return self.run(indexed_then_query)
+
+        return self.flush_all().addCallback(query)
 
     def read_marker(self, person: str, target: str) -> defer.Deferred[Optional[float]]:
         def query() -> Optional[float]:
