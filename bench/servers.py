@@ -117,7 +117,8 @@ def ngircd() -> Optional[Server]:
     conf = conf.replace("@PORT@", str(port)).replace("@PIDFILE@", str(folder / "ngircd.pid"))
     (folder / "ngircd.conf").write_text(conf)
     (folder / "motd").write_text("bench\n")
-    server = Server("ngircd", [binary, "--nodaemon", "--config", str(folder / "ngircd.conf")], cwd=folder)
+    server = Server("ngircd", [binary, "--nodaemon", "--config", str(folder / "ngircd.conf")], cwd=folder,
+                    scratch=folder)
     wait_port(port)
     server.ports["irc"] = port
     return server
@@ -148,8 +149,9 @@ def redis() -> Optional[Server]:
     if binary is None:
         return None
     port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="bench-redis-"))
     server = Server("redis", [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", tempfile.mkdtemp(prefix="bench-redis-")])
+                              "--appendonly", "no", "--dir", str(folder)], scratch=folder)
     wait_port(port)
     server.ports["redis"] = port
     return server
