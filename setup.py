@@ -26,6 +26,10 @@ setup(
         "twisted[tls]>=23.8",
         "autobahn>=23.1",
         "txredisapi>=1.4.10",
+        # txredisapi parses replies with hiredis when it is installed: every pub/sub message that
+        # arrived in one read is then handled in that reactor turn (its pure-Python parser takes a
+        # turn per message), so a node fans out what Redis sends in batches (docs/benchmarks.md).
+        "hiredis>=2.0",
         "service-identity>=21.1",
         "pyOpenSSL>=23.0",
         "attrs>=22.2",

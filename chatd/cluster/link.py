@@ -14,6 +14,12 @@ link is probed with PING every half ``timeout``: a link that does not answer
 within about a second is declared down, both of its connections are dropped,
 and they reconnect once Redis answers again.
 
+Replies are parsed by hiredis (txredisapi picks its hiredis protocol when the
+package is installed, and chatd requires it): all the pub/sub messages one
+read brings are handled in that reactor turn, so the room fan-out batches
+them.  txredisapi's own parser handles one message per turn, and a node
+then fell behind at 2,000 messages/s into a room of 200.
+
 Behind Sentinel the endpoint (``chatd.cluster.sentinel``) finds the master
 before each connection, and the link only settles on a server whose ROLE is
 master.
