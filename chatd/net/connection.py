@@ -91,7 +91,7 @@ class LineConnection(protocol.Protocol):
         self.splitter = LineSplitter(self.max_line_bytes)
         self.guard: ConnectionGuard[bytes] = ConnectionGuard(
             factory.clock, factory.peers, settings.flood, settings.sendq, settings.check_peer_limit,
-            self.protocol_name, self._handle_line, self._shut,
+            self.protocol_name, self,
         )
         self.session = Session(factory.network, self, self.protocol_name, self.address)
         self.last_seen = factory.clock.seconds()
@@ -133,7 +133,8 @@ class LineConnection(protocol.Protocol):
             else:
                 self.guard.submit(line)  # type: ignore[arg-type]
 
-    def _handle_line(self, line: bytes) -> None:
+    def guarded(self, line: bytes) -> None:
+        """A line that passed the flood gate."""
         try:
             self.line_received(line)
         except Exception:
@@ -156,7 +157,8 @@ class LineConnection(protocol.Protocol):
             self.goodbye = goodbye
             self.guard.close(reason, how)
 
-    def _shut(self, reason: str, how: str) -> None:
+    def shut(self, reason: str, how: str) -> None:
+        """The guard closes the connection."""
         if how == SENDQ:
             self.silenced = True
             self.transport.abortConnection()  # a reader that stopped: unsent output is dropped

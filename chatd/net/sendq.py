@@ -9,19 +9,23 @@ everyone else keeps receiving at full speed.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Protocol
 
 from twisted.internet.interfaces import IConsumer, IPushProducer
 from zope.interface import implementer
 
 
+class Bounded(Protocol):
+    def sendq_exceeded(self) -> None: ...
+
+
 @implementer(IPushProducer)
 class SendQueueGuard:
-    __slots__ = ("limit", "on_exceeded", "paused", "pending", "tripped", "__provides__")
+    __slots__ = ("limit", "owner", "paused", "pending", "tripped", "__provides__")
 
-    def __init__(self, transport: IConsumer, limit: int, on_exceeded: Callable[[], None]) -> None:
+    def __init__(self, transport: IConsumer, limit: int, owner: Bounded) -> None:
         self.limit = limit
-        self.on_exceeded = on_exceeded
+        self.owner = owner  # told once the bound is passed
         self.paused = False
         self.pending = 0
         self.tripped = False
@@ -42,4 +46,4 @@ class SendQueueGuard:
             self.pending += size
             if self.pending > self.limit:
                 self.tripped = True
-                self.on_exceeded()
+                self.owner.sendq_exceeded()
