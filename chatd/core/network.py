@@ -231,7 +231,7 @@ class Network(Messaging, RoomRules, ServerOperators):
         self.mark_away(user, message)
         self.publisher.away_changed(user)
 
-    def set_user_modes(self, user: User, modes: set[str]) -> None:
+    def set_user_modes(self, user: User, modes: set[str] | frozenset[str]) -> None:
         user.set_modes(modes)
         self.publisher.user_changed(user)
 

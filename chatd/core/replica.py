@@ -51,7 +51,7 @@ class Replica:
                 existing.client.node = node
                 existing.away = away
                 renamed = existing.realname != identity.realname
-                existing.modes = set(modes)
+                existing.modes = frozenset(modes)
                 existing.update(identity)
                 if renamed:
                     net.change_realname(existing, identity.realname)
@@ -60,7 +60,7 @@ class Replica:
                 return None
             return existing
         user = User(RemoteClient(node), identity.nick, identity.user, identity.host, identity.realname,
-                    identity.protocol, signon, signon, away, modes=set(modes), account=identity.account)
+                    identity.protocol, signon, signon, away, modes=frozenset(modes), account=identity.account)
         net.users[user.folded] = user
         net.notify("online", user.nick, user)
         return None

@@ -27,7 +27,8 @@ class User:
     away: Optional[str] = None
     rooms: dict[str, Room] = attrs.field(factory=dict)  # folded name -> room
     #: User modes: "i" invisible (WHO and NAMES hide you from strangers), "w" wallops, "B" bot.
-    modes: set[str] = attrs.field(factory=set)
+    #: A frozenset, replaced on change: most users have none, and share the one empty frozenset.
+    modes: frozenset[str] = frozenset()
     #: The account this user is logged in to (None: a guest, known by nick only).
     account: Optional[str] = None
     identity: Identity = attrs.field(init=False)
@@ -60,8 +61,8 @@ class User:
         self.nick = nick
         self._refresh_identity()
 
-    def set_modes(self, modes: set[str]) -> None:
-        self.modes = set(modes)
+    def set_modes(self, modes: set[str] | frozenset[str]) -> None:
+        self.modes = frozenset(modes)
         self._refresh_identity()
 
     def set_realname(self, realname: str) -> None:

@@ -48,6 +48,10 @@ NO_CAPS: frozenset[str] = frozenset()
 NO_BATCHES: Mapping[str, multiline.Collecting] = MappingProxyType({})
 
 
+# The few distinct (render key, format key) pairs, shared by every connection that has them: a
+# pair of tuples per connection was a tenth of an idle connection's memory.
+_KEYS: dict[tuple[bool, ...], tuple[tuple[bool, ...], tuple[object, ...]]] = {}
+
 class IRCConnection(LineConnection):
     protocol_name = "irc"
     factory: IRCFactory
@@ -70,8 +74,11 @@ class IRCConnection(LineConnection):
     # -- the core's Client interface -----------------------------------------
 
     def caps_changed(self) -> None:
-        self.render_key = tuple(c in self.caps for c in capabilities.RENDERING)
-        self.format_key: tuple[object, ...] = ("irc", *self.render_key)
+        key = tuple(c in self.caps for c in capabilities.RENDERING)
+        shared = _KEYS.get(key)
+        if shared is None:
+            shared = _KEYS[key] = (key, ("irc", *key))
+        self.render_key, self.format_key = shared
         self.echo_messages = "echo-message" in self.caps
 
     def encode(self, event: Event) -> Optional[bytes]:

@@ -100,7 +100,7 @@ class ChatWebSocket(WebSocketServerProtocol):
         factory, settings = self.factory, self.factory.settings
         self.guard: ConnectionGuard[bytes] = ConnectionGuard(
             factory.clock, factory.peers, settings.flood, settings.sendq, settings.check_peer_limit, "web",
-            self.handle, self._shut,
+            self,
         )
         super().connectionMade()
 
@@ -170,7 +170,12 @@ class ChatWebSocket(WebSocketServerProtocol):
         if session is not None:
             session.quit(closing_reason or ("Connection closed" if wasClean else "Connection lost"))
 
-    def _shut(self, reason: str, how: str) -> None:
+    def guarded(self, payload: bytes) -> None:
+        """A frame that passed the flood gate."""
+        self.handle(payload)
+
+    def shut(self, reason: str, how: str) -> None:
+        """The guard closes the connection."""
         if how == SENDQ:
             self.transport.abortConnection()
         elif how == GOING_AWAY:
