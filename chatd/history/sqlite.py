@@ -215,10 +215,8 @@ class SQLiteHistory(service.Service):
         # its index and full-text entries) inside a single call that runs without the GIL. With
         # executemany the thread must win the GIL back from a busy reactor between rows, and under
         # load it wrote about 150 rows/s instead of 20,000 (measured; see docs/benchmarks.md).
-        blob = json.dumps(rows, ensure_ascii=False)
-        with self.db:  # one transaction: BEGIN ... COMMIT
-            self.db.execute("BEGIN")
-            self.db.execute(_INSERT_BATCH, (blob,))
+        # One statement is one transaction (the connection autocommits): one call, one GIL round trip.
+        self.db.execute(_INSERT_BATCH, (json.dumps(rows, ensure_ascii=False),))
 
     def flush_all(self) -> defer.Deferred[None]:
         """Fires once everything accepted so far is on disk."""
