@@ -241,3 +241,16 @@ def test_a_search_finds_messages_the_background_indexer_has_not_reached():
     store._write(rows)  # committed without a turn of the store: nothing has indexed them yet
     found = result(store.search(["heron"], ["#r"], None, 3000))
     assert len(found) == 2500 and found[0].text == "heron 2499"
+
+
+def test_the_writer_lag_is_from_acceptance_to_commit():
+    """chatd_history_lag_seconds: how much a crash could lose. In a unit test the commit is inline,
+    at the time the turn ends."""
+    network, clock = memory_network()
+    store = memory_history(network, clock)
+    store.append(RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", "first"))
+    clock.advance(0.04)  # the turn ends late: the batch is written 40 ms after its message came
+    assert store.batches == 1 and store.last_lag == pytest.approx(0.04)
+    store.append(RoomMessage(network.new_id(), clock.seconds(), "#r", ALICE, "privmsg", "second"))
+    clock.advance(0)
+    assert store.batches == 2 and store.last_lag == 0 and store.max_lag == pytest.approx(0.04)

@@ -187,7 +187,7 @@ class SQLiteHistory(service.Service):
         self.pending_since = started if self.pending else None
         d = self.run(self._write, [row for row, _ in batch])
 
-        def done(_: object) -> None:
+        def done(committed: float) -> None:
             self.flushing = False
             self.unindexed, self.indexed_last = True, False
             self.batches += 1
@@ -195,7 +195,8 @@ class SQLiteHistory(service.Service):
             self.last_batch_seconds = self.clock.seconds() - started
             self.batch_seconds_total += self.last_batch_seconds
             self.messages_written += len(batch)
-            self.last_lag = self.clock.seconds() - oldest
+            # What a crash could lose: from the oldest message's acceptance to its commit on disk.
+            self.last_lag = committed - oldest
             self.max_lag = max(self.max_lag, self.last_lag)
             for _, waiter in batch:
                 waiter.callback(True)
@@ -210,13 +211,15 @@ class SQLiteHistory(service.Service):
 
         d.addCallbacks(done, failed)
 
-    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+    def _write(self, rows: list[tuple[Any, ...]]) -> float:
+        """Commit ``rows``; returns when the commit ended (the reactor may hear of it later)."""
         # The whole batch is one JSON array bound to one statement: SQLite then inserts every row (and
-        # its index and full-text entries) inside a single call that runs without the GIL. With
-        # executemany the thread must win the GIL back from a busy reactor between rows, and under
-        # load it wrote about 150 rows/s instead of 20,000 (measured; see docs/benchmarks.md).
-        # One statement is one transaction (the connection autocommits): one call, one GIL round trip.
+        # its index entries) inside a single call that runs without the GIL. With executemany the
+        # thread must win the GIL back from a busy reactor between rows, and under load it wrote
+        # about 150 rows/s instead of 20,000 (measured; see docs/benchmarks.md). One statement is
+        # one transaction (the connection autocommits): one call, one GIL round trip.
         self.db.execute(_INSERT_BATCH, (json.dumps(rows, ensure_ascii=False),))
+        return self.clock.seconds()
 
     def flush_all(self) -> defer.Deferred[None]:
         """Fires once everything accepted so far is on disk."""
