@@ -47,6 +47,9 @@ class FloodGate(Generic[T]):
     __slots__ = ("clock", "policy", "owner", "tokens", "stamp", "queue", "timer", "closed")
 
     def __init__(self, clock: IReactorTime, policy: FloodPolicy, owner: Gated[T]) -> None:
+        # Without flood control a connection has no gate at all (ConnectionGuard.start).
+        if not policy.enabled:
+            raise ValueError("a flood gate needs a rate above 0")
         self.clock = clock
         self.policy = policy
         self.owner = owner
@@ -63,9 +66,6 @@ class FloodGate(Generic[T]):
 
     def submit(self, item: T) -> None:
         if self.closed:
-            return
-        if not self.policy.enabled:
-            self.owner.passed(item)
             return
         if not self.queue:
             self._refill()
