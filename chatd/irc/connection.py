@@ -52,6 +52,7 @@ NO_BATCHES: Mapping[str, multiline.Collecting] = MappingProxyType({})
 # pair of tuples per connection was a tenth of an idle connection's memory.
 _KEYS: dict[tuple[bool, ...], tuple[tuple[bool, ...], tuple[object, ...]]] = {}
 
+
 class IRCConnection(LineConnection):
     protocol_name = "irc"
     factory: IRCFactory
