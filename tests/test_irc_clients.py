@@ -93,11 +93,15 @@ def test_client_that_stops_reading_is_cut_off_while_others_keep_up(tmp_path):
         reader.expect(r"JOIN #big")
         total = 15000  # several MB: more than the kernel buffers can hide
         payload = "p" * 400
-        talker.send(b"".join(f"PRIVMSG #big :{i} {payload}\r\n".encode() for i in range(total)))
+        # Sent from a thread while the reader reads: the room's back-pressure holds the talker
+        # until its members have read, so sending and reading must go on at once.
+        sending = talker.send_in_background(
+            b"".join(f"PRIVMSG #big :{i} {payload}\r\n".encode() for i in range(total)), timeout=60)
         # The reader sees every message, then sees the sleeper dropped for SendQ.
-        last = reader.expect(rf"PRIVMSG #big :{total - 1} ", timeout=30)
+        last = reader.expect(rf"PRIVMSG #big :{total - 1} ", timeout=60)
         assert last
         reader.expect(r":sleeper!\S+ QUIT :SendQ exceeded", timeout=30)
+        sending.wait()
         sleeper.close()
     finally:
         d.kill()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from typing import Callable, Optional
 
@@ -18,10 +19,18 @@ class LineClient:
         self.buffer = b""
         self.lines: list[str] = []
 
-    def send(self, data: bytes | str) -> None:
+    def send(self, data: bytes | str, timeout: float = 10.0) -> None:
+        """Send ``data`` (a str is one line) within ``timeout`` seconds of its own: a read's
+        short timeout must never carry over to a send the server is slowing down."""
         if isinstance(data, str):
             data = (data + "\r\n").encode("utf-8")
+        self.sock.settimeout(timeout)
         self.sock.sendall(data)
+
+    def send_in_background(self, data: bytes, timeout: float = 60.0) -> "Sending":
+        """Send a large ``data`` from a thread, so the test can read other clients meanwhile
+        (the server may hold this sender back until they have read)."""
+        return Sending(self, data, timeout)
 
     def _pump(self, timeout: float) -> bool:
         self.sock.settimeout(timeout)
@@ -84,6 +93,29 @@ class LineClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class Sending:
+    """A send under way on its own thread; :meth:`wait` returns once it is done, or raises its error."""
+
+    def __init__(self, client: LineClient, data: bytes, timeout: float) -> None:
+        self.error: Optional[BaseException] = None
+        self.timeout = timeout
+        self.thread = threading.Thread(target=self._run, args=(client, data, timeout), daemon=True)
+        self.thread.start()
+
+    def _run(self, client: LineClient, data: bytes, timeout: float) -> None:
+        try:
+            client.send(data, timeout)
+        except BaseException as error:  # handed to wait()
+            self.error = error
+
+    def wait(self) -> None:
+        self.thread.join(self.timeout + 5)
+        if self.thread.is_alive():
+            raise AssertionError("the send did not finish")
+        if self.error is not None:
+            raise self.error
 
 
 def irc_register(client: LineClient, nick: str) -> None:
