@@ -24,6 +24,7 @@ from .casemap import casefold
 from .events import Identity
 from .limits import ROOM_PREFIXES
 from .moderating import Moderating
+from .queries import listed_rooms, visible_members
 from .rooms import ModeChange, Room
 from .signin import SignIn
 
@@ -185,6 +186,20 @@ class Session(SignIn, Moderating):
         if room is not None:
             return room, True
         return self.network.room(name), False
+
+    # -- what one may see of rooms (chatd.core.queries) --------------------------------
+
+    def rooms(self) -> list[Room]:
+        """The rooms this person may see (secret ones only as a member), the fullest first."""
+        return listed_rooms(self.network.rooms.values(), self.user)
+
+    def members(self, name: str) -> tuple[Room, list[User]]:
+        """A room and its members, if this person may see them; a secret room is no room to outsiders."""
+        room = self.network.find_room(name)
+        members = visible_members(room, self.user) if room is not None else None
+        if room is None or members is None:
+            raise errors.NoSuchRoom(name)
+        return room, members
 
     def part(self, name: str, reason: str = "") -> None:
         self.network.part(self.me(), self._name(name), self._line(reason, self.network.limits.kicklen, "reason"))

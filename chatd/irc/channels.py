@@ -8,7 +8,7 @@ are the core's.
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from ..core import ROOM_PREFIXES, Room, casefold, errors
 from ..net.tasks import spawn
@@ -18,6 +18,7 @@ from .modes import parse_room_modes, parse_user_modes
 from .wire import Message
 
 if TYPE_CHECKING:
+    from ..core import User
     from .context import Context
 
 
@@ -70,23 +71,25 @@ def send_topic(ctx: Context, room: Room) -> None:
     ctx.reply(N.RPL_TOPICWHOTIME, room.name, room.topic_by, str(int(room.topic_time)))
 
 
-def send_names(ctx: Context, room: Room) -> None:
+def send_names(ctx: Context, room: Room, members: Optional[list[User]] = None) -> None:
+    """353 lines of ``members`` (all of ``room``'s when not given: the joiner's own view), then 366."""
     multi = "multi-prefix" in ctx.caps
     full = "userhost-in-names" in ctx.caps
     names = [room.prefixes(member, multi) + (member.identity.mask if full else member.nick)
-             for member in room.members]
+             for member in (room.members if members is None else members)]
+    symbol = "@" if "s" in room.flags else "="  # RPL_NAMREPLY: "@" secret, "=" public
     # Keep each 353 line comfortably under 512 bytes.
     head = len(ctx.server) + len(ctx.me) + len(room.name) + 16
     batch: list[str] = []
     size = head
     for name in names:
         if batch and size + len(name) + 1 > 500:
-            ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+            ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
             batch, size = [], head
         batch.append(name)
         size += len(name) + 1
     if batch:
-        ctx.reply(N.RPL_NAMREPLY, "=", room.name, " ".join(batch))
+        ctx.reply(N.RPL_NAMREPLY, symbol, room.name, " ".join(batch))
     ctx.reply(N.RPL_ENDOFNAMES, room.name, "End of /NAMES list.")
 
 
@@ -96,11 +99,12 @@ def names(ctx: Context, msg: Message) -> None:
         ctx.reply(N.RPL_ENDOFNAMES, "*", "End of /NAMES list.")
         return
     for name in msg.params[0].split(","):
-        room = ctx.network.find_room(name)
-        if room is None:
+        try:
+            room, members = ctx.session.members(name)
+        except errors.NoSuchRoom:  # also a secret room asked for by an outsider
             ctx.reply(N.RPL_ENDOFNAMES, name, "End of /NAMES list.")
         else:
-            send_names(ctx, room)
+            send_names(ctx, room, members)
 
 
 @command("TOPIC", min_params=1)
@@ -125,11 +129,10 @@ def list_(ctx: Context, msg: Message) -> None:
     else:
         now = ctx.network.clock()
         rooms = [room for room in ctx.network.rooms.values() if list_matches(room, terms, now)]
-    me = ctx.session.me()
+    visible = set(ctx.session.rooms())  # secret rooms are listed to their members only
     for room in rooms:
-        if "s" in room.flags and me not in room.members:
-            continue  # secret rooms are listed to their members only
-        ctx.reply(N.RPL_LIST, room.name, str(len(room.members)), room.topic)
+        if room in visible:
+            ctx.reply(N.RPL_LIST, room.name, str(len(room.members)), room.topic)
     ctx.reply(N.RPL_LISTEND, "End of /LIST")
 
 

@@ -321,14 +321,14 @@ class TelnetConnection(LineConnection):
         if not name:
             self.say("Usage: /names #room")
             return
-        room = self.factory.network.room(name)
+        room, members = self.session.members(name)
         people = ", ".join(
-            f"{room.prefixes(m)}{m.nick} ({m.protocol}{', away' if m.away else ''})" for m in room.members
+            f"{room.prefixes(m)}{m.nick} ({m.protocol}{', away' if m.away else ''})" for m in members
         )
-        self.say(f"{room.name} ({len(room.members)}): {people}")
+        self.say(f"{room.name} ({len(members)}): {people}")
 
     def cmd_list(self, rest: str) -> None:
-        rooms = sorted(self.factory.network.rooms.values(), key=lambda r: -len(r.members))
+        rooms = self.session.rooms()
         if not rooms:
             self.say("No rooms yet: /join #room creates one.")
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from ..core import events as ev
 from ..core.text import unicode_problem
@@ -65,8 +65,9 @@ def member(room: Room, user: User) -> dict[str, Any]:
     }
 
 
-def members(room: Room) -> list[dict[str, Any]]:
-    return [member(room, user) for user in room.members]
+def members(room: Room, users: Optional[Iterable[User]] = None) -> list[dict[str, Any]]:
+    """``room``'s members as frames: ``users`` (as a query answered them), or all of them."""
+    return [member(room, user) for user in (room.members if users is None else users)]
 
 
 @functools.singledispatch

@@ -316,17 +316,14 @@ def whois(conn: ChatWebSocket, request: Request) -> None:
 
 @handler("names")
 def names(conn: ChatWebSocket, request: Request) -> None:
-    room = conn.factory.network.room(text_field(request, "room"))
-    conn.answer(request, {"type": "names", "room": room.name, "members": frames.members(room)})
+    room, members = conn.session.members(text_field(request, "room"))
+    conn.answer(request, {"type": "names", "room": room.name, "members": frames.members(room, members)})
 
 
 @handler("list")
 def list_(conn: ChatWebSocket, request: Request) -> None:
-    me = conn.session.me()
-    rooms = sorted((r for r in conn.factory.network.rooms.values() if "s" not in r.flags or me in r.members),
-                   key=lambda r: (-len(r.members), r.name))  # secret rooms: only for their members
     conn.answer(request, {"type": "list", "rooms": [{"name": r.name, "members": len(r.members), "topic": r.topic}
-                                                    for r in rooms]})
+                                                    for r in conn.session.rooms()]})
 
 
 @handler("nick")

@@ -27,7 +27,7 @@ class LineClient:
         self.sock.settimeout(timeout)
         self.sock.sendall(data)
 
-    def send_in_background(self, data: bytes, timeout: float = 60.0) -> "Sending":
+    def send_in_background(self, data: bytes, timeout: float = 60.0) -> Sending:
         """Send a large ``data`` from a thread, so the test can read other clients meanwhile
         (the server may hold this sender back until they have read)."""
         return Sending(self, data, timeout)
