@@ -8,6 +8,7 @@ work runs inline instead.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
@@ -41,7 +42,14 @@ class DatabaseThread:
 
 def open_database(path: Path | str) -> sqlite3.Connection:
     """A SQLite file as chatd's stores use it: autocommit (transactions are explicit), usable from
-    the store's own thread, write-ahead log, and every commit synced to disk."""
+    the store's own thread, write-ahead log, and every commit synced to disk.
+
+    The file is the owner's alone (0600), whatever the umask, and so are its write-ahead log and
+    shared-memory files, which SQLite creates with the database file's permissions: it holds
+    password hashes, the token key and private history."""
+    if str(path) != ":memory:":
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        os.chmod(path, 0o600)  # a file from an older version, made under the umask
     db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode=WAL")
