@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Optional
 from ..core import errors
 from ..core.sasl import MECHANISMS, Exchange
 from ..net.certfp import peer_fingerprint
-from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
 from .render import trailing
@@ -83,7 +82,7 @@ def authenticate(ctx: Context, msg: Message) -> None:
         ctx.reply(N.ERR_SASLFAIL, "SASL authentication failed: bad base64")
         return
     reg.sasl_buffer = ""
-    spawn(_step(ctx, reg.sasl, payload), "SASL", ctx.internal_error)
+    ctx.run(_step(ctx, reg.sasl, payload), "SASL", ctx.internal_error)
 
 
 async def _step(ctx: Context, exchange: Exchange, payload: bytes) -> None:
@@ -136,7 +135,7 @@ def register(ctx: Context, msg: Message) -> None:
     if ctx.session.account is not None:
         ctx.send(f"FAIL REGISTER ALREADY_AUTHENTICATED {account} {trailing('You are already logged in')}")
         return
-    spawn(_register(ctx, account, "" if email == "*" else email, password), "account registration",
+    ctx.run(_register(ctx, account, "" if email == "*" else email, password), "account registration",
           ctx.internal_error)
 
 
@@ -182,7 +181,7 @@ def services(ctx: Context, target: str, text: str) -> bool:
     """A PRIVMSG to NickServ or ChanServ: handled here (True) instead of sent to a person."""
     name = target.casefold()
     if name == "nickserv":
-        spawn(_nickserv(ctx, text.split()), "NickServ", ctx.internal_error)
+        ctx.run(_nickserv(ctx, text.split()), "NickServ", ctx.internal_error)
         return True
     if name == "chanserv":
         _chanserv(ctx, text.split())
@@ -192,7 +191,7 @@ def services(ctx: Context, target: str, text: str) -> bool:
 
 @command("NICKSERV", before_registration=False)
 def nickserv_command(ctx: Context, msg: Message) -> None:
-    spawn(_nickserv(ctx, " ".join(msg.params).split()), "NickServ", ctx.internal_error)
+    ctx.run(_nickserv(ctx, " ".join(msg.params).split()), "NickServ", ctx.internal_error)
 
 
 @command("NS")

@@ -11,7 +11,6 @@ import fnmatch
 from typing import TYPE_CHECKING, Optional
 
 from ..core import ROOM_PREFIXES, Room, casefold, errors
-from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
 from .modes import parse_room_modes, parse_user_modes
@@ -41,7 +40,7 @@ def join(ctx: Context, msg: Message) -> None:
                 send_topic(ctx, room)
             send_names(ctx, room)
             if "draft/read-marker" in ctx.caps:
-                spawn(_marker_on_join(ctx, room.name), "read marker on join")
+                ctx.run(_marker_on_join(ctx, room.name), "read marker on join")
 
 
 async def _marker_on_join(ctx: Context, name: str) -> None:

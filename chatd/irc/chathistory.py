@@ -15,7 +15,6 @@ import attrs
 
 from ..core import HistoryStore, Ref, TargetSummary, errors
 from ..core.history import Message as Stored
-from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
 from .render import iso_time
@@ -105,7 +104,7 @@ def chathistory(ctx: Context, msg: Message) -> None:
         return
     if sub == "TARGETS":
         reply = ctx.hold_reply()
-        spawn(_targets(ctx, store, request, reply), "CHATHISTORY TARGETS",
+        ctx.run(_targets(ctx, store, request, reply), "CHATHISTORY TARGETS",
               lambda: reply.run(lambda: _failed(ctx, request)))
         return
     try:
@@ -114,8 +113,8 @@ def chathistory(ctx: Context, msg: Message) -> None:
         ctx.send(f":{ctx.server} FAIL CHATHISTORY INVALID_TARGET {sub} {request.target} :{N.wording(error)}")
         return
     reply = ctx.hold_reply()
-    spawn(_page(ctx, store, key, request, reply), f"CHATHISTORY {sub}",
-          lambda: reply.run(lambda: _failed(ctx, request)))
+    ctx.run(_page(ctx, store, key, request, reply), f"CHATHISTORY {sub}",
+        lambda: reply.run(lambda: _failed(ctx, request)))
 
 
 async def _page(ctx: Context, store: HistoryStore, key: str, request: Request, reply: HeldReply) -> None:

@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol
 import attrs
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from twisted.internet.defer import Deferred
+
     from ..core import Network, Session, errors
     from .factory import IRCFactory
     from .labels import HeldReply
@@ -67,4 +71,7 @@ class Context(Protocol):
     def caps_changed(self) -> None: ...
     def close(self, reason: str, how: str = ..., goodbye: bool = ...) -> None: ...
     def hold_reply(self) -> HeldReply: ...
+    def run(self, coroutine: Coroutine[Any, Any, Any], what: str,
+            crashed: Optional[Callable[[], None]] = ...) -> Deferred[Any]:
+        """Carry out a command that waits; the connection's later commands wait for its answer."""
     def internal_error(self) -> None: ...

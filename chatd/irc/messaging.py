@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from ..core import ROOM_PREFIXES, errors
-from ..net.tasks import spawn
 from . import numerics as N
 from .accounts import services
 from .chathistory import BadParams, parse_time
@@ -86,7 +85,7 @@ def redact(ctx: Context, msg: Message) -> None:
     """draft/message-redaction: remove a message everywhere, history included."""
     target, msgid = msg.params[0], msg.params[1]
     reason = msg.params[2] if len(msg.params) > 2 else ""
-    spawn(_redact(ctx, target, msgid, reason), "IRC REDACT", ctx.internal_error)
+    ctx.run(_redact(ctx, target, msgid, reason), "IRC REDACT", ctx.internal_error)
 
 
 async def _redact(ctx: Context, target: str, msgid: str, reason: str) -> None:
@@ -119,8 +118,8 @@ def markread(ctx: Context, msg: Message) -> None:
             ctx.send(f":{ctx.server} FAIL MARKREAD INVALID_PARAMS {target} :Give timestamp=YYYY-MM-DDThh:mm:ss.sssZ")
             return
     reply = ctx.hold_reply()
-    spawn(_markread(ctx, target, until, reply), "IRC MARKREAD",
-          lambda: reply.run(lambda: ctx.send(f":{ctx.server} FAIL MARKREAD INTERNAL_ERROR {target} :Try again")))
+    ctx.run(_markread(ctx, target, until, reply), "IRC MARKREAD",
+        lambda: reply.run(lambda: ctx.send(f":{ctx.server} FAIL MARKREAD INTERNAL_ERROR {target} :Try again")))
 
 
 async def _markread(ctx: Context, target: str, until: Optional[float], reply: HeldReply) -> None:

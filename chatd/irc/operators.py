@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from ..core import errors
 from ..core.moderating import DURATION
 from ..net.certfp import peer_fingerprint
-from ..net.tasks import spawn
 from . import numerics as N
 from .commands import command
 
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 @command("OPER", min_params=2)
 def oper(ctx: Context, msg: Message) -> None:
     ctx.session.certfp = peer_fingerprint(ctx.transport)
-    spawn(_oper(ctx, msg.params[0], msg.params[1]), "OPER", ctx.internal_error)
+    ctx.run(_oper(ctx, msg.params[0], msg.params[1]), "OPER", ctx.internal_error)
 
 
 async def _oper(ctx: Context, name: str, password: str) -> None:

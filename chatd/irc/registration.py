@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..core import errors
-from ..net.tasks import spawn
 from . import caps as capabilities
 from . import multiline
 from . import numerics as N
@@ -88,7 +87,7 @@ def nick(ctx: Context, msg: Message) -> None:
         return
     wanted = msg.params[0]
     if ctx.session.user is not None:
-        spawn(_rename(ctx, wanted), "IRC nick change", ctx.internal_error)
+        ctx.run(_rename(ctx, wanted), "IRC nick change", ctx.internal_error)
         return
     ctx.session.valid_nick(wanted)
     if not ctx.network.nick_available(wanted):
@@ -125,7 +124,7 @@ def try_register(ctx: Context) -> None:
         ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect")
         ctx.close("Bad password")
         return
-    spawn(_register(ctx, reg.nick, reg.username, reg.realname), "IRC registration", ctx.internal_error)
+    ctx.run(_register(ctx, reg.nick, reg.username, reg.realname), "IRC registration", ctx.internal_error)
 
 
 async def _register(ctx: Context, nick: str, username: str, realname: str) -> None:

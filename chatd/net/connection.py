@@ -23,6 +23,9 @@ from .guard import NORMAL, SENDQ, ConnectionGuard
 from .lines import TOO_LONG, LineSplitter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from twisted.internet.defer import Deferred
     from twisted.internet.interfaces import IReactorTime
 
     from ..core import Network
@@ -117,6 +120,11 @@ class LineConnection(protocol.Protocol):
     @property
     def closing(self) -> bool:
         return self.guard.closing
+
+    def run(self, coroutine: Coroutine[Any, Any, Any], what: str,
+            crashed: Optional[Callable[[], None]] = None) -> Deferred[Any]:
+        """Carry out a command that waits; this connection's later commands wait for it."""
+        return self.guard.run(coroutine, what, crashed)
 
     # -- input ---------------------------------------------------------------
 

@@ -9,7 +9,11 @@ One :class:`ConnectionGuard` per connection, used alike by line connections
   past the limit (:mod:`.sendq`); whether a client is behind, and pausing its
   input for back-pressure from a busy room (:mod:`chatd.core.batching`);
 - closing exactly once, with a reason that is logged once and that the
-  adapter shows in its own way (an IRC ``ERROR`` line, a WebSocket close code).
+  adapter shows in its own way (an IRC ``ERROR`` line, a WebSocket close code);
+- answering in order: while a command waits (on a store, a thread, another
+  node: :meth:`ConnectionGuard.hold_until`), the connection's later commands
+  wait behind it and its socket is not read, so every reply leaves in the
+  order the commands came; other connections are not held.
 
 Adapters give the guard themselves (:class:`Guarded`): ``guarded(item)`` gets an
 item that passed the flood gate, and ``shut(reason, how)`` actually closes the
@@ -24,14 +28,18 @@ methods of them, and a connection without flood control has no gate: at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Optional, Protocol, TypeVar
 
 from twisted.logger import Logger
 
 from .flood import FloodGate, FloodPolicy
 from .sendq import SendQueueGuard
+from .tasks import spawn
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from twisted.internet.defer import Deferred
     from twisted.internet.interfaces import IConsumer, IReactorTime
 
     from .peers import ConnectionCounter
@@ -39,6 +47,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 T_in = TypeVar("T_in", contravariant=True)
 NORMAL, FLOOD, SENDQ, GOING_AWAY = "normal", "flood", "sendq", "going_away"
+#: Shared by every guard until one holds commands back (idle connections stay small).
+NOTHING_WAITING: list[Any] = []
 
 
 class Guarded(Protocol[T_in]):
@@ -54,7 +64,8 @@ class Guarded(Protocol[T_in]):
 class ConnectionGuard(Generic[T]):
     log = Logger()
     __slots__ = ("clock", "peers", "flood", "sendq_limit", "check_peer_limit", "kind", "owner", "address",
-                 "counted", "closing", "reason", "gate", "sendq", "transport", "input_held")
+                 "counted", "closing", "reason", "gate", "sendq", "transport", "input_held", "waiting",
+                 "waiting_items", "paused")
 
     def __init__(
         self,
@@ -80,7 +91,10 @@ class ConnectionGuard(Generic[T]):
         self.gate: Optional[FloodGate[T]] = None
         self.sendq: Optional[SendQueueGuard] = None
         self.transport: Optional[IConsumer] = None
-        self.input_held = False
+        self.input_held = False  # back-pressure from a busy room
+        self.paused = False  # the socket is not being read (either reason)
+        self.waiting = False  # a command is under way: later ones wait in waiting_items
+        self.waiting_items: list[T] = NOTHING_WAITING  # a list of its own when used
 
     def admit(self, address: str) -> bool:
         """Take a slot for ``address``; False when it already has its maximum."""
@@ -107,12 +121,45 @@ class ConnectionGuard(Generic[T]):
         if self.gate is not None:
             self.gate.submit(item)
         else:
-            self.owner.guarded(item)
+            self.passed(item)
 
     def passed(self, item: T) -> None:
-        """From the flood gate."""
-        if not self.closing:
+        """From the flood gate (or straight from submit without one)."""
+        if self.closing:
+            return
+        if self.waiting:
+            if self.waiting_items is NOTHING_WAITING:
+                self.waiting_items = []
+            self.waiting_items.append(item)
+        else:
             self.owner.guarded(item)
+
+    # -- replies in order --------------------------------------------------------------
+
+    def run(self, coroutine: Coroutine[Any, Any, Any], what: str,
+            crashed: Optional[Callable[[], None]] = None) -> Deferred[Any]:
+        """Carry out a command that may wait (:func:`~chatd.net.tasks.spawn`), answering in order."""
+        done = spawn(coroutine, what, crashed)
+        self.hold_until(done)
+        return done
+
+    def hold_until(self, done: Deferred[Any]) -> None:
+        """The command being handled answers when ``done`` fires: until then, later commands wait
+        (in order, unread on the socket past what was already read) and then run one by one."""
+        if done.called:
+            return
+        self.waiting = True
+        self._reading()
+        done.addBoth(self._finished)
+
+    def _finished(self, result: object) -> object:
+        self.waiting = False
+        while self.waiting_items and not self.waiting and not self.closing:
+            self.owner.guarded(self.waiting_items.pop(0))
+        if not self.waiting:
+            self.waiting_items = NOTHING_WAITING
+            self._reading()
+        return result
 
     def wrote(self, size: int) -> None:
         """Count ``size`` bytes written (they only count while the socket is full)."""
@@ -128,12 +175,22 @@ class ConnectionGuard(Generic[T]):
 
     def hold_input(self, hold: bool) -> None:
         """Stop (or resume) reading the socket: back-pressure from a busy room."""
-        if hold != self.input_held and self.transport is not None and not self.closing:
+        if hold != self.input_held:
             self.input_held = hold
-            if hold:
-                self.transport.pauseProducing()  # type: ignore[attr-defined]
+            self._reading()
+
+    def _reading(self) -> None:
+        """Read the socket unless a busy room or a command under way holds it."""
+        transport = self.transport
+        if transport is None or self.closing:
+            return
+        paused = self.input_held or self.waiting
+        if paused != self.paused:
+            self.paused = paused
+            if paused:
+                transport.pauseProducing()  # type: ignore[attr-defined]
             else:
-                self.transport.resumeProducing()  # type: ignore[attr-defined]
+                transport.resumeProducing()  # type: ignore[attr-defined]
 
     def close(self, reason: str, how: str = NORMAL) -> bool:
         """Close once with ``reason``; False if the connection was already closing."""

@@ -84,6 +84,13 @@ class ChatTelnetTransport(TelnetTransport):
     def unregisterProducer(self) -> None:
         self.transport.unregisterProducer()
 
+    def pauseProducing(self) -> None:
+        """Stop reading the socket (a busy room's back-pressure, or a command under way)."""
+        self.transport.pauseProducing()
+
+    def resumeProducing(self) -> None:
+        self.transport.resumeProducing()
+
     def abortConnection(self) -> None:
         self.transport.abortConnection()
 
@@ -187,7 +194,7 @@ class TelnetConnection(LineConnection):
                 except errors.ChatError as error:
                     self.say(error.describe())
             elif not self.session.registering:
-                spawn(self.pick_nick(text), "telnet registration", self.internal_error)
+                self.run(self.pick_nick(text), "telnet registration", self.internal_error)
             elif len(self.early) < EARLY_LINES:
                 self.early.append(text)
             return
@@ -238,7 +245,7 @@ class TelnetConnection(LineConnection):
         self.cmd_names(room.name)
         history = self.factory.network.history
         if history is not None and self.factory.replay_lines > 0:
-            spawn(self._catch_up(history, room.name), "telnet history on join")
+            self.run(self._catch_up(history, room.name), "telnet history on join")
 
     async def _catch_up(self, history: HistoryStore, room: str) -> None:
         """On joining: what was said since this person last read the room (on any protocol), or else
@@ -308,7 +315,7 @@ class TelnetConnection(LineConnection):
         if not rest:
             self.say(f"You are {self.session.nick}. Usage: /nick newnick")
             return
-        spawn(self._rename(rest.split()[0]), "telnet nick change", self.internal_error)
+        self.run(self._rename(rest.split()[0]), "telnet nick change", self.internal_error)
 
     async def _rename(self, nick: str) -> None:
         try:
@@ -356,7 +363,7 @@ class TelnetConnection(LineConnection):
         if not words.strip():
             self.say("Usage: /search [#room] words")
             return
-        spawn(self._search(words, target or None), "telnet search", self.internal_error)
+        self.run(self._search(words, target or None), "telnet search", self.internal_error)
 
     async def _search(self, words: str, target: Optional[str]) -> None:
         try:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from ..core import errors
 from ..irc.modes import parse_room_modes
-from ..net.tasks import spawn
 
 if TYPE_CHECKING:
     from .connection import TelnetConnection
@@ -39,7 +38,7 @@ def cmd_register(conn: TelnetConnection, rest: str) -> None:
     if not password:
         conn.say("Usage: /register [name] password")
         return
-    spawn(_enter(conn, conn.session.register_account(name, password)), "telnet register", conn.internal_error)
+    conn.run(_enter(conn, conn.session.register_account(name, password)), "telnet register", conn.internal_error)
 
 
 def cmd_login(conn: TelnetConnection, rest: str) -> None:
@@ -47,7 +46,7 @@ def cmd_login(conn: TelnetConnection, rest: str) -> None:
     if not password or (name is None and conn.session.user is None):
         conn.say("Usage: /login name password")
         return
-    spawn(_enter(conn, conn.session.login(name or conn.session.nick or "", password)), "telnet login",
+    conn.run(_enter(conn, conn.session.login(name or conn.session.nick or "", password)), "telnet login",
           conn.internal_error)
 
 

@@ -12,7 +12,7 @@ every browser.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from autobahn.twisted.websocket import WebSocketServerProtocol
 from autobahn.websocket.types import ConnectionDeny
@@ -28,6 +28,11 @@ from . import SUBPROTOCOL, frames, irc
 from .accounts import BEFORE_HELLO
 from .factory import ChatWebSocketFactory
 from .handlers import HANDLERS, FrameError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from twisted.internet.defer import Deferred
 
 log = Logger()
 
@@ -65,6 +70,11 @@ class ChatWebSocket(WebSocketServerProtocol):
 
     def hold_input(self, hold: bool) -> None:
         self.guard.hold_input(hold)
+
+    def run(self, coroutine: Coroutine[Any, Any, Any], what: str,
+            crashed: Optional[Callable[[], None]] = None) -> Deferred[Any]:
+        """Carry out a request that waits; this connection's later frames wait for its answer."""
+        return self.guard.run(coroutine, what, crashed)
 
     def combine(self, payloads: list[Any]) -> Any:
         """A turn's room messages: their frames, ready to go out in one write."""

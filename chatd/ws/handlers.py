@@ -54,7 +54,7 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 def _run(conn: ChatWebSocket, request: Request, coroutine: Any, what: str) -> None:
     """Carry out a request that waits (history, the cluster); a refusal gets its error frame,
     as a synchronous handler's does, and anything else the internal-error frame."""
-    spawn(_answered(conn, request, coroutine), f"web {what}", lambda: conn.internal_error(request))
+    conn.run(_answered(conn, request, coroutine), f"web {what}", lambda: conn.internal_error(request))
 
 
 async def _answered(conn: ChatWebSocket, request: Request, coroutine: Any) -> None:
@@ -111,7 +111,7 @@ def join(conn: ChatWebSocket, request: Request) -> None:
         pending = network.history.latest(casefold(room.name), count)
     else:
         pending = None
-    spawn(_joined(conn, request, answer, room.name, pending), "web join", lambda: conn.answer(request, answer))
+    conn.run(_joined(conn, request, answer, room.name, pending), "web join", lambda: conn.answer(request, answer))
 
 
 async def _joined(conn: ChatWebSocket, request: Request, answer: Request, name: str, pending: Any) -> None:
@@ -149,7 +149,7 @@ def history(conn: ChatWebSocket, request: Request) -> None:
         pending = conn.session.recover(room or peer, Ref(msgid=after), limit)
     else:
         pending = store.before(key, Ref(msgid=before), limit) if before else store.latest(key, limit)
-    spawn(_page(conn, request, answer, pending, limit), "web history",
+    conn.run(_page(conn, request, answer, pending, limit), "web history",
           lambda: conn.error("history_error", "History could not be read", request))
 
 
@@ -199,7 +199,9 @@ def msg(conn: ChatWebSocket, request: Request) -> None:
     if sent.durable is None:
         conn.answer(request, ack)
         return
-    # Acknowledge only once the message is stored (its batch committed, or in Redis).
+    # Acknowledge only once the message is stored (its batch committed, or in Redis). The ack does
+    # not hold the connection's later frames: messages sent in a row share one commit, and each ack
+    # names its message.
     spawn(_stored(conn, request, ack, sent.durable), "web message storage", lambda: _not_stored(conn, request))
 
 
