@@ -47,6 +47,12 @@ class BadNick(ChatError):
     default_message = "Erroneous nickname"
 
 
+class ServiceNick(BadNick):
+    """A nick reserved for the network's services (``limits.SERVICE_NICKS``)."""
+
+    default_message = "Nickname is reserved for network services"
+
+
 class NoSuchNick(ChatError):
     code = "no_such_nick"
     default_message = "No such nick"
@@ -186,6 +192,14 @@ class NotLoggedIn(ChatError):
 class NickReserved(ChatError):
     code = "nick_reserved"
     default_message = "Nickname belongs to an account: log in to use it"
+
+
+class BannedNickChange(ChatError):
+    """A member banned or quieted in a room keeps their nick, so that a new one does not slip the ban;
+    the target is "<new nick> <room>"."""
+
+    code = "banned_nick_change"
+    default_message = "Cannot change nick while banned or quieted in the room"
 
 
 class Banned(ChatError):

@@ -11,6 +11,11 @@ import re
 
 import attrs
 
+#: Nicks nobody may take, on any protocol, guest or account: the network's services answer to
+#: them (NickServ, ChanServ) or, on other networks, do (so a user cannot pose as one), compared folded.
+SERVICE_NICKS = frozenset({"nickserv", "chanserv", "operserv", "memoserv", "hostserv", "botserv",
+                           "saslserv", "global", "services"})
+
 
 @attrs.frozen
 class Limits:

@@ -203,6 +203,14 @@ class Network(Messaging, RoomRules, ServerOperators):
         self.whowas.remember(Departed(user.nick, user.user, user.host, user.realname,
                                       home_of(user) or self.server_name, self.clock(), user.person))
 
+    def check_nick_change(self, user: User, nick: str) -> None:
+        """A member banned or quieted in one of their rooms (and not voiced or an operator there)
+        keeps their nick: a ban on ``mallory!*@*`` must not end with ``NICK mallory2``.  Checked for
+        the person's own nick changes only; the server's renames (collisions, grace) always happen."""
+        for room in user.rooms.values():
+            if not room.members.get(user) and room.muted(user):
+                raise errors.BannedNickChange(f"{nick} {room.name}")
+
     def change_nick(self, user: User, nick: str) -> None:
         if nick == user.nick:
             return

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 from . import errors, text
 from .casemap import casefold
 from .events import Identity
-from .limits import ROOM_PREFIXES
+from .limits import ROOM_PREFIXES, SERVICE_NICKS
 from .moderating import Moderating
 from .queries import listed_rooms, visible_members
 from .rooms import ModeChange, Room
@@ -80,6 +80,13 @@ class Session(SignIn, Moderating):
             raise errors.BadNick(text.printable(nick))
         return nick
 
+    def own_nick(self, nick: str) -> str:
+        """A nick this person may take (or name an account after): valid, and no service's."""
+        self.valid_nick(nick)
+        if casefold(nick) in SERVICE_NICKS:
+            raise errors.ServiceNick(nick)
+        return nick
+
     def valid_room(self, name: str) -> str:
         """A name for a new room: the grammar, then nothing invisible or look-alike (:mod:`.text`)."""
         name = self._name(name)
@@ -123,7 +130,7 @@ class Session(SignIn, Moderating):
         """Become a user under ``nick``; None if the connection closed meanwhile."""
         if self.user is not None or self.registering:
             raise errors.AlreadyRegistered(nick)
-        self.valid_nick(nick)
+        self.own_nick(nick)
         # Everything is checked before the nick is claimed: a refusal claims nothing anywhere.
         username, realname = self._line(username, 64, "username"), self._line(realname, 256, "realname")
         network = self.network
@@ -154,7 +161,9 @@ class Session(SignIn, Moderating):
 
     async def rename(self, nick: str) -> None:
         user = self.me()
-        self.valid_nick(nick)
+        self.own_nick(nick)
+        if nick != user.nick:
+            self.network.check_nick_change(user, nick)  # before anything is claimed
         if casefold(nick) != user.folded:
             await self.check_nick_owner(nick, connecting=False)
             await self.network.claim_nick(nick)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from . import errors
 from .casemap import casefold
+from .limits import SERVICE_NICKS
 
 if TYPE_CHECKING:
     from .accounts import AccountRecord, Accounts
@@ -53,6 +54,8 @@ class SignIn:
         if not name:
             raise errors.BadNick("", "Name the account to create (or pick your nick first)")
         name = self.valid_nick(name)
+        if casefold(name) in SERVICE_NICKS:
+            raise errors.ServiceNick(name)  # an account owns its name as a nick
         await self._accounts().register(name, password, email)
         self.logged_in(name)
         return name

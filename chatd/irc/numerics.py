@@ -104,6 +104,7 @@ RPL_YOUREOPER = "381"
 ERR_YOUREBANNEDCREEP = "465"
 ERR_BANLISTFULL = "478"
 ERR_BANNEDFROMCHAN = "474"
+ERR_BANONCHAN = "435"
 ERR_NOPRIVILEGES = "481"
 ERR_NICKLOCKED = "902"
 RPL_LOGGEDIN = "900"
@@ -137,6 +138,7 @@ FOR_ERROR = {
     "invalid_key": (ERR_INVALIDKEY, "Key is not well-formed"),
     "nick_reserved": (ERR_NICKNAMEINUSE, "Nickname is registered to an account: log in to use it"),
     "banned": (ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"),
+    "banned_nick_change": (ERR_BANONCHAN, "Cannot change nickname while banned on channel"),
     "not_server_operator": (ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator"),
     "server_banned": (ERR_YOUREBANNEDCREEP, "You are banned from this server"),
     "bad_login": (ERR_SASLFAIL, "SASL authentication failed"),

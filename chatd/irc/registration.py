@@ -89,7 +89,7 @@ def nick(ctx: Context, msg: Message) -> None:
     if ctx.session.user is not None:
         ctx.run(_rename(ctx, wanted), "IRC nick change", ctx.internal_error)
         return
-    ctx.session.valid_nick(wanted)
+    ctx.session.own_nick(wanted)
     if not ctx.network.nick_available(wanted):
         raise errors.NickInUse(wanted)
     ctx.registration.nick = wanted
