@@ -3,13 +3,23 @@
 twistd asks the application for an ``ILogObserver`` before it starts logging,
 so the service tree hands it one built from ``--log-format``, ``--log-level``
 and ``--log-file`` (default: standard output, which systemd's journal keeps).
+
+JSON lines are written here rather than by Twisted's ``jsonFileLogObserver``:
+that one serialises the raw event (the level as an object, the message as an
+unfilled template), which is made for Twisted to read back, not for journald,
+Loki or Elasticsearch.  Ours is one flat object a line: ``time`` (ISO 8601,
+UTC), ``level``, ``msg`` (formatted), ``logger``, the event's own fields
+(``user``, ``room``, ``address``, ``node``, ...) where they are plain values,
+and ``traceback`` for a failure.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
-from typing import IO
+from datetime import UTC, datetime
+from typing import IO, Any
 
 from twisted.logger import (
     FilteringLogObserver,
@@ -17,20 +27,59 @@ from twisted.logger import (
     Logger,
     LogLevel,
     LogLevelFilterPredicate,
-    jsonFileLogObserver,
+    formatEvent,
     textFileLogObserver,
 )
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
 LEVELS = ("debug", "info", "warn", "error", "critical")
 
 
 def make_observer(fmt: str = "text", level: str = "info", path: str = "-") -> ILogObserver:
     stream: IO[str] = sys.stdout if path == "-" else open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
-    # recordSeparator="": one JSON object per line, what journald and log shippers expect.
-    inner = jsonFileLogObserver(stream, recordSeparator="") if fmt == "json" else textFileLogObserver(stream)
+    inner = JSONLines(stream) if fmt == "json" else textFileLogObserver(stream)
     predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.levelWithName(level))
     return FilteringLogObserver(inner, [predicate])
+
+
+PLAIN = (str, int, float, bool, type(None))
+
+
+def json_record(event: dict[str, Any]) -> dict[str, Any]:
+    """One log event as the flat object a JSON log line holds."""
+    level = event.get("log_level")
+    when = event.get("log_time")
+    record: dict[str, Any] = {
+        "time": datetime.fromtimestamp(when if isinstance(when, (int, float)) else 0, UTC)
+        .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": getattr(level, "name", "info"),
+        "msg": formatEvent(event),
+        "logger": event.get("log_namespace") or "-",
+    }
+    for key, value in event.items():
+        if not key.startswith("log_") and key not in record and isinstance(value, PLAIN):
+            record[key] = value
+    failure = event.get("log_failure")
+    if isinstance(failure, Failure):
+        record["traceback"] = failure.getTraceback()
+    return record
+
+
+@implementer(ILogObserver)
+class JSONLines:
+    """An ``ILogObserver`` writing one JSON object a line (:func:`json_record`)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        try:
+            line = json.dumps(json_record(event), ensure_ascii=False, default=str)
+        except Exception as error:  # a log line must never take the daemon down
+            line = json.dumps({"level": "error", "msg": f"unloggable event: {error}", "logger": "chatd.logs"})
+        self.stream.write(line + "\n")
+        self.stream.flush()
 
 
 class _ToTwisted(logging.Handler):

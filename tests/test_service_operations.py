@@ -4,6 +4,7 @@ SIGHUP, metrics and logs, each against the real daemon process."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import socket
@@ -205,11 +206,22 @@ def test_metrics_move_as_clients_connect_and_talk(tmp_path):
 
 
 def test_json_log_lines(tmp_path):
-    d = Daemon("--log-format", "json", state_dir=tmp_path).start()
+    d = Daemon("--log-format", "json", "--log-level", "debug", state_dir=tmp_path).start()
     try:
-        events = [json.loads(line) for line in d.output if line.strip().startswith("{")]
-        assert any(e.get("log_format") == "chatd ready" for e in events)
-        assert all("log_level" in e for e in events)
+        irc = LineClient(d.ports["irc"])
+        irc_register(irc, "jason")
+        d.wait_for_log(lambda line: "irc connection from" in line or None, what="the connection's log line")
+        lines = [line for line in d.output if line.strip()]
+        events = [json.loads(line) for line in lines]  # every line is one JSON object
+        assert all({"time", "level", "msg", "logger"} <= set(e) for e in events)
+        assert all(isinstance(e["level"], str) and isinstance(e["msg"], str) for e in events)
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["time"]) for e in events)
+        ready = [e for e in events if e["msg"] == "chatd ready"]
+        assert ready and ready[0]["level"] == "info" and ready[0]["logger"].startswith("chatd")
+        (opened,) = [e for e in events if e["msg"] == "irc connection from 127.0.0.1"]
+        assert (opened["proto"], opened["address"], opened["level"]) == ("irc", "127.0.0.1", "debug")
+        assert not any(key.startswith("log_") for e in events for key in e)
+        irc.close()
     finally:
         d.kill()
 

@@ -76,7 +76,8 @@ class LimitedHTTPChannel(http.HTTPChannel):
 
     def _too_slow(self) -> None:
         self.deadline = None
-        log.info("HTTP {address} cut off: request headers too slow", address=self.address)
+        # Browsers open spare sockets they never use (preconnect): routine, so debug only.
+        log.debug("HTTP {address} cut off: request headers too slow", address=self.address)
         if self.transport is not None:
             self.transport.abortConnection()
 
