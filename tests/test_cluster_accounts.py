@@ -61,3 +61,28 @@ def test_accounts_bans_and_klines_reach_every_node(tmp_path, redis):  # noqa: F8
     finally:
         a.kill()
         b.kill()
+
+
+def test_a_token_revoked_on_one_node_signs_in_on_no_node(tmp_path, redis):  # noqa: F811
+    a = in_sync(node(tmp_path, redis, "alpha"))
+    b = in_sync(node(tmp_path, redis, "beta"))
+    try:
+        with contextlib.ExitStack() as stack:
+            first = Web(stack, a.ports["http"], "tokyo")
+            first.send({"type": "register", "password": "tokyo-password", "id": 1})
+            token = first.expect(lambda f: f.get("id") == 1)["token"]
+            # The token signs in on the other node: one store for the network.
+            other = Web(stack, b.ports["http"], "tokyo-phone")
+            other.send({"type": "login", "token": token, "id": 2})
+            assert other.expect(lambda f: f.get("id") == 2)["type"] == "logged_in"
+            other.send({"type": "sessions", "id": 3})
+            assert len(other.expect(lambda f: f.get("id") == 3)["sessions"]) == 1
+            # Signing out on beta revokes it for alpha too, at once.
+            other.send({"type": "logout", "id": 4})
+            assert other.expect(lambda f: f.get("id") == 4)["revoked"] == 1
+            again = Web(stack, a.ports["http"], "thief")
+            again.send({"type": "login", "token": token, "id": 5})
+            assert again.expect(lambda f: f.get("id") == 5)["code"] == "bad_login"
+    finally:
+        a.kill()
+        b.kill()

@@ -17,7 +17,7 @@ from twisted.application import service
 from twisted.internet import defer
 from twisted.internet.interfaces import IReactorThreads
 
-from ..core.accounts import AccountRecord, ScramInfo
+from ..core.accounts import AccountRecord, ScramInfo, TokenRecord
 from ..core.casemap import casefold
 from ..core.moderation import ServerBan
 from ..dbthread import DatabaseThread, open_database
@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS certfps (
     fingerprint TEXT PRIMARY KEY,
     account     TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tokens (
+    id      TEXT PRIMARY KEY,     -- a session token's random id (the token itself is signed, never stored)
+    account TEXT NOT NULL,        -- the folded account name
+    created REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tokens_by_account ON tokens (account);
 CREATE TABLE IF NOT EXISTS secrets (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -183,6 +190,34 @@ class SQLiteAccounts(service.Service):
         def work() -> bytes:
             self.db.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES ('tokens', ?)", (os.urandom(32),))
             return bytes(self.db.execute("SELECT value FROM secrets WHERE name='tokens'").fetchone()[0])
+
+        return self._run(work)
+
+    # -- session tokens ------------------------------------------------------------------
+
+    def add_token(self, account: str, token: TokenRecord) -> defer.Deferred[None]:
+        def work() -> None:
+            self.db.execute("DELETE FROM tokens WHERE expires <= ?", (token.created,))  # keeps the table small
+            self.db.execute("INSERT INTO tokens (id, account, created, expires) VALUES (?,?,?,?)",
+                            (token.id, account, token.created, token.expires))
+
+        return self._run(work)
+
+    def token_valid(self, account: str, token_id: str) -> defer.Deferred[bool]:
+        return self._run(lambda: self.db.execute("SELECT 1 FROM tokens WHERE id=? AND account=?",
+                                                 (token_id, account)).fetchone() is not None)
+
+    def revoke_tokens(self, account: str, token_id: Optional[str] = None) -> defer.Deferred[int]:
+        if token_id is None:
+            return self._run(lambda: self.db.execute("DELETE FROM tokens WHERE account=?", (account,)).rowcount)
+        return self._run(lambda: self.db.execute("DELETE FROM tokens WHERE id=? AND account=?",
+                                                 (token_id, account)).rowcount)
+
+    def tokens(self, account: str) -> defer.Deferred[list[TokenRecord]]:
+        def work() -> list[TokenRecord]:
+            rows = self.db.execute("SELECT id, created, expires FROM tokens WHERE account=? ORDER BY created",
+                                   (account,))
+            return [TokenRecord(*row) for row in rows]
 
         return self._run(work)
 

@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 from twisted.internet import defer
 
-from ..core.accounts import AccountRecord, ScramInfo
+from ..core.accounts import AccountRecord, ScramInfo, TokenRecord
 from ..core.casemap import casefold
 from .keys import Keys
 
@@ -121,6 +121,32 @@ class RedisAccounts:
         key = self.keys.prefix + "token-secret"
         d = self.link.call("SET", key, os.urandom(32).hex(), "NX")
         return d.addCallback(lambda _: self.link.call("GET", key)).addCallback(bytes.fromhex)
+
+    # Session tokens: every token login asks Redis, so a revocation holds on every node at once.
+
+    def add_token(self, account: str, token: TokenRecord) -> defer.Deferred[None]:
+        value = json.dumps({"c": token.created, "e": token.expires})
+        return self.link.call("HSET", self.keys.account_tokens(account), token.id, value).addCallback(
+            lambda _: None)
+
+    def token_valid(self, account: str, token_id: str) -> defer.Deferred[bool]:
+        d = self.link.call("HEXISTS", self.keys.account_tokens(account), token_id)
+        return d.addCallback(lambda found: bool(int(found)))
+
+    def revoke_tokens(self, account: str, token_id: Optional[str] = None) -> defer.Deferred[int]:
+        key = self.keys.account_tokens(account)
+        if token_id is None:
+            d = self.link.call("HLEN", key)
+            return d.addCallback(lambda count: self.link.call("DEL", key).addCallback(lambda _: int(count)))
+        return self.link.call("HDEL", key, token_id).addCallback(int)
+
+    def tokens(self, account: str) -> defer.Deferred[list[TokenRecord]]:
+        def records(flat: list[Any]) -> list[TokenRecord]:
+            found = [TokenRecord(str(token_id), float(data["c"]), float(data["e"]))
+                     for token_id, data in ((k, json.loads(v)) for k, v in zip(flat[::2], flat[1::2], strict=False))]
+            return sorted(found, key=lambda t: t.created)
+
+        return self.link.call("HGETALL", self.keys.account_tokens(account)).addCallback(records)
 
     def nick_owners(self) -> dict[str, str]:
         return {}  # learnt per nick as it is asked about (Accounts.owner_of)

@@ -73,3 +73,6 @@ class Keys:
     @property
     def account_certs(self) -> str:
         return self.prefix + "account-certs"  # hash: certificate fingerprint -> folded account
+
+    def account_tokens(self, folded: str) -> str:
+        return self.prefix + "tokens:" + folded  # hash: session token id -> {"c": created, "e": expires}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from collections import deque
 from typing import Awaitable, Callable, Optional, Protocol, TypeVar
 
@@ -41,6 +42,15 @@ class ScramInfo:
     stored_key: bytes
     server_key: bytes
     iterations: int
+
+
+@attrs.frozen
+class TokenRecord:
+    """One session token an account holds (a signed-in browser): revocable by its id."""
+
+    id: str
+    created: float
+    expires: float
 
 
 @attrs.frozen
@@ -87,6 +97,18 @@ class AccountStore(Protocol):
 
     def secret(self) -> Awaitable[bytes]:
         """A random key made once and kept (shared by every node): it signs session tokens."""
+
+    def add_token(self, account: str, token: TokenRecord) -> Awaitable[None]:
+        """Remember a token issued to ``account`` (folded): it logs in until revoked or expired."""
+
+    def token_valid(self, account: str, token_id: str) -> Awaitable[bool]:
+        """Whether ``account`` (folded) still holds the token ``token_id``."""
+
+    def revoke_tokens(self, account: str, token_id: Optional[str] = None) -> Awaitable[int]:
+        """Forget one token of ``account`` (folded), or with None all of them; how many went."""
+
+    def tokens(self, account: str) -> Awaitable[list[TokenRecord]]:
+        """The tokens ``account`` (folded) holds, oldest first."""
 
     #: True when :meth:`nick_owners` is the whole truth and nobody else changes it (one node):
     #: nick ownership is then decided from memory, with no wait.
@@ -263,27 +285,43 @@ class Accounts:
             self.token_key = await self._ask(self.store.secret())
         return self.token_key
 
-    async def issue_token(self, account: str) -> str:
-        """A token that logs in to ``account`` until it expires (``TOKEN_DAYS``), signed with the store's key."""
-        expires = int(self.clock()) + TOKEN_DAYS * 86400
-        body = f"{account}:{expires}"
+    async def issue_token(self, account: str) -> tuple[str, str]:
+        """A token that logs in to ``account`` until it expires (``TOKEN_DAYS``) or is revoked, signed
+        with the store's key; returns it and its id.  The store keeps the id: a token it no longer
+        holds logs in nowhere (on every node, since each login asks the store)."""
+        now = self.clock()
+        expires = int(now) + TOKEN_DAYS * 86400
+        token_id = secrets.token_urlsafe(12)
+        await self._ask(self.store.add_token(casefold(account), TokenRecord(token_id, now, expires)))
+        body = f"{account}:{expires}:{token_id}"
         mac = hmac.new(await self._token_key(), body.encode("utf-8"), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(body.encode("utf-8") + b"|" + mac).decode("ascii")
+        return base64.urlsafe_b64encode(body.encode("utf-8") + b"|" + mac).decode("ascii"), token_id
 
-    async def login_token(self, token: str, address: str) -> str:
-        """The account a token logs in to; raises BadLogin when it is forged, damaged or expired."""
+    async def login_token(self, token: str, address: str) -> tuple[str, str]:
+        """The account a token logs in to, and the token's id; raises BadLogin when it is forged,
+        damaged, expired or revoked."""
         self._check_throttle(address, "token")
         try:
             raw = base64.urlsafe_b64decode(token.encode("ascii"))
             body, mac = raw[:-33], raw[-32:]
-            account, expires = body.decode("utf-8").rsplit(":", 1)
+            account, expires, token_id = body.decode("utf-8").rsplit(":", 2)
             good = raw[-33:-32] == b"|" and hmac.compare_digest(
                 mac, hmac.new(await self._token_key(), body, hashlib.sha256).digest())
-            if good and int(expires) > self.clock():
+            if good and int(expires) > self.clock() and await self._ask(
+                    self.store.token_valid(casefold(account), token_id)):
                 record = await self._ask(self.store.get(account))
                 if record is not None:
-                    return record.name
+                    return record.name, token_id
         except (ValueError, UnicodeError):
             pass
         self._failed(address, "token")
         raise errors.BadLogin("", "That session has ended: log in again")
+
+    async def revoke_tokens(self, account: str, token_id: Optional[str] = None) -> int:
+        """End one session of ``account`` (by its token's id) or, with None, all of them."""
+        return await self._ask(self.store.revoke_tokens(casefold(account), token_id))
+
+    async def sessions(self, account: str) -> list[TokenRecord]:
+        """The signed-in sessions (tokens) of ``account`` that have not expired."""
+        now = self.clock()
+        return [t for t in await self._ask(self.store.tokens(casefold(account))) if t.expires > now]

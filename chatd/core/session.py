@@ -47,7 +47,7 @@ MAX_SEARCH_WORDS = 10
 
 class Session(SignIn, Moderating):
     __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
-                 "registering", "closed")
+                 "registering", "closed", "token_id")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -62,6 +62,8 @@ class Session(SignIn, Moderating):
         self.grace: Any = None  # the pending rename of a guest holding an account's nick
         self.registering = False
         self.closed = False
+        #: The id of the session token this connection signed in with or was given (web), if any.
+        self.token_id: Optional[str] = None
 
     @property
     def nick(self) -> Optional[str]:

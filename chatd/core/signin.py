@@ -18,7 +18,7 @@ from .casemap import casefold
 from .limits import SERVICE_NICKS
 
 if TYPE_CHECKING:
-    from .accounts import AccountRecord, Accounts
+    from .accounts import AccountRecord, Accounts, TokenRecord
     from .network import Network
     from .users import User
 
@@ -32,6 +32,7 @@ class SignIn:
     certfp: Optional[str]
     grace: Any
     closed: bool
+    token_id: Optional[str]
 
     def me(self) -> User:
         raise NotImplementedError
@@ -74,15 +75,43 @@ class SignIn:
 
     async def login_token(self, token: str) -> str:
         """Log in with a session token from :meth:`issue_token` (a web client's reload)."""
-        account = await self._accounts().login_token(token, self.address)
+        account, token_id = await self._accounts().login_token(token, self.address)
         self.logged_in(account)
+        self.token_id = token_id
         return account
 
     async def issue_token(self) -> str:
-        """A token that logs this account in again later without the password."""
+        """A token that logs this account in again later without the password, until revoked."""
         if self.account is None:
             raise errors.NotLoggedIn("")
-        return await self._accounts().issue_token(self.account)
+        token, self.token_id = await self._accounts().issue_token(self.account)
+        return token
+
+    async def sign_out(self, everywhere: bool = False) -> int:
+        """Log out and revoke this connection's token (``everywhere``: every token of the account);
+        returns how many tokens were revoked."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        account, token_id = self.account, self.token_id
+        revoked = 0
+        if everywhere or token_id is not None:
+            revoked = await self._accounts().revoke_tokens(account, None if everywhere else token_id)
+        if self.account == account:
+            self.logout()
+        return revoked
+
+    async def sessions(self) -> list[TokenRecord]:
+        """The account's signed-in sessions (tokens), so a person can see and end them."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        return await self._accounts().sessions(self.account)
+
+    async def end_session(self, token_id: str) -> None:
+        """End one of the account's sessions by its id; its token logs in nowhere from now on."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        if not await self._accounts().revoke_tokens(self.account, token_id):
+            raise errors.ChatError("", "No such session")
 
     def logged_in(self, account: str) -> None:
         """Proof was given (a password, SCRAM, a certificate): this session is ``account`` now."""
@@ -98,6 +127,7 @@ class SignIn:
         if self.account is None:
             raise errors.NotLoggedIn("")
         self.account = None
+        self.token_id = None
         if self.user is not None:
             self.network.set_account(self.user, None)
             if not self._owner_is_me(self.user.nick):  # a guest now, on an account's nick

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 BEFORE_HELLO = ("register", "login")
 
 
-async def _logged_in(conn: ChatWebSocket, request: Request, account: str) -> None:
-    token = await conn.session.issue_token()
+async def _logged_in(conn: ChatWebSocket, request: Request, account: str, token: str = "") -> None:
+    """Answer a sign-in with the account and its token: a new one for a password, the same one back
+    for a token (one token per signed-in browser, which ``sessions`` lists and logout revokes)."""
+    token = token or await conn.session.issue_token()
     conn.answer(request, {"type": "logged_in", "account": account, "token": token})
 
 
@@ -48,18 +50,50 @@ def login(conn: ChatWebSocket, request: Request) -> None:
 
     async def work() -> None:
         if token:
-            account = await conn.session.login_token(token)
+            await _logged_in(conn, request, await conn.session.login_token(token), token)
         else:
-            account = await conn.session.login(name, password)
-        await _logged_in(conn, request, account)
+            await _logged_in(conn, request, await conn.session.login(name, password))
 
     _run(conn, request, work(), "login")
 
 
 @handler("logout")
 def logout(conn: ChatWebSocket, request: Request) -> None:
-    conn.session.logout()
-    conn.answer(request, {"type": "logged_out"})
+    """Sign out; this browser's token is revoked (with ``"everywhere": true``, every token of the account)."""
+    everywhere = request.get("everywhere", False)
+    if not isinstance(everywhere, bool):
+        raise FrameError("bad_field", "'everywhere' must be true or false")
+
+    async def work() -> None:
+        revoked = await conn.session.sign_out(everywhere)
+        conn.answer(request, {"type": "logged_out", "revoked": revoked})
+
+    _run(conn, request, work(), "logout")
+
+
+@handler("sessions")
+def sessions(conn: ChatWebSocket, request: Request) -> None:
+    """The account's signed-in browsers: id, when each signed in and expires, and which is this one."""
+
+    async def work() -> None:
+        found = await conn.session.sessions()
+        conn.answer(request, {"type": "sessions", "sessions": [
+            {"id": t.id, "created": t.created, "expires": t.expires, "current": t.id == conn.session.token_id}
+            for t in found]})
+
+    _run(conn, request, work(), "sessions")
+
+
+@handler("end_session")
+def end_session(conn: ChatWebSocket, request: Request) -> None:
+    """End one of the account's sessions by its id: its token signs in nowhere any more."""
+    token_id = text_field(request, "session")
+
+    async def work() -> None:
+        await conn.session.end_session(token_id)
+        conn.answer(request, {"type": "session_ended", "session": token_id})
+
+    _run(conn, request, work(), "end session")
 
 
 @handler("register_room")

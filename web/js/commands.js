@@ -25,7 +25,8 @@ export const COMMANDS = {
   registerroom: ["/registerroom", "keep this room's modes, bans and operators under your account"],
   register: ["/register password", "make your nick an account (then sign in from anywhere)"],
   login: ["/login account password", "sign in to your account"],
-  logout: ["/logout", "sign out (this browser forgets the session)"],
+  logout: ["/logout [everywhere]", "sign out: this browser's session ends (everywhere: every browser's)"],
+  sessions: ["/sessions [end id]", "list the browsers signed in to your account, or end one"],
   search: ["/search words", "find stored messages in your rooms and conversations"],
   highlight: ["/highlight word ...", "also highlight these words (no words: show them)"],
 };
@@ -80,7 +81,18 @@ export async function runCommand(text, api) {
       needArg(words[0] && words[1], "login");
       return api.signedIn(await conn.request({ type: "login", name: words[0], password: words.slice(1).join(" ") }));
     }
-    case "logout": await conn.request({ type: "logout" }); return api.signedOut();
+    case "logout": await conn.request({ type: "logout", everywhere: rest === "everywhere" }); return api.signedOut();
+    case "sessions": {
+      if (words[0] === "end") {
+        const done = await conn.request({ type: "end_session", session: needArg(words[1], "sessions") });
+        return api.info([`Session ${done.session} ended: it signs in nowhere any more.`]);
+      }
+      const { sessions } = await conn.request({ type: "sessions" });
+      const when = (seconds) => new Date(seconds * 1000).toLocaleString();
+      return api.info(sessions.length ? sessions.map((s) =>
+        `${s.id}  signed in ${when(s.created)}, until ${when(s.expires)}${s.current ? "  (this browser)" : ""}`)
+        : ["No browser holds a session (a password sign-in from this one holds none yet)."]);
+    }
     case "search": return api.search(needArg(rest, "search"));
     case "highlight": return api.highlight(words);
     default: throw new Error(`Unknown command /${verb}; /help lists them`);
