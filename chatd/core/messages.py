@@ -59,6 +59,9 @@ class Messaging:
     def find_user(self, nick: str) -> Optional[User]:
         raise NotImplementedError
 
+    def person_of(self, nick: str) -> str:
+        raise NotImplementedError
+
     # -- messages ------------------------------------------------------------
 
     def send_room(self, user: User, name: str, kind: str, text: str, tags: Tags = ()) -> Sent:
@@ -80,8 +83,10 @@ class Messaging:
         if kind != "tagmsg":
             user.last_active = now
             self.stats.messages[user.protocol] += 1
+        # Addressed to a person: an account's nick held by a guest still leads to the account, and
+        # what is sent to it waits in the account's history instead of reaching the guest.
         message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text, tags,
-                                (user.person, target.person))
+                                (user.person, self.person_of(target.nick)))
         return self.publisher.direct_message(message, target)
 
     def deliver_and_record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:
@@ -113,7 +118,9 @@ class Messaging:
                 delivered += fan_out(message, [sender])
         else:
             target = self.find_user(message.target)
-            recipients = [target] if target is not None else []
+            person = message.peers[1]
+            # Only the person it was addressed to receives it (not a guest on that person's nick).
+            recipients = [target] if target is not None and (not person or target.person == person) else []
             if echo and sender is not None and sender is not target:
                 recipients.append(sender)
             delivered = fan_out(message, recipients)

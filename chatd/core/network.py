@@ -104,14 +104,17 @@ class Network(Messaging, RoomRules, ServerOperators):
         return dm_key(user.person, self.person_of(target))
 
     def person_of(self, nick: str) -> str:
-        """Whose conversations ``nick`` leads to: whoever holds it now, else the account owning it,
-        else the guest who last held it (their conversations end with their connection)."""
+        """Whose conversations ``nick`` leads to: whoever holds it now while logged in, else the account
+        owning it (never a guest holding an account's nick), else the guest holding it, else the guest
+        who last held it (their conversations end with their connection)."""
         holder = self.find_user(nick)
-        if holder is not None:
+        if holder is not None and holder.account is not None:
             return holder.person
         owner = self.accounts.owner(nick) if self.accounts is not None else None
         if owner is not None:
-            return "a:" + casefold(owner)
+            return "a:" + casefold(owner)  # also while a guest holds the nick (in its grace period)
+        if holder is not None:
+            return holder.person
         departed = self.whowas.lookup(nick, 1)
         return departed[0].person if departed and departed[0].person else "g:gone:" + casefold(nick)
 

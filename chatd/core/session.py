@@ -128,8 +128,12 @@ class Session(SignIn, Moderating):
 
     # -- registration ----------------------------------------------------------------
 
-    async def register(self, nick: str, username: str, realname: str) -> Optional[User]:
-        """Become a user under ``nick``; None if the connection closed meanwhile."""
+    async def register(self, nick: str, username: str, realname: str, grace: bool = True) -> Optional[User]:
+        """Become a user under ``nick``; None if the connection closed meanwhile.
+
+        A guest asking for an account's nick holds it for a grace period to log in (IRC, telnet:
+        NickServ or /login come after connecting); without ``grace`` (the web, which signs in
+        before its hello) such a nick is refused at once."""
         if self.user is not None or self.registering:
             raise errors.AlreadyRegistered(nick)
         self.own_nick(nick)
@@ -143,7 +147,7 @@ class Session(SignIn, Moderating):
             raise errors.ServerBanned("", f"You are banned from this server: {ban.reason}")
         self.registering = True
         try:
-            grace = await self.check_nick_owner(nick, connecting=True)
+            grace = await self.check_nick_owner(nick, connecting=grace)
             await network.claim_nick(nick)
             if self.closed:
                 network.release_nick(nick)

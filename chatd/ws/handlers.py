@@ -76,7 +76,8 @@ def hello(conn: ChatWebSocket, request: Request) -> None:
 
 
 async def _register(conn: ChatWebSocket, request: Request, nick: str, realname: str) -> None:
-    user = await conn.session.register(nick, "web", realname)
+    # No grace period on an account's nick: a browser signs in before its hello.
+    user = await conn.session.register(nick, "web", realname, grace=False)
     if user is None:
         return
     network = conn.factory.network
