@@ -15,8 +15,13 @@ from .support.sockets import LineClient, irc_register
 pytestmark = pytest.mark.integration
 
 
-def web_user(stack, port, nick):
+def web_user(stack, port, nick, token=None):
+    """A browser; with ``token`` it signs in first, as the web client does (a registered nick
+    is refused to a web guest)."""
     ws = stack.enter_context(connect(f"ws://127.0.0.1:{port}/ws", subprotocols=["chatd.v1"]))
+    if token is not None:
+        ws.send(json.dumps({"type": "login", "token": token}))  # a reload keeps one signed in, restarts too
+        assert frames_until(ws, "logged_in")["account"] == nick
     ws.send(json.dumps({"type": "hello", "nick": nick}))
     assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
     return ws
@@ -94,9 +99,7 @@ def test_messages_topics_and_rooms_survive_a_restart(tmp_path):
         assert replay == sent
 
         with contextlib.ExitStack() as stack:
-            web = web_user(stack, second.ports["http"], "wendy")
-            web.send(json.dumps({"type": "login", "token": token}))  # a reload keeps one signed in, restarts too
-            assert frames_until(web, "logged_in")["account"] == "wendy"
+            web = web_user(stack, second.ports["http"], "wendy", token)
             web.send(json.dumps({"type": "join", "room": "#persist"}))
             joined = frames_until(web, "joined")
             assert joined["topic"] == "kept across restarts"

@@ -33,10 +33,13 @@ def client(server, nick, caps=""):
 
 
 class Web:
-    def __init__(self, server, nick):
+    def __init__(self, server, nick, password=None):
         self.stack = contextlib.ExitStack()
         self.ws = self.stack.enter_context(connect(f"ws://127.0.0.1:{server.ports['http']}/ws",
                                                    subprotocols=["chatd.v1"]))
+        if password is not None:  # signed in before the hello, as the web client does
+            self.send({"type": "login", "name": nick, "password": password, "id": -1})
+            assert self.expect(lambda f: f.get("id") == -1)["type"] == "logged_in"
         self.send({"type": "hello", "nick": nick, "id": 0})
         self.expect(lambda f: f.get("id") == 0)
 
@@ -299,9 +302,7 @@ def test_read_markers_follow_a_person_across_protocols(server):
     dana.send("QUIT")
     assert dana.closed()
 
-    web = Web(server, "dana")  # the same person, now in a browser
-    web.send({"type": "login", "name": "dana", "password": "dana-password", "id": 9})
-    assert web.expect(lambda f: f.get("id") == 9)["type"] == "logged_in"
+    web = Web(server, "dana", "dana-password")  # the same person, now in a browser
     web.send({"type": "join", "room": "#reading", "id": 1})
     joined = web.expect(lambda f: f.get("id") == 1)
     assert 1577836800.0 <= joined["read"] < 1577836800.001  # the whole millisecond IRC named
