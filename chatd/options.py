@@ -91,8 +91,8 @@ class Options(usage.Options):
         ["multiline-max-bytes", None, 4096, "Bytes of text in one multi-line message.", int],
         ["nick-grace", None, 30.0, "Seconds a guest may keep a registered nick to log in before being renamed "
          "(0: such nicks are refused outright).", float],
-        ["login-attempts", None, 5, "Failed logins allowed per address and per account each minute (0: no bound).",
-         int],
+        ["login-attempts", None, 5, "Failed logins allowed per account from one address each minute; one address "
+         "may fail four times as often over all accounts (0: no bound).", int],
         ["new-rooms-per-minute", None, 10, "Rooms one person may create per minute (0: no bound).", int],
         ["max-rooms-total", None, 10000, "Rooms the network may hold (0: no bound).", int],
         ["room-idle-days", None, 7.0, "Days an empty unregistered room keeps its key, modes and lists.", float],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 from collections import deque
 from typing import Awaitable, Callable, Optional, Protocol, TypeVar
@@ -30,6 +31,10 @@ from .casemap import casefold
 
 T = TypeVar("T")
 TOKEN_DAYS = 30
+#: One address may fail this many times the per-account allowance, over all accounts, per window.
+ADDRESS_FACTOR = 4
+
+log = logging.getLogger("chatd.accounts")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 300  # bytes: a hash of more is work for an attacker to hand us
 
@@ -159,7 +164,11 @@ class Accounts:
         self.store = store
         self.hasher = hasher
         self.clock = clock
+        # Failed logins are counted per (account, address) and per address, never per account alone:
+        # an attacker's wrong passwords slow the attacker down, and the owner, from their own
+        # address, still gets in (a count per account let anyone lock anyone out).
         self.throttle = Throttle(clock, attempts, window)
+        self.address_throttle = Throttle(clock, attempts * ADDRESS_FACTOR, window)
         #: Folded nick -> account, for decisions that cannot wait (whose DM history a nick is).
         self.owners: dict[str, str] = dict(store.nick_owners())
         self.complete = getattr(store, "complete_index", False)
@@ -212,13 +221,22 @@ class Accounts:
         self.owners[casefold(name)] = name
         return record
 
-    def _check_throttle(self, address: str, name: str) -> None:
-        if not (self.throttle.allowed("addr " + address) and self.throttle.allowed("acct " + casefold(name))):
+    def _check_throttle(self, address: str, name: Optional[str]) -> None:
+        """Refuse a login from ``address`` (to ``name``; None: a token, tried per address only)
+        that has failed too often within the window."""
+        if not self.address_throttle.allowed(address) or (
+                name is not None and not self.throttle.allowed(f"{casefold(name)} {address}")):
             raise errors.BadLogin("", "Too many failed logins: try again later")
 
-    def _failed(self, address: str, name: str) -> None:
-        self.throttle.record("addr " + address)
-        self.throttle.record("acct " + casefold(name))
+    def _failed(self, address: str, name: Optional[str]) -> None:
+        self.address_throttle.record(address)
+        if name is not None:
+            self.throttle.record(f"{casefold(name)} {address}")
+        if not self.address_throttle.allowed(address) or (
+                name is not None and not self.throttle.allowed(f"{casefold(name)} {address}")):
+            # What operators want to hear of: someone guessing (the owner elsewhere is unaffected).
+            log.warning("logins from %s%s held back after repeated failures", address,
+                        f" to account {name}" if name is not None else " with session tokens")
 
     async def login(self, name: str, password: str, address: str) -> str:
         """The account's name as registered, if ``password`` is right; raises BadLogin otherwise."""
@@ -300,7 +318,7 @@ class Accounts:
     async def login_token(self, token: str, address: str) -> tuple[str, str]:
         """The account a token logs in to, and the token's id; raises BadLogin when it is forged,
         damaged, expired or revoked."""
-        self._check_throttle(address, "token")
+        self._check_throttle(address, None)
         try:
             raw = base64.urlsafe_b64decode(token.encode("ascii"))
             body, mac = raw[:-33], raw[-32:]
@@ -314,7 +332,7 @@ class Accounts:
                     return record.name, token_id
         except (ValueError, UnicodeError):
             pass
-        self._failed(address, "token")
+        self._failed(address, None)
         raise errors.BadLogin("", "That session has ended: log in again")
 
     async def revoke_tokens(self, account: str, token_id: Optional[str] = None) -> int:
