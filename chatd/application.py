@@ -2,28 +2,32 @@
 
 twistd asks the application for its log observer right after ``makeService``,
 so the top service hands over the one chatd's options describe.  SIGHUP
-re-reads what can change without a restart: TLS certificates (the MOTD file
-is read on every request anyway).
+reads the whole configuration again (:mod:`chatd.reload`): operators, limits,
+the log level, TLS certificates (the MOTD file is read on every request anyway).
 """
 
 from __future__ import annotations
 
 import signal
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from twisted.application import service
 from twisted.logger import ILogObserver, Logger
 
-from .logs import route_standard_logging
+from .logs import LevelledObserver, route_standard_logging
+
+if TYPE_CHECKING:
+    from .reload import Reloader
 
 log = Logger()
 
 
 class ChatdService(service.MultiService):
-    def __init__(self, observer: Optional[ILogObserver] = None, reactor: Any = None) -> None:
+    def __init__(self, observer: Optional[LevelledObserver] = None, reactor: Any = None) -> None:
         super().__init__()
         self.observer = observer
-        self.reloaders: list[Callable[[], Any]] = []
+        self.reloaders: list[Callable[[], Any]] = []  # TLS certificates, one per listener
+        self.reloader: Optional[Reloader] = None  # the whole configuration, once the tree is built
         self.reactor = reactor
 
     def setServiceParent(self, parent: Any) -> Any:
@@ -38,6 +42,9 @@ class ChatdService(service.MultiService):
             signal.signal(signal.SIGHUP, lambda *_: self.reactor.callFromThread(self.reload))
 
     def reload(self) -> None:
-        log.info("SIGHUP: reloading TLS certificates")
-        for reloader in self.reloaders:
-            reloader()
+        log.info("SIGHUP: reloading the configuration")
+        if self.reloader is not None:
+            self.reloader.reload()
+        else:
+            for reload_certificates in self.reloaders:
+                reload_certificates()

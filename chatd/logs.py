@@ -36,11 +36,27 @@ from zope.interface import implementer
 LEVELS = ("debug", "info", "warn", "error", "critical")
 
 
-def make_observer(fmt: str = "text", level: str = "info", path: str = "-") -> ILogObserver:
+def make_observer(fmt: str = "text", level: str = "info", path: str = "-") -> LevelledObserver:
     stream: IO[str] = sys.stdout if path == "-" else open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     inner = JSONLines(stream) if fmt == "json" else textFileLogObserver(stream)
-    predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.levelWithName(level))
-    return FilteringLogObserver(inner, [predicate])
+    return LevelledObserver(inner, level)
+
+
+@implementer(ILogObserver)
+class LevelledObserver:
+    """Drops events below the log level, which a reload may change (``set_level``)."""
+
+    def __init__(self, inner: ILogObserver, level: str) -> None:
+        self.level = level
+        self.predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.levelWithName(level))
+        self.filtered = FilteringLogObserver(inner, [self.predicate])
+
+    def set_level(self, level: str) -> None:
+        self.level = level
+        self.predicate.setLogLevelForNamespace("", LogLevel.levelWithName(level))
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.filtered(event)
 
 
 PLAIN = (str, int, float, bool, type(None))

@@ -37,6 +37,7 @@ from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
 from .net.proxied import ProxyHeaderFactory, proxied_kinds, trusted_from
+from .reload import Reloader
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
@@ -262,6 +263,11 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     ready = ReadyAnnouncer(listeners, reactor, options["public-host"] or network.server_name, state)
     ready.callbacks.append(notify.ready)
     ready.setServiceParent(top)
+    # SIGHUP and REHASH read the whole configuration again (chatd/reload.py).
+    top.reloader = Reloader(options, network, top.observer, top.reloaders)
+    for irc_factory in [f for _, f in factories if isinstance(f, IRCFactory)] + [irc_ws]:
+        irc_factory.rehash = top.reloader.reload
+        irc_factory.rehash_source = Path(options["config"]).name if options["config"] else "chatd"
     # Last in, first out: on SIGTERM clients are told before anything else stops.
     GracefulShutdown(
         reactor, lambda: [c for _, f in factories for c in list(f.connections)], options["shutdown-timeout"]

@@ -174,6 +174,11 @@ class Accounts:
         self.complete = getattr(store, "complete_index", False)
         self.token_key: Optional[bytes] = None  # the store's token key, once read
 
+    def set_attempts(self, attempts: int) -> None:
+        """New login limits (a reload): failures already counted stay counted."""
+        self.throttle.attempts = attempts
+        self.address_throttle.attempts = attempts * ADDRESS_FACTOR
+
     @staticmethod
     async def _ask(request: Awaitable[T]) -> T:
         """A store request; a store that cannot be reached (Redis down) is a clear refusal, not a crash."""

@@ -73,6 +73,10 @@ class Moderating:
     def lift_server_ban(self, mask: str) -> Any:
         return self.network.remove_server_ban(self.me(), text.checked(mask, "mask"))
 
+    def require_oper(self) -> None:
+        """Only a server operator (user mode +o) may go on (REHASH, ...)."""
+        self.network.require_oper(self.me())
+
     def wallops(self, message: str) -> int:
         value = text.message(message)
         if not value.strip():

@@ -22,6 +22,7 @@ HELP: dict[str, list[str]] = {
     "OPER": ["OPER <name> <password>", "Become a server operator (named in the server's configuration)."],
     "REGISTER": ["REGISTER <account|*> <email|*> <password>",
                  "Creates an account (draft/account-registration), also before you are connected."],
+    "REHASH": ["REHASH", "Reads the server's configuration again, as SIGHUP does (server operators)."],
     "UNKLINE": ["UNKLINE <mask>", "Lifts a server ban (server operators)."],
     "VERIFY": ["VERIFY <account> <code>", "Accounts here need no verification code; kept for clients that ask."],
     "WALLOPS": ["WALLOPS :<text>", "Tells everyone with user mode +w (server operators)."],

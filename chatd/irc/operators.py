@@ -1,4 +1,4 @@
-"""Server operators over IRC: OPER, KILL, KLINE/UNKLINE and WALLOPS.
+"""Server operators over IRC: OPER, KILL, KLINE/UNKLINE, WALLOPS and REHASH.
 
 ``KLINE [duration] <mask> [:reason]``: the mask is ``nick!user@host`` (globs
 allowed; ``user@host`` is enough) or ``a:account``; the duration is in
@@ -67,3 +67,21 @@ def unkline(ctx: Context, msg: Message) -> None:
 @command("WALLOPS", min_params=1)
 def wallops(ctx: Context, msg: Message) -> None:
     ctx.session.wallops(msg.params[0])
+
+
+@command("REHASH")
+def rehash(ctx: Context, msg: Message) -> None:
+    """Read the configuration again, as SIGHUP does (chatd.reload): 382, then what changed."""
+    ctx.session.require_oper()
+    reload = ctx.factory.rehash
+    if reload is None:
+        ctx.send(f":{ctx.server} NOTICE {ctx.me} :This server has no configuration to reload")
+        return
+    outcome = reload()
+    if not outcome.ok:
+        ctx.send(f":{ctx.server} FAIL REHASH CONFIG_ERROR :{outcome.problem} (the running configuration stays)")
+        return
+    ctx.reply(N.RPL_REHASHING, ctx.factory.rehash_source, "Rehashing")
+    said = ", ".join(outcome.changed) if outcome.changed else "nothing"
+    later = f"; after a restart only: {', '.join(outcome.restart)}" if outcome.restart else ""
+    ctx.send(f":{ctx.server} NOTICE {ctx.me} :Reloaded: changed {said}{later}")
