@@ -49,7 +49,7 @@ class Options(usage.Options):
         ["sts-duration", None, 2592000, "Seconds IRC clients should use only TLS once they saw it, advertised "
          "(IRCv3 sts) when --irc-tls is set (0: never advertise).", int],
         ["trusted-proxies", None, "", "Comma-separated addresses or CIDR networks of reverse proxies whose "
-         "X-Forwarded-For (HTTP) or PROXY header (see proxy-protocol) names the real client."],
+         "Forwarded or X-Forwarded-For (HTTP) or PROXY header (see proxy-protocol) names the real client."],
         ["proxy-protocol", None, "", "Listeners that read a PROXY protocol header (v1/v2) from a trusted proxy "
          "before anything else: any of irc, irc-tls, irc-trusted, telnet."],
         ["http-max-per-address", None, 50, "HTTP connections allowed from one address (0: no limit).", int],

@@ -79,6 +79,24 @@ def test_x_forwarded_for_from_a_trusted_proxy(behind_proxy):
         assert whois_host(behind_proxy, "browser2") == "198.51.100.3"
 
 
+@pytest.mark.parametrize(("header", "seen"), [
+    ("for=198.51.100.40", "198.51.100.40"),
+    ('for="198.51.100.41:4711";proto=https;by=127.0.0.1', "198.51.100.41"),
+    ('for="[2001:db8:cafe::17]:4711"', "2001:db8:cafe::17"),
+    ("for=198.51.100.42, for=127.0.0.1", "198.51.100.42"),  # the last hop is our proxy: trusted, skipped
+    ("for=unknown", "127.0.0.1"),  # says nothing to rely on: the proxy's own address
+    ("for=_hidden;proto=http", "127.0.0.1"),
+])
+def test_rfc_7239_forwarded_from_a_trusted_proxy(behind_proxy, header, seen):
+    port = behind_proxy.ports["http"]
+    nick = "fwd" + str(abs(hash(header)) % 10**6)
+    with connect(f"ws://127.0.0.1:{port}/ws", subprotocols=["chatd.v1"],
+                 additional_headers={"Forwarded": header, "X-Forwarded-For": "192.0.2.250"}) as ws:
+        ws.send(json.dumps({"type": "hello", "nick": nick, "id": 1}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+        assert whois_host(behind_proxy, nick) == seen  # Forwarded wins over X-Forwarded-For
+
+
 def test_an_untrusted_peer_cannot_claim_an_address(untrusting):
     tel = socket.create_connection(("127.0.0.1", untrusting.ports["telnet"]))
     tel.sendall(proxy_v2("203.0.113.99", 50000) + b"liar\r\n")
@@ -87,7 +105,7 @@ def test_an_untrusted_peer_cannot_claim_an_address(untrusting):
     tel.close()
     port = untrusting.ports["http"]
     with connect(f"ws://127.0.0.1:{port}/ws", subprotocols=["chatd.v1"],
-                 additional_headers={"X-Forwarded-For": "203.0.113.99"}) as ws:
+                 additional_headers={"X-Forwarded-For": "203.0.113.99", "Forwarded": "for=203.0.113.98"}) as ws:
         ws.send(json.dumps({"type": "hello", "nick": "spoofer"}))
         assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
         assert whois_host(untrusting, "spoofer", proxied=False) == "127.0.0.1"  # the header was not believed

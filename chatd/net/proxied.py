@@ -1,7 +1,8 @@
 """Clients behind a reverse proxy: their real address, from proxies we trust only.
 
 ``--trusted-proxies 10.0.0.5,10.1.0.0/16`` names the proxies; from them,
-HTTP and WebSocket clients are known by ``X-Forwarded-For`` (:func:`client_address`),
+HTTP and WebSocket clients are known by RFC 7239 ``Forwarded`` or ``X-Forwarded-For``
+(:meth:`TrustedProxies.client_address`),
 and IRC or telnet listeners that opt in (``--proxy-protocol irc,telnet``)
 read the PROXY protocol header (v1 or v2) that haproxy or nginx's stream
 module sends first.  Per-address limits, bans, WHOIS and logs then see the
@@ -47,11 +48,16 @@ class TrustedProxies:
             return False
         return any(ip in network for network in self.networks)
 
-    def client_address(self, peer: str, forwarded_for: Optional[str]) -> str:
-        """The client behind ``peer``: the nearest address in X-Forwarded-For we do not trust."""
-        if not forwarded_for or not self.trusts(peer):
+    def client_address(self, peer: str, forwarded_for: Optional[str], forwarded: Optional[str] = None) -> str:
+        """The client behind ``peer``: the nearest address we do not trust in RFC 7239 ``Forwarded``
+        (``for=`` of each element) or, without it, in ``X-Forwarded-For``; the headers are read
+        only from a trusted peer, and a garbled one proves nothing (the peer's address stays)."""
+        if not self.trusts(peer) or not (forwarded or forwarded_for):
             return peer
-        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        hops = forwarded_hops(forwarded) if forwarded else [
+            hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+        if hops is None:
+            return peer
         for hop in reversed(hops):
             try:
                 ipaddress.ip_address(hop)
@@ -60,6 +66,27 @@ class TrustedProxies:
             if not self.trusts(hop):
                 return hop
         return hops[0] if hops else peer
+
+
+def forwarded_hops(header: str) -> Optional[list[str]]:
+    """The ``for=`` addresses of an RFC 7239 ``Forwarded`` header, first hop first, without quotes,
+    IPv6 brackets or ports; None when an element has none or one that is not an address
+    (``unknown``, an obfuscated ``_name``): then it says nothing to rely on."""
+    hops = []
+    for element in header.split(","):
+        found = None
+        for pair in element.split(";"):
+            key, _, value = pair.strip().partition("=")
+            if key.strip().lower() == "for":
+                found = value.strip().strip('"')
+        if not found:
+            return None
+        if found.startswith("["):  # "[2001:db8::1]:4711"
+            found = found[1:found.find("]")] if "]" in found else ""
+        elif found.count(":") == 1:  # "192.0.2.60:8080"
+            found = found.split(":", 1)[0]
+        hops.append(found)
+    return hops
 
 
 class _Holding(protocol.Protocol):

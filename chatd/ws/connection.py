@@ -117,7 +117,7 @@ class ChatWebSocket(WebSocketServerProtocol):
     def onConnect(self, request: Any) -> str | None:
         peer = getattr(self.transport.getPeer(), "host", "?")
         self.address = self.factory.settings.trusted_proxies.client_address(
-            peer, request.headers.get("x-forwarded-for"))
+            peer, request.headers.get("x-forwarded-for"), request.headers.get("forwarded"))
         if not self.factory.origin_allowed(request.origin or None):
             log.info("web socket from {address} refused: origin {origin}", address=self.address,
                      origin=request.origin)
