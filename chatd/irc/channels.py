@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 from ..core import ROOM_PREFIXES, Room, casefold, errors
 from . import numerics as N
 from .commands import command
-from .modes import parse_room_modes, parse_user_modes
+from .modes import MAX_CHANGES, not_applied, parse_room_modes, parse_user_modes
 from .wire import Message
 
 if TYPE_CHECKING:
@@ -204,8 +204,11 @@ def _room_mode(ctx: Context, name: str, params: tuple[str, ...]) -> None:
     for kind, letter in parsed.notes:
         if kind == "list":
             _show_list(ctx, room.name, letter)
-        else:
+        elif kind == "unknown":
             ctx.reply(N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
+    if not_applied(parsed):
+        ctx.send(f":{ctx.server} NOTICE {ctx.me} :Not applied: {not_applied(parsed)} "
+                 f"(at most {MAX_CHANGES} modes with a parameter per MODE; send the rest in another)")
     if parsed.missing_param:
         ctx.reply(N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
     elif parsed.changes:

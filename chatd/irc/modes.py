@@ -16,14 +16,16 @@ import attrs
 from ..core import ModeChange
 from ..core.rooms import FLAG_MODES, LIST_MODES
 
-#: At most this many mode changes per command (ISUPPORT MODES).
+#: At most this many modes with a parameter per command (ISUPPORT MODES, as the spec defines it:
+#: flags without one do not count).  Those past it are not applied, and the client is told.
 MAX_CHANGES = 4
 
 
 @attrs.frozen
 class ParsedModes:
     changes: tuple[ModeChange, ...] = ()
-    #: In the order met: ("list", letter) for a list query, ("unknown", letter) for a letter we lack.
+    #: In the order met: ("list", letter) for a list query, ("unknown", letter) for a letter we lack,
+    #: ("over", "+k") for a change past the MODES limit (not applied).
     notes: tuple[tuple[str, str], ...] = ()
     #: A letter that needs a parameter came without one: apply nothing.
     missing_param: bool = False
@@ -34,6 +36,7 @@ def parse_room_modes(modestring: str, args: Sequence[str]) -> ParsedModes:
     notes: list[tuple[str, str]] = []
     pending = list(args)
     sign = "+"
+    with_param = 0
     for letter in modestring:
         if letter in "+-":
             sign = letter
@@ -52,8 +55,18 @@ def parse_room_modes(modestring: str, args: Sequence[str]) -> ParsedModes:
         elif letter not in FLAG_MODES + "l":
             notes.append(("unknown", letter))
             continue
+        if arg is not None:
+            with_param += 1
+            if with_param > MAX_CHANGES:
+                notes.append(("over", sign + letter))
+                continue
         changes.append((sign, letter, arg))
-    return ParsedModes(tuple(changes[:MAX_CHANGES]), tuple(notes))
+    return ParsedModes(tuple(changes), tuple(notes))
+
+
+def not_applied(parsed: ParsedModes) -> str:
+    """The changes past the MODES limit, as "+k +l", or ""."""
+    return " ".join(letter for kind, letter in parsed.notes if kind == "over")
 
 
 def parse_user_modes(modestring: str, current: frozenset[str]) -> tuple[frozenset[str], str, list[str]]:

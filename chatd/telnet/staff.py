@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Optional
 
 from ..core import errors
-from ..irc.modes import parse_room_modes
+from ..irc.modes import MAX_CHANGES, not_applied, parse_room_modes
 
 if TYPE_CHECKING:
     from .connection import TelnetConnection
@@ -102,10 +102,12 @@ def cmd_mode(conn: TelnetConnection, rest: str) -> None:
         if kind == "list":
             entries = conn.session.room_list(_room(conn), letter)
             conn.say(f"+{letter}: " + (", ".join(e.mask for e in entries) or "(empty)"))
-        else:
+        elif kind == "unknown":
             conn.say(f"Unknown mode {letter}.")
     if parsed.changes:
         conn.session.change_modes(_room(conn), parsed.changes)
+    if not_applied(parsed):
+        conn.say(f"Not applied: {not_applied(parsed)} (at most {MAX_CHANGES} modes with a parameter at once).")
 
 
 def _one_mode(sign: str, letter: str, usage: str) -> Callable[[TelnetConnection, str], None]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .. import __version__
 from ..core import MESSAGE_KINDS, Ref, casefold, errors
-from ..irc.modes import parse_room_modes
+from ..irc.modes import not_applied, parse_room_modes
 from ..net.tasks import spawn
 from . import SUBPROTOCOL, frames
 
@@ -298,7 +298,10 @@ def mode(conn: ChatWebSocket, request: Request) -> None:
     if unknown:
         raise errors.UnknownMode("".join(unknown))
     applied = conn.session.change_modes(text_field(request, "room"), parsed.changes)
-    conn.answer(request, {"type": "ok", "applied": [list(change) for change in applied]})
+    answer: Request = {"type": "ok", "applied": [list(change) for change in applied]}
+    if not_applied(parsed):
+        answer["not_applied"] = not_applied(parsed).split()  # past the MODES limit: send them again
+    conn.answer(request, answer)
 
 
 @handler("whois")
