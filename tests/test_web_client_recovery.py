@@ -72,3 +72,29 @@ def test_a_gap_the_server_cannot_fill_is_marked(tmp_path, browser):  # noqa: F81
             second.kill()
     finally:
         first.kill()
+
+
+def test_a_message_that_arrives_twice_is_shown_once(daemon, browser):  # noqa: F811
+    import json
+
+    def doubling(ws):  # the server's message frames reach the page twice, as a rejoin race can do
+        server = ws.connect_to_server()
+
+        def forward(message):
+            ws.send(message)
+            if isinstance(message, str) and json.loads(message).get("type") == "message":
+                ws.send(message)
+
+        server.on_message(forward)
+
+    page = browser.new_page()
+    page.route_web_socket(re.compile(r".*/ws$"), doubling)
+    login(page, daemon.ports["http"], "wendy", "#twice")
+    ivan = LibraryIRC(daemon.ports["irc"], "ivan")
+    ivan.conn.join("#twice")
+    ivan.wait("join")
+    ivan.conn.privmsg("#twice", "only once please")
+    ivan.conn.privmsg("#twice", "and the next")
+    page.wait_for_selector("#messages li:has-text('and the next')")
+    shown = [t for t in texts(page) if t in ("only once please", "and the next")]
+    assert shown == ["only once please", "and the next"]

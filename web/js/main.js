@@ -17,6 +17,8 @@ const conn = new Connection(wsUrl.href);
 // -- conversations ------------------------------------------------------------
 
 function addLine(conv, line) {
+  // A message can reach us twice (live, and in the history of a rejoin or a recovery): once is shown.
+  if (line.id && conv.lines.some((l) => l.id === line.id)) return;
   conv.lines.push(line);
   if (conv.lines.length > MAX_LINES) conv.lines.splice(0, conv.lines.length - MAX_LINES);
   if (state.active === conv.key && !document.hidden) {
