@@ -131,6 +131,20 @@ def test_room_creation_is_bounded_per_person(chat):  # noqa: F811
     assert any("JOIN #onemore" in line for line in alice.read())
 
 
+def test_room_creation_is_bounded_per_address_across_reconnects(chat):  # noqa: F811
+    network, clock, store, factory = chat
+    for i in range(network.limits.new_rooms_per_minute):  # a new guest connection for every room
+        guest = irc_user(factory, f"g{i}", host="203.0.113.5")
+        guest.send(f"JOIN #flood{i}")
+        guest.drop()
+    again = irc_user(factory, "gfresh", host="203.0.113.5")
+    again.send("JOIN #floodmore")
+    assert any("Too many new rooms" in line for line in again.read())
+    elsewhere = irc_user(factory, "neighbour", host="198.51.100.5")
+    elsewhere.send("JOIN #mine")
+    assert any("JOIN #mine" in line for line in elsewhere.read())
+
+
 def test_operators_kill_kline_and_wallops(chat):  # noqa: F811
     network, clock, store, factory = chat
     bans = SQLiteAccounts(":memory:")

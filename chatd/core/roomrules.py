@@ -85,9 +85,13 @@ class RoomRules:
         limits = self.limits
         if limits.max_rooms and len(self.rooms) >= limits.max_rooms:
             raise errors.TooManyNewRooms(name, "The network has as many rooms as it may have")
-        if limits.new_rooms_per_minute and not self.new_rooms.allowed(user.person):
+        # Counted per person (an account, or a guest's connection) and per address: reconnecting
+        # as new guests from one address does not reset the count.
+        keys = (user.person, "address " + user.host)
+        if limits.new_rooms_per_minute and not all(self.new_rooms.allowed(key) for key in keys):
             raise errors.TooManyNewRooms(name)
-        self.new_rooms.record(user.person)
+        for key in keys:
+            self.new_rooms.record(key)
         room = Room(name, self.clock())
         self.rooms[casefold(name)] = room
         self.save_room(room)
