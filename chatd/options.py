@@ -93,7 +93,8 @@ class Options(usage.Options):
          "(0: such nicks are refused outright).", float],
         ["login-attempts", None, 5, "Failed logins allowed per account from one address each minute; one address "
          "may fail four times as often over all accounts (0: no bound).", int],
-        ["new-rooms-per-minute", None, 10, "Rooms one person, and one address, may create per minute (0: no bound).", int],
+        ["new-rooms-per-minute", None, 10, "Rooms one person, and one address, may create per minute "
+         "(0: no bound).", int],
         ["max-rooms-total", None, 10000, "Rooms the network may hold (0: no bound).", int],
         ["room-idle-days", None, 7.0, "Days an empty unregistered room keeps its key, modes and lists.", float],
         ["log-format", None, "text", "Log as readable 'text' or as 'json' lines."],
