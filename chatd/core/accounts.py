@@ -226,19 +226,21 @@ class Accounts:
         self.owners[casefold(name)] = name
         return record
 
+    def _held_back(self, address: str, name: Optional[str]) -> bool:
+        """Whether logins from ``address`` (to ``name``; None: a token, counted per address only)
+        have failed too often within the window."""
+        return not self.address_throttle.allowed(address) or (
+            name is not None and not self.throttle.allowed(f"{casefold(name)} {address}"))
+
     def _check_throttle(self, address: str, name: Optional[str]) -> None:
-        """Refuse a login from ``address`` (to ``name``; None: a token, tried per address only)
-        that has failed too often within the window."""
-        if not self.address_throttle.allowed(address) or (
-                name is not None and not self.throttle.allowed(f"{casefold(name)} {address}")):
+        if self._held_back(address, name):
             raise errors.BadLogin("", "Too many failed logins: try again later")
 
     def _failed(self, address: str, name: Optional[str]) -> None:
         self.address_throttle.record(address)
         if name is not None:
             self.throttle.record(f"{casefold(name)} {address}")
-        if not self.address_throttle.allowed(address) or (
-                name is not None and not self.throttle.allowed(f"{casefold(name)} {address}")):
+        if self._held_back(address, name):
             # What operators want to hear of: someone guessing (the owner elsewhere is unaffected).
             log.warning("logins from %s%s held back after repeated failures", address,
                         f" to account {name}" if name is not None else " with session tokens")
