@@ -36,6 +36,9 @@ setup(
         "prometheus_client>=0.17",
         "confusable-homoglyphs>=3.2",
         "scramp>=1.4",
+        # The HTTP API's routing (chatd/api/server.py) and outgoing webhooks' HTTP client.
+        "klein>=23.5",
+        "treq>=23.11",
     ],
     extras_require={
         "test": [

@@ -15,7 +15,7 @@ from twisted.internet import endpoints
 from twisted.python import usage
 
 #: Options that are listener endpoint strings.
-LISTENERS = ("irc", "irc-trusted", "irc-tls", "telnet", "http", "https", "metrics")
+LISTENERS = ("irc", "irc-trusted", "irc-tls", "telnet", "http", "https", "metrics", "api")
 
 
 def check_endpoint(option: str, description: str) -> None:

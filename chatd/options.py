@@ -39,6 +39,11 @@ class Options(usage.Options):
         ["telnet", None, "tcp:2323:interface=127.0.0.1", "Telnet listener (endpoint string)."],
         ["http", None, "tcp:8080:interface=127.0.0.1", "HTTP listener: web client, /ws, /healthz (endpoint string)."],
         ["https", None, None, "Extra HTTP listener, usually TLS: ssl:8443:privateKey=KEY:certKey=CERT."],
+        ["api", None, None, "Own listener for the HTTP API (/api/v1/, /hooks/), e.g. tcp:8081:interface=127.0.0.1 "
+         "(default: the --http listener serves it)."],
+        ["api-rate", None, 5.0, "API requests per second one key may make, sustained (0: no limit).", float],
+        ["api-burst", None, 20, "API requests one key may make at once before --api-rate applies.", int],
+        ["api-max-body", None, 65536, "Largest API or webhook request body in bytes.", int],
         ["web-root", None, None, "Folder with the web client (default: the one installed with chatd)."],
         ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets, besides pages "
          "from --public-host and from this machine (* allows all)."],
@@ -191,6 +196,10 @@ class Options(usage.Options):
             raise usage.UsageError("--sts-duration must not be negative")
         if self["http-max-per-address"] < 0:
             raise usage.UsageError("--http-max-per-address must not be negative")
+        if self["api-rate"] < 0:
+            raise usage.UsageError("--api-rate must not be negative")
+        if self["api-burst"] <= 0 or self["api-max-body"] < 1024:
+            raise usage.UsageError("--api-burst must be positive and --api-max-body at least 1024")
         if self["http-header-timeout"] <= 0:
             raise usage.UsageError("--http-header-timeout must be positive")
         for name in LISTENERS:

@@ -26,7 +26,7 @@ from .core import HistoryStore, Limits, Network, Publisher
 from .core.accounts import Accounts
 from .history.sqlite import Retention, SQLiteHistory
 from .http.channel import HTTPLimits
-from .http.site import make_metrics_site, make_site
+from .http.site import make_api_site, make_metrics_site, make_site
 from .irc.factory import IRCFactory
 from .irc.motd import motd_reader
 from .listeners import Listener, ReadyAnnouncer
@@ -138,6 +138,35 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     return network, bridge
 
 
+def _api(options: Options, reactor: Any, top: ChatdService, network: Network, bridge: Any) -> dict[bytes, Any]:
+    """``/api`` and ``/hooks``: the server API and incoming webhooks, keys in the state dir or Redis."""
+    from .api.bots import Bots
+    from .api.http import RateLimit
+    from .api.incoming import HookServer
+    from .api.server import ApiServer
+    from .api.store import KeyStore, RedisKeys, SQLiteKeys
+
+    store: KeyStore
+    if bridge is not None:
+        store = RedisKeys(bridge.link, bridge.keys.prefix)
+    else:
+        path = ":memory:" if options["no-history"] else Path(options["state-dir"]) / "apikeys.sqlite3"
+        try:
+            keys = SQLiteKeys(path, reactor)
+        except (sqlite3.Error, OSError) as error:
+            raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open the API keys: {error}") \
+                from None
+        keys.setServiceParent(top)
+        store = keys
+    bots = Bots(network)
+    limit = RateLimit(reactor, options["api-rate"], options["api-burst"])
+    sweeping = internet.TimerService(60, bots.sweep)
+    sweeping.clock = reactor
+    sweeping.setServiceParent(top)
+    return {b"api": ApiServer(network, store, bots, limit).app.resource(),
+            b"hooks": HookServer(store, bots, limit).app.resource()}
+
+
 def makeService(options: Options, reactor: Any = None) -> ChatdService:
     if reactor is None:
         from twisted.internet import reactor  # twistd's own; tests pass theirs
@@ -234,9 +263,12 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         }
 
     http_limits = HTTPLimits(reactor, ConnectionCounter(options["http-max-per-address"]),
-                             options["http-header-timeout"], proxies)
-    site = make_site(options["web-root-path"], ws, health, http_limits)
+                             options["http-header-timeout"], proxies, options["api-max-body"])
+    api = _api(options, reactor, top, network, bridge)
+    site = make_site(options["web-root-path"], ws, health, http_limits, None if options["api"] else api)
     listen("http", "", options["http"], site)
+    if options["api"]:
+        listen("api", "", options["api"], make_api_site(api, health, http_limits))
     if options["https"]:
         listen("https", "", options["https"], site)
     if options["metrics"]:

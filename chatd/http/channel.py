@@ -27,7 +27,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web import http
+from twisted.web import http, server
 
 from ..net.peers import ConnectionCounter
 from ..net.proxied import TrustedProxies
@@ -42,6 +42,13 @@ class HTTPLimits:
     header_timeout: float = 10.0
     #: A trusted reverse proxy carries many clients on its connections: it is not limited per address.
     trusted: TrustedProxies = attrs.field(factory=TrustedProxies)
+    #: The largest request body (the API's and webhooks' JSON; the web client sends none).
+    max_body: int = 65536
+
+
+TOO_LARGE = (b"HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n"
+             b"Content-Length: %d\r\n\r\n%s")
+TOO_LARGE_BODY = b'{"error": "too_large", "message": "The request body is larger than this server takes"}'
 
 
 class LimitedHTTPChannel(http.HTTPChannel):
@@ -83,7 +90,32 @@ class LimitedHTTPChannel(http.HTTPChannel):
 
     def allHeadersReceived(self) -> None:
         self._disarm()
+        self.body_seen = 0
+        self.refused = False
         super().allHeadersReceived()
+        if self.length and self.length > self.site.limits.max_body:
+            self._too_large()
+
+    def body_chunk(self, size: int) -> bool:
+        """Count the body as it comes (a chunked body declares no length): past the bound the
+        request is answered 413 and the connection closed, before the body is kept anywhere."""
+        if getattr(self, "refused", False):
+            return False
+        self.body_seen = getattr(self, "body_seen", 0) + size
+        if self.body_seen > self.site.limits.max_body:
+            self._too_large()
+            return False
+        return True
+
+    def _too_large(self) -> None:
+        if self.transport is not None and not self.transport.disconnecting:
+            self.transport.write(TOO_LARGE % (len(TOO_LARGE_BODY), TOO_LARGE_BODY))
+            self.transport.loseConnection()
+        self.refused = True
+
+    def allContentReceived(self) -> None:
+        if not getattr(self, "refused", False):  # a refused request is never handled
+            super().allContentReceived()
 
     def requestDone(self, request: Any) -> None:
         super().requestDone(request)
@@ -104,3 +136,11 @@ class LimitedHTTPChannel(http.HTTPChannel):
         self._disarm()
         self._release()
         super().connectionLost(reason)
+
+
+class LimitedRequest(server.Request):
+    """A request whose body its channel counts (``LimitedHTTPChannel.body_chunk``)."""
+
+    def handleContentChunk(self, data: bytes) -> None:
+        if getattr(self.channel, "body_chunk", lambda size: True)(len(data)):
+            super().handleContentChunk(data)

@@ -1,5 +1,6 @@
 """One ``twisted.web`` Site: ``/`` the web client, ``/ws`` the WebSocket,
-``/healthz`` for load balancers and monitoring.  Metrics have a listener of
+``/api/v1/`` and ``/hooks/`` (:mod:`chatd.api`, unless ``--api`` gives them a
+listener of their own), ``/healthz`` for load balancers and monitoring.  Metrics have a listener of
 their own (``--metrics``), never the public one.
 
 Paths that cannot name a file (NUL, control bytes, invalid UTF-8) are
@@ -18,7 +19,7 @@ from twisted.web import pages, resource, server, static
 
 import chatd
 
-from .channel import HTTPLimits, LimitedHTTPChannel
+from .channel import HTTPLimits, LimitedHTTPChannel, LimitedRequest
 
 if TYPE_CHECKING:
     from ..ws.factory import ChatWebSocketFactory
@@ -69,6 +70,7 @@ def bad_path(segments: list[bytes]) -> bool:
 
 class ChatSite(server.Site):
     protocol = LimitedHTTPChannel  # type: ignore[assignment]
+    requestFactory = LimitedRequest
     limits: HTTPLimits
 
     def getResourceFor(self, request: server.Request) -> resource.IResource:
@@ -102,12 +104,25 @@ def make_site(
     ws_factory: ChatWebSocketFactory,
     health: Callable[[], dict[str, Any]],
     limits: HTTPLimits,
+    api: Optional[dict[bytes, resource.IResource]] = None,
 ) -> ChatSite:
     root = ClientFiles(str(web_root))
     root.contentTypes = dict(root.contentTypes, **{".js": "text/javascript", ".mjs": "text/javascript",
                                                     ".css": "text/css", ".svg": "image/svg+xml"})
     root.indexNames = ["index.html"]
     root.putChild(b"ws", ChatWebSocketResource(ws_factory))
+    root.putChild(b"healthz", Health(health))
+    for name, child in (api or {}).items():  # /api and /hooks, unless --api gives them a listener
+        root.putChild(name, child)
+    return _site(root, limits)
+
+
+def make_api_site(api: dict[bytes, resource.IResource], health: Callable[[], dict[str, Any]],
+                  limits: HTTPLimits) -> ChatSite:
+    """The API's own listener (``--api``): ``/api/v1/``, ``/hooks/`` and ``/healthz``."""
+    root = resource.Resource()
+    for name, child in api.items():
+        root.putChild(name, child)
     root.putChild(b"healthz", Health(health))
     return _site(root, limits)
 

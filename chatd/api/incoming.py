@@ -1,0 +1,67 @@
+"""``POST /hooks/{id}/{secret}``: incoming webhooks (Slack- and Mattermost-style, GitHub, plain text).
+
+The hook's bot posts like an API key's (:mod:`.bots`), limited per hook like a
+key; a wrong id or secret gets one answer (404), whichever was wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from klein import Klein
+from twisted.python.failure import Failure
+from twisted.web.server import Request
+
+from ..core import errors
+from .bots import Bots
+from .hooks import BadBody, message_of
+from .http import ApiError, RateLimit, error_body, from_chat_error, respond
+from .keys import NAME, digest, same
+from .store import KeyStore
+
+
+class HookServer:
+    app = Klein()
+
+    def __init__(self, store: KeyStore, bots: Bots, limit: RateLimit) -> None:
+        self.store = store
+        self.bots = bots
+        self.limit = limit
+
+    @app.handle_errors(ApiError)
+    def api_error(self, request: Any, failure: Failure) -> bytes:
+        return error_body(request, failure.value)  # type: ignore[arg-type]
+
+    @app.handle_errors(errors.ChatError)
+    def chat_error(self, request: Any, failure: Failure) -> bytes:
+        return error_body(request, from_chat_error(failure.value))  # type: ignore[arg-type]
+
+    @app.handle_errors(Exception)
+    def other_error(self, request: Any, failure: Failure) -> bytes:
+        from werkzeug.exceptions import HTTPException
+
+        if failure.check(HTTPException):
+            return error_body(request, ApiError(404, "not_found", "No such hook"))
+        from twisted.logger import Logger
+
+        Logger().failure("Webhook request failed", failure)
+        return error_body(request, ApiError(500, "internal", "The request failed on the server"))
+
+    @app.route("/<hook_id>/<secret>", methods=["POST"])
+    async def post(self, request: Request, hook_id: str, secret: str) -> bytes:
+        hook = await self.store.find_hook(hook_id)
+        if hook is None or not same(hook.digest, digest(secret)):
+            raise ApiError(404, "not_found", "No such hook")
+        self.limit.check("hook:" + hook.id)
+        assert request.content is not None
+        try:
+            text, asked = message_of(request.content.read(), request.getHeader("content-type") or "",
+                                     request.getHeader("x-github-event"))
+        except BadBody as error:
+            raise ApiError(400, "bad_body", str(error)) from None
+        nick = asked if asked is not None and NAME.fullmatch(asked) else hook.name
+        session = await self.bots.in_room(nick, "hook:" + hook.id, f"webhook {hook.id}", hook.room)
+        sent = session.send(hook.room, "privmsg", text, multiline=True)
+        if sent.durable is not None:
+            await sent.durable
+        return respond(request, 200, {"ok": True, "id": sent.message.id})

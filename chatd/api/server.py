@@ -1,0 +1,230 @@
+"""The server API under ``/api/v1/`` (docs/api.md, ``/api/v1/openapi.json``).
+
+Routing is klein's over ``twisted.web``: it gives path parameters, methods
+and async handlers on the very Site (and limits) the web client is served
+from, without writing a router.  Every action goes through a bot user's
+:class:`~chatd.core.session.Session` (:mod:`.bots`), so the rules are a
+person's: bans, ``+m``, ``+n``, nick ownership, text limits.  The key is
+looked up in its store on every request, so a revoked key fails at once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Optional
+
+from klein import Klein
+from twisted.python.failure import Failure
+from twisted.web.server import Request
+
+from ..core import errors
+from ..core.casemap import casefold
+from ..core.history import Ref
+from ..core.limits import ROOM_PREFIXES
+from ..core.queries import can_see
+from ..ws import frames
+from . import openapi
+from .bots import Bots
+from .http import ApiError, RateLimit, bearer, error_body, field, from_chat_error, json_body, respond
+from .keys import KeyRecord, digest
+
+if TYPE_CHECKING:
+    from ..core.network import Network
+    from ..core.rooms import Room
+    from ..core.users import User
+    from .store import KeyStore
+
+MAX_PAGE = 200
+KINDS = ("privmsg", "notice", "action")
+
+
+def room_name(raw: str) -> str:
+    """``ops`` or ``#ops`` (``%23ops`` in a URL): a room, with ``#`` added when it has no prefix."""
+    return raw if raw[:1] in ROOM_PREFIXES else "#" + raw
+
+
+class ApiServer:
+    app = Klein()
+
+    def __init__(self, network: Network, store: KeyStore, bots: Bots, limit: RateLimit) -> None:
+        self.network = network
+        self.store = store
+        self.bots = bots
+        self.limit = limit
+        self.posted = 0
+
+    # -- the common part of every request ----------------------------------------------
+
+    async def key(self, request: Request, scope: str, room: Optional[str] = None) -> KeyRecord:
+        token = bearer(request)
+        record = await self.store.find_key(digest(token)) if token else None
+        if record is None:
+            raise ApiError(401, "unauthorized", "A valid API key is needed (Authorization: Bearer KEY)",
+                           {"WWW-Authenticate": 'Bearer realm="chatd"'})
+        self.limit.check("key:" + record.name)
+        if not record.allows(scope):
+            raise ApiError(403, "forbidden", f"This key has no {scope} scope")
+        if room is not None and not record.covers(room):
+            raise ApiError(403, "forbidden", f"This key may not act in {room}")
+        return record
+
+    @app.handle_errors(ApiError)
+    def api_error(self, request: Any, failure: Failure) -> bytes:
+        return error_body(request, failure.value)  # type: ignore[arg-type]
+
+    @app.handle_errors(errors.ChatError)
+    def chat_error(self, request: Any, failure: Failure) -> bytes:
+        return error_body(request, from_chat_error(failure.value))  # type: ignore[arg-type]
+
+    @app.handle_errors(Exception)
+    def other_error(self, request: Any, failure: Failure) -> bytes:
+        from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+        if failure.check(NotFound):
+            return error_body(request, ApiError(404, "not_found", "No such API path"))
+        if failure.check(MethodNotAllowed):
+            return error_body(request, ApiError(405, "method_not_allowed", "That method is not allowed here"))
+        if failure.check(HTTPException):
+            return error_body(request, ApiError(400, "bad_request", "Bad request"))
+        from twisted.logger import Logger
+
+        Logger().failure("API request failed", failure)
+        return error_body(request, ApiError(500, "internal", "The request failed on the server"))
+
+    # -- reading ------------------------------------------------------------------------
+
+    @app.route("/v1/openapi.json", methods=["GET"])
+    def spec(self, request: Request) -> bytes:
+        return respond(request, 200, openapi.SPEC)
+
+    @app.route("/v1/rooms", methods=["GET"])
+    async def rooms(self, request: Request) -> bytes:
+        record = await self.key(request, "read")
+        shown = [room for room in self.network.rooms.values() if self._may_see(record, room)]
+        shown.sort(key=lambda r: (-len(r.members), r.name))
+        return respond(request, 200, {"rooms": [{"name": r.name, "members": len(r.members), "topic": r.topic}
+                                                for r in shown]})
+
+    @app.route("/v1/rooms/<raw>", methods=["GET"])
+    async def room(self, request: Request, raw: str) -> bytes:
+        name = room_name(raw)
+        record = await self.key(request, "read", name)
+        room = self._room(record, name)
+        return respond(request, 200, {
+            "name": room.name, "topic": room.topic, "topic_by": room.topic_by, "topic_time": room.topic_time,
+            "modes": "+" + "".join(sorted(room.flags)) + ("k" if room.key else "") + ("l" if room.limit else ""),
+            "created": room.created,
+            "members": [self._member(user, status) for user, status in room.members.items()],
+        })
+
+    @app.route("/v1/rooms/<raw>/messages", methods=["GET"])
+    async def history(self, request: Request, raw: str) -> bytes:
+        name = room_name(raw)
+        record = await self.key(request, "read", name)
+        room = self._room(record, name)
+        store = self.network.history
+        if store is None:
+            raise ApiError(404, "no_history", "History is not kept on this server")
+        before, after = _arg(request, "before"), _arg(request, "after")
+        if before and after:
+            raise ApiError(400, "bad_field", "Give 'before' or 'after', not both")
+        limit_text = _arg(request, "limit") or "50"
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+            raise ApiError(400, "bad_field", f"'limit' must be an integer from 1 to {MAX_PAGE}")
+        limit, key = int(limit_text), casefold(room.name)
+        if after:
+            found = list(await store.latest(key, limit + 1, after=Ref(msgid=after)))
+            more, found = len(found) > limit, found[-limit:]
+        else:
+            found = list(await (store.before(key, Ref(msgid=before), limit) if before else store.latest(key, limit)))
+            more = len(found) == limit
+        return respond(request, 200, {"room": room.name, "messages": [frames.frame(m) for m in found],
+                                      "more": more})
+
+    @app.route("/v1/users/<nick>", methods=["GET"])
+    async def user(self, request: Request, nick: str) -> bytes:
+        await self.key(request, "read")
+        user = self.network.find_user(nick)
+        if user is None:
+            owner = await self.network.accounts.owner_of(nick) if self.network.accounts is not None else None
+            if owner is None:
+                raise errors.NoSuchNick(nick)
+            return respond(request, 200, {"nick": nick, "online": False, "account": owner})
+        rooms = [room.name for room in user.rooms.values() if "s" not in room.flags]
+        return respond(request, 200, {"nick": user.nick, "online": True, "account": user.account,
+                                      "away": user.away, "protocol": user.protocol, "bot": "B" in user.modes,
+                                      "idle": max(0, int(self.network.clock() - user.last_active)),
+                                      "rooms": sorted(rooms)})
+
+    # -- posting ------------------------------------------------------------------------
+
+    @app.route("/v1/rooms/<raw>/messages", methods=["POST"])
+    async def post_room(self, request: Request, raw: str) -> bytes:
+        name = room_name(raw)
+        record = await self.key(request, "post", name)
+        data = json_body(request)
+        text, kind, nick = self._message(data, record)
+        session = await self.bots.in_room(nick, record.name, f"API key {record.name}", name)
+        return await self._send(request, session, name, kind, text)
+
+    @app.route("/v1/users/<nick>/messages", methods=["POST"])
+    async def post_user(self, request: Request, nick: str) -> bytes:
+        record = await self.key(request, "post")
+        if record.rooms:
+            raise ApiError(403, "forbidden", "This key may only post to its rooms")
+        data = json_body(request)
+        text, kind, sender = self._message(data, record)
+        if self.network.find_user(nick) is None:
+            raise errors.NoSuchNick(nick)
+        session = await self.bots.session(sender, record.name, f"API key {record.name}")
+        return await self._send(request, session, nick, kind, text)
+
+    def _message(self, data: dict[str, Any], record: KeyRecord) -> tuple[str, str, str]:
+        text = field(data, "text")
+        kind = field(data, "kind", required=False, default="privmsg")
+        nick = field(data, "as", required=False, default=record.name)
+        assert text is not None and kind is not None and nick is not None
+        if kind not in KINDS:
+            raise ApiError(400, "bad_field", f"'kind' is one of {', '.join(KINDS)}")
+        return text, kind, nick
+
+    async def _send(self, request: Request, session: Any, target: str, kind: str, text: str) -> bytes:
+        sent = session.send(target, kind, text, multiline=True)
+        stored = True
+        if sent.durable is not None:
+            stored = bool(await sent.durable)
+        self.posted += 1
+        message = sent.message
+        return respond(request, 201, {"id": message.id, "time": message.time, "stored": stored,
+                                      "from": message.sender.nick,
+                                      "iso_time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(message.time))
+                                      + f".{int(message.time * 1000) % 1000:03d}Z"})
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _may_see(self, record: KeyRecord, room: Room) -> bool:
+        """Secret rooms only for admin keys and keys that name them; a key's rooms only."""
+        if not record.covers(room.name):
+            return False
+        return can_see(room, None) or "admin" in record.scopes or bool(record.rooms)
+
+    def _room(self, record: KeyRecord, name: str) -> Room:
+        room = self.network.find_room(name)
+        if room is None or not self._may_see(record, room):
+            raise errors.NoSuchRoom(name)
+        return room
+
+    @staticmethod
+    def _member(user: User, status: set[str]) -> dict[str, Any]:
+        return {"nick": user.nick, "protocol": user.protocol, "account": user.account, "away": user.away,
+                "op": "o" in status, "voice": "v" in status, "bot": "B" in user.modes}
+
+
+def _arg(request: Request, name: str) -> Optional[str]:
+    values = (request.args or {}).get(name.encode())
+    if not values:
+        return None
+    try:
+        return values[0].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "bad_field", f"'{name}' is not UTF-8") from None

@@ -1,0 +1,180 @@
+"""``python -m chatd.apikey``: create, list and revoke API keys, and incoming webhooks.
+
+It takes the daemon's own ``--state-dir``, ``--config`` and ``--redis``
+options (parsed by :mod:`chatd.options`, so a config file means the same
+here), and writes where the daemon reads on every request: the change holds
+at once, while the daemon runs, on every node of a cluster.  A new key or
+hook secret is printed once, alone on the last line; only its hash is kept.
+
+    python -m chatd.apikey --state-dir DIR create ci --scope post,read [--rooms '#ops,#ci']
+    python -m chatd.apikey --state-dir DIR list
+    python -m chatd.apikey --state-dir DIR revoke ci
+    python -m chatd.apikey --state-dir DIR hook create '#ops' alerts
+    python -m chatd.apikey --state-dir DIR hook list
+    python -m chatd.apikey --state-dir DIR hook remove ID
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from twisted.internet import defer, task
+from twisted.python import usage
+
+from .api.hooks import new_hook
+from .api.keys import NAME, KeyRecord, digest, new_key, parse_rooms, parse_scopes
+from .api.store import KeyStore, SQLiteKeys
+
+SHARED = ("state-dir", "config", "redis", "network-name", "public-host", "http")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chatd.apikey", description="chatd's API keys and webhooks")
+    for name in SHARED:
+        parser.add_argument(f"--{name}", dest=name.replace("-", "_"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="a new key, printed once")
+    create.add_argument("name")
+    create.add_argument("--scope", required=True, help="post, read, moderate, admin (comma-separated)")
+    create.add_argument("--rooms", default="", help="only these rooms (comma-separated; default: all)")
+    commands.add_parser("list", help="the keys (never the keys themselves)")
+    revoke = commands.add_parser("revoke", help="a key stops working at once")
+    revoke.add_argument("name")
+    hook = commands.add_parser("hook", help="incoming webhooks").add_subparsers(dest="hook", required=True)
+    hook_create = hook.add_parser("create", help="a new hook URL for a room, printed once")
+    hook_create.add_argument("room")
+    hook_create.add_argument("name", help="the nick its posts come from")
+    hook.add_parser("list")
+    hook_remove = hook.add_parser("remove")
+    hook_remove.add_argument("id")
+    return parser
+
+
+def daemon_options(args: argparse.Namespace) -> Any:
+    """The daemon's options from the shared flags (and the config file), validated as it does."""
+    from .options import Options
+
+    argv = []
+    for name in SHARED:
+        value = getattr(args, name.replace("-", "_"))
+        if value is not None:
+            argv += [f"--{name}", value]
+    options = Options()
+    options.parseOptions(argv)
+    return options
+
+
+def hook_base(options: Any) -> str:
+    """Where the hook URLs point: the public host if set, else the local HTTP listener."""
+    if options["public-host"]:
+        return f"https://{options['public-host']}"
+    description = options["api"] or options["http"]
+    parts = description.split(":")
+    port = parts[1] if len(parts) > 1 else "8080"
+    host = next((p.split("=", 1)[1] for p in parts if p.startswith("interface=")), "127.0.0.1")
+    return f"http://{host}:{port}"
+
+
+async def run(store: KeyStore, args: argparse.Namespace, options: Any, out: Any) -> int:
+    if args.command == "create":
+        if not NAME.fullmatch(args.name):
+            raise ValueError(f"{args.name!r} is not a key name (a letter, then letters, digits, -_[]{{}}|^`, "
+                             "at most 30; posts use it as their nick by default)")
+        key = new_key()
+        record = KeyRecord(args.name, digest(key), parse_scopes(args.scope), parse_rooms(args.rooms), time.time())
+        if not await store.add_key(record):
+            raise ValueError(f"there is already a key named {args.name!r} (revoke it first)")
+        where = ", ".join(record.rooms) or "all rooms"
+        print(f"API key {record.name}: {', '.join(record.scopes)} in {where}. Send it as "
+              "'Authorization: Bearer KEY'; it is shown only now:", file=out)
+        print(key, file=out)
+    elif args.command == "list":
+        for record in await store.keys():
+            created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(record.created))
+            print(f"{record.name}\t{','.join(record.scopes)}\t{','.join(record.rooms) or '*'}\t{created}", file=out)
+    elif args.command == "revoke":
+        if not await store.revoke_key(args.name):
+            raise ValueError(f"no key is named {args.name!r}")
+        print(f"API key {args.name} revoked", file=out)
+    elif args.hook == "create":
+        rooms = parse_rooms(args.room)
+        if len(rooms) != 1 or not NAME.fullmatch(args.name):
+            raise ValueError("give one room (#name) and a nick for the hook's posts")
+        hook, secret = new_hook(rooms[0], args.name, "operator")
+        await store.add_hook(hook)
+        print(f"Hook {hook.id} posts to {hook.room} as {hook.name}. POST JSON {{\"text\": ...}} to this URL "
+              "(shown only now):", file=out)
+        print(f"{hook_base(options)}/hooks/{hook.id}/{secret}", file=out)
+    elif args.hook == "list":
+        for hook in await store.hooks():
+            created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(hook.created))
+            print(f"{hook.id}\t{hook.room}\t{hook.name}\t{hook.created_by}\t{created}", file=out)
+    elif args.hook == "remove":
+        if not await store.remove_hook(args.id):
+            raise ValueError(f"no hook has the id {args.id!r}")
+        print(f"Hook {args.id} removed", file=out)
+    return 0
+
+
+async def _with_redis(reactor: Any, options: Any, args: argparse.Namespace) -> int:
+    from .api.store import RedisKeys
+    from .cluster.address import RedisAddress
+    from .cluster.link import RedisLink
+
+    up: defer.Deferred[None] = defer.Deferred()
+    def link_up() -> None:
+        if not up.called:
+            up.callback(None)
+
+    link = RedisLink(reactor, RedisAddress.parse(options["redis"]), link_up,
+                     lambda: None, lambda channel, message: None, timeout=options["redis-timeout"] * 5)
+    link.startService()
+    try:
+        up.addTimeout(10, reactor)
+        try:
+            await up
+        except defer.TimeoutError:
+            raise ValueError(f"cannot reach Redis at {options['redis'].split('@')[-1]}") from None
+        return await run(RedisKeys(link, f"chatd:{options['network-name']}:"), args, options, sys.stdout)
+    finally:
+        await link.stopService()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        options = daemon_options(args)
+    except usage.UsageError as error:
+        print(f"chatd.apikey: {error}", file=sys.stderr)
+        return 2
+    if options["redis-sentinel"]:
+        print("chatd.apikey: give --redis (the master) rather than Sentinels", file=sys.stderr)
+        return 2
+    status = [1]
+
+    async def body(reactor: Any) -> None:
+        try:
+            if options["redis"]:
+                status[0] = await _with_redis(reactor, options, args)
+            else:
+                store = SQLiteKeys(Path(options["state-dir"]) / "apikeys.sqlite3")  # inline, no thread
+                try:
+                    status[0] = await run(store, args, options, sys.stdout)
+                finally:
+                    store.db.close()
+        except ValueError as error:
+            print(f"chatd.apikey: {error}", file=sys.stderr)
+            status[0] = 1
+        if status[0]:
+            raise SystemExit(status[0])
+
+    task.react(lambda reactor: defer.ensureDeferred(body(reactor)))  # exits with body's status
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
