@@ -38,6 +38,26 @@ def from_chat_error(error: errors.ChatError) -> ApiError:
     return ApiError(status, error.code, error.describe())
 
 
+def failure_body(request: Request, failure: Any, not_found: str) -> bytes:
+    """Any failure of an API or hook handler as its JSON answer: refusals keep their status, a
+    routing miss is 404 or 405, anything else is logged and answered 500 without a traceback."""
+    from twisted.logger import Logger
+    from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+    if failure.check(ApiError):
+        return error_body(request, failure.value)
+    if failure.check(errors.ChatError):
+        return error_body(request, from_chat_error(failure.value))
+    if failure.check(NotFound):
+        return error_body(request, ApiError(404, "not_found", not_found))
+    if failure.check(MethodNotAllowed):
+        return error_body(request, ApiError(405, "method_not_allowed", "That method is not allowed here"))
+    if failure.check(HTTPException):
+        return error_body(request, ApiError(400, "bad_request", "Bad request"))
+    Logger().failure("API request failed", failure)
+    return error_body(request, ApiError(500, "internal", "The request failed on the server"))
+
+
 def respond(request: Request, status: int, body: Any) -> bytes:
     request.setResponseCode(status)
     request.setHeader(b"content-type", b"application/json")

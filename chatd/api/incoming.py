@@ -12,10 +12,9 @@ from klein import Klein
 from twisted.python.failure import Failure
 from twisted.web.server import Request
 
-from ..core import errors
 from .bots import Bots
 from .hooks import BadBody, message_of
-from .http import ApiError, RateLimit, error_body, from_chat_error, respond
+from .http import ApiError, RateLimit, failure_body, respond
 from .keys import NAME, digest, same
 from .store import KeyStore
 
@@ -28,24 +27,9 @@ class HookServer:
         self.bots = bots
         self.limit = limit
 
-    @app.handle_errors(ApiError)
-    def api_error(self, request: Any, failure: Failure) -> bytes:
-        return error_body(request, failure.value)  # type: ignore[arg-type]
-
-    @app.handle_errors(errors.ChatError)
-    def chat_error(self, request: Any, failure: Failure) -> bytes:
-        return error_body(request, from_chat_error(failure.value))  # type: ignore[arg-type]
-
     @app.handle_errors(Exception)
-    def other_error(self, request: Any, failure: Failure) -> bytes:
-        from werkzeug.exceptions import HTTPException
-
-        if failure.check(HTTPException):
-            return error_body(request, ApiError(404, "not_found", "No such hook"))
-        from twisted.logger import Logger
-
-        Logger().failure("Webhook request failed", failure)
-        return error_body(request, ApiError(500, "internal", "The request failed on the server"))
+    def failed(self, request: Any, failure: Failure) -> bytes:
+        return failure_body(request, failure, "No such hook")
 
     @app.route("/<hook_id>/<secret>", methods=["POST"])
     async def post(self, request: Request, hook_id: str, secret: str) -> bytes:

@@ -25,7 +25,7 @@ from ..core.queries import can_see
 from ..ws import frames
 from . import openapi
 from .bots import Bots
-from .http import ApiError, RateLimit, bearer, error_body, field, from_chat_error, json_body, respond
+from .http import ApiError, RateLimit, bearer, failure_body, field, json_body, respond
 from .keys import KeyRecord, digest
 
 if TYPE_CHECKING:
@@ -68,30 +68,9 @@ class ApiServer:
             raise ApiError(403, "forbidden", f"This key may not act in {room}")
         return record
 
-    @app.handle_errors(ApiError)
-    def api_error(self, request: Any, failure: Failure) -> bytes:
-        return error_body(request, failure.value)  # type: ignore[arg-type]
-
-    @app.handle_errors(errors.ChatError)
-    def chat_error(self, request: Any, failure: Failure) -> bytes:
-        return error_body(request, from_chat_error(failure.value))  # type: ignore[arg-type]
-
     @app.handle_errors(Exception)
-    def other_error(self, request: Any, failure: Failure) -> bytes:
-        from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-
-        if failure.check(NotFound):
-            return error_body(request, ApiError(404, "not_found", "No such API path"))
-        if failure.check(MethodNotAllowed):
-            return error_body(request, ApiError(405, "method_not_allowed", "That method is not allowed here"))
-        if failure.check(HTTPException):
-            return error_body(request, ApiError(400, "bad_request", "Bad request"))
-        from twisted.logger import Logger
-
-        Logger().failure("API request failed", failure)
-        return error_body(request, ApiError(500, "internal", "The request failed on the server"))
-
-    # -- reading ------------------------------------------------------------------------
+    def failed(self, request: Any, failure: Failure) -> bytes:
+        return failure_body(request, failure, "No such API path")
 
     @app.route("/v1/openapi.json", methods=["GET"])
     def spec(self, request: Request) -> bytes:
