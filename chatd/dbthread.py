@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
+from twisted.application import service
 from twisted.internet import defer, threads
 from twisted.internet.interfaces import IReactorThreads
 from twisted.python.threadpool import ThreadPool
@@ -55,3 +56,26 @@ def open_database(path: Path | str) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     return db
+
+
+class SQLiteStore(service.Service):
+    """A small store on one SQLite file, with its own thread: the account store and the API key
+    store.  The file opens (:func:`open_database`) and gets its schema when the store is made;
+    the thread runs while the service does.  ``":memory:"`` (``--no-history``) has nothing to
+    wait for and runs inline."""
+
+    def __init__(self, path: Path | str, schema: str, name: str, threaded: Optional[IReactorThreads] = None) -> None:
+        self.path = str(path)
+        self.db = open_database(self.path)
+        self.db.executescript(schema)
+        self.thread = DatabaseThread(threaded if self.path != ":memory:" else None, name)
+        self._run = self.thread.run
+
+    def startService(self) -> None:
+        super().startService()
+        self.thread.start()
+
+    def stopService(self) -> Any:
+        super().stopService()
+        self.thread.stop()
+        self.db.close()

@@ -11,16 +11,15 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-from twisted.application import service
 from twisted.internet import defer
 from twisted.internet.interfaces import IReactorThreads
 
 from ..core.accounts import AccountRecord, ScramInfo, TokenRecord
 from ..core.casemap import casefold
 from ..core.moderation import ServerBan
-from ..dbthread import DatabaseThread, open_database
+from ..dbthread import SQLiteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -76,27 +75,13 @@ def _scram(text: Optional[str]) -> Optional[ScramInfo]:
                      int(data["iterations"]))
 
 
-class SQLiteAccounts(service.Service):
+class SQLiteAccounts(SQLiteStore):
     """A :class:`chatd.core.accounts.AccountStore` (and server-ban store) on SQLite."""
 
     complete_index = True  # one node: every nick registration passes through this process
 
     def __init__(self, path: Path | str, threaded: Optional[IReactorThreads] = None) -> None:
-        self.path = str(path)
-        self.db = open_database(self.path)
-        self.db.executescript(SCHEMA)
-        # An in-memory database (--no-history) has nothing to wait for: it is used inline.
-        self.thread = DatabaseThread(threaded if self.path != ":memory:" else None, "chatd-accounts")
-        self._run = self.thread.run
-
-    def startService(self) -> None:
-        super().startService()
-        self.thread.start()
-
-    def stopService(self) -> Any:
-        super().stopService()
-        self.thread.stop()
-        self.db.close()
+        super().__init__(path, SCHEMA, "chatd-accounts", threaded)
 
     # -- accounts --------------------------------------------------------------------
 

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any, Optional, Protocol
 
 import attrs
-from twisted.application import service
 from twisted.internet import defer
 from twisted.internet.interfaces import IReactorThreads
 
-from ..dbthread import DatabaseThread, open_database
+from ..dbthread import SQLiteStore
 from .keys import KeyRecord
 
 SCHEMA = """
@@ -69,24 +68,11 @@ class KeyStore(Protocol):
     def remove_hook(self, hook_id: str) -> defer.Deferred[bool]: ...
 
 
-class SQLiteKeys(service.Service):
+class SQLiteKeys(SQLiteStore):
     """Keys and hooks on one node: ``apikeys.sqlite3`` in the state directory (0600)."""
 
     def __init__(self, path: Path | str, threaded: Optional[IReactorThreads] = None) -> None:
-        self.path = str(path)
-        self.db = open_database(self.path)
-        self.db.executescript(SCHEMA)
-        self.thread = DatabaseThread(threaded if self.path != ":memory:" else None, "chatd-apikeys")
-        self._run = self.thread.run
-
-    def startService(self) -> None:
-        super().startService()
-        self.thread.start()
-
-    def stopService(self) -> Any:
-        super().stopService()
-        self.thread.stop()
-        self.db.close()
+        super().__init__(path, SCHEMA, "chatd-apikeys", threaded)
 
     def add_key(self, record: KeyRecord) -> defer.Deferred[bool]:
         def work() -> bool:
