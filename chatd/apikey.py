@@ -79,6 +79,10 @@ def hook_base(options: Any) -> str:
     return f"http://{host}:{port}"
 
 
+def _day(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(stamp))
+
+
 async def run(store: KeyStore, args: argparse.Namespace, options: Any, out: Any) -> int:
     if args.command == "create":
         if not NAME.fullmatch(args.name):
@@ -94,8 +98,8 @@ async def run(store: KeyStore, args: argparse.Namespace, options: Any, out: Any)
         print(key, file=out)
     elif args.command == "list":
         for record in await store.keys():
-            created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(record.created))
-            print(f"{record.name}\t{','.join(record.scopes)}\t{','.join(record.rooms) or '*'}\t{created}", file=out)
+            print(f"{record.name}\t{','.join(record.scopes)}\t{','.join(record.rooms) or '*'}\t{_day(record.created)}",
+                  file=out)
     elif args.command == "revoke":
         if not await store.revoke_key(args.name):
             raise ValueError(f"no key is named {args.name!r}")
@@ -111,8 +115,7 @@ async def run(store: KeyStore, args: argparse.Namespace, options: Any, out: Any)
         print(f"{hook_base(options)}/hooks/{hook.id}/{secret}", file=out)
     elif args.hook == "list":
         for hook in await store.hooks():
-            created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(hook.created))
-            print(f"{hook.id}\t{hook.room}\t{hook.name}\t{hook.created_by}\t{created}", file=out)
+            print(f"{hook.id}\t{hook.room}\t{hook.name}\t{hook.created_by}\t{_day(hook.created)}", file=out)
     elif args.hook == "remove":
         if not await store.remove_hook(args.id):
             raise ValueError(f"no hook has the id {args.id!r}")

@@ -13,7 +13,7 @@ seconds or its key is revoked.  What others send to it is dropped: its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Optional
+from typing import TYPE_CHECKING, Callable, Hashable, Optional
 
 from ..core import errors
 from ..core.casemap import casefold
@@ -109,15 +109,3 @@ class Bots:
             if bot.last_used < cutoff or bot.session.user is None:
                 del self.bots[folded]
                 bot.session.quit("Idle")
-
-    def drop_owner(self, owner: str) -> None:
-        """A revoked key's bots leave at once."""
-        for folded, bot in list(self.bots.items()):
-            if bot.owner == owner:
-                del self.bots[folded]
-                bot.session.quit("API key revoked")
-
-    def quit_all(self, reason: str) -> Any:
-        for bot in self.bots.values():
-            bot.session.quit(reason)
-        self.bots.clear()

@@ -25,6 +25,7 @@ from typing import Any, Optional
 import attrs
 
 from ..core.casemap import casefold
+from ..core.limits import ROOM_PREFIXES
 
 SCOPES = ("post", "read", "moderate", "admin")
 PREFIX = "chatd_"
@@ -57,7 +58,7 @@ def parse_scopes(value: str) -> tuple[str, ...]:
 
 def parse_rooms(value: str) -> tuple[str, ...]:
     rooms = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-    bad = [room for room in rooms if room[:1] not in "#&" or len(room) < 2 or " " in room]
+    bad = [room for room in rooms if room[:1] not in ROOM_PREFIXES or len(room) < 2 or " " in room]
     if bad:
         raise ValueError(f"{bad[0]!r} is not a room name (#name)")
     return rooms

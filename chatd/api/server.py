@@ -22,6 +22,7 @@ from ..core.casemap import casefold
 from ..core.history import Ref
 from ..core.limits import ROOM_PREFIXES
 from ..core.queries import can_see
+from ..core.session import MESSAGE_KINDS
 from ..ws import frames
 from . import openapi
 from .bots import Bots
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from .store import KeyStore
 
 MAX_PAGE = 200
-KINDS = ("privmsg", "notice", "action")
 
 
 def room_name(raw: str) -> str:
@@ -163,8 +163,8 @@ class ApiServer:
         kind = field(data, "kind", required=False, default="privmsg")
         nick = field(data, "as", required=False, default=record.name)
         assert text is not None and kind is not None and nick is not None
-        if kind not in KINDS:
-            raise ApiError(400, "bad_field", f"'kind' is one of {', '.join(KINDS)}")
+        if kind not in MESSAGE_KINDS:
+            raise ApiError(400, "bad_field", f"'kind' is one of {', '.join(MESSAGE_KINDS)}")
         return text, kind, nick
 
     async def _send(self, request: Request, session: Any, target: str, kind: str, text: str) -> bytes:

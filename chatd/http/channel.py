@@ -59,6 +59,8 @@ class LimitedHTTPChannel(http.HTTPChannel):
         super().connectionMade()
         self.address = getattr(self.transport.getPeer(), "host", "?")
         self.counted = False
+        self.body_seen = 0  # of the request being read (body_chunk)
+        self.refused = False  # that request was answered 413
         self.deadline: Optional[IDelayedCall] = None
         limits: HTTPLimits = self.site.limits
         if limits.trusted.trusts(self.address):
@@ -99,9 +101,9 @@ class LimitedHTTPChannel(http.HTTPChannel):
     def body_chunk(self, size: int) -> bool:
         """Count the body as it comes (a chunked body declares no length): past the bound the
         request is answered 413 and the connection closed, before the body is kept anywhere."""
-        if getattr(self, "refused", False):
+        if self.refused:
             return False
-        self.body_seen = getattr(self, "body_seen", 0) + size
+        self.body_seen += size
         if self.body_seen > self.site.limits.max_body:
             self._too_large()
             return False
@@ -114,7 +116,7 @@ class LimitedHTTPChannel(http.HTTPChannel):
         self.refused = True
 
     def allContentReceived(self) -> None:
-        if not getattr(self, "refused", False):  # a refused request is never handled
+        if not self.refused:  # a refused request is never handled
             super().allContentReceived()
 
     def requestDone(self, request: Any) -> None:
@@ -141,6 +143,8 @@ class LimitedHTTPChannel(http.HTTPChannel):
 class LimitedRequest(server.Request):
     """A request whose body its channel counts (``LimitedHTTPChannel.body_chunk``)."""
 
+    channel: LimitedHTTPChannel  # ChatSite's channels only
+
     def handleContentChunk(self, data: bytes) -> None:
-        if getattr(self.channel, "body_chunk", lambda size: True)(len(data)):
+        if self.channel.body_chunk(len(data)):
             super().handleContentChunk(data)
