@@ -12,6 +12,12 @@ hook secret is printed once, alone on the last line; only its hash is kept.
     python -m chatd.apikey --state-dir DIR hook create '#ops' alerts
     python -m chatd.apikey --state-dir DIR hook list
     python -m chatd.apikey --state-dir DIR hook remove ID
+    python -m chatd.apikey --state-dir DIR webhook create '#ops' https://bot.example/chatd \
+        --events message --trigger '!deploy' --nick deploy-bot
+    python -m chatd.apikey --state-dir DIR webhook list
+    python -m chatd.apikey --state-dir DIR webhook remove ID
+
+A running daemon picks up new and removed webhooks within ten seconds.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from twisted.python import usage
 from .api.hooks import new_hook
 from .api.keys import NAME, KeyRecord, digest, new_key, parse_rooms, parse_scopes
 from .api.store import KeyStore, SQLiteKeys
+from .api.subscriptions import new_subscription
 
 SHARED = ("state-dir", "config", "redis", "network-name", "public-host", "http")
 
@@ -51,6 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     hook.add_parser("list")
     hook_remove = hook.add_parser("remove")
     hook_remove.add_argument("id")
+    webhook = commands.add_parser("webhook", help="outgoing webhooks").add_subparsers(dest="webhook", required=True)
+    webhook_create = webhook.add_parser("create", help="POST a room's events to a URL; prints the signing secret")
+    webhook_create.add_argument("room")
+    webhook_create.add_argument("url")
+    webhook_create.add_argument("--events", default="message", help="message, mention, join, part")
+    webhook_create.add_argument("--trigger", default="", help="only messages starting with one of these words")
+    webhook_create.add_argument("--nick", default="webhook", help="the nick mentions name and replies come from")
+    webhook.add_parser("list")
+    webhook_remove = webhook.add_parser("remove")
+    webhook_remove.add_argument("id")
     return parser
 
 
@@ -104,6 +121,8 @@ async def run(store: KeyStore, args: argparse.Namespace, options: Any, out: Any)
         if not await store.revoke_key(args.name):
             raise ValueError(f"no key is named {args.name!r}")
         print(f"API key {args.name} revoked", file=out)
+    elif args.command == "webhook":
+        await _webhook(store, args, out)
     elif args.hook == "create":
         rooms = parse_rooms(args.room)
         if len(rooms) != 1 or not NAME.fullmatch(args.name):
@@ -121,6 +140,24 @@ async def run(store: KeyStore, args: argparse.Namespace, options: Any, out: Any)
             raise ValueError(f"no hook has the id {args.id!r}")
         print(f"Hook {args.id} removed", file=out)
     return 0
+
+
+async def _webhook(store: KeyStore, args: argparse.Namespace, out: Any) -> None:
+    if args.webhook == "create":
+        sub = new_subscription(args.room, args.url, args.events, args.trigger, args.nick, "operator")
+        await store.add_subscription(sub)
+        what = ", ".join(sub.events) + (f" (starting with {', '.join(sub.triggers)})" if sub.triggers else "")
+        print(f"Webhook {sub.id}: {what} in {sub.room} go to {sub.url}; replies come from {sub.nick}. "
+              "Requests are signed with this secret (X-Chatd-Signature):", file=out)
+        print(sub.secret, file=out)
+    elif args.webhook == "list":
+        for sub in await store.subscriptions():
+            print(f"{sub.id}\t{sub.room}\t{sub.url}\t{','.join(sub.events)}\t{','.join(sub.triggers) or '*'}\t"
+                  f"{sub.nick}\t{sub.created_by}\t{_day(sub.created)}", file=out)
+    elif not await store.remove_subscription(args.id):
+        raise ValueError(f"no webhook has the id {args.id!r}")
+    else:
+        print(f"Webhook {args.id} removed", file=out)
 
 
 async def _with_redis(reactor: Any, options: Any, args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ class ChatdService(service.MultiService):
         self.reloaders: list[Callable[[], Any]] = []  # TLS certificates, one per listener
         self.reloader: Optional[Reloader] = None  # the whole configuration, once the tree is built
         self.reactor = reactor
+        self.outgoing: Any = None  # outgoing webhooks (chatd/api/outgoing.py), for /metrics
 
     def setServiceParent(self, parent: Any) -> Any:
         if self.observer is not None and hasattr(parent, "setComponent"):

@@ -22,11 +22,13 @@ class ChatCollector(Collector):
         listeners: Callable[[], Iterable[tuple[str, Any]]],
         history: Optional[Any] = None,
         bridge: Optional[Any] = None,
+        outgoing: Optional[Any] = None,
     ) -> None:
         self.network = network
         self.listeners = listeners
         self.history = history
         self.bridge = bridge
+        self.outgoing = outgoing
 
     def collect(self) -> Iterator[Any]:
         network = self.network
@@ -76,6 +78,15 @@ class ChatCollector(Collector):
                                     value=1 if self.bridge.connected else 0)
             yield GaugeMetricFamily("chatd_outbox_messages", "Accepted messages waiting in the outbox for Redis",
                                     value=self.bridge.messages.waiting)
+        if self.outgoing is not None:
+            events = CounterMetricFamily(
+                "chatd_webhook_events", "Outgoing webhook events: delivered, failed (an attempt, retried), "
+                "dropped (out of attempts), overflow (queue full), replies posted", labels=["result"])
+            for result in ("delivered", "failed", "dropped", "overflow", "replies"):
+                events.add_metric([result], self.outgoing.counts[result])
+            yield events
+            yield GaugeMetricFamily("chatd_webhook_waiting", "Outgoing webhook events queued for delivery",
+                                    value=max(0, self.outgoing.waiting))
 
 
 def make_registry(collector: ChatCollector) -> CollectorRegistry:

@@ -44,6 +44,10 @@ class Options(usage.Options):
         ["api-rate", None, 5.0, "API requests per second one key may make, sustained (0: no limit).", float],
         ["api-burst", None, 20, "API requests one key may make at once before --api-rate applies.", int],
         ["api-max-body", None, 65536, "Largest API or webhook request body in bytes.", int],
+        ["webhook-retries", None, 10, "Attempts to deliver an outgoing webhook event before it is dropped.", int],
+        ["webhook-timeout", None, 10.0, "Seconds an outgoing webhook's receiver has to answer.", float],
+        ["webhook-queue", None, 1000, "Outgoing webhook events kept per subscription while its receiver "
+         "is down (the oldest go first).", int],
         ["web-root", None, None, "Folder with the web client (default: the one installed with chatd)."],
         ["allowed-origins", None, "", "Comma-separated origins allowed to open web sockets, besides pages "
          "from --public-host and from this machine (* allows all)."],
@@ -200,6 +204,9 @@ class Options(usage.Options):
             raise usage.UsageError("--api-rate must not be negative")
         if self["api-burst"] <= 0 or self["api-max-body"] < 1024:
             raise usage.UsageError("--api-burst must be positive and --api-max-body at least 1024")
+        for name in ("webhook-retries", "webhook-queue", "webhook-timeout"):
+            if self[name] <= 0:
+                raise usage.UsageError(f"--{name} must be positive")
         if self["http-header-timeout"] <= 0:
             raise usage.UsageError("--http-header-timeout must be positive")
         for name in LISTENERS:

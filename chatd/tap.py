@@ -163,8 +163,30 @@ def _api(options: Options, reactor: Any, top: ChatdService, network: Network, br
     sweeping = internet.TimerService(60, bots.sweep)
     sweeping.clock = reactor
     sweeping.setServiceParent(top)
-    return {b"api": ApiServer(network, store, bots, limit).app.resource(),
+    outgoing = _outgoing(options, reactor, top, network, store, bots)
+    return {b"api": ApiServer(network, store, bots, limit, outgoing).app.resource(),
             b"hooks": HookServer(store, bots, limit).app.resource()}
+
+
+def _outgoing(options: Options, reactor: Any, top: ChatdService, network: Network, store: Any,
+              bots: Any) -> Any:
+    """Outgoing webhooks: a record sink, its durable queue in the state dir, and its HTTP client."""
+    from .api.outgoing import Outgoing
+    from .api.queue import WebhookQueue
+
+    path = ":memory:" if options["no-history"] else Path(options["state-dir"]) / "webhooks.sqlite3"
+    try:
+        queue = WebhookQueue(path, reactor)
+    except (sqlite3.Error, OSError) as error:
+        raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open the webhook queue: {error}") \
+            from None
+    queue.setServiceParent(top)
+    outgoing = Outgoing(reactor, store, queue, bots, retries=options["webhook-retries"],
+                        timeout=options["webhook-timeout"], cap=options["webhook-queue"])
+    outgoing.setServiceParent(top)
+    network.records.add(outgoing.record)
+    top.outgoing = outgoing
+    return outgoing
 
 
 def makeService(options: Options, reactor: Any = None) -> ChatdService:
@@ -272,7 +294,8 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     if options["https"]:
         listen("https", "", options["https"], site)
     if options["metrics"]:
-        registry = make_registry(ChatCollector(network, lambda: factories, network.history, bridge))
+        registry = make_registry(ChatCollector(network, lambda: factories, network.history, bridge,
+                                               top.outgoing))
         listen("metrics", "", options["metrics"], make_metrics_site(MetricsResource(registry), health, http_limits))
 
     period = max(0.1, min(options["ping-interval"], options["ping-timeout"]) / 2)

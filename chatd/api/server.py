@@ -28,11 +28,13 @@ from . import openapi
 from .bots import Bots
 from .http import ApiError, RateLimit, bearer, failure_body, field, json_body, respond
 from .keys import KeyRecord, digest
+from .subscriptions import new_subscription
 
 if TYPE_CHECKING:
     from ..core.network import Network
     from ..core.rooms import Room
     from ..core.users import User
+    from .outgoing import Outgoing
     from .store import KeyStore
 
 MAX_PAGE = 200
@@ -46,11 +48,13 @@ def room_name(raw: str) -> str:
 class ApiServer:
     app = Klein()
 
-    def __init__(self, network: Network, store: KeyStore, bots: Bots, limit: RateLimit) -> None:
+    def __init__(self, network: Network, store: KeyStore, bots: Bots, limit: RateLimit,
+                 outgoing: Optional[Outgoing] = None) -> None:
         self.network = network
         self.store = store
         self.bots = bots
         self.limit = limit
+        self.outgoing = outgoing
         self.posted = 0
 
     # -- the common part of every request ----------------------------------------------
@@ -178,6 +182,44 @@ class ApiServer:
                                       "from": message.sender.nick,
                                       "iso_time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(message.time))
                                       + f".{int(message.time * 1000) % 1000:03d}Z"})
+
+    # -- outgoing webhooks (moderators of a room subscribe it) ------------------------------
+
+    @app.route("/v1/webhooks", methods=["GET"])
+    async def webhooks(self, request: Request) -> bytes:
+        record = await self.key(request, "moderate")
+        subs = [sub.public() for sub in await self.store.subscriptions() if record.covers(sub.room)]
+        return respond(request, 200, {"webhooks": subs})
+
+    @app.route("/v1/webhooks", methods=["POST"])
+    async def subscribe(self, request: Request) -> bytes:
+        data = json_body(request)
+        room = field(data, "room")
+        url = field(data, "url")
+        assert room is not None and url is not None
+        record = await self.key(request, "moderate", room_name(room))
+        self._room(record, room_name(room))
+        try:
+            sub = new_subscription(room_name(room), url, data.get("events"), data.get("triggers"),
+                                   field(data, "nick", required=False, default=record.name) or record.name,
+                                   "key:" + record.name)
+        except ValueError as error:
+            raise ApiError(400, "bad_field", str(error)) from None
+        await self.store.add_subscription(sub)
+        if self.outgoing is not None:
+            self.outgoing.added(sub)
+        return respond(request, 201, {**sub.public(), "secret": sub.secret})
+
+    @app.route("/v1/webhooks/<sub_id>", methods=["DELETE"])
+    async def unsubscribe(self, request: Request, sub_id: str) -> bytes:
+        record = await self.key(request, "moderate")
+        sub = next((s for s in await self.store.subscriptions() if s.id == sub_id), None)
+        if sub is None or not record.covers(sub.room):
+            raise ApiError(404, "not_found", "No such webhook")
+        await self.store.remove_subscription(sub_id)
+        if self.outgoing is not None:
+            self.outgoing.removed(sub_id)
+        return respond(request, 200, {"ok": True})
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Where API keys and incoming webhooks live: a SQLite file in the state directory on one node,
-Redis in cluster mode (every node sees a new or revoked key at once).
+"""Where API keys and webhooks (incoming hooks, outgoing subscriptions) live: a SQLite file
+in the state directory on one node, Redis in cluster mode (every node sees a new or revoked key at once).
 
 The daemon asks the store on every request instead of caching, so ``python -m
 chatd.apikey revoke`` takes effect on the next request, without a restart or a
@@ -19,6 +19,7 @@ from twisted.internet.interfaces import IReactorThreads
 
 from ..dbthread import SQLiteStore
 from .keys import KeyRecord
+from .subscriptions import Subscription
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -29,6 +30,10 @@ CREATE TABLE IF NOT EXISTS api_keys (
 CREATE TABLE IF NOT EXISTS hooks (
     id      TEXT PRIMARY KEY,
     record  TEXT NOT NULL          -- JSON: room, name, secret digest, created
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id      TEXT PRIMARY KEY,
+    record  TEXT NOT NULL          -- JSON: room, url, signing secret, events, triggers, nick
 );
 """
 
@@ -66,6 +71,9 @@ class KeyStore(Protocol):
     def find_hook(self, hook_id: str) -> defer.Deferred[Optional[HookRecord]]: ...
     def hooks(self) -> defer.Deferred[list[HookRecord]]: ...
     def remove_hook(self, hook_id: str) -> defer.Deferred[bool]: ...
+    def add_subscription(self, sub: Subscription) -> defer.Deferred[None]: ...
+    def subscriptions(self) -> defer.Deferred[list[Subscription]]: ...
+    def remove_subscription(self, sub_id: str) -> defer.Deferred[bool]: ...
 
 
 class SQLiteKeys(SQLiteStore):
@@ -117,6 +125,21 @@ class SQLiteKeys(SQLiteStore):
     def remove_hook(self, hook_id: str) -> defer.Deferred[bool]:
         return self._run(lambda: self.db.execute("DELETE FROM hooks WHERE id=?", (hook_id,)).rowcount == 1)
 
+    def add_subscription(self, sub: Subscription) -> defer.Deferred[None]:
+        def work() -> None:
+            self.db.execute("INSERT INTO subscriptions (id, record) VALUES (?,?)", (sub.id, sub.to_json()))
+        return self._run(work)
+
+    def subscriptions(self) -> defer.Deferred[list[Subscription]]:
+        def work() -> list[Subscription]:
+            rows = self.db.execute("SELECT record FROM subscriptions ORDER BY id").fetchall()
+            return [s for s in (Subscription.from_json(row[0]) for row in rows) if s is not None]
+        return self._run(work)
+
+    def remove_subscription(self, sub_id: str) -> defer.Deferred[bool]:
+        return self._run(lambda: self.db.execute("DELETE FROM subscriptions WHERE id=?",
+                                                 (sub_id,)).rowcount == 1)
+
 
 # KEYS: names hash, digests hash; ARGV: folded name, digest, record JSON. 1 if added.
 ADD_KEY = """
@@ -149,6 +172,7 @@ class RedisKeys:
     def __init__(self, link: Any, prefix: str) -> None:
         self.link = link
         self.names, self.digests, self.hook_key = prefix + "apikeys", prefix + "apikey-digests", prefix + "hooks"
+        self.sub_key = prefix + "webhooks"
 
     def add_key(self, record: KeyRecord) -> defer.Deferred[bool]:
         d = self.link.script(ADD_KEY, [self.names, self.digests],
@@ -189,3 +213,15 @@ class RedisKeys:
 
     def remove_hook(self, hook_id: str) -> defer.Deferred[bool]:
         return self.link.call("HDEL", self.hook_key, hook_id).addCallback(lambda n: bool(n))
+
+    def add_subscription(self, sub: Subscription) -> defer.Deferred[None]:
+        return self.link.call("HSET", self.sub_key, sub.id, sub.to_json()).addCallback(lambda _: None)
+
+    def subscriptions(self) -> defer.Deferred[list[Subscription]]:
+        def records(values: Any) -> list[Subscription]:
+            found = [Subscription.from_json(raw) for raw in _values(values)]
+            return sorted((s for s in found if s is not None), key=lambda s: s.id)
+        return self.link.call("HGETALL", self.sub_key).addCallback(records)
+
+    def remove_subscription(self, sub_id: str) -> defer.Deferred[bool]:
+        return self.link.call("HDEL", self.sub_key, sub_id).addCallback(lambda n: bool(n))

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .history import HistoryStore
     from .ids import MessageIdGenerator
     from .publisher import Publisher
+    from .records import Sinks
     from .rooms import Room
     from .stats import Stats
     from .users import User
@@ -49,6 +50,7 @@ class Messaging:
     clock: Callable[[], float]
     read_markers: dict[tuple[str, str], float]
     batcher: Optional[TurnBatcher]
+    records: Sinks
 
     def room(self, name: str) -> Room:
         raise NotImplementedError
@@ -73,7 +75,9 @@ class Messaging:
             user.last_active = now
             self.stats.messages[user.protocol] += 1
         message = RoomMessage(self.new_id(), now, room.name, user.identity, kind, text, tags)
-        return self.publisher.room_message(message)
+        sent = self.publisher.room_message(message)
+        self.records.emit(message)
+        return sent
 
     def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = ()) -> Sent:
         target = self.find_user(nick)

@@ -23,13 +23,14 @@ from .accounts import Accounts, Throttle
 from .batching import TurnBatcher
 from .casemap import casefold
 from .delivery import Client, fan_out
-from .events import AccountChanged, AwayChanged, Identity, NickChanged, Quit, Redacted, UserChanged
+from .events import AccountChanged, AwayChanged, Identity, NickChanged, Parted, Quit, Redacted, UserChanged
 from .history import HistoryStore, dm_key
 from .ids import MessageIdGenerator
 from .limits import ROOM_PREFIXES, Limits
 from .messages import Messaging
 from .operators import ServerOperators
 from .publisher import LocalPublisher, Publisher, home_of
+from .records import Sinks
 from .replica import Replica
 from .roomrules import RoomRules
 from .rooms import Room
@@ -73,6 +74,8 @@ class Network(Messaging, RoomRules, ServerOperators):
         #: Called as (kind, nick, user) when someone comes "online", goes "offline",
         #: or changes "away" or "realname": for IRC MONITOR, whatever protocol they use.
         self.watchers: list[Callable[[str, str, User], None]] = []
+        #: Each change made here, as a record, to whatever subscribed (records.py).
+        self.records = Sinks()
         # With a history store, rooms outlive their members (and restarts).
         self.keep_rooms = history is not None
         #: Accounts (None: this server has none; login and registration are refused).
@@ -198,6 +201,8 @@ class Network(Messaging, RoomRules, ServerOperators):
         del self.users[user.folded]
         self._remember(user)
         for room in list(user.rooms.values()):
+            if not home_of(user):  # connected here: the change is this node's to tell
+                self.records.emit(Parted(self.clock(), room.name, user.identity, "Quit: " + reason))
             self.remove_member(user, room)
         fan_out(Quit(self.clock(), user.identity, reason), recipients)
         self.notify("offline", user.nick, user)

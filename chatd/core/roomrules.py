@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .history import HistoryStore
     from .limits import Limits
     from .publisher import Publisher
+    from .records import Sinks
     from .users import User
 
 MAX_LIST_ENTRIES = 100
@@ -42,6 +43,7 @@ class RoomRules:
     limits: Limits
     history: Optional[HistoryStore]
     publisher: Publisher
+    records: Sinks
     keep_rooms: bool
     clock: Callable[[], float]
     new_rooms: Throttle
@@ -122,6 +124,7 @@ class RoomRules:
         room.emptied = None
         self.add_member(user, room, status)
         self.publisher.joined(user, room)
+        self.records.emit(Joined(self.clock(), room.name, user.identity, user.away))
         return room
 
     def _check_entry(self, user: User, room: Room, key: Optional[str]) -> None:
@@ -150,6 +153,7 @@ class RoomRules:
         room = self.member_room(user, name)
         self.leave(user, room, reason)
         self.publisher.parted(user, room, reason)
+        self.records.emit(Parted(self.clock(), room.name, user.identity, reason))
 
     def leave(self, user: User, room: Room, reason: str) -> None:
         """``user`` leaves ``room``; its members (``user`` included) see a PART."""
@@ -193,6 +197,7 @@ class RoomRules:
             raise errors.UserNotInRoom(f"{victim.nick} {room.name}")
         self.remove_kicked(user.identity, room, victim, reason)
         self.publisher.kicked(user, room, victim, reason)
+        self.records.emit(Kicked(self.clock(), room.name, user.identity, victim.nick, reason))
 
     def remove_kicked(self, by: Identity, room: Room, victim: User, reason: str) -> None:
         """``victim`` is kicked out of ``room`` by ``by``; its members see it."""
