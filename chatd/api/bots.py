@@ -97,6 +97,22 @@ class Bots:
             session.join(room)
         return session
 
+    async def moderator(self, nick: str, owner: str, realname: str, room: str) -> Session:
+        """The bot, an operator of ``room``: a key with the moderate scope acts there as one."""
+        session = await self.in_room(nick, owner, realname, room)
+        found = self.network.find_room(room)
+        if found is not None and not found.is_op(session.me()):
+            self.network.take_status(session.me(), room)
+        return session
+
+    async def operator(self, nick: str, owner: str, realname: str) -> Session:
+        """The bot, a server operator (user mode +o): a key with the admin scope, for server bans."""
+        session = await self.session(nick, owner, realname)
+        user = session.me()
+        if "o" not in user.modes:
+            self.network.set_user_modes(user, user.modes | {"o"})
+        return session
+
     def _gone(self, folded: str) -> None:
         bot = self.bots.pop(folded, None)
         if bot is not None:

@@ -14,6 +14,15 @@ POSTED = {"201": {"description": "Accepted and stored",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Posted"}}}}, **ERRORS}
 
 
+STR: dict[str, Any] = {"type": "string"}
+OBJECT: dict[str, Any] = {"type": "object"}
+
+
+def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": required, "properties": properties}}}}
+
+
 def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}, **ERRORS}
 
@@ -47,6 +56,41 @@ SPEC: dict[str, Any] = {
                                   "responses": _ok({"$ref": "#/components/schemas/User"})}},
         "/users/{nick}/messages": {"post": {"summary": "Send a direct message (scope post)", "parameters": [NICK],
                                             "requestBody": POST_BODY, "responses": POSTED}},
+        "/rooms/{room}/topic": {"put": {
+            "summary": "Set the topic; the key's bot acts as a room operator (scope moderate)", "parameters": [ROOM],
+            "requestBody": _body({"topic": STR, "as": STR}, ["topic"]), "responses": _ok(OBJECT)}},
+        "/rooms/{room}/kicks": {"post": {
+            "summary": "Kick someone out of the room (scope moderate)", "parameters": [ROOM],
+            "requestBody": _body({"nick": STR, "reason": STR, "as": STR}, ["nick"]), "responses": _ok(OBJECT)}},
+        "/rooms/{room}/bans": {
+            "get": {"summary": "The room's ban list (scope moderate)", "parameters": [ROOM], "responses": _ok(OBJECT)},
+            "post": {"summary": "Ban a mask (nick, nick!user@host, a:account) from the room (scope moderate)",
+                     "parameters": [ROOM], "requestBody": _body({"mask": STR, "as": STR}, ["mask"]),
+                     "responses": {"201": {"description": "Banned"}, **_ok(OBJECT, "Already banned")}}},
+        "/rooms/{room}/bans/{mask}": {"delete": {
+            "summary": "Lift a room ban (scope moderate)", "responses": _ok(OBJECT),
+            "parameters": [ROOM, {"name": "mask", "in": "path", "required": True, "schema": STR}]}},
+        "/bans": {
+            "get": {"summary": "Server bans (scope admin)", "responses": _ok(OBJECT)},
+            "post": {"summary": "Ban a mask from the server; matching users are disconnected (scope admin)",
+                     "requestBody": _body({"mask": STR, "duration": STR, "reason": STR}, ["mask"]),
+                     "responses": {"201": {"description": "Banned"}, **ERRORS}}},
+        "/bans/{mask}": {"delete": {
+            "summary": "Lift a server ban (scope admin)", "responses": _ok(OBJECT),
+            "parameters": [{"name": "mask", "in": "path", "required": True, "schema": STR}]}},
+        "/webhooks": {
+            "get": {"summary": "Outgoing webhooks of the key's rooms, without secrets (scope moderate)",
+                    "responses": _ok(OBJECT)},
+            "post": {"summary": "Subscribe a URL to a room's events; answers with the signing secret "
+                                "(scope moderate)",
+                     "requestBody": _body({"room": STR, "url": STR, "nick": STR,
+                                           "events": {"type": "array", "items": {
+                                               "enum": ["message", "mention", "join", "part"]}},
+                                           "triggers": {"type": "array", "items": STR}}, ["room", "url"]),
+                     "responses": {"201": {"description": "Subscribed"}, **ERRORS}}},
+        "/webhooks/{id}": {"delete": {
+            "summary": "End an outgoing webhook (scope moderate)", "responses": _ok(OBJECT),
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": STR}]}},
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

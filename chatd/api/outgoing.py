@@ -106,7 +106,7 @@ class Outgoing(service.Service):
             found = {sub.id: sub for sub in await self.store.subscriptions()}
             waiting = await self.queue.waiting()
         except Exception:
-            log.failure("cannot read the webhook subscriptions")
+            log.warn("cannot read the webhook subscriptions (the store is not reachable); trying again")
             return
         self.use(found)
         self.waiting = sum(waiting.values())

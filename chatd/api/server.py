@@ -21,6 +21,7 @@ from ..core import errors
 from ..core.casemap import casefold
 from ..core.history import Ref
 from ..core.limits import ROOM_PREFIXES
+from ..core.moderation import normalise
 from ..core.queries import can_see
 from ..core.session import MESSAGE_KINDS
 from ..ws import frames
@@ -182,6 +183,86 @@ class ApiServer:
                                       "from": message.sender.nick,
                                       "iso_time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(message.time))
                                       + f".{int(message.time * 1000) % 1000:03d}Z"})
+
+    # -- moderation: the key's bot acts as a room operator (moderate) or server operator (admin) --
+
+    async def _moderator(self, request: Request, raw: str) -> tuple[Any, str, dict[str, Any]]:
+        name = room_name(raw)
+        record = await self.key(request, "moderate", name)
+        room = self._room(record, name)
+        data = json_body(request) if request.method in (b"POST", b"PUT") else {}
+        nick = field(data, "as", required=False, default=record.name) or record.name
+        session = await self.bots.moderator(nick, record.name, f"API key {record.name}", room.name)
+        return session, room.name, data
+
+    @app.route("/v1/rooms/<raw>/topic", methods=["PUT"])
+    async def set_topic(self, request: Request, raw: str) -> bytes:
+        session, name, data = await self._moderator(request, raw)
+        topic = field(data, "topic")
+        assert topic is not None
+        session.set_topic(name, topic)
+        room = self.network.room(name)
+        return respond(request, 200, {"room": room.name, "topic": room.topic, "topic_by": room.topic_by})
+
+    @app.route("/v1/rooms/<raw>/kicks", methods=["POST"])
+    async def kick(self, request: Request, raw: str) -> bytes:
+        session, name, data = await self._moderator(request, raw)
+        nick = field(data, "nick")
+        assert nick is not None
+        session.kick(name, nick, field(data, "reason", required=False, default="") or "")
+        return respond(request, 200, {"ok": True, "room": name, "kicked": nick})
+
+    @app.route("/v1/rooms/<raw>/bans", methods=["GET"])
+    async def room_bans(self, request: Request, raw: str) -> bytes:
+        name = room_name(raw)
+        record = await self.key(request, "moderate", name)
+        room = self._room(record, name)
+        return respond(request, 200, {"room": room.name, "bans": [
+            {"mask": e.mask, "set_by": e.set_by, "time": e.time} for e in room.lists.get("b", [])]})
+
+    @app.route("/v1/rooms/<raw>/bans", methods=["POST"])
+    async def ban(self, request: Request, raw: str) -> bytes:
+        session, name, data = await self._moderator(request, raw)
+        mask = field(data, "mask")
+        assert mask is not None
+        applied = session.change_modes(name, [("+", "b", mask)])
+        return respond(request, 201 if applied else 200, {"room": name, "mask": applied[0][2] if applied else mask,
+                                                          "added": bool(applied)})
+
+    @app.route("/v1/rooms/<raw>/bans/<mask>", methods=["DELETE"])
+    async def unban(self, request: Request, raw: str, mask: str) -> bytes:
+        session, name, _ = await self._moderator(request, raw)
+        if not session.change_modes(name, [("-", "b", mask)]):
+            raise ApiError(404, "not_found", f"{mask} is not banned in {name}")
+        return respond(request, 200, {"ok": True, "room": name, "mask": mask})
+
+    @app.route("/v1/bans", methods=["GET"])
+    async def server_bans(self, request: Request) -> bytes:
+        await self.key(request, "admin")
+        return respond(request, 200, {"bans": [
+            {"mask": b.mask, "reason": b.reason, "set_by": b.set_by, "created": b.created, "expires": b.expires}
+            for b in self.network.server_bans.values()]})
+
+    @app.route("/v1/bans", methods=["POST"])
+    async def server_ban(self, request: Request) -> bytes:
+        record = await self.key(request, "admin")
+        data = json_body(request)
+        mask = field(data, "mask")
+        assert mask is not None
+        session = await self.bots.operator(record.name, record.name, f"API key {record.name}")
+        ban, removed = session.server_ban(mask, field(data, "duration", required=False, default="0") or "0",
+                                          field(data, "reason", required=False, default="") or "")
+        return respond(request, 201, {"mask": ban.mask, "reason": ban.reason, "expires": ban.expires,
+                                      "disconnected": removed})
+
+    @app.route("/v1/bans/<mask>", methods=["DELETE"])
+    async def lift_server_ban(self, request: Request, mask: str) -> bytes:
+        record = await self.key(request, "admin")
+        if casefold(normalise(mask)) not in self.network.server_bans:
+            raise ApiError(404, "not_found", f"{mask} is not a server ban")
+        session = await self.bots.operator(record.name, record.name, f"API key {record.name}")
+        session.lift_server_ban(mask)
+        return respond(request, 200, {"ok": True, "mask": mask})
 
     # -- outgoing webhooks (moderators of a room subscribe it) ------------------------------
 

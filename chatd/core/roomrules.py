@@ -245,6 +245,16 @@ class RoomRules:
         self.publisher.room_changed(room)
         return room
 
+    def take_status(self, user: User, name: str, letter: str = "o") -> None:
+        """``user``, a member, takes a status in the room on an authority from outside it: an API
+        key with the moderate scope, for its bot.  The room sees it set by ``user`` itself, so who
+        holds the power stays visible."""
+        room = self.member_room(user, name)
+        change = room.apply("+", letter, user.nick, user, user.nick, self.clock())
+        if change is not None:
+            fan_out(ModeChanged(self.clock(), room.name, user.identity, (change,)), room.members)
+            self.publisher.modes_changed(user, room, [change])
+
     def change_modes(self, user: User, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
         """Apply room mode changes; returns those that took effect.
 
