@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from twisted.application import internet
-from twisted.internet import endpoints
+from twisted.internet import defer, endpoints
 from twisted.python import usage
 
 from . import options as validated
@@ -160,7 +160,11 @@ def _api(options: Options, reactor: Any, top: ChatdService, network: Network, br
         store = keys
     bots = Bots(network)
     limit = RateLimit(reactor, options["api-rate"], options["api-burst"])
-    sweeping = internet.TimerService(60, bots.sweep)
+    def sweep() -> None:
+        bots.sweep()
+        defer.ensureDeferred(bots.prune(store)).addErrback(lambda _: None)  # the store is down: next time
+
+    sweeping = internet.TimerService(60, sweep)
     sweeping.clock = reactor
     sweeping.setServiceParent(top)
     outgoing = _outgoing(options, reactor, top, network, store, bots)

@@ -73,7 +73,7 @@ def test_a_post_reaches_irc_and_telnet_users_and_history(api):
     telnet.expect("deploy finished")
     status, page = call(daemon.ports["http"], "GET", "/api/v1/rooms/%23ops/messages?limit=5", key)
     assert status == 200 and [m["id"] for m in page["messages"]] == [answer["id"]]
-    assert page["messages"][0]["text"] == "deploy finished"
+    assert page["messages"][0]["text"] == "deploy finished" and page["messages"][0]["bot"] is True
     status, room = call(daemon.ports["http"], "GET", "/api/v1/rooms/ops", key)
     members = {m["nick"]: m for m in room["members"]}
     assert status == 200 and members["ci"]["bot"] and members["ci"]["protocol"] == "api"
@@ -123,3 +123,22 @@ def test_an_incoming_slack_style_hook_posts_to_its_room(api):
     irc.expect(r":alerts!\S+@api PRIVMSG #ops :disk full on db1")
     status, answer = call(daemon.ports["http"], "POST", path[:-4] + "0000", None, {"text": "forged"})
     assert status == 404
+
+
+def test_a_key_over_its_rate_gets_429_with_retry_after(tmp_path):
+    state = str(tmp_path / "state")
+    key = apikey(state, "create", "ci", "--scope", "read")
+    other = apikey(state, "create", "other", "--scope", "read")
+    daemon = Daemon("--state-dir", state, "--api-rate", "0.1", "--api-burst", "2", state_dir=tmp_path).start()
+    try:
+        port = daemon.ports["http"]
+        assert [call(port, "GET", "/api/v1/rooms", key)[0] for _ in range(2)] == [200, 200]
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/rooms",
+                                         headers={"Authorization": f"Bearer {key}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 429 and json.loads(refused.value.read())["error"] == "rate_limited"
+        assert 1 <= int(refused.value.headers["Retry-After"]) <= 10
+        assert call(port, "GET", "/api/v1/rooms", other)[0] == 200  # counted per key
+    finally:
+        daemon.kill()

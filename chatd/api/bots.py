@@ -23,6 +23,7 @@ from ..core.session import Session
 if TYPE_CHECKING:
     from ..core.events import Event
     from ..core.network import Network
+    from .store import KeyStore
 
 HOST = "api"
 
@@ -125,3 +126,13 @@ class Bots:
             if bot.last_used < cutoff or bot.session.user is None:
                 del self.bots[folded]
                 bot.session.quit("Idle")
+
+    async def prune(self, store: KeyStore) -> None:
+        """Bots whose key, hook or webhook is gone leave (a revoked key's bot does not linger)."""
+        owners = {record.name for record in await store.keys()}
+        owners |= {"hook:" + hook.id for hook in await store.hooks()}
+        owners |= {"webhook:" + sub.id for sub in await store.subscriptions()}
+        for folded, bot in list(self.bots.items()):
+            if bot.owner not in owners and self.bots.get(folded) is bot:
+                del self.bots[folded]
+                bot.session.quit("Its key was revoked")

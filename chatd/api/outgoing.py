@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 log = Logger()
 MAX_ANSWER = 64 * 1024  # an answer's body past this is not read (and not posted)
 MAX_DELAY = 300.0
+MAX_EARLY = 10000  # records kept while the subscriptions are first read
 USER_AGENT = "chatd-webhook/1"
 
 
@@ -80,7 +81,11 @@ class Outgoing(service.Service):
         #: delivered, failed (an attempt to retry), dropped (out of attempts), overflow, replies
         self.counts: collections.Counter[str] = collections.Counter()
         self.waiting = 0
+        self.changes = 0  # made over the API on this node (a refresh begun before them is stale)
         self.loop: Optional[task.LoopingCall] = None
+        #: Records from before the subscriptions were first read (the daemon is ready before the
+        #: store answers): they are matched once it has, not lost.
+        self.early: Optional[list[Event]] = []
 
     # -- subscriptions -----------------------------------------------------------------
 
@@ -102,14 +107,22 @@ class Outgoing(service.Service):
 
     async def refresh(self) -> None:
         """Take the subscriptions from the store (the CLI's and other nodes' changes arrive so)."""
+        changes = self.changes
         try:
             found = {sub.id: sub for sub in await self.store.subscriptions()}
             waiting = await self.queue.waiting()
         except Exception:
             log.warn("cannot read the webhook subscriptions (the store is not reachable); trying again")
             return
+        if changes != self.changes:
+            return  # the API changed them meanwhile: what was read is older; the next round reads again
+        if set(found) != set(self.subs):
+            log.info("outgoing webhooks: {count} subscriptions", count=len(found))
         self.use(found)
         self.waiting = sum(waiting.values())
+        early, self.early = self.early, None
+        for record in early or ():
+            self.record(record)
         for hook_id in waiting:
             if hook_id not in found:
                 await self.queue.forget(hook_id)  # removed: what waited for it goes too
@@ -124,9 +137,11 @@ class Outgoing(service.Service):
         self.by_room = by_room
 
     def added(self, sub: Subscription) -> None:
+        self.changes += 1
         self.use({**self.subs, sub.id: sub})
 
     def removed(self, sub_id: str) -> None:
+        self.changes += 1
         self.use({k: v for k, v in self.subs.items() if k != sub_id})
 
     # -- the sink ----------------------------------------------------------------------
@@ -134,6 +149,10 @@ class Outgoing(service.Service):
     def record(self, record: Event) -> None:
         room = room_of(record)
         if room is None or not self.running:
+            return
+        if self.early is not None:
+            if len(self.early) < MAX_EARLY:
+                self.early.append(record)
             return
         for sub in self.by_room.get(casefold(room), ()):
             event = event_for(sub, record)

@@ -34,7 +34,7 @@ INDEX_CHUNK = 1000  # messages indexed per transaction: the few milliseconds a m
 INDEX_HEADROOM = 0.05  # seconds: below this writer lag, index chunks take turns with message batches
 
 _COLUMNS = ("id, target, room, recipient, peer_a, peer_b, time, sender_nick, sender_user, sender_host, "
-            "sender_realname, sender_protocol, kind, text, sender_account, sender_person")
+            "sender_realname, sender_protocol, kind, text, sender_account, sender_person, sender_bot")
 _SELECT = f"SELECT {_COLUMNS} FROM messages"
 _INSERT_BATCH = (f"INSERT OR IGNORE INTO messages ({_COLUMNS}) SELECT "
                  + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS.split(","))))
@@ -57,13 +57,13 @@ def _row(message: Message) -> tuple[Any, ...]:
         room, recipient, person = None, message.target, message.peers[0]
         peer_a, peer_b = sorted(message.peers)
     return (message.id, target_key(message), room, recipient, peer_a, peer_b, message.time, who.nick, who.user,
-            who.host, who.realname, who.protocol, message.kind, message.text, who.account, person)
+            who.host, who.realname, who.protocol, message.kind, message.text, who.account, person, int(who.bot))
 
 
 def _message(row: Sequence[Any]) -> Message:
     (msgid, _target, room, recipient, a, b, when, nick, user, host, realname, protocol, kind, text, account,
-     person) = row
-    sender = ev.Identity(nick, user, host, realname, protocol, False, account)
+     person, bot) = row
+    sender = ev.Identity(nick, user, host, realname, protocol, bool(bot), account)
     if room is not None:
         return ev.RoomMessage(msgid, when, room, sender, kind, text)
     other = b if person == a else a
