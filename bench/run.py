@@ -22,11 +22,19 @@ from typing import Any, Callable, Optional
 
 from . import servers
 
-SCENARIOS = ("irc", "ws", "cluster", "idle", "connect", "history")
+SCENARIOS = ("irc", "ws", "cluster", "idle", "connect", "history", "post")
 
 
 def loadgen(*args: Any, timeout: float = 900) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.loadgen", *map(str, args)]
+    done = subprocess.run(command, cwd=servers.ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def poster(*args: Any, timeout: float = 600) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.poster", *map(str, args)]
     done = subprocess.run(command, cwd=servers.ROOT, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]}
@@ -149,6 +157,35 @@ class Suite:
             self.record("history-lag", "chatd", result, offered_msgs_per_s=rate)
         finally:
             server.stop()
+
+    def post(self) -> None:
+        """A CI job's posts: over the HTTP API (201 once stored), beside the same posts over IRC to
+        chatd and to ngircd (PRIVMSG, then PING/PONG)."""
+        posts, clients = (100, 2) if self.quick else (4000, 4)
+        server = servers.chatd("--api-rate", "0", history=True)
+        try:
+            state = server.command[server.command.index("--state-dir") + 1]
+            made = subprocess.run([sys.executable, "-m", "chatd.apikey", "--state-dir", state, "create", "ci",
+                                   "--scope", "post"], cwd=servers.ROOT, capture_output=True, text=True,
+                                  env={**server.env}, timeout=60)
+            key = made.stdout.strip().splitlines()[-1]
+            for mode, name in (("api", "chatd"), ("irc", "chatd-irc")):
+                port = server.ports["http"] if mode == "api" else server.ports["irc-trusted"]
+                result = poster(mode, "--port", port, "--irc-port", server.ports["irc-trusted"], "--key", key,
+                                "--posts", posts, "--clients", clients, "--pid", server.pid)
+                self.record("post", name, result, mode=mode)
+        finally:
+            server.stop()
+        peer = servers.ngircd()
+        if peer is None:
+            print("  ngircd: not available, skipped", flush=True)
+            return
+        try:
+            result = poster("irc", "--port", peer.ports["irc"], "--posts", posts, "--clients", clients,
+                            "--pid", peer.pid)
+            self.record("post", "ngircd", result, mode="irc")
+        finally:
+            peer.stop()
 
     def idle(self) -> None:
         count = 50 if self.quick else 10000

@@ -61,6 +61,21 @@ class Guarded(Protocol[T_in]):
         """Close the transport; ``how`` is NORMAL, FLOOD, SENDQ or GOING_AWAY."""
 
 
+def no_delay(transport: Any) -> None:
+    """TCP_NODELAY on the socket under ``transport`` (through TLS and PROXY wrappers)."""
+    for _ in range(4):
+        setter = getattr(transport, "setTcpNoDelay", None)
+        if setter is not None:
+            try:
+                setter(True)
+            except OSError:
+                pass  # not a TCP socket (a UNIX one, a test's memory transport)
+            return
+        transport = getattr(transport, "transport", None)
+        if transport is None:
+            return
+
+
 class ConnectionGuard(Generic[T]):
     log = Logger()
     __slots__ = ("clock", "peers", "flood", "sendq_limit", "check_peer_limit", "kind", "owner", "address",
@@ -109,8 +124,13 @@ class ConnectionGuard(Generic[T]):
         return True
 
     def start(self, transport: IConsumer) -> None:
-        """The connection is open: commands go through the gate, output is counted."""
+        """The connection is open: commands go through the gate, output is counted.
+
+        Nagle's algorithm goes: chatd already gathers a connection's output into one write per
+        reactor turn, so the kernel holding a small write back until the previous one is
+        acknowledged only adds a delayed ACK (40 ms) to a reply that follows another."""
         self.transport = transport
+        no_delay(transport)
         if self.flood.enabled:
             self.gate = FloodGate(self.clock, self.flood, self)
         self.sendq = SendQueueGuard(transport, self.sendq_limit, self)
