@@ -35,7 +35,7 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
         ("one-node", "chatd"), ("two-nodes-redis", "chatd"),
         ("idle-irc", "chatd"), ("idle-irc", "ngircd"), ("idle-ws", "chatd"), ("idle-ws", "django-channels"),
         ("connect-irc", "chatd"), ("connect-irc", "ngircd"), ("connect-irc", "twisted.words"),
-        ("history-lag", "chatd"),
+        ("history-lag", "chatd"), ("post", "chatd"), ("post", "chatd-irc"), ("post", "ngircd"),
     ]:
         assert (scenario, server) in seen, f"missing {scenario} / {server}"
     for result in report["results"]:
