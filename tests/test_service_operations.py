@@ -11,6 +11,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -196,6 +197,11 @@ def test_metrics_move_as_clients_connect_and_talk(tmp_path):
         assert after['chatd_messages_received_total{protocol="irc"}'] == 1
         assert after["chatd_deliveries_total"] >= 1
         assert after['chatd_bytes_sent_total{protocol="irc"}'] > 0
+        # The message is delivered before the history writer's batch commits it (that is the
+        # design: a commit never holds a delivery back), so wait for the commit to show.
+        deadline = time.monotonic() + 10
+        while after["chatd_history_batch_size_count"] < 1 and time.monotonic() < deadline:
+            after = scrape(port)
         assert after["chatd_history_batch_size_count"] >= 1
         assert "chatd_history_batch_seconds_sum" in after
         a.send("QUIT :done")
