@@ -25,20 +25,21 @@ from . import servers
 SCENARIOS = ("irc", "ws", "cluster", "idle", "connect", "history", "post")
 
 
-def loadgen(*args: Any, timeout: float = 900) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.loadgen", *map(str, args)]
+def _tool(module: str, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
+    """Run a load tool in its own process; its last output line is its JSON result."""
+    command = [sys.executable, "-m", module, *map(str, args)]
     done = subprocess.run(command, cwd=servers.ROOT, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def loadgen(*args: Any, timeout: float = 900) -> dict[str, Any]:
+    return _tool("bench.loadgen", args, timeout)
 
 
 def poster(*args: Any, timeout: float = 600) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.poster", *map(str, args)]
-    done = subprocess.run(command, cwd=servers.ROOT, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _tool("bench.poster", args, timeout)
 
 
 class Suite:
@@ -167,7 +168,7 @@ class Suite:
             state = server.command[server.command.index("--state-dir") + 1]
             made = subprocess.run([sys.executable, "-m", "chatd.apikey", "--state-dir", state, "create", "ci",
                                    "--scope", "post"], cwd=servers.ROOT, capture_output=True, text=True,
-                                  env={**server.env}, timeout=60)
+                                  env=server.env, timeout=60)
             key = made.stdout.strip().splitlines()[-1]
             for mode, name in (("api", "chatd"), ("irc", "chatd-irc")):
                 port = server.ports["http"] if mode == "api" else server.ports["irc-trusted"]

@@ -138,6 +138,18 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     return network, bridge
 
 
+def _state_store(options: Options, reactor: Any, top: ChatdService, kind: Any, filename: str, what: str) -> Any:
+    """A SQLite store of the state directory (in memory with --no-history), started with the tree;
+    a file that cannot be opened stops start-up with one line naming --state-dir."""
+    path = ":memory:" if options["no-history"] else Path(options["state-dir"]) / filename
+    try:
+        store = kind(path, reactor)
+    except (sqlite3.Error, OSError) as error:
+        raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open {what}: {error}") from None
+    store.setServiceParent(top)
+    return store
+
+
 def _api(options: Options, reactor: Any, top: ChatdService, network: Network, bridge: Any) -> dict[bytes, Any]:
     """``/api`` and ``/hooks``: the server API and incoming webhooks, keys in the state dir or Redis."""
     from .api.bots import Bots
@@ -150,14 +162,7 @@ def _api(options: Options, reactor: Any, top: ChatdService, network: Network, br
     if bridge is not None:
         store = RedisKeys(bridge.link, bridge.keys.prefix)
     else:
-        path = ":memory:" if options["no-history"] else Path(options["state-dir"]) / "apikeys.sqlite3"
-        try:
-            keys = SQLiteKeys(path, reactor)
-        except (sqlite3.Error, OSError) as error:
-            raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open the API keys: {error}") \
-                from None
-        keys.setServiceParent(top)
-        store = keys
+        store = _state_store(options, reactor, top, SQLiteKeys, "apikeys.sqlite3", "the API keys")
     bots = Bots(network)
     limit = RateLimit(reactor, options["api-rate"], options["api-burst"])
     def sweep() -> None:
@@ -178,13 +183,7 @@ def _outgoing(options: Options, reactor: Any, top: ChatdService, network: Networ
     from .api.outgoing import Outgoing
     from .api.queue import WebhookQueue
 
-    path = ":memory:" if options["no-history"] else Path(options["state-dir"]) / "webhooks.sqlite3"
-    try:
-        queue = WebhookQueue(path, reactor)
-    except (sqlite3.Error, OSError) as error:
-        raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open the webhook queue: {error}") \
-            from None
-    queue.setServiceParent(top)
+    queue = _state_store(options, reactor, top, WebhookQueue, "webhooks.sqlite3", "the webhook queue")
     outgoing = Outgoing(reactor, store, queue, bots, retries=options["webhook-retries"],
                         timeout=options["webhook-timeout"], cap=options["webhook-queue"])
     outgoing.setServiceParent(top)
