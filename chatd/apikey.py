@@ -31,7 +31,7 @@ from typing import Any, Optional, Sequence
 from twisted.internet import defer, task
 from twisted.python import usage
 
-from .api.hooks import new_hook
+from .api.hooks import new_hook, url_base
 from .api.keys import NAME, KeyRecord, digest, new_key, parse_rooms, parse_scopes
 from .api.store import KeyStore, SQLiteKeys
 from .api.subscriptions import new_subscription
@@ -86,14 +86,8 @@ def daemon_options(args: argparse.Namespace) -> Any:
 
 
 def hook_base(options: Any) -> str:
-    """Where the hook URLs point: the public host if set, else the local HTTP listener."""
-    if options["public-host"]:
-        return f"https://{options['public-host']}"
-    description = options["api"] or options["http"]
-    parts = description.split(":")
-    port = parts[1] if len(parts) > 1 else "8080"
-    host = next((p.split("=", 1)[1] for p in parts if p.startswith("interface=")), "127.0.0.1")
-    return f"http://{host}:{port}"
+    """Where the hook URLs point (the daemon's own choice: :func:`chatd.api.hooks.url_base`)."""
+    return url_base(options["public-host"], options["api"] or options["http"])
 
 
 def _day(stamp: float) -> str:

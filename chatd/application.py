@@ -30,6 +30,7 @@ class ChatdService(service.MultiService):
         self.reloader: Optional[Reloader] = None  # the whole configuration, once the tree is built
         self.reactor = reactor
         self.outgoing: Any = None  # outgoing webhooks (chatd/api/outgoing.py), for /metrics
+        self.room_hooks: Any = None  # what ChanServ HOOK manages (chatd/api/roomhooks.py)
 
     def setServiceParent(self, parent: Any) -> Any:
         if self.observer is not None and hasattr(parent, "setComponent"):

@@ -21,6 +21,7 @@ from twisted.python import usage
 from . import options as validated
 from .accounts.passwords import ScryptHasher
 from .accounts.sqlite import SQLiteAccounts
+from .api.hooks import url_base
 from .application import ChatdService
 from .core import HistoryStore, Limits, Network, Publisher
 from .core.accounts import Accounts
@@ -155,6 +156,7 @@ def _api(options: Options, reactor: Any, top: ChatdService, network: Network, br
     from .api.bots import Bots
     from .api.http import RateLimit
     from .api.incoming import HookServer
+    from .api.roomhooks import RoomHooks
     from .api.server import ApiServer
     from .api.store import KeyStore, RedisKeys, SQLiteKeys
 
@@ -173,7 +175,8 @@ def _api(options: Options, reactor: Any, top: ChatdService, network: Network, br
     sweeping.clock = reactor
     sweeping.setServiceParent(top)
     outgoing = _outgoing(options, reactor, top, network, store, bots)
-    return {b"api": ApiServer(network, store, bots, limit, outgoing).app.resource(),
+    top.room_hooks = RoomHooks(store, outgoing, lambda: "")  # the base is known once listeners are made
+    return {b"api": ApiServer(network, store, bots, limit, outgoing, top.room_hooks).app.resource(),
             b"hooks": HookServer(store, bots, limit).app.resource()}
 
 
@@ -294,6 +297,13 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     listen("http", "", options["http"], site)
     if options["api"]:
         listen("api", "", options["api"], make_api_site(api, health, http_limits))
+    hooks_at = listeners[-1]  # where hook URLs point: the API's own listener, or the web client's
+
+    def hook_base() -> str:
+        bound = getattr(hooks_at.port.getHost(), "port", None) if hooks_at.port is not None else None
+        return url_base(options["public-host"], options["api"] or options["http"], bound)
+
+    top.room_hooks.base = hook_base
     if options["https"]:
         listen("https", "", options["https"], site)
     if options["metrics"]:
@@ -325,6 +335,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     top.reloader = Reloader(options, network, top.observer, top.reloaders)
     for irc_factory in [f for _, f in factories if isinstance(f, IRCFactory)] + [irc_ws]:
         irc_factory.rehash = top.reloader.reload
+        irc_factory.room_hooks = top.room_hooks
         irc_factory.rehash_source = Path(options["config"]).name if options["config"] else "chatd"
     # Last in, first out: on SIGTERM clients are told before anything else stops.
     GracefulShutdown(

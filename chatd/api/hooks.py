@@ -30,6 +30,17 @@ def new_hook(room: str, name: str, created_by: str) -> tuple[HookRecord, str]:
     return HookRecord(hook_id, digest(secret), room, name, time.time(), created_by), secret
 
 
+def url_base(public_host: str, listener: str, bound: Optional[int] = None) -> str:
+    """Where hook URLs point: the public host if set, else the HTTP listener (``tcp:8080:interface=...``,
+    on the port it was given, or ``bound`` when it let the system choose)."""
+    if public_host:
+        return f"https://{public_host}"
+    parts = listener.split(":")
+    port = str(bound) if bound else parts[1] if len(parts) > 1 else "8080"
+    host = next((p.split("=", 1)[1] for p in parts if p.startswith("interface=")), "127.0.0.1")
+    return f"http://{host}:{port}"
+
+
 def message_of(body: bytes, content_type: str, github_event: Optional[str] = None) -> tuple[str, Optional[str]]:
     """The text to post and the nick it asks for (None: the hook's own), from a hook's body."""
     kind = content_type.split(";", 1)[0].strip().lower()

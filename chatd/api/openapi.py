@@ -78,6 +78,16 @@ SPEC: dict[str, Any] = {
         "/bans/{mask}": {"delete": {
             "summary": "Lift a server ban (scope admin)", "responses": _ok(OBJECT),
             "parameters": [{"name": "mask", "in": "path", "required": True, "schema": STR}]}},
+        "/hooks": {
+            "get": {"summary": "Incoming hooks of the key's rooms, without their secret URLs (scope moderate)",
+                    "responses": _ok(OBJECT)},
+            "post": {"summary": "Make an incoming hook for a room; answers with its secret URL, once "
+                                "(scope moderate)",
+                     "requestBody": _body({"room": STR, "name": STR}, ["room", "name"]),
+                     "responses": {"201": {"description": "Made"}, **ERRORS}}},
+        "/hooks/{id}": {"delete": {
+            "summary": "Remove an incoming hook (scope moderate)", "responses": _ok(OBJECT),
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": STR}]}},
         "/webhooks": {
             "get": {"summary": "Outgoing webhooks of the key's rooms, without secrets (scope moderate)",
                     "responses": _ok(OBJECT)},

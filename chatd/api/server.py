@@ -28,7 +28,7 @@ from ..ws import frames
 from . import openapi
 from .bots import Bots
 from .http import ApiError, RateLimit, bearer, failure_body, field, json_body, respond
-from .keys import KeyRecord, digest
+from .keys import NAME, KeyRecord, digest
 from .subscriptions import new_subscription
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ..core.rooms import Room
     from ..core.users import User
     from .outgoing import Outgoing
+    from .roomhooks import RoomHooks
     from .store import KeyStore
 
 MAX_PAGE = 200
@@ -50,8 +51,9 @@ class ApiServer:
     app = Klein()
 
     def __init__(self, network: Network, store: KeyStore, bots: Bots, limit: RateLimit,
-                 outgoing: Optional[Outgoing] = None) -> None:
+                 outgoing: Optional[Outgoing] = None, room_hooks: Optional[RoomHooks] = None) -> None:
         self.network = network
+        self.room_hooks = room_hooks
         self.store = store
         self.bots = bots
         self.limit = limit
@@ -263,6 +265,35 @@ class ApiServer:
         session = await self.bots.operator(record.name, record.name, f"API key {record.name}")
         session.lift_server_ban(mask)
         return respond(request, 200, {"ok": True, "mask": mask})
+
+    # -- incoming hooks (moderators of a room make them) --------------------------------
+
+    @app.route("/v1/hooks", methods=["GET"])
+    async def hooks(self, request: Request) -> bytes:
+        record = await self.key(request, "moderate")
+        return respond(request, 200, {"hooks": [hook.public() for hook in await self.store.hooks()
+                                                if record.covers(hook.room)]})
+
+    @app.route("/v1/hooks", methods=["POST"])
+    async def add_hook(self, request: Request) -> bytes:
+        data = json_body(request)
+        room, name = field(data, "room"), field(data, "name")
+        assert room is not None and name is not None and self.room_hooks is not None
+        record = await self.key(request, "moderate", room_name(room))
+        found = self._room(record, room_name(room))
+        if not NAME.fullmatch(name):
+            raise ApiError(400, "bad_field", f"{name!r} is not a nick for the hook's posts")
+        hook, url = await self.room_hooks.add_hook(found.name, name, "key:" + record.name)
+        return respond(request, 201, {**hook.public(), "url": url})
+
+    @app.route("/v1/hooks/<hook_id>", methods=["DELETE"])
+    async def remove_hook(self, request: Request, hook_id: str) -> bytes:
+        record = await self.key(request, "moderate")
+        hook = await self.store.find_hook(hook_id)
+        if hook is None or not record.covers(hook.room):
+            raise ApiError(404, "not_found", "No such hook")
+        await self.store.remove_hook(hook_id)
+        return respond(request, 200, {"ok": True})
 
     # -- outgoing webhooks (moderators of a room subscribe it) ------------------------------
 

@@ -52,6 +52,11 @@ class HookRecord:
     def to_json(self) -> str:
         return json.dumps(attrs.asdict(self))
 
+    def public(self) -> dict[str, Any]:
+        """What a listing shows (never the secret's digest)."""
+        return {"id": self.id, "room": self.room, "name": self.name, "created": self.created,
+                "created_by": self.created_by}
+
     @classmethod
     def from_json(cls, raw: Any) -> Optional[HookRecord]:
         try:

@@ -52,6 +52,14 @@ class Moderating:
     def register_room(self, name: str) -> Room:
         return self.network.register_room(self.me(), self._name(name))
 
+    def manage_room(self, name: str) -> Room:
+        """The room whose hooks the caller may make and remove: an operator of it, logged in
+        (hooks outlive the connection; they are made in an account's name)."""
+        room = self.network.op_room(self.me(), self._name(name))
+        if self.me().account is None:
+            raise errors.NotLoggedIn(room.name)
+        return room
+
     async def oper(self, name: str, password: str) -> str:
         """Become a server operator (user mode +o) with a name and password from the configuration."""
         user = self.me()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..core import errors
 from ..core.sasl import MECHANISMS, Exchange
@@ -19,6 +19,7 @@ from ..net.certfp import peer_fingerprint
 from . import numerics as N
 from .commands import command
 from .render import trailing
+from .roomhooks import hook
 from .wire import Message
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def services(ctx: Context, target: str, text: str) -> bool:
         ctx.run(_nickserv(ctx, text.split()), "NickServ", ctx.internal_error)
         return True
     if name == "chanserv":
-        _chanserv(ctx, text.split())
+        chanserv(ctx, text.split())
         return True
     return False
 
@@ -238,9 +239,12 @@ async def _nickserv(ctx: Context, words: list[str]) -> None:
         say(error.describe())
 
 
-def _chanserv(ctx: Context, words: list[str]) -> None:
+def chanserv(ctx: Context, words: list[str]) -> None:
     say = lambda text: service_notice(ctx, "ChanServ", text)  # noqa: E731
     verb = words[0].upper() if words else "HELP"
+    if verb == "HOOK":
+        ctx.run(_hook(ctx, words[1:], say), "ChanServ", ctx.internal_error)
+        return
     try:
         if verb == "REGISTER" and len(words) > 1:
             room = ctx.session.register_room(words[1])
@@ -253,13 +257,21 @@ def _chanserv(ctx: Context, words: list[str]) -> None:
         else:
             say("REGISTER <#room>  keep the room's modes, lists and operators (by account)")
             say("INFO <#room>      who owns a room")
+            say("HOOK <#room> ...  the room's webhooks (HOOK alone tells more)")
+    except errors.ChatError as error:
+        say(error.describe())
+
+
+async def _hook(ctx: Context, words: list[str], say: Callable[[str], None]) -> None:
+    try:
+        await hook(ctx, words, say)
     except errors.ChatError as error:
         say(error.describe())
 
 
 @command("CHANSERV")
 def chanserv_command(ctx: Context, msg: Message) -> None:
-    _chanserv(ctx, " ".join(msg.params).split())
+    chanserv(ctx, " ".join(msg.params).split())
 
 
 @command("CS")
