@@ -148,11 +148,20 @@ def test_a_moderator_key_subscribes_a_room_over_the_api(tmp_path, receiver):
         status, answer = call(port, "POST", "/api/v1/webhooks", mod_key,
                               {"room": "#ops", "url": receiver.url, "events": ["join", "part"]})
         assert status == 201 and answer["secret"] and answer["events"] == ["join", "part"]
+        assert answer["nick"] == "opsbot"  # without a nick, the key's own
         sub_id, secret = answer["id"], answer["secret"]
+        receiver.answers = [(200, {"text": "welcome, bob"}), (200, None)]
         bob = irc_in(daemon.ports["irc"], "bob", "#ops")
         headers, event, body = receiver.next()
         assert signed(headers, body, secret)
         assert event["event"] == "join" and event["user"]["nick"] == "bob" and event["hook"] == sub_id
+        bob.expect(r":opsbot!\S+ PRIVMSG #ops :welcome, bob")
+        # The reply's bot is the key's own: the key still acts under its nick.
+        status, answer = call(port, "PUT", "/api/v1/rooms/%23ops/topic", mod_key, {"topic": "frozen"})
+        assert status == 200, answer
+        bob.expect(r":opsbot!\S+ TOPIC #ops :frozen")
+        _, event, _ = receiver.next()  # the bot's own join, posting the reply
+        assert event["event"] == "join" and event["user"] == {**event["user"], "nick": "opsbot", "bot": True}
         bob.send("PART #ops :lunch\r\n")
         _, event, _ = receiver.next()
         assert event["event"] == "part" and event["reason"] == "lunch"

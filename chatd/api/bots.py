@@ -131,7 +131,7 @@ class Bots:
         """Bots whose key, hook or webhook is gone leave (a revoked key's bot does not linger)."""
         owners = {record.name for record in await store.keys()}
         owners |= {"hook:" + hook.id for hook in await store.hooks()}
-        owners |= {"webhook:" + sub.id for sub in await store.subscriptions()}
+        owners |= {sub.owner for sub in await store.subscriptions()}
         for folded, bot in list(self.bots.items()):
             if bot.owner not in owners and self.bots.get(folded) is bot:
                 del self.bots[folded]

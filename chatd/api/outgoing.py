@@ -280,8 +280,7 @@ class Outgoing(service.Service):
         if not isinstance(text, str) or not text.strip():
             return
         try:
-            session = await self.bots.in_room(sub.nick, "webhook:" + sub.id, f"outgoing webhook {sub.id}",
-                                              sub.room)
+            session = await self.bots.in_room(sub.nick, sub.owner, f"outgoing webhook {sub.id}", sub.room)
             session.send(sub.room, "privmsg", text, multiline=True)
             self.counts["replies"] += 1
         except errors.ChatError as error:

@@ -57,6 +57,12 @@ class Subscription:
         except (ValueError, KeyError, TypeError):
             return None
 
+    @property
+    def owner(self) -> str:
+        """Whose bot posts the replies: the key that made it (so a key's default nick is
+        its own, not taken from it), else the subscription itself."""
+        return self.created_by[4:] if self.created_by.startswith("key:") else "webhook:" + self.id
+
     def public(self) -> dict[str, Any]:
         """What a listing shows (the secret only once, when it is made)."""
         shown = attrs.asdict(self)
