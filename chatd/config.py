@@ -67,6 +67,9 @@ def apply_file(options: Any, path: str, from_command_line: set[str]) -> None:
         if key == "operators":
             options["operators"] = operators_from(value, path)
             continue
+        if key == "webhooks":
+            options["webhooks"] = webhooks_from(value, path)
+            continue
         if key in NOT_IN_FILE or (key not in parameters and key not in flags and key not in multi):
             raise usage.UsageError(f"config: unknown key {key!r} in {path}")
         if key in from_command_line:
@@ -104,4 +107,24 @@ def operators_from(value: Any, path: str) -> list[Any]:
         certfp = table.get("certfp")
         found.append(OperatorRecord(name, password, certfp.replace(":", "").lower() if certfp else None,
                                     table.get("account")))
+    return found
+
+
+def webhooks_from(value: Any, path: str) -> list[Any]:
+    """``[[webhooks]]`` tables: outgoing webhooks the file owns (room, url, secret; optional events,
+    triggers, nick).  The secret is the operator's, written in the file for the receiver to share."""
+    from .api.subscriptions import configured
+
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise usage.UsageError(f"config: webhooks in {path} must be [[webhooks]] tables")
+    found = []
+    for number, table in enumerate(value, 1):
+        unknown = set(table) - {"room", "url", "secret", "events", "triggers", "nick"}
+        if unknown:
+            raise usage.UsageError(f"config: unknown key {sorted(unknown)[0]!r} in webhook {number} of {path}")
+        try:
+            found.append(configured(table.get("room"), table.get("url"), table.get("secret"),
+                                    table.get("events"), table.get("triggers"), table.get("nick", "webhook")))
+        except ValueError as error:
+            raise usage.UsageError(f"config: webhook {number} in {path}: {error}") from None
     return found

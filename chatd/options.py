@@ -116,6 +116,7 @@ class Options(usage.Options):
         super().__init__()
         self["room-retention"] = {}
         self["operators"] = []  # [[operators]] tables of the TOML file only
+        self["webhooks"] = []  # [[webhooks]] tables, likewise
         self.argv: list[str] = []
         # Repeatable options: the config file takes them as lists of strings.
         self.multi_options = {"room-retention": self.opt_room_retention}

@@ -188,7 +188,8 @@ def _outgoing(options: Options, reactor: Any, top: ChatdService, network: Networ
 
     queue = _state_store(options, reactor, top, WebhookQueue, "webhooks.sqlite3", "the webhook queue")
     outgoing = Outgoing(reactor, store, queue, bots, retries=options["webhook-retries"],
-                        timeout=options["webhook-timeout"], cap=options["webhook-queue"])
+                        timeout=options["webhook-timeout"], cap=options["webhook-queue"],
+                        configured=options["webhooks"])
     outgoing.setServiceParent(top)
     network.records.add(outgoing.record)
     top.outgoing = outgoing

@@ -25,7 +25,7 @@ import collections
 import hashlib
 import hmac
 import json
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from treq.client import HTTPClient
 from twisted.application import service
@@ -38,7 +38,7 @@ from twisted.web.client import Agent, HTTPConnectionPool
 from ..core import errors
 from ..core.casemap import casefold
 from ..core.events import Event
-from .subscriptions import Subscription, event_for, room_of
+from .subscriptions import CONFIG, Subscription, event_for, room_of
 
 if TYPE_CHECKING:
     from .bots import Bots
@@ -62,7 +62,8 @@ def backoff(attempts: int) -> float:
 
 class Outgoing(service.Service):
     def __init__(self, reactor: Any, store: KeyStore, queue: WebhookQueue, bots: Bots,
-                 retries: int = 10, timeout: float = 10.0, cap: int = 1000, refresh: float = 10.0) -> None:
+                 retries: int = 10, timeout: float = 10.0, cap: int = 1000, refresh: float = 10.0,
+                 configured: Sequence[Subscription] = ()) -> None:
         self.reactor = reactor
         self.store = store
         self.queue = queue
@@ -86,6 +87,8 @@ class Outgoing(service.Service):
         #: Records from before the subscriptions were first read (the daemon is ready before the
         #: store answers): they are matched once it has, not lost.
         self.early: Optional[list[Event]] = []
+        #: The config file's ``[[webhooks]]``, written to the store by the first refresh.
+        self.configured: Optional[Sequence[Subscription]] = configured
 
     # -- subscriptions -----------------------------------------------------------------
 
@@ -109,6 +112,9 @@ class Outgoing(service.Service):
         """Take the subscriptions from the store (the CLI's and other nodes' changes arrive so)."""
         changes = self.changes
         try:
+            if self.configured is not None:
+                await self._take_config(self.configured)
+                self.configured = None
             found = {sub.id: sub for sub in await self.store.subscriptions()}
             waiting = await self.queue.waiting()
         except Exception:
@@ -128,6 +134,16 @@ class Outgoing(service.Service):
                 await self.queue.forget(hook_id)  # removed: what waited for it goes too
             elif hook_id not in self.busy and hook_id not in self.timers:
                 self.kick(hook_id)
+
+    async def _take_config(self, configured: Sequence[Subscription]) -> None:
+        """The store holds the file's webhooks as they are now: new and changed ones written,
+        ones taken out of the file removed (their ids follow from room and URL)."""
+        wanted = {sub.id: sub for sub in configured}
+        for sub in await self.store.subscriptions():
+            if sub.created_by == CONFIG and sub.id not in wanted:
+                await self.store.remove_subscription(sub.id)
+        for sub in wanted.values():
+            await self.store.add_subscription(sub)
 
     def use(self, subs: dict[str, Subscription]) -> None:
         self.subs = subs

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from ..core.casemap import casefold
 from .hooks import new_hook
 from .store import HookRecord, KeyStore
-from .subscriptions import Subscription, new_subscription
+from .subscriptions import CONFIG, Subscription, new_subscription
 
 if TYPE_CHECKING:
     from .outgoing import Outgoing
@@ -68,6 +68,8 @@ class RoomHooks:
         sub = next((s for s in await self.store.subscriptions() if s.id == item_id), None)
         if sub is None or casefold(sub.room) != casefold(room):
             return False
+        if sub.created_by == CONFIG:
+            raise ValueError(f"Webhook {item_id} is in the server's config file: its operator removes it there")
         await self.store.remove_subscription(item_id)
         if self.outgoing is not None:
             self.outgoing.removed(item_id)

@@ -29,7 +29,7 @@ from . import openapi
 from .bots import Bots
 from .http import ApiError, RateLimit, bearer, failure_body, field, json_body, respond
 from .keys import NAME, KeyRecord, digest
-from .subscriptions import new_subscription
+from .subscriptions import CONFIG, new_subscription
 
 if TYPE_CHECKING:
     from ..core.network import Network
@@ -328,6 +328,8 @@ class ApiServer:
         sub = next((s for s in await self.store.subscriptions() if s.id == sub_id), None)
         if sub is None or not record.covers(sub.room):
             raise ApiError(404, "not_found", "No such webhook")
+        if sub.created_by == CONFIG:
+            raise ApiError(409, "in_config", "This webhook is in the server's config file; remove it there")
         await self.store.remove_subscription(sub_id)
         if self.outgoing is not None:
             self.outgoing.removed(sub_id)

@@ -132,7 +132,7 @@ class SQLiteKeys(SQLiteStore):
 
     def add_subscription(self, sub: Subscription) -> defer.Deferred[None]:
         def work() -> None:
-            self.db.execute("INSERT INTO subscriptions (id, record) VALUES (?,?)", (sub.id, sub.to_json()))
+            self.db.execute("INSERT OR REPLACE INTO subscriptions (id, record) VALUES (?,?)", (sub.id, sub.to_json()))
         return self._run(work)
 
     def subscriptions(self) -> defer.Deferred[list[Subscription]]:

@@ -14,6 +14,7 @@ receiver needs the same secret to check the signature.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,6 +28,8 @@ from ..core.casemap import casefold
 from ..core.events import Event, Identity, Joined, Kicked, Parted, RoomMessage
 from .keys import NAME, parse_rooms
 
+#: ``created_by`` of the config file's ``[[webhooks]]``: the file owns them, not the API.
+CONFIG = "config"
 EVENTS = ("message", "mention", "join", "part")
 SPOKEN = ("privmsg", "notice", "action")
 
@@ -73,6 +76,23 @@ class Subscription:
 def new_subscription(room: str, url: str, events: Any, triggers: Any, nick: str,
                      created_by: str) -> Subscription:
     """A checked subscription with a new id and secret; a ValueError says what is wrong."""
+    return _checked(os.urandom(6).hex(), room, url, os.urandom(24).hex(), events, triggers, nick, created_by)
+
+
+def configured(room: Any, url: Any, secret: Any, events: Any, triggers: Any, nick: Any) -> Subscription:
+    """A ``[[webhooks]]`` table of the config file: its id follows from its room and URL, so it is
+    the same after a restart (its queued events are still its own) and on every node."""
+    for name, value in (("room", room), ("url", url), ("secret", secret), ("nick", nick)):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{name} must be a string")
+    if len(secret) < 16:
+        raise ValueError("the secret must be at least 16 characters (it signs the events)")
+    sub_id = hashlib.sha256(f"{room}\0{url}".encode()).hexdigest()[:12]
+    return _checked(sub_id, room, url, secret, events, triggers, nick, CONFIG)
+
+
+def _checked(sub_id: str, room: str, url: str, secret: str, events: Any, triggers: Any, nick: str,
+             created_by: str) -> Subscription:
     rooms = parse_rooms(room)
     if len(rooms) != 1:
         raise ValueError("give one room (#name)")
@@ -88,8 +108,7 @@ def new_subscription(room: str, url: str, events: Any, triggers: Any, nick: str,
         raise ValueError("at most 20 trigger words of at most 50 characters")
     if not NAME.fullmatch(nick):
         raise ValueError(f"{nick!r} is not a nick for the hook's replies")
-    return Subscription(os.urandom(6).hex(), rooms[0], url, os.urandom(24).hex(), chosen, words, nick,
-                        time.time(), created_by)
+    return Subscription(sub_id, rooms[0], url, secret, chosen, words, nick, time.time(), created_by)
 
 
 def _words(value: Any, name: str) -> tuple[str, ...]:
