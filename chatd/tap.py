@@ -334,9 +334,11 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     ready.setServiceParent(top)
     # SIGHUP and REHASH read the whole configuration again (chatd/reload.py).
     top.reloader = Reloader(options, network, top.observer, top.reloaders)
+    for _, factory in factories:
+        factory.room_hooks = top.room_hooks
+    irc_ws.room_hooks = top.room_hooks
     for irc_factory in [f for _, f in factories if isinstance(f, IRCFactory)] + [irc_ws]:
         irc_factory.rehash = top.reloader.reload
-        irc_factory.room_hooks = top.room_hooks
         irc_factory.rehash_source = Path(options["config"]).name if options["config"] else "chatd"
     # Last in, first out: on SIGTERM clients are told before anything else stops.
     GracefulShutdown(

@@ -71,3 +71,42 @@ def test_no_account_can_be_named_after_a_service(net):
     conn.send("REGISTER NickServ * :a-long-password")
     lines = conn.read()
     assert any("FAIL REGISTER" in line for line in lines) and not any("REGISTER SUCCESS" in line for line in lines)
+
+
+def test_web_messages_to_nickserv_reach_the_service_and_sign_in(net):
+    """A web user's msg to NickServ is the service's, not a DM (no_such_nick): it registers and
+    signs in, answered with notices from NickServ and a logged_in frame carrying a token."""
+    network, clock = net
+    factory = ws_factory(network, clock)
+    wendy = MemoryWebSocket(factory)
+    wendy.send({"type": "hello", "nick": "wendy", "id": 1})
+    wendy.read()
+    wendy.send({"type": "msg", "to": "nickserv", "text": "REGISTER a-long-password", "id": 2})
+    frames = wendy.read()
+    notices = [f for f in frames if f["type"] == "message"]
+    assert notices and all(f["from"] == "NickServ" and f["kind"] == "notice" and "id" not in f for f in notices)
+    assert any("Account wendy registered" in f["text"] for f in notices)
+    (signed,) = [f for f in frames if f["type"] == "logged_in"]
+    assert signed["account"] == "wendy" and signed["token"] and "id" not in signed
+    assert frames[-1] == {"type": "ack", "service": "NickServ", "id": 2}  # the answer comes last
+    assert network.find_user("wendy").account == "wendy"
+    wendy.send({"type": "msg", "to": "NickServ", "text": "LOGOUT", "id": 3})
+    frames = wendy.read()
+    assert [f["type"] for f in frames if f["type"] != "presence"] == ["message", "logged_out", "ack"]
+    assert network.find_user("wendy").account is None
+    wendy.send({"type": "msg", "to": "ChanServ", "text": "INFO #nowhere", "id": 4})
+    (notice, ack) = wendy.read()
+    assert notice["from"] == "ChanServ" and "#nowhere" in notice["text"] and ack["id"] == 4
+
+
+def test_telnet_messages_to_nickserv_reach_the_service(net):
+    network, clock = net
+    conn = Memory(telnet_factory(network, clock))
+    conn.read()
+    conn.send("tina")
+    conn.read()
+    conn.send("/msg NickServ REGISTER a-long-password")
+    assert "-NickServ- Account tina registered; you are logged in" in conn.read()
+    assert network.find_user("tina").account == "tina"
+    conn.send("/msg chanserv HELP")
+    assert any(line.startswith("-ChanServ- REGISTER <#room>") for line in conn.read())

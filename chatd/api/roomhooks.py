@@ -20,14 +20,6 @@ from .subscriptions import CONFIG, Subscription, new_subscription
 if TYPE_CHECKING:
     from .outgoing import Outgoing
 
-HELP = [
-    "HOOK <#room> ADD <nick>                  a secret URL that posts to the room as <nick> (a bot)",
-    "HOOK <#room> WEBHOOK <nick> <url> [!word ...]  POST the room's messages (or only those starting "
-    "with a word), and mentions of <nick>, to url; its answers are <nick>'s replies",
-    "HOOK <#room> LIST                        the room's hooks and webhooks",
-    "HOOK <#room> DEL <id>                    remove one",
-]
-
 
 class RoomHooks:
     def __init__(self, store: KeyStore, outgoing: Optional[Outgoing], base: Callable[[], str]) -> None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..core import errors
 from ..core.sasl import MECHANISMS, Exchange
 from ..net.certfp import peer_fingerprint
+from ..services import serve, service_named
 from . import numerics as N
 from .commands import command
 from .render import trailing
-from .roomhooks import hook
 from .wire import Message
 
 if TYPE_CHECKING:
@@ -163,36 +163,44 @@ def verify(ctx: Context, msg: Message) -> None:
 
 # -- services: NickServ and ChanServ ---------------------------------------------------------
 
-NICKSERV_HELP = [
-    "IDENTIFY [account] <password>  log in",
-    "REGISTER <password> [email]    register your current nick as an account",
-    "LOGOUT                         log out",
-    "GROUP                          add your current nick to your account",
-    "UNGROUP <nick>                 remove a nick from your account",
-    "CERT ADD [fingerprint]         log in with this TLS client certificate from now on (SASL EXTERNAL)",
-    "INFO [account]                 show an account",
-]
+
+class IRCServiceUser:
+    """The services' answers as IRC shows them: NOTICEs from the service, numerics 900/901."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.session = ctx.session
+
+    def service_says(self, service: str, text: str) -> None:
+        self.ctx.send(f":{service}!{service}@services.{self.ctx.server} NOTICE {self.ctx.me} {trailing(text)}")
+
+    def signed_in(self, account: str) -> None:
+        logged_in(self.ctx, account)
+
+    def signed_out(self) -> None:
+        self.ctx.reply(N.RPL_LOGGEDOUT, _mask(self.ctx), "You are now logged out")
+
+    def certificate(self) -> Optional[str]:
+        return peer_fingerprint(self.ctx.transport)
 
 
-def service_notice(ctx: Context, service: str, text: str) -> None:
-    ctx.send(f":{service}!{service}@services.{ctx.server} NOTICE {ctx.me} {trailing(text)}")
+def to_service(ctx: Context, service: str, text: str) -> None:
+    """Words for ``service``, answered in order with the connection's other replies."""
+    ctx.run(serve(IRCServiceUser(ctx), service, text, ctx.factory.room_hooks), service, ctx.internal_error)
 
 
 def services(ctx: Context, target: str, text: str) -> bool:
     """A PRIVMSG to NickServ or ChanServ: handled here (True) instead of sent to a person."""
-    name = target.casefold()
-    if name == "nickserv":
-        ctx.run(_nickserv(ctx, text.split()), "NickServ", ctx.internal_error)
-        return True
-    if name == "chanserv":
-        chanserv(ctx, text.split())
-        return True
-    return False
+    service = service_named(target)
+    if service is None:
+        return False
+    to_service(ctx, service, text)
+    return True
 
 
 @command("NICKSERV", before_registration=False)
 def nickserv_command(ctx: Context, msg: Message) -> None:
-    ctx.run(_nickserv(ctx, " ".join(msg.params).split()), "NickServ", ctx.internal_error)
+    to_service(ctx, "NickServ", " ".join(msg.params))
 
 
 @command("NS")
@@ -200,78 +208,9 @@ def ns(ctx: Context, msg: Message) -> None:
     nickserv_command(ctx, msg)
 
 
-async def _nickserv(ctx: Context, words: list[str]) -> None:
-    say = lambda text: service_notice(ctx, "NickServ", text)  # noqa: E731
-    session = ctx.session
-    verb = words[0].upper() if words else "HELP"
-    args = words[1:]
-    try:
-        if verb == "IDENTIFY" and args:
-            name, password = (args[0], " ".join(args[1:])) if len(args) > 1 else (session.nick or "", args[0])
-            account = await session.login(name, password)
-            logged_in(ctx, account)
-            say(f"You are now logged in as {account}")
-        elif verb == "REGISTER" and args:
-            account = await session.register_account(None, args[0], args[1] if len(args) > 1 else "")
-            logged_in(ctx, account)
-            say(f"Account {account} registered; you are logged in")
-        elif verb == "LOGOUT":
-            session.logout()
-            ctx.reply(N.RPL_LOGGEDOUT, _mask(ctx), "You are now logged out")
-            say("You are now logged out")
-        elif verb == "GROUP":
-            say(f"{await session.group_nick(args[0] if args else None)} is now one of your nicks")
-        elif verb == "UNGROUP" and args:
-            await session.ungroup_nick(args[0])
-            say(f"{args[0]} is no longer one of your nicks")
-        elif verb == "CERT" and args and args[0].upper() == "ADD":
-            session.certfp = peer_fingerprint(ctx.transport)
-            say(f"Certificate {await session.add_certificate(args[1] if len(args) > 1 else None)} "
-                "now logs in to your account")
-        elif verb == "INFO":
-            record = await session.account_info(args[0] if args else None)
-            say(f"Account {record.name}, registered {int(record.created)}; "
-                f"nicks: {', '.join((record.name, *record.nicks))}")
-        else:
-            for line in NICKSERV_HELP:
-                say(line)
-    except errors.ChatError as error:
-        say(error.describe())
-
-
-def chanserv(ctx: Context, words: list[str]) -> None:
-    say = lambda text: service_notice(ctx, "ChanServ", text)  # noqa: E731
-    verb = words[0].upper() if words else "HELP"
-    if verb == "HOOK":
-        ctx.run(_hook(ctx, words[1:], say), "ChanServ", ctx.internal_error)
-        return
-    try:
-        if verb == "REGISTER" and len(words) > 1:
-            room = ctx.session.register_room(words[1])
-            say(f"{room.name} is registered to {room.founder}: its modes, lists and operators are kept")
-        elif verb == "INFO" and len(words) > 1:
-            room = ctx.network.room(words[1])
-            founder: Optional[str] = room.founder
-            say(f"{room.name}: " + (f"registered to {founder}; operators: {', '.join(sorted(room.op_accounts))}"
-                                    if founder else "not registered"))
-        else:
-            say("REGISTER <#room>  keep the room's modes, lists and operators (by account)")
-            say("INFO <#room>      who owns a room")
-            say("HOOK <#room> ...  the room's webhooks (HOOK alone tells more)")
-    except errors.ChatError as error:
-        say(error.describe())
-
-
-async def _hook(ctx: Context, words: list[str], say: Callable[[str], None]) -> None:
-    try:
-        await hook(ctx, words, say)
-    except errors.ChatError as error:
-        say(error.describe())
-
-
 @command("CHANSERV")
 def chanserv_command(ctx: Context, msg: Message) -> None:
-    chanserv(ctx, " ".join(msg.params).split())
+    to_service(ctx, "ChanServ", " ".join(msg.params))
 
 
 @command("CS")

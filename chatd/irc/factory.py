@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..core import CASEMAPPING, ROOM_PREFIXES
 from ..net.connection import LineFactory
@@ -11,9 +11,6 @@ from . import chathistory
 from .connection import IRCConnection
 from .monitor import Monitors
 from .render import LineRenderer
-
-if TYPE_CHECKING:
-    from ..api.roomhooks import RoomHooks
 
 
 class IRCFactory(LineFactory):
@@ -39,9 +36,7 @@ class IRCFactory(LineFactory):
         self.monitors = Monitors()
         #: Reads the configuration again (REHASH; chatd.reload.Reloader.reload), when the daemon has one.
         self.rehash: Optional[Callable[[], Any]] = None
-        self.rehash_source = "chatd"
-        #: A room's webhooks, as its operators make them with ChanServ HOOK (set with the API).
-        self.room_hooks: Optional[RoomHooks] = None  # what 382 names: the configuration file, or the command line
+        self.rehash_source = "chatd"  # what 382 names: the configuration file, or the command line
         self.network.watch(self.monitors.changed)
         self.started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.network.created))
 

@@ -64,6 +64,8 @@ class LineFactory(protocol.Factory):
         self.peers = peers
         self.settings = settings
         self.connections: set[LineConnection] = set()
+        #: A room's webhooks, as its operators make them with ChanServ HOOK (set with the API).
+        self.room_hooks: Any = None  # chatd.api.roomhooks.RoomHooks
         self.bytes_in = 0
         self.bytes_out = 0
 

@@ -26,8 +26,10 @@ from ..core.events import Event
 from ..core.history import HistoryStore, Ref
 from ..net.connection import LineConnection, LineFactory
 from ..net.tasks import spawn
+from ..services import service_named
 from . import render, staff
 from .ansi import terminal_safe
+from .services import to_service
 
 #: At most this many missed messages are shown on rejoining a room ("since you left").
 SINCE_LIMIT = 100
@@ -37,7 +39,7 @@ TIMING_MARK = bytes([6])  # RFC 860
 HELP = """Commands:
   /join #room [key]   join a room (it becomes your current room)
   /part [#room] [why] leave a room
-  /msg nick text      send a private message
+  /msg nick text      send a private message (/msg NickServ HELP: accounts)
   /me action          act in the current room
   /nick newnick       change your nick
   /names [#room]      who is in a room
@@ -304,6 +306,10 @@ class TelnetConnection(LineConnection):
         target, _, text = rest.partition(" ")
         if not target or not text.strip():
             self.say("Usage: /msg nick text")
+            return
+        service = service_named(target)
+        if service is not None:  # /msg NickServ IDENTIFY pw, as on IRC
+            to_service(self, service, text)
             return
         self.session.send(target, "privmsg", text.strip())
 

@@ -54,6 +54,8 @@ class ChatWebSocketFactory(WebSocketServerFactory):
         self.peers = peers
         self.settings = settings
         self.connections: set[ChatWebSocket] = set()
+        #: A room's webhooks, as its operators make them with ChanServ HOOK (set with the API).
+        self.room_hooks: Any = None  # chatd.api.roomhooks.RoomHooks
         #: The IRC adapter for web IRC clients (text.ircv3.net / binary.ircv3.net); None: chatd.v1 only.
         self.irc: Optional[IRCFactory] = None
         self.bytes_in = 0

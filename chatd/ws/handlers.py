@@ -14,7 +14,9 @@ from .. import __version__
 from ..core import MESSAGE_KINDS, Ref, casefold, errors
 from ..irc.modes import not_applied, parse_room_modes
 from ..net.tasks import spawn
+from ..services import service_named
 from . import SUBPROTOCOL, frames
+from .services import to_service
 
 if TYPE_CHECKING:
     from .connection import ChatWebSocket
@@ -194,6 +196,10 @@ def msg(conn: ChatWebSocket, request: Request) -> None:
     if kind not in MESSAGE_KINDS:
         raise FrameError("bad_field", f"'kind' must be one of {', '.join(MESSAGE_KINDS)}")
     reply_to = text_field(request, "reply_to", required=False)
+    service = service_named(target)
+    if service is not None:
+        to_service(conn, request, service, text)
+        return
     # A web text box may hold several lines: one message, kept as such (IRC draft/multiline).
     sent = conn.session.send(target, kind, text, (("+draft/reply", reply_to),) if reply_to else (), multiline=True)
     ack: Request = {"type": "ack", "msgid": sent.message.id, "time": sent.message.time}

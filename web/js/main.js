@@ -135,6 +135,11 @@ function signedOut() {
   info(["You are signed out."]);
 }
 
+// Signed in or out by a message to NickServ (frames without a request id; our own requests' answers
+// are handled where they were asked).
+conn.addEventListener("logged_in", (e) => { if (e.detail.id === undefined) signedIn(e.detail); });
+conn.addEventListener("logged_out", (e) => { if (e.detail.id === undefined) signedOut(); });
+
 // Before hello: sign in with the saved session token, or with the password just typed (or sign up).
 async function signIn() {
   const token = localStorage.getItem("chatd.token");

@@ -1,0 +1,61 @@
+"""NickServ: accounts by message, for clients that speak to services (Ergo's command names)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..core import errors
+
+if TYPE_CHECKING:
+    from .user import ServiceUser
+
+HELP = [
+    "IDENTIFY [account] <password>  log in",
+    "REGISTER <password> [email]    register your current nick as an account",
+    "LOGOUT                         log out",
+    "GROUP                          add your current nick to your account",
+    "UNGROUP <nick>                 remove a nick from your account",
+    "CERT ADD [fingerprint]         log in with this TLS client certificate from now on (SASL EXTERNAL)",
+    "INFO [account]                 show an account",
+]
+
+
+async def nickserv(user: ServiceUser, words: list[str]) -> None:
+    def say(text: str) -> None:
+        user.service_says("NickServ", text)
+
+    session = user.session
+    verb = words[0].upper() if words else "HELP"
+    args = words[1:]
+    try:
+        if verb == "IDENTIFY" and args:
+            name, password = (args[0], " ".join(args[1:])) if len(args) > 1 else (session.nick or "", args[0])
+            account = await session.login(name, password)
+            user.signed_in(account)
+            say(f"You are now logged in as {account}")
+        elif verb == "REGISTER" and args:
+            account = await session.register_account(None, args[0], args[1] if len(args) > 1 else "")
+            user.signed_in(account)
+            say(f"Account {account} registered; you are logged in")
+        elif verb == "LOGOUT":
+            session.logout()
+            user.signed_out()
+            say("You are now logged out")
+        elif verb == "GROUP":
+            say(f"{await session.group_nick(args[0] if args else None)} is now one of your nicks")
+        elif verb == "UNGROUP" and args:
+            await session.ungroup_nick(args[0])
+            say(f"{args[0]} is no longer one of your nicks")
+        elif verb == "CERT" and args and args[0].upper() == "ADD":
+            session.certfp = user.certificate()
+            say(f"Certificate {await session.add_certificate(args[1] if len(args) > 1 else None)} "
+                "now logs in to your account")
+        elif verb == "INFO":
+            record = await session.account_info(args[0] if args else None)
+            say(f"Account {record.name}, registered {int(record.created)}; "
+                f"nicks: {', '.join((record.name, *record.nicks))}")
+        else:
+            for line in HELP:
+                say(line)
+    except errors.ChatError as error:
+        say(error.describe())
