@@ -28,21 +28,16 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from twisted.internet import defer, task
-from twisted.python import usage
-
 from .api.hooks import new_hook, url_base
 from .api.keys import NAME, KeyRecord, digest, new_key, parse_rooms, parse_scopes
 from .api.store import KeyStore, SQLiteKeys
 from .api.subscriptions import new_subscription
-
-SHARED = ("state-dir", "config", "redis", "network-name", "public-host", "http")
+from .cli import add_shared, prefix, run_tool, with_redis
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m chatd.apikey", description="chatd's API keys and webhooks")
-    for name in SHARED:
-        parser.add_argument(f"--{name}", dest=name.replace("-", "_"))
+    add_shared(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="a new key, printed once")
     create.add_argument("name")
@@ -69,20 +64,6 @@ def _parser() -> argparse.ArgumentParser:
     webhook_remove = webhook.add_parser("remove")
     webhook_remove.add_argument("id")
     return parser
-
-
-def daemon_options(args: argparse.Namespace) -> Any:
-    """The daemon's options from the shared flags (and the config file), validated as it does."""
-    from .options import Options
-
-    argv = []
-    for name in SHARED:
-        value = getattr(args, name.replace("-", "_"))
-        if value is not None:
-            argv += [f"--{name}", value]
-    options = Options()
-    options.parseOptions(argv)
-    return options
 
 
 def hook_base(options: Any) -> str:
@@ -154,60 +135,22 @@ async def _webhook(store: KeyStore, args: argparse.Namespace, out: Any) -> None:
         print(f"Webhook {args.id} removed", file=out)
 
 
-async def _with_redis(reactor: Any, options: Any, args: argparse.Namespace) -> int:
-    from .api.store import RedisKeys
-    from .cluster.address import RedisAddress
-    from .cluster.link import RedisLink
-
-    up: defer.Deferred[None] = defer.Deferred()
-    def link_up() -> None:
-        if not up.called:
-            up.callback(None)
-
-    link = RedisLink(reactor, RedisAddress.parse(options["redis"]), link_up,
-                     lambda: None, lambda channel, message: None, timeout=options["redis-timeout"] * 5)
-    link.startService()
-    try:
-        up.addTimeout(10, reactor)
-        try:
-            await up
-        except defer.TimeoutError:
-            raise ValueError(f"cannot reach Redis at {options['redis'].split('@')[-1]}") from None
-        return await run(RedisKeys(link, f"chatd:{options['network-name']}:"), args, options, sys.stdout)
-    finally:
-        await link.stopService()
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        options = daemon_options(args)
-    except usage.UsageError as error:
-        print(f"chatd.apikey: {error}", file=sys.stderr)
-        return 2
-    if options["redis-sentinel"]:
-        print("chatd.apikey: give --redis (the master) rather than Sentinels", file=sys.stderr)
-        return 2
-    status = [1]
 
-    async def body(reactor: Any) -> None:
+    async def body(reactor: Any, options: Any) -> int:
+        if options["redis"]:
+            from .api.store import RedisKeys
+
+            return await with_redis(reactor, options,
+                                    lambda link: run(RedisKeys(link, prefix(options)), args, options, sys.stdout))
+        store = SQLiteKeys(Path(options["state-dir"]) / "apikeys.sqlite3")  # inline, no thread
         try:
-            if options["redis"]:
-                status[0] = await _with_redis(reactor, options, args)
-            else:
-                store = SQLiteKeys(Path(options["state-dir"]) / "apikeys.sqlite3")  # inline, no thread
-                try:
-                    status[0] = await run(store, args, options, sys.stdout)
-                finally:
-                    store.db.close()
-        except ValueError as error:
-            print(f"chatd.apikey: {error}", file=sys.stderr)
-            status[0] = 1
-        if status[0]:
-            raise SystemExit(status[0])
+            return await run(store, args, options, sys.stdout)
+        finally:
+            store.db.close()
 
-    task.react(lambda reactor: defer.ensureDeferred(body(reactor)))  # exits with body's status
-    return 0
+    return run_tool("chatd.apikey", args, body)
 
 
 if __name__ == "__main__":

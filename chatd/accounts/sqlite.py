@@ -120,6 +120,14 @@ class SQLiteAccounts(SQLiteStore):
     def get(self, name: str) -> defer.Deferred[Optional[AccountRecord]]:
         return self._run(self._get, name)
 
+    def set_password(self, account: str, password: str, scram: Optional[ScramInfo]) -> defer.Deferred[bool]:
+        def work() -> bool:
+            with self.db:
+                return self.db.execute("UPDATE accounts SET password=?, scram=? WHERE folded=?",
+                                       (password, _scram_json(scram), casefold(account))).rowcount > 0
+
+        return self._run(work)
+
     def _name_of(self, folded_account: str) -> Optional[str]:
         row = self.db.execute("SELECT name FROM accounts WHERE folded=?", (folded_account,)).fetchone()
         return row[0] if row else None

@@ -78,6 +78,15 @@ SPEC: dict[str, Any] = {
         "/bans/{mask}": {"delete": {
             "summary": "Lift a server ban (scope admin)", "responses": _ok(OBJECT),
             "parameters": [{"name": "mask", "in": "path", "required": True, "schema": STR}]}},
+        "/accounts/{name}/password": {"put": {
+            "summary": "Give an account a new password; every session token of it is revoked (scope admin)",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}],
+            "requestBody": _body({"password": STR}, ["password"]), "responses": _ok(OBJECT)}},
+        "/accounts/{name}/sessions": {
+            "get": {"summary": "An account's signed-in sessions (scope admin)", "responses": _ok(OBJECT),
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}]},
+            "delete": {"summary": "End every session of an account (scope admin)", "responses": _ok(OBJECT),
+                       "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}]}},
         "/hooks": {
             "get": {"summary": "Incoming hooks of the key's rooms, without their secret URLs (scope moderate)",
                     "responses": _ok(OBJECT)},

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from klein import Klein
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.server import Request
 
@@ -32,6 +33,7 @@ from .keys import NAME, KeyRecord, digest
 from .subscriptions import CONFIG, new_subscription
 
 if TYPE_CHECKING:
+    from ..core.accounts import Accounts
     from ..core.network import Network
     from ..core.rooms import Room
     from ..core.users import User
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from .store import KeyStore
 
 MAX_PAGE = 200
+log = Logger()
 
 
 def room_name(raw: str) -> str:
@@ -265,6 +268,38 @@ class ApiServer:
         session = await self.bots.operator(record.name, record.name, f"API key {record.name}")
         session.lift_server_ban(mask)
         return respond(request, 200, {"ok": True, "mask": mask})
+
+    # -- accounts (admin keys: an operator's way back into an account) ----------------------
+
+    async def _account(self, request: Request, name: str) -> tuple[Accounts, str]:
+        await self.key(request, "admin")
+        accounts = self.network.accounts
+        if accounts is None:
+            raise ApiError(404, "not_found", "This server has no accounts")
+        try:
+            return accounts, (await accounts.info(name)).name
+        except errors.NoSuchAccount:
+            raise ApiError(404, "not_found", f"No account is named {name}") from None
+
+    @app.route("/v1/accounts/<name>/password", methods=["PUT"])
+    async def set_password(self, request: Request, name: str) -> bytes:
+        accounts, account = await self._account(request, name)
+        password = field(json_body(request), "password")
+        assert password is not None
+        revoked = await accounts.set_password(account, password)
+        log.info("API key reset the password of account {account}", account=account)
+        return respond(request, 200, {"account": account, "revoked": revoked})
+
+    @app.route("/v1/accounts/<name>/sessions", methods=["GET"])
+    async def sessions(self, request: Request, name: str) -> bytes:
+        accounts, account = await self._account(request, name)
+        return respond(request, 200, {"account": account, "sessions": [
+            {"id": t.id, "created": t.created, "expires": t.expires} for t in await accounts.sessions(account)]})
+
+    @app.route("/v1/accounts/<name>/sessions", methods=["DELETE"])
+    async def end_sessions(self, request: Request, name: str) -> bytes:
+        accounts, account = await self._account(request, name)
+        return respond(request, 200, {"account": account, "revoked": await accounts.revoke_tokens(account)})
 
     # -- incoming hooks (moderators of a room make them) --------------------------------
 

@@ -54,14 +54,27 @@ redis.call('SET', KEYS[2], cjson.encode(record))
 return 1
 """
 
+# KEYS: account key; ARGV: password hash, SCRAM credentials (JSON). 1 if the account exists.
+SET_PASSWORD = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local record = cjson.decode(raw)
+record['password'] = ARGV[1]
+record['scram'] = cjson.decode(ARGV[2])
+redis.call('SET', KEYS[1], cjson.encode(record))
+return 1
+"""
+
+
+def _scram_list(scram: Optional[ScramInfo]) -> Optional[list[Any]]:
+    return None if scram is None else [scram.salt.hex(), scram.stored_key.hex(), scram.server_key.hex(),
+                                       scram.iterations]
+
 
 def _record_json(record: AccountRecord) -> str:
-    scram = record.scram
     return json.dumps({
         "name": record.name, "password": record.password, "created": record.created, "email": record.email,
-        "nicks": list(record.nicks), "certfps": list(record.certfps),
-        "scram": None if scram is None else [scram.salt.hex(), scram.stored_key.hex(), scram.server_key.hex(),
-                                             scram.iterations]})
+        "nicks": list(record.nicks), "certfps": list(record.certfps), "scram": _scram_list(record.scram)})
 
 
 def _record(raw: Optional[str]) -> Optional[AccountRecord]:
@@ -116,6 +129,11 @@ class RedisAccounts:
 
     def certfp_owner(self, fingerprint: str) -> defer.Deferred[Optional[str]]:
         return self.link.call("HGET", self.keys.account_certs, fingerprint).addCallback(self._name_of)
+
+    def set_password(self, account: str, password: str, scram: Optional[ScramInfo]) -> defer.Deferred[bool]:
+        d = self.link.script(SET_PASSWORD, [self.keys.account(casefold(account))],
+                             [password, json.dumps(_scram_list(scram))])
+        return d.addCallback(lambda done: bool(int(done)))
 
     def secret(self) -> defer.Deferred[bytes]:
         key = self.keys.prefix + "token-secret"

@@ -103,6 +103,9 @@ class AccountStore(Protocol):
     def secret(self) -> Awaitable[bytes]:
         """A random key made once and kept (shared by every node): it signs session tokens."""
 
+    def set_password(self, account: str, password: str, scram: Optional[ScramInfo]) -> Awaitable[bool]:
+        """Replace ``account``'s password hash and SCRAM credentials; False if there is no such account."""
+
     def add_token(self, account: str, token: TokenRecord) -> Awaitable[None]:
         """Remember a token issued to ``account`` (folded): it logs in until revoked or expired."""
 
@@ -255,6 +258,15 @@ class Accounts:
             raise errors.BadLogin("")
         assert record is not None
         return record.name
+
+    async def set_password(self, name: str, password: str) -> int:
+        """Give account ``name`` a new password (checked as at registration); every session token
+        it has is revoked, so whoever held one signs in again.  How many tokens went."""
+        self.check_password(password)
+        hashed, scram = await self.hasher.hash(password)
+        if not await self._ask(self.store.set_password(name, hashed, scram)):
+            raise errors.NoSuchAccount(name)
+        return await self.revoke_tokens(name)
 
     async def scram_info(self, name: str, address: str) -> Optional[tuple[str, ScramInfo]]:
         """SCRAM credentials of ``name`` (None: unknown or throttled; the exchange then fails)."""

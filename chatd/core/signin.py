@@ -100,6 +100,18 @@ class SignIn:
             self.logout()
         return revoked
 
+    async def change_password(self, current: str, new: str) -> int:
+        """A new password for this session's account, given the current one (throttled as a login
+        is); every session token of the account is revoked, this connection's own too.  Returns
+        how many were."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        account = self.account
+        await self._accounts().login(account, current, self.address)
+        revoked = await self._accounts().set_password(account, new)
+        self.token_id = None
+        return revoked
+
     async def sessions(self) -> list[TokenRecord]:
         """The account's signed-in sessions (tokens), so a person can see and end them."""
         if self.account is None:

@@ -17,6 +17,7 @@ HELP = [
     "UNGROUP <nick>                 remove a nick from your account",
     "CERT ADD [fingerprint]         log in with this TLS client certificate from now on (SASL EXTERNAL)",
     "INFO [account]                 show an account",
+    "PASSWD <current> <new>         change your password (every saved session signs in again)",
 ]
 
 
@@ -50,6 +51,11 @@ async def nickserv(user: ServiceUser, words: list[str]) -> None:
             session.certfp = user.certificate()
             say(f"Certificate {await session.add_certificate(args[1] if len(args) > 1 else None)} "
                 "now logs in to your account")
+        elif verb == "PASSWD" and len(args) in (2, 3):
+            if len(args) == 3 and args[1] != args[2]:
+                raise errors.ChatError("", "The new password and its confirmation differ")
+            revoked = await session.change_password(args[0], args[1])
+            say(f"Password changed; {revoked} saved session(s) ended")
         elif verb == "INFO":
             record = await session.account_info(args[0] if args else None)
             say(f"Account {record.name}, registered {int(record.created)}; "

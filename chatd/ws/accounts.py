@@ -71,6 +71,21 @@ def logout(conn: ChatWebSocket, request: Request) -> None:
     _run(conn, request, work(), "logout")
 
 
+@handler("set_password")
+def set_password(conn: ChatWebSocket, request: Request) -> None:
+    """A new password, given the current one: every token of the account is revoked, and this
+    browser gets a fresh one in the answer (it stays signed in; the others sign in again)."""
+    current = text_field(request, "current")
+    password = text_field(request, "password")
+
+    async def work() -> None:
+        revoked = await conn.session.change_password(current, password)
+        conn.answer(request, {"type": "password_changed", "revoked": revoked,
+                              "token": await conn.session.issue_token()})
+
+    _run(conn, request, work(), "password change")
+
+
 @handler("sessions")
 def sessions(conn: ChatWebSocket, request: Request) -> None:
     """The account's signed-in browsers: id, when each signed in and expires, and which is this one."""

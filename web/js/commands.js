@@ -27,6 +27,7 @@ export const COMMANDS = {
   login: ["/login account password", "sign in to your account"],
   logout: ["/logout [everywhere]", "sign out: this browser's session ends (everywhere: every browser's)"],
   sessions: ["/sessions [end id]", "list the browsers signed in to your account, or end one"],
+  password: ["/password current new", "change your password (every other browser signs in again)"],
   search: ["/search words", "find stored messages in your rooms and conversations"],
   highlight: ["/highlight word ...", "also highlight these words (no words: show them)"],
 };
@@ -92,6 +93,12 @@ export async function runCommand(text, api) {
       return api.info(sessions.length ? sessions.map((s) =>
         `${s.id}  signed in ${when(s.created)}, until ${when(s.expires)}${s.current ? "  (this browser)" : ""}`)
         : ["No browser holds a session (a password sign-in from this one holds none yet)."]);
+    }
+    case "password": {
+      needArg(words.length === 2, "password");
+      const done = await conn.request({ type: "set_password", current: words[0], password: words[1] });
+      localStorage.setItem("chatd.token", done.token); // this browser's new session
+      return api.info([`Password changed; ${done.revoked} saved session(s) ended (this browser stays signed in).`]);
     }
     case "search": return api.search(needArg(rest, "search"));
     case "highlight": return api.highlight(words);

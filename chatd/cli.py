@@ -1,0 +1,93 @@
+"""What the operator's command-line tools (``python -m chatd.apikey``, ``python -m chatd.account``)
+share: the daemon's own ``--state-dir``/``--config``/``--redis`` options, parsed and validated
+as the daemon does (a config file means the same here), a connected Redis link in cluster
+mode, and a reactor run that ends with the tool's exit status.
+
+The tools write where the daemon reads on every request or sign-in, so a change holds at once,
+while the daemon runs, on every node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Awaitable, Callable
+
+from twisted.internet import defer, task
+from twisted.python import usage
+
+SHARED = ("state-dir", "config", "redis", "network-name", "public-host", "http")
+
+
+def add_shared(parser: argparse.ArgumentParser) -> None:
+    for name in SHARED:
+        parser.add_argument(f"--{name}", dest=name.replace("-", "_"))
+
+
+def daemon_options(args: argparse.Namespace) -> Any:
+    """The daemon's options from the shared flags (and the config file), validated as it does."""
+    from .options import Options
+
+    argv = []
+    for name in SHARED:
+        value = getattr(args, name.replace("-", "_"))
+        if value is not None:
+            argv += [f"--{name}", value]
+    options = Options()
+    options.parseOptions(argv)
+    return options
+
+
+def prefix(options: Any) -> str:
+    """The network's Redis key prefix (as the daemon's bridge names its keys)."""
+    return f"chatd:{options['network-name']}:"
+
+
+async def with_redis(reactor: Any, options: Any, use: Callable[[Any], Awaitable[int]]) -> int:
+    """``use`` a link to the daemon's Redis, connected (within ten seconds), closed after."""
+    from .cluster.address import RedisAddress
+    from .cluster.link import RedisLink
+
+    up: defer.Deferred[None] = defer.Deferred()
+
+    def link_up() -> None:
+        if not up.called:
+            up.callback(None)
+
+    link = RedisLink(reactor, RedisAddress.parse(options["redis"]), link_up,
+                     lambda: None, lambda channel, message: None, timeout=options["redis-timeout"] * 5)
+    link.startService()
+    try:
+        up.addTimeout(10, reactor)
+        try:
+            await up
+        except defer.TimeoutError:
+            raise ValueError(f"cannot reach Redis at {options['redis'].split('@')[-1]}") from None
+        return await use(link)
+    finally:
+        await link.stopService()
+
+
+def run_tool(prog: str, args: argparse.Namespace, body: Callable[[Any, Any], Awaitable[int]]) -> int:
+    """Parse the daemon's options, run ``body(reactor, options)``; a ValueError is one line on stderr
+    and status 1, a bad option status 2."""
+    try:
+        options = daemon_options(args)
+    except usage.UsageError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return 2
+    if options["redis-sentinel"]:
+        print(f"{prog}: give --redis (the master) rather than Sentinels", file=sys.stderr)
+        return 2
+
+    async def main(reactor: Any) -> None:
+        try:
+            status = await body(reactor, options)
+        except ValueError as error:
+            print(f"{prog}: {error}", file=sys.stderr)
+            status = 1
+        if status:
+            raise SystemExit(status)
+
+    task.react(lambda reactor: defer.ensureDeferred(main(reactor)))  # exits with main's status
+    return 0
