@@ -86,3 +86,30 @@ def test_a_token_revoked_on_one_node_signs_in_on_no_node(tmp_path, redis):  # no
     finally:
         a.kill()
         b.kill()
+
+
+def test_an_operator_password_reset_holds_on_every_node(tmp_path, redis):  # noqa: F811
+    """``python -m chatd.account --redis`` sets the password in Redis: the old one and the saved
+    sessions stop working on both nodes at once, the new one works on both."""
+    from .test_service_account_reset import account_tool
+
+    a = in_sync(node(tmp_path, redis, "alpha"))
+    b = in_sync(node(tmp_path, redis, "beta"))
+    try:
+        with contextlib.ExitStack() as stack:
+            first = Web(stack, a.ports["http"], "kyoto")
+            first.send({"type": "register", "password": "kyoto-password", "id": 1})
+            token = first.expect(lambda f: f.get("id") == 1)["token"]
+            reset = account_tool(str(tmp_path), "--redis", redis.url, "passwd", "kyoto", stdin="kyoto-new-password\n")
+            assert reset.returncode == 0 and "1 session(s) ended" in reset.stdout, reset.stderr
+            for port, nick in ((a.ports["http"], "k1"), (b.ports["http"], "k2")):
+                web = Web(stack, port, nick)
+                web.send({"type": "login", "token": token, "id": 2})
+                assert web.expect(lambda f: f.get("id") == 2)["code"] == "bad_login"
+                web.send({"type": "login", "name": "kyoto", "password": "kyoto-password", "id": 3})
+                assert web.expect(lambda f: f.get("id") == 3)["code"] == "bad_login"
+                web.send({"type": "login", "name": "kyoto", "password": "kyoto-new-password", "id": 4})
+                assert web.expect(lambda f: f.get("id") == 4)["account"] == "kyoto"
+    finally:
+        a.kill()
+        b.kill()
