@@ -23,6 +23,18 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IStreamServerEndpoint
 from twisted.logger import Logger
 
+#: Endpoint types whose listen(2) backlog Twisted takes as ``backlog=`` (its own default is 50).
+BACKLOG_TYPES = ("tcp", "tcp6", "ssl", "unix")
+
+
+def with_backlog(description: str, backlog: int) -> str:
+    """``description`` with ``backlog=N`` added where the type takes one and none is given: a storm
+    of connections waits in the kernel's queue instead of being reset while the reactor accepts."""
+    kind = description.split(":", 1)[0].lower()
+    if kind not in BACKLOG_TYPES or re.search(r"(^|:)backlog=", description):
+        return description
+    return f"{description}:backlog={backlog}"
+
 
 def fail_start(reactor: Any) -> None:
     """Stop a daemon that cannot serve, and make its exit status say so."""

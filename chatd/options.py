@@ -87,6 +87,8 @@ class Options(usage.Options):
         ["flood-queue", None, 60, "Delayed commands after which a client is cut off (Excess Flood).", int],
         ["sendq", None, 1 << 20, "Bytes of unread output after which a client is cut off.", int],
         ["max-per-address", None, 20, "Connections allowed from one address (0: no limit).", int],
+        ["listen-backlog", None, 1024, "Connections the kernel queues for each TCP, TLS or UNIX listener "
+         "until they are accepted (the kernel caps it at net.core.somaxconn).", int],
         ["ping-interval", None, 120.0, "Seconds of silence before the server pings an IRC client.", float],
         ["ping-timeout", None, 60.0, "Seconds to wait for the answer before 'Ping timeout'.", float],
         ["nicklen", None, 30, "Longest nick.", int],
@@ -143,7 +145,8 @@ class Options(usage.Options):
             names = [str(p[0]) for p in self.optParameters] + [str(f[0]) for f in self.optFlags] + ["room-retention"]
             apply_file(self, self["config"], given_on_command_line(self.argv, names))
         for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms",
-                     "monitor-size", "client-tags-max", "multiline-max-lines", "multiline-max-bytes"):
+                     "monitor-size", "client-tags-max", "multiline-max-lines", "multiline-max-bytes",
+                     "listen-backlog"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
         if self["retention-days"] < 0 or self["retention-count"] < 0:

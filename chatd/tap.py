@@ -30,7 +30,7 @@ from .http.channel import HTTPLimits
 from .http.site import make_api_site, make_metrics_site, make_site
 from .irc.factory import IRCFactory
 from .irc.motd import motd_reader
-from .listeners import Listener, ReadyAnnouncer
+from .listeners import Listener, ReadyAnnouncer, with_backlog
 from .logs import make_observer
 from .metrics import ChatCollector, MetricsResource, make_registry
 from .net.certfp import ask_client_certificates
@@ -38,6 +38,7 @@ from .net.connection import ListenerSettings
 from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
 from .net.proxied import ProxyHeaderFactory, proxied_kinds, trusted_from
+from .net.refusals import Refusals
 from .reload import Reloader
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
@@ -205,7 +206,8 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     notify.setServiceParent(top)
     network, bridge = _network(options, reactor, top)
 
-    peers = ConnectionCounter(options["max-per-address"])
+    refusals = Refusals(reactor)  # one aggregate log of refused connections for every listener
+    peers = ConnectionCounter(options["max-per-address"], refusals)
     flood = FloodPolicy(options["flood-rate"], options["flood-burst"], options["flood-queue"])
     tags = options["client-tags-max"]
     public = ListenerSettings(flood=flood, sendq=options["sendq"], max_tags=tags)
@@ -220,12 +222,13 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
 
     def listen(kind: str, protocol: str, description: str, factory: Any) -> None:
         served = ProxyHeaderFactory(factory, proxies) if kind in proxied else factory
+        backlog = options["listen-backlog"]
         if kind == "irc-tls":  # certificates log in with SASL EXTERNAL
             def endpoint(d: str) -> Any:
-                return ask_client_certificates(endpoints.serverFromString(reactor, d))
+                return ask_client_certificates(endpoints.serverFromString(reactor, with_backlog(d, backlog)))
         else:
             def endpoint(d: str) -> Any:
-                return endpoints.serverFromString(reactor, d)
+                return endpoints.serverFromString(reactor, with_backlog(d, backlog))
         listener = Listener(kind, description, endpoint, served, reactor)
         listener.setServiceParent(top)
         listeners.append(listener)
@@ -291,7 +294,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
             "connections": {protocol: len(f.connections) for protocol, f in factories},
         }
 
-    http_limits = HTTPLimits(reactor, ConnectionCounter(options["http-max-per-address"]),
+    http_limits = HTTPLimits(reactor, ConnectionCounter(options["http-max-per-address"], refusals),
                              options["http-header-timeout"], proxies, options["api-max-body"])
     api = _api(options, reactor, top, network, bridge)
     site = make_site(options["web-root-path"], ws, health, http_limits, None if options["api"] else api)

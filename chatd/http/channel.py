@@ -67,7 +67,7 @@ class LimitedHTTPChannel(http.HTTPChannel):
             self._arm()
             return
         if not limits.peers.acquire(self.address):
-            log.info("HTTP connection from {address} refused: too many from that address", address=self.address)
+            limits.peers.refused("HTTP", self.address)
             self.transport.write(b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             self.transport.loseConnection()
             return

@@ -117,8 +117,7 @@ class ConnectionGuard(Generic[T]):
         if not self.check_peer_limit:
             return True
         if not self.peers.acquire(address):
-            self.log.info("{kind} connection from {address} refused: too many from that address",
-                          kind=self.kind, address=address)
+            self.peers.refused(self.kind, address)
             return False
         self.counted = True
         return True
