@@ -9,8 +9,8 @@ from .support.memory import MemoryWebSocket, irc_factory, irc_user, memory_histo
 pytestmark = pytest.mark.unit
 
 
-def setup(history_on_join=50):
-    network, clock = memory_network()
+def setup(history_on_join=50, batch_turns=False):
+    network, clock = memory_network(batch_turns=batch_turns)
     memory_history(network, clock)
     ivan = irc_user(irc_factory(network, clock), "ivan")
     ivan.send("JOIN #r")
@@ -172,3 +172,41 @@ def test_rejoining_since_a_message_recovers_what_was_missed():
     assert unknown["recovered"] is False and [m["text"] for m in unknown["messages"]] == ["m123", "m124"]
     ws.send({"type": "history", "room": "#r", "after": last, "before": last, "id": 12})
     assert ws.read()[0]["code"] == "bad_field"
+
+
+@pytest.mark.parametrize("batch_turns", [False, True], ids=["at-once", "end-of-turn"])
+def test_a_message_said_while_the_join_reads_history_arrives_once(batch_turns):
+    """Said between the join and the store's answer: it comes live, and the join's history leaves
+    it out (before, the same message came live and again in joined.history)."""
+    network, clock, ivan, ws = setup(batch_turns=batch_turns)
+    ws.send({"type": "join", "room": "#r"})
+    last = ws.read()[-1]["history"][-1]["id"]
+    ws.send({"type": "part", "room": "#r"})
+    ws.read()
+    ivan.send("PRIVMSG #r :missed")
+    clock.advance(1)
+
+    store = network.history
+    held = []
+    inline = store.run
+
+    def slow_read(fn, *args):  # the history thread is busy: the read runs when released
+        from twisted.internet import defer
+        d = defer.Deferred()
+        held.append(lambda: d.callback(fn(*args)))
+        return d
+
+    store.run = slow_read
+    ws.send({"type": "join", "room": "#r", "since": last, "id": 7})
+    assert held, "the join reads history"
+    store.run = inline
+    ivan.send("PRIVMSG #r :said meanwhile")
+    clock.advance(1)  # delivered at the end of the turn, and committed
+    for release in held:
+        release()
+    frames = ws.read()
+    live = [f["text"] for f in frames if f["type"] == "message"]
+    joined = [f for f in frames if f["type"] == "joined"][0]
+    assert live == ["said meanwhile"]
+    assert [m["text"] for m in joined["history"]] == ["missed"] and joined["recovered"] is True
+    assert not network.room("#r").catching_up  # nothing is noted once the join has answered

@@ -86,6 +86,9 @@ class TurnBatcher:
         if self in HELD:
             HELD.remove(self)
         for room, items in rooms.values():
+            if room.catching_up:
+                for message, _, _ in items:
+                    room.delivered(message.id)
             if len(items) == 1:
                 message, skip, _ = items[0]
                 self.stats.deliveries += fan_out(message, room.members, skip)

@@ -118,6 +118,8 @@ class Messaging:
                 delivered = 0
             else:
                 delivered = fan_out(message, room.members, None if echo else sender)
+                if room.catching_up:
+                    room.delivered(message.id)
             if echo and sender is not None and sender not in room.members:
                 delivered += fan_out(message, [sender])
         else:

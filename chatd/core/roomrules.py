@@ -167,6 +167,7 @@ class RoomRules:
     def remove_member(self, user: User, room: Room) -> None:
         """Take ``user`` out of ``room`` without telling anyone; forget rooms nothing keeps."""
         room.members.pop(user, None)
+        room.catching_up.pop(user, None)
         user.rooms.pop(casefold(room.name), None)
         if not room.members:
             room.emptied = self.clock()

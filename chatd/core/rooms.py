@@ -51,6 +51,14 @@ class Room:
     op_accounts: set[str] = attrs.field(factory=set)  # folded
     #: When the last member left (None while anyone is in); unregistered rooms go after an idle time.
     emptied: Optional[float] = None
+    #: Members whose join is still reading history: the ids of room messages they got live
+    #: meanwhile, so that the join's history leaves them out (:meth:`Session.joined_history`).
+    catching_up: dict[User, set[str]] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def delivered(self, message_id: str) -> None:
+        """A message of this room went out live to its members (see ``catching_up``)."""
+        for seen in self.catching_up.values():
+            seen.add(message_id)
 
     @property
     def protected(self) -> bool:

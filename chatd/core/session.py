@@ -17,7 +17,7 @@ waiting.  The adapter runs them with ``chatd.net.tasks.spawn``.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from . import errors, text
 from .casemap import casefold
@@ -374,6 +374,23 @@ class Session(SignIn, Moderating):
             return list(await store.latest(key, limit)), False
         found = list(await store.latest(key, limit + 1, after=since))
         return (found[1:], False) if len(found) > limit else (found, True)
+
+    def note_live(self, target: str) -> Callable[[Sequence[Message]], list[Message]]:
+        """Start noting the room messages of ``target`` this connection gets live, for a join that
+        reads history meanwhile; the returned function (call it once, with what was read) stops
+        noting and leaves out what already came live, so no message shows twice. Without it a
+        message said while the store is read arrives live and again in the join's history."""
+        room = self.network.find_room(self._name(target))
+        user = self.me()
+        seen: set[str] = set()
+        if room is not None:
+            room.catching_up[user] = seen
+
+        def without(found: Sequence[Message]) -> list[Message]:
+            if room is not None and room.catching_up.get(user) is seen:
+                del room.catching_up[user]
+            return [message for message in found if message.id not in seen]
+        return without
 
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""

@@ -23,7 +23,7 @@ from zope.interface import implementer
 
 from ..core import ROOM_PREFIXES, casefold, errors
 from ..core.events import Event
-from ..core.history import HistoryStore, Ref
+from ..core.history import HistoryStore, Message, Ref
 from ..net.connection import LineConnection, LineFactory
 from ..net.tasks import spawn
 from ..services import service_named
@@ -247,9 +247,11 @@ class TelnetConnection(LineConnection):
         self.cmd_names(room.name)
         history = self.factory.network.history
         if history is not None and self.factory.replay_lines > 0:
-            self.run(self._catch_up(history, room.name), "telnet history on join")
+            live = self.session.note_live(room.name)
+            self.run(self._catch_up(history, room.name, live), "telnet history on join")
 
-    async def _catch_up(self, history: HistoryStore, room: str) -> None:
+    async def _catch_up(self, history: HistoryStore, room: str,
+                        live: Callable[[Sequence[Message]], list[Message]]) -> None:
         """On joining: what was said since this person last read the room (on any protocol), or else
         the room's last lines; having seen them, the read position moves to the newest."""
         try:
@@ -258,7 +260,10 @@ class TelnetConnection(LineConnection):
                 if read is not None else ([], True)
             messages = missed or await history.latest(casefold(room), self.factory.replay_lines)
         except errors.ChatError:
+            live([])
             return  # left (or was kicked out of) the room meanwhile
+        messages = live(messages)  # what came live meanwhile is not shown twice
+        missed = messages if missed else []
         if not messages or self.closing:
             return
         if missed:

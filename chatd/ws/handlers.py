@@ -8,7 +8,7 @@ and become ``error`` frames in the connection's dispatcher.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from .. import __version__
 from ..core import MESSAGE_KINDS, Ref, casefold, errors
@@ -19,6 +19,7 @@ from . import SUBPROTOCOL, frames
 from .services import to_service
 
 if TYPE_CHECKING:
+    from ..core.history import Message
     from .connection import ChatWebSocket
 
 Request = dict[str, Any]
@@ -107,6 +108,7 @@ def join(conn: ChatWebSocket, request: Request) -> None:
     count = conn.factory.settings.history_on_join
     since = text_field(request, "since", required=False)
     pending: Any
+    live = conn.session.note_live(room.name)  # what arrives live meanwhile is left out of the history
     if since:
         # Coming back: everything after the last message this client saw, and whether that is all.
         pending = conn.session.recover(room.name, Ref(msgid=since), max(count, MAX_HISTORY_PAGE))
@@ -114,16 +116,19 @@ def join(conn: ChatWebSocket, request: Request) -> None:
         pending = network.history.latest(casefold(room.name), count)
     else:
         pending = None
-    conn.run(_joined(conn, request, answer, room.name, pending), "web join", lambda: conn.answer(request, answer))
+    conn.run(_joined(conn, request, answer, room.name, pending, live), "web join",
+             lambda: conn.answer(request, answer))
 
 
-async def _joined(conn: ChatWebSocket, request: Request, answer: Request, name: str, pending: Any) -> None:
+async def _joined(conn: ChatWebSocket, request: Request, answer: Request, name: str, pending: Any,
+                  live: Callable[[Sequence[Message]], list[Message]]) -> None:
     """The join's answer, with the last messages (or those missed) and how far this person has read."""
+    found: Any = []
     if pending is not None:
         found = await pending
         if isinstance(found, tuple):
             found, answer["recovered"] = found
-        answer["history"] = [frames.frame(message) for message in found]
+    answer["history"] = [frames.frame(message) for message in live(found)]
     answer["read"] = await conn.session.read_marker(name)
     conn.answer(request, answer)
 
