@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional
 
 from . import servers
 
-SCENARIOS = ("irc", "ws", "cluster", "idle", "connect", "history", "post")
+SCENARIOS = ("irc", "ws", "cluster", "idle", "connect", "history", "crash", "post")
 
 
 def _tool(module: str, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
@@ -145,19 +145,43 @@ class Suite:
             redis.stop()
 
     def history(self) -> None:
-        """The history writer's lag (accepted -> committed) under a sustained message rate."""
+        """The history writer's lag (accepted -> committed) under a sustained message rate, and
+        what waiting for the commit before delivery (history-durability) costs at that rate."""
         rate = 200 if self.quick else 20000
-        server = servers.chatd(history=True)
-        try:
-            result = loadgen("fanout", "--port", server.ports["irc-trusted"], "--receivers", 5,
-                             "--senders", 20, "--rate", rate, "--duration", 1 if self.quick else 10)
-            metrics = urllib.request.urlopen(f"http://127.0.0.1:{server.ports['metrics']}/metrics").read().decode()
-            figures = dict(re.findall(r"^(chatd_history_\w+) ([0-9.e+-]+)$", metrics, re.M))
-            result["history_lag_max_ms"] = round(float(figures.get("chatd_history_lag_max_seconds", "nan")) * 1000, 1)
-            result["history_written"] = float(figures.get("chatd_history_batch_size_sum", "nan"))
-            self.record("history-lag", "chatd", result, offered_msgs_per_s=rate)
-        finally:
-            server.stop()
+        for durability in ("after-delivery", "before-delivery"):
+            server = servers.chatd("--history-durability", durability, history=True)
+            try:
+                result = loadgen("fanout", "--port", server.ports["irc-trusted"], "--receivers", 5,
+                                 "--senders", 20, "--rate", rate, "--duration", 1 if self.quick else 10)
+                url = f"http://127.0.0.1:{server.ports['metrics']}/metrics"
+                metrics = urllib.request.urlopen(url).read().decode()
+                figures = dict(re.findall(r"^(chatd_history_\w+) ([0-9.e+-]+)$", metrics, re.M))
+                result["history_lag_max_ms"] = round(
+                    float(figures.get("chatd_history_lag_max_seconds", "nan")) * 1000, 1)
+                result["history_written"] = float(figures.get("chatd_history_batch_size_sum", "nan"))
+                if durability == "after-delivery":
+                    self.record("history-lag", "chatd", result, offered_msgs_per_s=rate)
+                # before-delivery against after-delivery, as if a peer: the ratio is the cost
+                name = "chatd" if durability == "before-delivery" else "after-delivery"
+                self.record("history-durability", name, result, offered_msgs_per_s=rate, durability=durability)
+            finally:
+                server.stop()
+
+    def crash(self) -> None:
+        """kill -9 the moment a reader has a burst's last line: what it saw that history lacks."""
+        messages = 500 if self.quick else 10000
+        for durability in ("after-delivery", "before-delivery"):
+            for attempt in range(1 if self.quick else 3):
+                server = servers.chatd("--history-durability", durability, history=True)
+                try:
+                    assert server.scratch is not None
+                    db = server.scratch / "history.sqlite3"
+                    result = _tool("bench.crash", (server.ports["irc"], server.pid, db, "--messages", messages),
+                                   timeout=300)
+                    name = "chatd" if durability == "before-delivery" else "after-delivery"
+                    self.record(f"crash-{attempt + 1}", name, result, durability=durability)
+                finally:
+                    server.stop()
 
     def post(self) -> None:
         """A CI job's posts: over the HTTP API (201 once stored), beside the same posts over IRC to

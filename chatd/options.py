@@ -19,6 +19,9 @@ from .http.site import find_web_root
 from .logs import LEVELS
 from .net.proxied import PROXIABLE, proxied_kinds, trusted_from
 
+#: When a message counts as sent (--history-durability), the default first.
+DURABILITY = ("after-delivery", "before-delivery")
+
 
 class Options(usage.Options):
     synopsis = "[options]"
@@ -67,6 +70,10 @@ class Options(usage.Options):
         ["state-dir", None, "./chatd-data", "Folder for chatd's data (history, accounts; in cluster mode the "
          "outbox); created on first start."],
         ["history-on-join", None, 50, "Messages a web user gets on joining a room.", int],
+        ["history-durability", None, "after-delivery", "When a message counts as sent: after-delivery (people "
+         "get it at once, history commits within milliseconds after) or before-delivery (people get it once "
+         "history has committed it: nothing anyone saw is lost in a crash, at the cost of one commit's "
+         "latency). Cluster mode stores in Redis before delivering either way."],
         ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
         ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
         ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
@@ -211,6 +218,8 @@ class Options(usage.Options):
         for name in ("webhook-retries", "webhook-queue", "webhook-timeout"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
+        if self["history-durability"] not in DURABILITY:
+            raise usage.UsageError(f"--history-durability must be one of {', '.join(DURABILITY)}")
         if self["http-header-timeout"] <= 0:
             raise usage.UsageError("--http-header-timeout must be positive")
         for name in LISTENERS:

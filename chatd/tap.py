@@ -134,6 +134,7 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
         batch_turns=True,
     )
     network.require_account = options["require-account"]
+    network.store_first = options["history-durability"] == "before-delivery"
     network.configure_operators(options["operators"], bridge if bridge is not None else store)
     if history is not None:
         network.restore_rooms(history.load_rooms())

@@ -35,13 +35,17 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
         ("one-node", "chatd"), ("two-nodes-redis", "chatd"),
         ("idle-irc", "chatd"), ("idle-irc", "ngircd"), ("idle-ws", "chatd"), ("idle-ws", "django-channels"),
         ("connect-irc", "chatd"), ("connect-irc", "ngircd"), ("connect-irc", "twisted.words"),
-        ("history-lag", "chatd"), ("post", "chatd"), ("post", "chatd-irc"), ("post", "ngircd"),
+        ("history-lag", "chatd"), ("history-durability", "chatd"), ("history-durability", "after-delivery"),
+        ("crash-1", "chatd"), ("crash-1", "after-delivery"),
+        ("post", "chatd"), ("post", "chatd-irc"), ("post", "ngircd"),
     ]:
         assert (scenario, server) in seen, f"missing {scenario} / {server}"
     for result in report["results"]:
         assert "error" not in result, result
         if "loss" in result:
             assert result["loss"] == 0, result
+        if result.get("durability") == "before-delivery" and "seen_not_stored" in result:
+            assert result["seen_not_stored"] == 0, result  # what a reader saw survives kill -9
     assert any(row["peer"] == "ngircd" for row in report["ratios"])
     assert sorted(ROOT.glob("chatd-data/*")) == state_before  # every daemon kept its state in a temporary folder
     assert "ratio" in done.stdout

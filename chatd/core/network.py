@@ -85,6 +85,8 @@ class Network(Messaging, RoomRules, ServerOperators):
         self.schedule = schedule
         # Room messages held to the end of the reactor turn, one write per recipient (batching.py).
         self.batcher = TurnBatcher(schedule, self.stats, clock) if batch_turns and schedule is not None else None
+        #: history-durability = "before-delivery": others get a message once it is committed (messages.py).
+        self.store_first = False
         self.new_rooms = Throttle(clock, self.limits.new_rooms_per_minute, 60.0)
         self.init_operators()
         self.publisher: Publisher = publisher or LocalPublisher()
