@@ -49,6 +49,7 @@ setup(
             "websockets>=12",
             "playwright>=1.40",
             "pytest-timeout>=2.1",
+            "aiosmtpd>=1.4",  # a real SMTP server for the mail tests
             "ruff>=0.5",
             "mypy>=1.10",
             "mypy-zope>=1.0",

@@ -28,6 +28,7 @@ class Options(usage.Options):
     longdesc = "chatd: one chat network for IRC, telnet and browser users."
 
     optFlags: list[list[Any]] = [
+        ["smtp-tls", None, "Require STARTTLS from the --smtp server (else it is used when offered)."],
         ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
         ["no-history", None, "Keep no history: nothing is written to the state directory."],
         ["require-account", None, "Members only: people must log in (SASL, the web's sign-in, telnet /login) "
@@ -74,6 +75,11 @@ class Options(usage.Options):
          "get it at once, history commits within milliseconds after) or before-delivery (people get it once "
          "history has committed it: nothing anyone saw is lost in a crash, at the cost of one commit's "
          "latency). Cluster mode stores in Redis before delivering either way."],
+        ["smtp", None, None, "Mail server (host or host:port, default port 25) for address verification "
+         "and password reset links; without it chatd sends no mail."],
+        ["smtp-from", None, None, "Sender address of chatd's mails (default: chatd@<server-name>)."],
+        ["smtp-user", None, None, "User name to log in to the --smtp server (AUTH; with --smtp-password)."],
+        ["smtp-password", None, None, "Password for --smtp-user (better in the config file, mode 0600)."],
         ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
         ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
         ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
@@ -220,6 +226,21 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["history-durability"] not in DURABILITY:
             raise usage.UsageError(f"--history-durability must be one of {', '.join(DURABILITY)}")
+        if self["smtp"]:
+            from .core.recovery import valid_email
+            from .mail import parse_smtp
+
+            try:
+                parse_smtp(self["smtp"])
+            except ValueError as error:
+                raise usage.UsageError(f"--smtp: {error}") from None
+            if self["smtp-from"]:
+                try:
+                    valid_email(self["smtp-from"])
+                except Exception:
+                    raise usage.UsageError(f"--smtp-from: {self['smtp-from']!r} is not an e-mail address") from None
+            if bool(self["smtp-user"]) != bool(self["smtp-password"]):
+                raise usage.UsageError("--smtp-user and --smtp-password go together")
         if self["http-header-timeout"] <= 0:
             raise usage.UsageError("--http-header-timeout must be positive")
         for name in LISTENERS:

@@ -12,7 +12,7 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from twisted.application import internet
 from twisted.internet import defer, endpoints
@@ -25,6 +25,7 @@ from .api.hooks import url_base
 from .application import ChatdService
 from .core import HistoryStore, Limits, Network, Publisher
 from .core.accounts import Accounts
+from .core.recovery import Recovery
 from .history.sqlite import Retention, SQLiteHistory
 from .http.channel import HTTPLimits
 from .http.site import make_api_site, make_metrics_site, make_site
@@ -151,6 +152,18 @@ def _state_store(options: Options, reactor: Any, top: ChatdService, kind: Any, f
         raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open {what}: {error}") from None
     store.setServiceParent(top)
     return store
+
+
+def _recovery(options: Options, reactor: Any, network: Network, web_base: Callable[[], str]) -> Optional[Recovery]:
+    """Mail for accounts (--smtp): verification codes and reset links, sent through Twisted's SMTP client."""
+    from .mail import SMTPMailer, parse_smtp
+
+    if network.accounts is None:
+        return None
+    host, port = parse_smtp(options["smtp"])
+    mailer = SMTPMailer(reactor, host, port, options["smtp-from"] or f"chatd@{network.server_name}",
+                        options["smtp-user"], options["smtp-password"], bool(options["smtp-tls"]))
+    return Recovery(network.accounts, mailer, reactor.seconds, web_base, network.network_name)
 
 
 def _api(options: Options, reactor: Any, top: ChatdService, network: Network, bridge: Any) -> dict[bytes, Any]:
@@ -300,6 +313,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     api = _api(options, reactor, top, network, bridge)
     site = make_site(options["web-root-path"], ws, health, http_limits, None if options["api"] else api)
     listen("http", "", options["http"], site)
+    web_at = listeners[-1]
     if options["api"]:
         listen("api", "", options["api"], make_api_site(api, health, http_limits))
     hooks_at = listeners[-1]  # where hook URLs point: the API's own listener, or the web client's
@@ -309,6 +323,11 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         return url_base(options["public-host"], options["api"] or options["http"], bound)
 
     top.room_hooks.base = hook_base
+    if options["smtp"]:
+        def web_base() -> str:
+            bound = getattr(web_at.port.getHost(), "port", None) if web_at.port is not None else None
+            return url_base(options["public-host"], options["http"], bound)
+        network.recovery = _recovery(options, reactor, network, web_base)
     if options["https"]:
         listen("https", "", options["https"], site)
     if options["metrics"]:

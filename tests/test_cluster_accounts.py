@@ -113,3 +113,33 @@ def test_an_operator_password_reset_holds_on_every_node(tmp_path, redis):  # noq
     finally:
         a.kill()
         b.kill()
+
+
+def test_mail_codes_and_reset_links_work_across_nodes(tmp_path, redis):  # noqa: F811
+    """The signing key and the verified address live in Redis: a code mailed by one node verifies
+    on the other, and a reset link asked for on one node works once, on the other."""
+    from .support.smtp import MailCatcher, found
+    from .test_account_mail import ask
+
+    with MailCatcher() as mail:
+        a = in_sync(node(tmp_path, redis, "alpha", "--smtp", mail.address))
+        b = in_sync(node(tmp_path, redis, "beta", "--smtp", mail.address))
+        try:
+            made = ask(a.ports["http"], {"type": "register", "name": "nara", "password": "nara-password",
+                                         "email": "nara@example.org"})
+            assert made["type"] == "logged_in"
+            code = found(r"NickServ VERIFY nara (\w+)", mail.next())
+            assert ask(b.ports["http"], {"type": "verify_email", "account": "nara", "code": code})["type"] \
+                == "email_verified"
+            assert ask(a.ports["http"], {"type": "reset_request", "name": "nara"})["type"] == "reset_requested"
+            token = found(r"RESETPASS nara (\S+) <new password>", mail.next())
+            done = ask(b.ports["http"], {"type": "reset_password", "token": token, "password": "nara-new-password"})
+            assert done["type"] == "logged_in"
+            assert ask(a.ports["http"], {"type": "reset_password", "token": token,
+                                         "password": "nara-third-password"})["code"] == "bad_code"
+            assert ask(a.ports["http"], {"type": "login", "token": made["token"]})["code"] == "bad_login"
+            assert ask(a.ports["http"], {"type": "login", "name": "nara", "password": "nara-new-password"})[
+                "type"] == "logged_in"
+        finally:
+            a.kill()
+            b.kill()

@@ -61,3 +61,40 @@ def test_sign_up_reload_and_ban_and_mute_from_the_member_menu(daemon, browser): 
     troll.send("JOIN #team")
     assert troll.expect(" 474 troll2 #team ")
     troll.close()
+
+
+def test_forgot_password_verify_and_reset_links_in_the_browser(tmp_path, browser):  # noqa: F811
+    from .support.processes import Daemon
+    from .support.smtp import MailCatcher, found
+    from .test_account_mail import ask
+
+    with MailCatcher() as mail:
+        daemon = Daemon("--smtp", mail.address, state_dir=tmp_path).start()
+        try:
+            port = daemon.ports["http"]
+            made = ask(port, {"type": "register", "name": "wendy", "password": "wendy-password",
+                              "email": "wendy@example.org"})
+            assert made["type"] == "logged_in"
+            page = browser.new_page()
+            page.goto(found(r"open (\S+#verify=\S+)", mail.next()))  # the mail's link
+            page.wait_for_selector("#login-error >> text=address of wendy is verified")
+            assert "#" not in page.url  # the code does not stay in the address bar
+
+            page.fill("#nick-input", "wendy")
+            page.click("#forgot-button")
+            page.wait_for_selector("#login-error >> text=a link to reset the password is on its way")
+            page.goto(found(r"open (\S+#reset=\S+)", mail.next()))
+            page.wait_for_selector("#reset-form:not([hidden])")
+            page.fill("#reset-password", "a-new-password")
+            page.fill("#reset-again", "another-one")
+            page.click("#reset-button")
+            page.wait_for_selector("#reset-error >> text=differ")
+            page.fill("#reset-again", "a-new-password")
+            page.click("#reset-button")
+            page.wait_for_selector("#login-error >> text=You are signed in")
+            assert page.input_value("#nick-input") == "wendy"
+            page.click("#chat-button")  # the saved session signs in: no password asked
+            page.wait_for_selector("#me-nick >> text=wendy ✓")
+            assert ask(port, {"type": "login", "token": made["token"]})["code"] == "bad_login"
+        finally:
+            daemon.kill()

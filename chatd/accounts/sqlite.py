@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     expires REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tokens_by_account ON tokens (account);
+CREATE TABLE IF NOT EXISTS verified_emails (
+    account TEXT PRIMARY KEY,     -- the folded account name
+    email   TEXT NOT NULL         -- the address whose code was entered (verified while it is the account's)
+);
 CREATE TABLE IF NOT EXISTS secrets (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -115,7 +119,9 @@ class SQLiteAccounts(SQLiteStore):
             "SELECT nick FROM nicks WHERE account=? AND folded<>? ORDER BY nick", (folded, folded)))
         certs = tuple(r[0] for r in self.db.execute(
             "SELECT fingerprint FROM certfps WHERE account=? ORDER BY fingerprint", (folded,)))
-        return AccountRecord(row[0], row[1], _scram(row[2]), row[3], row[4], nicks, certs)
+        verified = self.db.execute("SELECT email FROM verified_emails WHERE account=?", (folded,)).fetchone()
+        return AccountRecord(row[0], row[1], _scram(row[2]), row[3], row[4], nicks, certs,
+                             verified[0] if verified else "")
 
     def get(self, name: str) -> defer.Deferred[Optional[AccountRecord]]:
         return self._run(self._get, name)
@@ -125,6 +131,28 @@ class SQLiteAccounts(SQLiteStore):
             with self.db:
                 return self.db.execute("UPDATE accounts SET password=?, scram=? WHERE folded=?",
                                        (password, _scram_json(scram), casefold(account))).rowcount > 0
+
+        return self._run(work)
+
+    def set_email(self, account: str, email: str) -> defer.Deferred[bool]:
+        def work() -> bool:
+            with self.db:
+                return self.db.execute("UPDATE accounts SET email=? WHERE folded=?",
+                                       (email, casefold(account))).rowcount > 0
+
+        return self._run(work)
+
+    def verify_email(self, account: str, email: str) -> defer.Deferred[bool]:
+        def work() -> bool:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                folded = casefold(account)
+                row = self.db.execute("SELECT email FROM accounts WHERE folded=?", (folded,)).fetchone()
+                if row is None or not email or row[0] != email:
+                    return False
+                self.db.execute("INSERT OR REPLACE INTO verified_emails (account, email) VALUES (?,?)",
+                                (folded, email))
+                return True
 
         return self._run(work)
 

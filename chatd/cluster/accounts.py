@@ -65,6 +65,27 @@ redis.call('SET', KEYS[1], cjson.encode(record))
 return 1
 """
 
+# KEYS: account key; ARGV: the new address. 1 if the account exists.
+SET_EMAIL = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local record = cjson.decode(raw)
+record['email'] = ARGV[1]
+redis.call('SET', KEYS[1], cjson.encode(record))
+return 1
+"""
+
+# KEYS: account key; ARGV: the address whose code was entered. 1 if it is still the account's.
+VERIFY_EMAIL = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local record = cjson.decode(raw)
+if ARGV[1] == '' or record['email'] ~= ARGV[1] then return 0 end
+record['verified_email'] = ARGV[1]
+redis.call('SET', KEYS[1], cjson.encode(record))
+return 1
+"""
+
 
 def _scram_list(scram: Optional[ScramInfo]) -> Optional[list[Any]]:
     return None if scram is None else [scram.salt.hex(), scram.stored_key.hex(), scram.server_key.hex(),
@@ -74,7 +95,8 @@ def _scram_list(scram: Optional[ScramInfo]) -> Optional[list[Any]]:
 def _record_json(record: AccountRecord) -> str:
     return json.dumps({
         "name": record.name, "password": record.password, "created": record.created, "email": record.email,
-        "nicks": list(record.nicks), "certfps": list(record.certfps), "scram": _scram_list(record.scram)})
+        "nicks": list(record.nicks), "certfps": list(record.certfps), "scram": _scram_list(record.scram),
+        "verified_email": record.verified_email})
 
 
 def _record(raw: Optional[str]) -> Optional[AccountRecord]:
@@ -86,7 +108,8 @@ def _record(raw: Optional[str]) -> Optional[AccountRecord]:
                                             bytes.fromhex(scram[2]), int(scram[3]))
     as_list = lambda value: tuple(value) if isinstance(value, list) else ()  # noqa: E731 (cjson: {} for [])
     return AccountRecord(data["name"], data["password"], info, float(data["created"]), data.get("email", ""),
-                         as_list(data.get("nicks")), as_list(data.get("certfps")))
+                         as_list(data.get("nicks")), as_list(data.get("certfps")),
+                         data.get("verified_email") or "")
 
 
 class RedisAccounts:
@@ -133,6 +156,14 @@ class RedisAccounts:
     def set_password(self, account: str, password: str, scram: Optional[ScramInfo]) -> defer.Deferred[bool]:
         d = self.link.script(SET_PASSWORD, [self.keys.account(casefold(account))],
                              [password, json.dumps(_scram_list(scram))])
+        return d.addCallback(lambda done: bool(int(done)))
+
+    def set_email(self, account: str, email: str) -> defer.Deferred[bool]:
+        d = self.link.script(SET_EMAIL, [self.keys.account(casefold(account))], [email])
+        return d.addCallback(lambda done: bool(int(done)))
+
+    def verify_email(self, account: str, email: str) -> defer.Deferred[bool]:
+        d = self.link.script(VERIFY_EMAIL, [self.keys.account(casefold(account))], [email])
         return d.addCallback(lambda done: bool(int(done)))
 
     def secret(self) -> defer.Deferred[bytes]:

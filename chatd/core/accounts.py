@@ -67,6 +67,11 @@ class AccountRecord:
     email: str = ""
     nicks: tuple[str, ...] = ()  # nicks grouped under the account, besides its name
     certfps: tuple[str, ...] = ()  # lowercase hex SHA-256 of client certificates
+    verified_email: str = ""  # the address whose code was entered (reset links go only there)
+
+    @property
+    def email_verified(self) -> bool:
+        return bool(self.email) and self.email == self.verified_email
 
     def owns(self, nick: str) -> bool:
         folded = casefold(nick)
@@ -105,6 +110,12 @@ class AccountStore(Protocol):
 
     def set_password(self, account: str, password: str, scram: Optional[ScramInfo]) -> Awaitable[bool]:
         """Replace ``account``'s password hash and SCRAM credentials; False if there is no such account."""
+
+    def set_email(self, account: str, email: str) -> Awaitable[bool]:
+        """Give ``account`` a new (unverified) address, or none with ""; False if there is no such account."""
+
+    def verify_email(self, account: str, email: str) -> Awaitable[bool]:
+        """Mark ``email`` verified for ``account``, if it is still the account's address."""
 
     def add_token(self, account: str, token: TokenRecord) -> Awaitable[None]:
         """Remember a token issued to ``account`` (folded): it logs in until revoked or expired."""
@@ -248,6 +259,14 @@ class Accounts:
             log.warning("logins from %s%s held back after repeated failures", address,
                         f" to account {name}" if name is not None else " with session tokens")
 
+    def refuse_if_throttled(self, address: str, name: Optional[str]) -> None:
+        """For other proofs (a verification code, a reset link): refused as a login would be."""
+        self._check_throttle(address, name)
+
+    def count_failure(self, address: str, name: Optional[str]) -> None:
+        """A wrong code or link counts as a failed login from ``address``."""
+        self._failed(address, name)
+
     async def login(self, name: str, password: str, address: str) -> str:
         """The account's name as registered, if ``password`` is right; raises BadLogin otherwise."""
         self._check_throttle(address, name)
@@ -315,6 +334,17 @@ class Accounts:
         return record
 
     # -- session tokens: a reload of the web client stays signed in ---------------------------------
+
+    async def set_email(self, name: str, email: str) -> None:
+        if not await self._ask(self.store.set_email(name, email)):
+            raise errors.NoSuchAccount(name)
+
+    async def verify_email(self, name: str, email: str) -> bool:
+        return bool(await self._ask(self.store.verify_email(name, email)))
+
+    async def signing_key(self) -> bytes:
+        """The store's secret key (it signs session tokens, verification codes and reset links)."""
+        return await self._token_key()
 
     async def _token_key(self) -> bytes:
         """The key that signs session tokens: read from the store once, then kept (it never changes)."""

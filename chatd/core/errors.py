@@ -217,6 +217,25 @@ class NoSuchAccount(ChatError):
     default_message = "No such account"
 
 
+class BadCode(ChatError):
+    """A verification code or reset link that is wrong, expired, or already used."""
+
+    code = "bad_code"
+    default_message = "That code is wrong or has expired"
+
+
+class BadEmail(ChatError):
+    code = "bad_email"
+    default_message = "That is not an e-mail address"
+
+
+class NoMail(ChatError):
+    """The server sends no e-mail (no --smtp): nothing can be verified or reset by mail."""
+
+    code = "no_mail"
+    default_message = "This server sends no e-mail; ask an operator to reset your password"
+
+
 class TooManyNewRooms(ChatError):
     code = "too_many_new_rooms"
     default_message = "Too many new rooms: wait a while before creating another"

@@ -31,6 +31,7 @@ from .messages import Messaging
 from .operators import ServerOperators
 from .publisher import LocalPublisher, Publisher, home_of
 from .records import Sinks
+from .recovery import Recovery
 from .replica import Replica
 from .roomrules import RoomRules
 from .rooms import Room
@@ -80,6 +81,8 @@ class Network(Messaging, RoomRules, ServerOperators):
         self.keep_rooms = history is not None
         #: Accounts (None: this server has none; login and registration are refused).
         self.accounts = accounts
+        #: Verification codes and reset links by mail (--smtp); None: this server sends no mail.
+        self.recovery: Optional[Recovery] = None
         #: Only people logged in to an account may connect (--require-account).
         self.require_account = False
         self.schedule = schedule

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any, Optional
 from . import errors
 from .casemap import casefold
 from .limits import SERVICE_NICKS
+from .recovery import valid_email
 
 if TYPE_CHECKING:
     from .accounts import AccountRecord, Accounts, TokenRecord
     from .network import Network
+    from .recovery import Recovery
     from .users import User
 
 
@@ -57,8 +59,11 @@ class SignIn:
         name = self.valid_nick(name)
         if casefold(name) in SERVICE_NICKS:
             raise errors.ServiceNick(name)  # an account owns its name as a nick
+        email = valid_email(email) if email else ""
         await self._accounts().register(name, password, email)
         self.logged_in(name)
+        if email and self.network.recovery is not None:
+            await self.network.recovery.send_verification(name)  # handed to the mailer, not awaited
         return name
 
     async def login(self, name: str, password: str) -> str:
@@ -111,6 +116,39 @@ class SignIn:
         revoked = await self._accounts().set_password(account, new)
         self.token_id = None
         return revoked
+
+    # -- e-mail: a verified address, and a way back in by a reset link -----------------------
+
+    def _recovery(self) -> Recovery:
+        if self.network.recovery is None:
+            raise errors.NoMail("")
+        return self.network.recovery
+
+    @property
+    def sends_mail(self) -> bool:
+        return self.network.recovery is not None
+
+    async def verify_email(self, name: str, code: str) -> str:
+        """Enter the code mailed to ``name``'s address (no login needed: the code is the proof)."""
+        return await self._recovery().verify(self.valid_nick(name), code, self.address)
+
+    async def set_email(self, email: str) -> str:
+        """A new address for this session's account ("" removes it); a code goes to it."""
+        if self.account is None:
+            raise errors.NotLoggedIn("")
+        return await self._recovery().set_email(self.account, email)
+
+    async def request_password_reset(self, name: str) -> None:
+        """Ask for a reset link to ``name``'s verified address; answered alike whoever asks."""
+        await self._recovery().request_reset(self.valid_nick(name), self.address)
+
+    async def reset_password(self, token: str, password: str) -> str:
+        """Choose a new password with a reset link's token, and log in with it; every session
+        token of the account is revoked."""
+        account, _ended = await self._recovery().reset(token, password, self.address)
+        if self.account is None:
+            self.logged_in(account)
+        return account
 
     async def sessions(self) -> list[TokenRecord]:
         """The account's signed-in sessions (tokens), so a person can see and end them."""

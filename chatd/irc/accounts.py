@@ -122,7 +122,8 @@ def _send_data(ctx: Context, data: bytes) -> None:
 # -- draft/account-registration -----------------------------------------------------------------
 
 _FAIL_CODES = {"account_exists": "ACCOUNT_EXISTS", "weak_password": "WEAK_PASSWORD", "bad_nick": "BAD_ACCOUNT_NAME",
-               "nick_reserved": "ACCOUNT_EXISTS", "accounts_unavailable": "TEMPORARILY_UNAVAILABLE"}
+               "nick_reserved": "ACCOUNT_EXISTS", "accounts_unavailable": "TEMPORARILY_UNAVAILABLE",
+               "bad_email": "INVALID_EMAIL"}
 
 
 @command("REGISTER", min_params=3, before_registration=True)
@@ -147,18 +148,29 @@ async def _register(ctx: Context, account: str, email: str, password: str) -> No
         code = _FAIL_CODES.get(error.code, "TEMPORARILY_UNAVAILABLE")
         ctx.send(f"FAIL REGISTER {code} {account} {trailing(error.describe())}")
         return
-    ctx.send(f"REGISTER SUCCESS {name} {trailing('Account created')}")
+    said = "Account created"
+    if email and ctx.session.sends_mail:
+        said += f"; a code to verify {email} is on its way (VERIFY {name} <code>)"
+    ctx.send(f"REGISTER SUCCESS {name} {trailing(said)}")
     logged_in(ctx, name)
 
 
 @command("VERIFY", min_params=2, before_registration=True)
 def verify(ctx: Context, msg: Message) -> None:
-    """Accounts here need no e-mail verification: there is never a code to enter."""
-    account = msg.params[0]
-    if ctx.session.account is not None and account.casefold() == ctx.session.account.casefold():
-        ctx.send(f"FAIL VERIFY ALREADY_VERIFIED {account} {trailing('Account needs no verification')}")
-    else:
-        ctx.send(f"FAIL VERIFY INVALID_CODE {account} {trailing('There is no verification code to enter')}")
+    """The code mailed to an account's address (with --smtp): the address is verified, so reset
+    links may go to it. The account works without it; only the way back in needs it."""
+    ctx.run(_verify(ctx, msg.params[0], msg.params[1]), "account verification", ctx.internal_error)
+
+
+async def _verify(ctx: Context, account: str, code: str) -> None:
+    try:
+        name = await ctx.session.verify_email(account, code)
+    except errors.ChatError as error:
+        fail = {"no_mail": "INVALID_CODE", "bad_nick": "INVALID_CODE",
+                "accounts_unavailable": "TEMPORARILY_UNAVAILABLE"}.get(error.code, "INVALID_CODE")
+        ctx.send(f"FAIL VERIFY {fail} {account} {trailing(error.describe())}")
+        return
+    ctx.send(f"VERIFY SUCCESS {name} {trailing('Address verified: it can receive password reset links')}")
 
 
 # -- services: NickServ and ChanServ ---------------------------------------------------------

@@ -24,7 +24,8 @@ HELP: dict[str, list[str]] = {
                  "Creates an account (draft/account-registration), also before you are connected."],
     "REHASH": ["REHASH", "Reads the server's configuration again, as SIGHUP does (server operators)."],
     "UNKLINE": ["UNKLINE <mask>", "Lifts a server ban (server operators)."],
-    "VERIFY": ["VERIFY <account> <code>", "Accounts here need no verification code; kept for clients that ask."],
+    "VERIFY": ["VERIFY <account> <code>", "Enter the code mailed to an account's address (servers with --smtp);"
+               " a verified address can receive password reset links."],
     "WALLOPS": ["WALLOPS :<text>", "Tells everyone with user mode +w (server operators)."],
     "BATCH": ["BATCH +<ref> draft/multiline <target> ... BATCH -<ref>",
               "Sends one message of several lines (with the draft/multiline capability)."],

@@ -18,6 +18,10 @@ HELP = [
     "CERT ADD [fingerprint]         log in with this TLS client certificate from now on (SASL EXTERNAL)",
     "INFO [account]                 show an account",
     "PASSWD <current> <new>         change your password (every saved session signs in again)",
+    "EMAIL <address>|NONE           set your account's e-mail address (a code to verify it is mailed)",
+    "VERIFY <account> <code>        enter the code mailed to your address",
+    "RESETPASS <account>            mail a password reset link to the account's verified address",
+    "RESETPASS <account> <token> <new password>   choose a new password with that mail's token",
 ]
 
 
@@ -35,9 +39,27 @@ async def nickserv(user: ServiceUser, words: list[str]) -> None:
             user.signed_in(account)
             say(f"You are now logged in as {account}")
         elif verb == "REGISTER" and args:
-            account = await session.register_account(None, args[0], args[1] if len(args) > 1 else "")
+            email = args[1] if len(args) > 1 else ""
+            account = await session.register_account(None, args[0], email)
             user.signed_in(account)
             say(f"Account {account} registered; you are logged in")
+            if email and session.sends_mail:
+                say(f"A code to verify {email} is on its way: /msg NickServ VERIFY {account} <code>")
+        elif verb == "EMAIL" and len(args) == 1:
+            email = await session.set_email("" if args[0].upper() == "NONE" else args[0])
+            say(f"Your address is now {email}; a code to verify it is on its way" if email
+                else "Your account has no address now (no reset links can reach you)")
+        elif verb == "VERIFY" and len(args) == 2:
+            say(f"The address of {await session.verify_email(args[0], args[1])} is verified")
+        elif verb == "RESETPASS" and len(args) == 1:
+            await session.request_password_reset(args[0])
+            say(f"If {args[0]} has a verified address, a reset link is on its way to it")
+        elif verb == "RESETPASS" and len(args) >= 3:
+            was = session.account
+            account = await session.reset_password(args[1], " ".join(args[2:]))
+            if was is None and session.account == account:
+                user.signed_in(account)
+            say(f"Password of {account} changed; every saved session signs in again")
         elif verb == "LOGOUT":
             session.logout()
             user.signed_out()

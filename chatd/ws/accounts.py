@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .connection import ChatWebSocket
 
 #: Frames a connection may send before its hello.
-BEFORE_HELLO = ("register", "login")
+BEFORE_HELLO = ("register", "login", "verify_email", "reset_request", "reset_password")
 
 
 async def _logged_in(conn: ChatWebSocket, request: Request, account: str, token: str = "") -> None:
@@ -84,6 +84,57 @@ def set_password(conn: ChatWebSocket, request: Request) -> None:
                               "token": await conn.session.issue_token()})
 
     _run(conn, request, work(), "password change")
+
+
+@handler("set_email")
+def set_email(conn: ChatWebSocket, request: Request) -> None:
+    """A new address for the account ("" removes it); with mail, a code to verify it is sent."""
+    email = text_field(request, "email", required=False)
+
+    async def work() -> None:
+        email_set = await conn.session.set_email(email)
+        conn.answer(request, {"type": "email_set", "email": email_set, "verifying": bool(email_set)})
+
+    _run(conn, request, work(), "set e-mail")
+
+
+@handler("verify_email")
+def verify_email(conn: ChatWebSocket, request: Request) -> None:
+    """The code from the mail (the web client sends it itself when the mail's link is opened)."""
+    account, code = text_field(request, "account"), text_field(request, "code")
+
+    async def work() -> None:
+        conn.answer(request, {"type": "email_verified", "account": await conn.session.verify_email(account, code)})
+
+    _run(conn, request, work(), "verify e-mail")
+
+
+@handler("reset_request")
+def reset_request(conn: ChatWebSocket, request: Request) -> None:
+    """Forgot the password: a reset link goes to the account's verified address. The answer is the
+    same whether or not the account exists or has one."""
+    name = text_field(request, "name")
+
+    async def work() -> None:
+        await conn.session.request_password_reset(name)
+        conn.answer(request, {"type": "reset_requested", "name": name})
+
+    _run(conn, request, work(), "reset request")
+
+
+@handler("reset_password")
+def reset_password(conn: ChatWebSocket, request: Request) -> None:
+    """A new password with the token of a reset link: every session of the account ends, and this
+    browser is signed in (``logged_in`` with a fresh token)."""
+    token, password = text_field(request, "token"), text_field(request, "password")
+    if conn.session.account is not None:
+        raise FrameError("already_logged_in", f"You are logged in as {conn.session.account}: log out first")
+
+    async def work() -> None:
+        account = await conn.session.reset_password(token, password)
+        await _logged_in(conn, request, account)
+
+    _run(conn, request, work(), "password reset")
 
 
 @handler("sessions")

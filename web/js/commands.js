@@ -28,6 +28,7 @@ export const COMMANDS = {
   logout: ["/logout [everywhere]", "sign out: this browser's session ends (everywhere: every browser's)"],
   sessions: ["/sessions [end id]", "list the browsers signed in to your account, or end one"],
   password: ["/password current new", "change your password (every other browser signs in again)"],
+  email: ["/email address|none", "set your account's e-mail address (a code to verify it is mailed)"],
   search: ["/search words", "find stored messages in your rooms and conversations"],
   highlight: ["/highlight word ...", "also highlight these words (no words: show them)"],
 };
@@ -99,6 +100,11 @@ export async function runCommand(text, api) {
       const done = await conn.request({ type: "set_password", current: words[0], password: words[1] });
       localStorage.setItem("chatd.token", done.token); // this browser's new session
       return api.info([`Password changed; ${done.revoked} saved session(s) ended (this browser stays signed in).`]);
+    }
+    case "email": {
+      const done = await conn.request({ type: "set_email", email: needArg(rest, "email") === "none" ? "" : rest });
+      return api.info([done.email ? `Your address is now ${done.email}; open the link in the mail sent to it to verify it.`
+        : "Your account has no e-mail address now."]);
     }
     case "search": return api.search(needArg(rest, "search"));
     case "highlight": return api.highlight(words);

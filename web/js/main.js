@@ -3,6 +3,7 @@
 
 import { COMMANDS, runCommand } from "./commands.js";
 import { Connection } from "./connection.js";
+import { setUpRecovery } from "./recovery.js";
 import { plainText } from "./text.js";
 import { $, conversation, fold, isRoom, remember, state } from "./state.js";
 import {
@@ -649,7 +650,8 @@ applyTheme(localStorage.getItem("chatd.theme") || "auto");
 
 $("message-input").placeholder = `Message, or /${Object.keys(COMMANDS).slice(0, 6).join(" /")} … (/help)`;
 setInterval(() => { if (state.welcomed && conn.socket) refreshDirectory(); }, 30000);
-if (state.wantedNick) { // a reload: same nick, same rooms and conversations
+const resetting = setUpRecovery(wsUrl.href); // a reset link shows its form instead of signing in
+if (state.wantedNick && !resetting) { // a reload: same nick, same rooms and conversations
   $("nick-input").value = state.wantedNick;
   login(state.wantedNick, "");
 }
