@@ -7,6 +7,7 @@ the keys of the TOML configuration file (:mod:`chatd.config`).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from twisted.python import usage
@@ -28,6 +29,7 @@ class Options(usage.Options):
     longdesc = "chatd: one chat network for IRC, telnet and browser users."
 
     optFlags: list[list[Any]] = [
+        ["no-cloaks", None, "Show everyone's real address (by default others see a cloak: a keyed hash of it)."],
         ["smtp-tls", None, "Require STARTTLS from the --smtp server (else it is used when offered)."],
         ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
         ["no-history", None, "Keep no history: nothing is written to the state directory."],
@@ -75,6 +77,7 @@ class Options(usage.Options):
          "get it at once, history commits within milliseconds after) or before-delivery (people get it once "
          "history has committed it: nothing anyone saw is lost in a crash, at the cost of one commit's "
          "latency). Cluster mode stores in Redis before delivering either way."],
+        ["cloak-suffix", None, "cloak", "Last part of cloaked hosts (abc.def.cloak)."],
         ["smtp", None, None, "Mail server (host or host:port, default port 25) for address verification "
          "and password reset links; without it chatd sends no mail."],
         ["smtp-from", None, None, "Sender address of chatd's mails (default: chatd@<server-name>)."],
@@ -226,6 +229,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["history-durability"] not in DURABILITY:
             raise usage.UsageError(f"--history-durability must be one of {', '.join(DURABILITY)}")
+        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]{0,30}[a-z0-9])?", self["cloak-suffix"]):
+            raise usage.UsageError("--cloak-suffix must be a host name part: lowercase letters, digits, '.' and '-'")
         if self["smtp"]:
             from .core.recovery import valid_email
             from .mail import parse_smtp

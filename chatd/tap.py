@@ -25,6 +25,7 @@ from .api.hooks import url_base
 from .application import ChatdService
 from .core import HistoryStore, Limits, Network, Publisher
 from .core.accounts import Accounts
+from .core.cloaks import Cloaks
 from .core.recovery import Recovery
 from .history.sqlite import Retention, SQLiteHistory
 from .http.channel import HTTPLimits
@@ -136,6 +137,8 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     )
     network.require_account = options["require-account"]
     network.store_first = options["history-durability"] == "before-delivery"
+    assert network.accounts is not None
+    network.cloaks = Cloaks(not options["no-cloaks"], options["cloak-suffix"], network.accounts.signing_key)
     network.configure_operators(options["operators"], bridge if bridge is not None else store)
     if history is not None:
         network.restore_rooms(history.load_rooms())

@@ -11,6 +11,7 @@ import re
 import pytest
 from websockets.sync.client import connect
 
+from .support.parts import CLOAK
 from .support.processes import Daemon
 from .support.sockets import LineClient, irc_client, telnet_client
 from .support.tls import make_certificate
@@ -75,7 +76,7 @@ def test_client_tags_and_tagmsg_reach_only_those_who_take_them(server):
 
     web.send({"type": "typing", "to": "#tags", "state": "active"})
     line = tagged.expect(r" TAGMSG #tags$")
-    assert re.match(r"@msgid=\w+;\+typing=active;time=\S+ :webtyper!web@127\.0\.0\.1 TAGMSG #tags$", line)
+    assert re.match(rf"@msgid=\w+;\+typing=active;time=\S+ :webtyper!web@{CLOAK} TAGMSG #tags$", line)
     web.send({"type": "msg", "to": "#tags", "text": "first"})
     first_id = re.search(r"msgid=(\w+)", tagged.expect(r"PRIVMSG #tags :first$")).group(1)
     plain.expect(r"PRIVMSG #tags :first$")
@@ -138,7 +139,7 @@ def test_monitor_sees_every_protocol(server):
     tina = LineClient(server.ports["telnet"])
     tina.expect("Pick a nick")
     tina.send("tina")
-    assert watcher.expect(r" 730 watcher :tina!telnet@127\.0\.0\.1$")
+    assert watcher.expect(rf" 730 watcher :tina!telnet@{CLOAK}$")
     web = Web(server, "webby")
     assert watcher.expect(r" 730 watcher :webby!web@")
     tina.send("/away back soon")
@@ -250,8 +251,9 @@ def test_multiline_messages_on_every_surface(server):
     start = reader.expect(r"BATCH \+\S+ draft/multiline #poems")
     ref = start.split()[3][1:]
     inside = [line for line in reader.until(rf"BATCH -{ref}") if line.startswith(f"@batch={ref} ")]
-    assert inside == [f"@batch={ref} :poet!~poet@127.0.0.1 PRIVMSG #poems :roses are red",
-                      f"@batch={ref} :poet!~poet@127.0.0.1 PRIVMSG #poems :violets are blue"]
+    assert [re.sub(CLOAK, "HOST", line) for line in inside] == [
+        f"@batch={ref} :poet!~poet@HOST PRIVMSG #poems :roses are red",
+        f"@batch={ref} :poet!~poet@HOST PRIVMSG #poems :violets are blue"]
     assert plain.expect("roses are red$") and plain.expect("violets are blue$")
     assert web.expect(lambda f: f.get("type") == "message")["text"] == "roses are red\nviolets are blue"
     assert tina.expect(r"#poems <poet> roses are red$") and tina.expect(r"^        violets are blue$")

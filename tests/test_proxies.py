@@ -26,15 +26,16 @@ def proxy_v2(source: str, port: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def behind_proxy(tmp_path_factory):
-    d = Daemon("--trusted-proxies", "127.0.0.1/32", "--proxy-protocol", "irc,telnet", "--max-per-address", "2",
-               state_dir=tmp_path_factory.mktemp("proxied")).start()
+    # Real addresses shown (--no-cloaks): these tests read the address the proxy passed on from WHOIS.
+    d = Daemon("--no-cloaks", "--trusted-proxies", "127.0.0.1/32", "--proxy-protocol", "irc,telnet",
+               "--max-per-address", "2", state_dir=tmp_path_factory.mktemp("proxied")).start()
     yield d
     d.kill()
 
 
 @pytest.fixture(scope="module")
 def untrusting(tmp_path_factory):
-    d = Daemon("--trusted-proxies", "10.9.9.9", "--proxy-protocol", "telnet",
+    d = Daemon("--no-cloaks", "--trusted-proxies", "10.9.9.9", "--proxy-protocol", "telnet",
                state_dir=tmp_path_factory.mktemp("untrusting")).start()
     yield d
     d.kill()

@@ -152,7 +152,8 @@ def test_operator_commands_and_help_from_the_web(daemon, browser):  # noqa: F811
         page.fill("#message-input", command)
         page.press("#message-input", "Enter")
     page.wait_for_selector("#messages li.info:has-text('/kick nick [reason]')")
-    page.wait_for_selector("#messages li.info:has-text('ivan is ~ivan@127.0.0.1')")
+    whois = page.wait_for_selector("#messages li.info:has-text('ivan is ~ivan@')").inner_text()
+    assert ".cloak" in whois and "127.0.0.1" not in whois  # another person's address is cloaked
     assert ivan.expect(r"MODE #run \+v ivan") and ivan.expect(r"MODE #run \+m")
     assert ivan.expect("TOPIC #run :run the release")
     assert ivan.expect(r"KICK #run ivan :enough")

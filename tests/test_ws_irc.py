@@ -10,6 +10,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from .support.parts import CLOAK
 from .support.processes import Daemon
 from .support.sockets import LineClient, irc_register
 
@@ -61,7 +62,7 @@ def test_a_web_irc_client_chats_with_tcp_irc_and_chatd_v1_users(server):
         kiwi.expect(" 376 kiwi ")  # a client reads the whole welcome
         kiwi.send("JOIN #webirc")
         assert kiwi.expect(" 366 kiwi #webirc ")
-        assert tcp.expect(r"^:kiwi!~kiwi@127\.0\.0\.1 JOIN #webirc$")
+        assert tcp.expect(rf"^:kiwi!~kiwi@{CLOAK} JOIN #webirc$")
         kiwi.send("PRIVMSG #webirc :hello over a web socket")
         assert tcp.expect(r"PRIVMSG #webirc :hello over a web socket$")
         tcp.send("PRIVMSG #webirc :hello back")

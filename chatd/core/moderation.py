@@ -73,10 +73,15 @@ def _pattern(mask: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def matches(mask: str, who: Identity, account: Optional[str]) -> bool:
-    """Whether a (normalised) mask covers this person; ``m:`` masks match as their inner mask."""
+def matches(mask: str, who: Identity, account: Optional[str], address: str = "") -> bool:
+    """Whether a (normalised) mask covers this person; ``m:`` masks match as their inner mask.
+    With ``address`` (the real one, when ``who.host`` is a cloak) a mask on either matches."""
     if mask.startswith("a:"):
         return account is not None and (mask[2:] == "*" or casefold(mask[2:]) == casefold(account))
     if mask.startswith("m:"):
-        return matches(mask[2:], who, account)
-    return _pattern(mask).fullmatch(casefold(who.mask)) is not None
+        return matches(mask[2:], who, account, address)
+    pattern = _pattern(mask)
+    if pattern.fullmatch(casefold(who.mask)) is not None:
+        return True
+    return bool(address) and address != who.host and \
+        pattern.fullmatch(casefold(f"{who.nick}!{who.user}@{address}")) is not None

@@ -22,6 +22,7 @@ from . import errors
 from .accounts import Accounts, Throttle
 from .batching import TurnBatcher
 from .casemap import casefold
+from .cloaks import Cloaks
 from .delivery import Client, fan_out
 from .events import AccountChanged, AwayChanged, Identity, NickChanged, Parted, Quit, Redacted, UserChanged
 from .history import HistoryStore, dm_key
@@ -81,6 +82,8 @@ class Network(Messaging, RoomRules, ServerOperators):
         self.keep_rooms = history is not None
         #: Accounts (None: this server has none; login and registration are refused).
         self.accounts = accounts
+        #: What others see of where people connect from (--no-cloaks: the address itself).
+        self.cloaks = Cloaks()
         #: Verification codes and reset links by mail (--smtp); None: this server sends no mail.
         self.recovery: Optional[Recovery] = None
         #: Only people logged in to an account may connect (--require-account).
@@ -179,12 +182,14 @@ class Network(Messaging, RoomRules, ServerOperators):
     # -- connection lifecycle ---------------------------------------------
 
     def connect(self, client: Client, nick: str, user: str, host: str, realname: str, protocol: str,
-                account: Optional[str] = None) -> User:
-        """Register a person under ``nick``; raises if someone here holds it."""
+                account: Optional[str] = None, address: str = "") -> User:
+        """Register a person under ``nick`` (``host`` as others see it, ``address`` the real one);
+        raises if someone here holds it."""
         if not self.nick_available(nick):
             raise errors.NickInUse(nick)
         now = self.clock()
-        member = User(client, nick, user, host, realname, protocol, now, now, account=account)
+        member = User(client, nick, user, host, realname, protocol, now, now, account=account,
+                      address=address or host)
         self.users[member.folded] = member
         self.max_users = max(self.max_users, len(self.users))
         self.publisher.user_added(member)

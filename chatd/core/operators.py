@@ -89,13 +89,13 @@ class ServerOperators:
 
     # -- server bans -------------------------------------------------------------------------
 
-    def server_ban_for(self, who: Identity, account: Optional[str]) -> Optional[ServerBan]:
+    def server_ban_for(self, who: Identity, account: Optional[str], address: str = "") -> Optional[ServerBan]:
         now = self.clock()
         for key, ban in list(self.server_bans.items()):
             if not ban.active(now):
                 del self.server_bans[key]
                 continue
-            if matches(ban.mask, who, account):
+            if matches(ban.mask, who, account, address):
                 return ban
         return None
 
@@ -122,7 +122,7 @@ class ServerOperators:
     def enforce_server_ban(self, ban: ServerBan) -> int:
         """Disconnect this node's users the ban matches."""
         hit = [u for u in self.users.values() if not is_remote(u) and "o" not in u.modes
-               and matches(ban.mask, u.identity, u.account)]
+               and matches(ban.mask, u.identity, u.account, u.address)]
         for user in hit:
             user.client.disconnect(f"Banned: {ban.reason}")
         return len(hit)

@@ -89,7 +89,7 @@ class RoomRules:
             raise errors.TooManyNewRooms(name, "The network has as many rooms as it may have")
         # Counted per person (an account, or a guest's connection) and per address: reconnecting
         # as new guests from one address does not reset the count.
-        keys = (user.person, "address " + user.host)
+        keys = (user.person, "address " + (user.address or user.host))
         if limits.new_rooms_per_minute and not all(self.new_rooms.allowed(key) for key in keys):
             raise errors.TooManyNewRooms(name)
         for key in keys:

@@ -67,18 +67,18 @@ class Room:
                 or bool(self.lists.get("b")))
 
     def listed(self, letter: str, user: User) -> bool:
-        return any(matches(e.mask, user.identity, user.account) for e in self.lists.get(letter, ()))
+        return any(matches(e.mask, user.identity, user.account, user.address) for e in self.lists.get(letter, ()))
 
     def banned(self, user: User) -> bool:
         """Kept out by +b (mutes, ``m:`` entries, do not keep anyone out), unless +e lets them in."""
-        return any(not e.mask.startswith("m:") and matches(e.mask, user.identity, user.account)
+        return any(not e.mask.startswith("m:") and matches(e.mask, user.identity, user.account, user.address)
                    for e in self.lists.get("b", ())) and not self.listed("e", user)
 
     def muted(self, user: User) -> bool:
         """Silenced by a ban, a quiet (+q) or an ``m:`` extban, unless +e applies."""
         if self.listed("e", user):
             return False
-        return self.listed("q", user) or any(matches(e.mask, user.identity, user.account)
+        return self.listed("q", user) or any(matches(e.mask, user.identity, user.account, user.address)
                                              for e in self.lists.get("b", ()))
 
     def auto_status(self, user: User) -> set[str]:

@@ -142,7 +142,10 @@ class Session(SignIn, Moderating):
         network = self.network
         if network.require_account and self.account is None:
             raise errors.AccountRequired("")
-        ban = network.server_ban_for(Identity(nick, username, self.address, realname, self.protocol), self.account)
+        await network.cloaks.ready()
+        host = network.cloaks.cloak(self.address)
+        ban = network.server_ban_for(Identity(nick, username, host, realname, self.protocol), self.account,
+                                     self.address)
         if ban is not None:
             raise errors.ServerBanned("", f"You are banned from this server: {ban.reason}")
         self.registering = True
@@ -152,8 +155,8 @@ class Session(SignIn, Moderating):
             if self.closed:
                 network.release_nick(nick)
                 return None
-            self.user = network.connect(self.client, nick, username, self.address, realname, self.protocol,
-                                        self.account)
+            self.user = network.connect(self.client, nick, username, host, realname, self.protocol,
+                                        self.account, self.address)
         finally:
             self.registering = False
         if grace:

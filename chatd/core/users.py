@@ -31,6 +31,9 @@ class User:
     modes: frozenset[str] = frozenset()
     #: The account this user is logged in to (None: a guest, known by nick only).
     account: Optional[str] = None
+    #: Where this connection really comes from, when ``host`` is its cloak (core/cloaks.py):
+    #: for bans, per-address limits and operators' eyes only; never part of ``identity``.
+    address: str = ""
     identity: Identity = attrs.field(init=False)
     #: Who a guest is for this connection only: history and read markers of a guest never pass
     #: to the next holder of the nick.

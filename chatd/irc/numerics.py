@@ -38,6 +38,7 @@ RPL_NOTOPIC = "331"
 RPL_TOPIC = "332"
 RPL_TOPICWHOTIME = "333"
 RPL_WHOISBOT = "335"
+RPL_WHOISHOST = "378"  # "is connecting from": the real address, for operators and oneself
 RPL_INVITING = "341"
 RPL_ENDOFWHOWAS = "369"
 RPL_INFO = "371"

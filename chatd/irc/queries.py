@@ -152,6 +152,8 @@ def whois(ctx: Context, msg: Message) -> None:
         ctx.reply(N.RPL_WHOISACCOUNT, user.nick, user.account, "is logged in as")
     if user.away:
         ctx.reply(N.RPL_AWAY, user.nick, user.away)
+    if user.address and user.address != user.host and (user is me or "o" in me.modes):
+        ctx.reply(N.RPL_WHOISHOST, user.nick, f"is connecting from *@{user.address} {user.address}")
     if "B" in user.modes:
         ctx.reply(N.RPL_WHOISBOT, user.nick, f"is a bot on {ctx.network.network_name}")
     idle = int(ctx.network.clock() - user.last_active)

@@ -328,7 +328,15 @@ def whois(conn: ChatWebSocket, request: Request) -> None:
         "account": user.account, "operator": "o" in user.modes,
         "idle": max(0, int(network.clock() - user.last_active)),
         "rooms": [room.name for room in user.rooms.values() if conn.session.user in room.members],
+        **({"address": user.address} if _sees_address(conn, user) else {}),
     })
+
+
+def _sees_address(conn: ChatWebSocket, user: Any) -> bool:
+    """The real address behind a cloak: shown to server operators and to the person themselves."""
+    me = conn.session.user
+    return bool(user.address) and user.address != user.host and me is not None and (
+        me is user or "o" in me.modes)
 
 
 @handler("names")

