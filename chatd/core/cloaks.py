@@ -21,9 +21,12 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
+import os
 from typing import Awaitable, Callable, Optional
 
 DEFAULT_SUFFIX = "cloak"
+log = logging.getLogger("chatd.core")
 
 
 def _hash(key: bytes, text: str) -> str:
@@ -38,15 +41,27 @@ class Cloaks:
         self.suffix = suffix
         self.key_source = key
         self.key: Optional[bytes] = None
+        self.fallback: Optional[bytes] = None  # this process's own key while the store's is out of reach
 
     async def ready(self) -> None:
-        """Read the key once (from the account store), before the first cloak is made."""
-        if self.enabled and self.key is None and self.key_source is not None:
+        """Read the key once (from the account store), before the first cloak is made. A store that
+        cannot be reached (Redis down) must not keep people out, nor show their address: this
+        process then cloaks with a key of its own (hidden still, but not the cluster's cloak) and
+        asks the store again at the next connection."""
+        if not self.enabled or self.key is not None or self.key_source is None:
+            return
+        try:
             self.key = await self.key_source()
+        except Exception as error:
+            if self.fallback is None:
+                log.warning("cloaks: the shared key cannot be read (%s); cloaking with this process's "
+                            "own key until it can", error)
+                self.fallback = os.urandom(32)
 
     def cloak(self, address: str) -> str:
         """The host others see for ``address`` (the address itself when cloaks are off)."""
-        if not self.enabled or self.key is None:
+        key = self.key or self.fallback
+        if not self.enabled or key is None:
             return address
         try:
             ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -56,4 +71,4 @@ class Cloaks:
             ip = ip.ipv4_mapped
         prefix = 24 if ip.version == 4 else 64
         network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
-        return f"{_hash(self.key, str(ip))}.{_hash(self.key, str(network))}.{self.suffix}"
+        return f"{_hash(key, str(ip))}.{_hash(key, str(network))}.{self.suffix}"
