@@ -278,8 +278,9 @@ class RedisBridge(service.MultiService):
     def room_message(self, message: RoomMessage) -> Sent:
         return self.messages.room(message)
 
-    def direct_message(self, message: DirectMessage, target: User) -> Sent:
-        return self.messages.direct(message, (self.node, home_of(target) or self.node))
+    def direct_message(self, message: DirectMessage, target: Optional[User]) -> Sent:
+        home = home_of(target) if target is not None else None
+        return self.messages.direct(message, (self.node, home or self.node))
 
     # -- room channels --------------------------------------------------------------------
 

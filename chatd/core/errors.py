@@ -217,6 +217,13 @@ class NoSuchAccount(ChatError):
     default_message = "No such account"
 
 
+class OfflineLimit(ChatError):
+    """Too many messages kept for someone who is not connected (per sender, and per addressee)."""
+
+    code = "offline_limit"
+    default_message = "They are offline and have enough messages waiting: try again later"
+
+
 class BadCode(ChatError):
     """A verification code or reset link that is wrong, expired, or already used."""
 

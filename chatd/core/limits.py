@@ -32,6 +32,8 @@ class Limits:
     whowas: int = 1000  # departed nicks remembered for WHOWAS
     monitor: int = 100  # nicks one client may MONITOR
     new_rooms_per_minute: int = 10  # rooms one person may create per minute (0: no bound)
+    #: Messages one person may leave per hour for an offline account (ten times that reach one account).
+    offline_messages: int = 30
     max_rooms: int = 10000  # rooms on the network (0: no bound)
     room_idle: float = 7 * 86400.0  # seconds an empty unregistered room keeps its modes before it goes
     nick_grace: float = 30.0  # seconds a guest may hold a registered nick before being renamed (0: refused)

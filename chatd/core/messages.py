@@ -19,6 +19,7 @@ from .delivery import fan_out
 from .events import DirectMessage, Event, ReadMarked, RoomMessage, Tags
 
 if TYPE_CHECKING:
+    from .accounts import Accounts, Throttle
     from .batching import TurnBatcher
     from .history import HistoryStore
     from .ids import MessageIdGenerator
@@ -38,6 +39,7 @@ class Sent:
 
     message: Union[RoomMessage, DirectMessage]
     durable: Optional[Awaitable[Any]] = None
+    offline: str = ""  # to an account with no connection (its name): stored for them, not delivered
 
 
 class Messaging:
@@ -53,6 +55,9 @@ class Messaging:
     records: Sinks
     #: history-durability = "before-delivery": others get a message once history has committed it.
     store_first: bool
+    accounts: Optional[Accounts]
+    offline_throttle: Throttle
+    offline_inbox: Throttle
 
     def room(self, name: str) -> Room:
         raise NotImplementedError
@@ -84,7 +89,7 @@ class Messaging:
     def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = ()) -> Sent:
         target = self.find_user(nick)
         if target is None:
-            raise errors.NoSuchNick(nick)
+            return self._to_offline(user, nick, kind, text, tags)
         now = self.clock()
         if kind != "tagmsg":
             user.last_active = now
@@ -94,6 +99,25 @@ class Messaging:
         message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text, tags,
                                 (user.person, self.person_of(target.nick)))
         return self.publisher.direct_message(message, target)
+
+    def _to_offline(self, user: User, nick: str, kind: str, text: str, tags: Tags) -> Sent:
+        """A message to a registered account nobody is connected to: kept in the conversation's
+        history for its owner to find when they come back (no 401 for an account that exists).
+        Bounded per sender and per addressee, so nobody fills another's history while they sleep."""
+        owner = self.accounts.owner(nick) if self.accounts is not None else None
+        if owner is None or self.history is None or kind == "tagmsg":
+            raise errors.NoSuchNick(nick)
+        folded = casefold(owner)
+        if not (self.offline_throttle.allowed(f"{user.person} {folded}") and self.offline_inbox.allowed(folded)):
+            raise errors.OfflineLimit(owner)
+        self.offline_throttle.record(f"{user.person} {folded}")
+        self.offline_inbox.record(folded)
+        now = self.clock()
+        user.last_active = now
+        self.stats.messages[user.protocol] += 1
+        message = DirectMessage(self.new_id(), now, user.identity, owner, kind, text, tags,
+                                (user.person, "a:" + folded))
+        return Sent(message, self.publisher.direct_message(message, None).durable, offline=owner)
 
     def deliver_and_record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:
         """Deliver a message to the members of this process and store it (a TAGMSG is not stored).

@@ -94,6 +94,9 @@ class Network(Messaging, RoomRules, ServerOperators):
         #: history-durability = "before-delivery": others get a message once it is committed (messages.py).
         self.store_first = False
         self.new_rooms = Throttle(clock, self.limits.new_rooms_per_minute, 60.0)
+        #: Messages kept for accounts with no connection: per (sender, addressee), and per addressee.
+        self.offline_throttle = Throttle(clock, self.limits.offline_messages, 3600.0)
+        self.offline_inbox = Throttle(clock, self.limits.offline_messages * 10, 3600.0)
         self.init_operators()
         self.publisher: Publisher = publisher or LocalPublisher()
         self.publisher.bind(self)

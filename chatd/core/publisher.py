@@ -100,8 +100,9 @@ class Publisher(Protocol):
     def room_message(self, message: RoomMessage) -> Sent:
         """Carry a room message to its members; ``Sent.durable`` fires once it is stored."""
 
-    def direct_message(self, message: DirectMessage, target: User) -> Sent:
-        """Carry a direct message to ``target`` (and the sender's echo)."""
+    def direct_message(self, message: DirectMessage, target: Optional[User]) -> Sent:
+        """Carry a direct message to ``target`` (and the sender's echo); with None the addressee is
+        an account nobody is connected to: the message is only stored, for them to find."""
 
 
 class LocalPublisher:
@@ -173,6 +174,6 @@ class LocalPublisher:
         assert self.network is not None
         return self.network.deliver_and_record(message)
 
-    def direct_message(self, message: DirectMessage, target: User) -> Sent:
+    def direct_message(self, message: DirectMessage, target: Optional[User]) -> Sent:
         assert self.network is not None
         return self.network.deliver_and_record(message)

@@ -17,10 +17,11 @@ waiting.  The adapter runs them with ``chatd.net.tasks.spawn``.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from . import errors, text
 from .casemap import casefold
+from .catchup import CatchUp
 from .events import Identity
 from .limits import ROOM_PREFIXES, SERVICE_NICKS
 from .moderating import Moderating
@@ -31,7 +32,7 @@ from .signin import SignIn
 if TYPE_CHECKING:
     from .delivery import Client
     from .events import Tags
-    from .history import Message, Ref
+    from .history import Message
     from .messages import Sent
     from .network import Network
     from .users import User
@@ -47,7 +48,7 @@ MAX_SEARCH_WORDS = 10
 
 class Session(SignIn, Moderating):
     __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
-                 "registering", "closed", "token_id")
+                 "registering", "closed", "token_id", "catch_up")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -62,6 +63,8 @@ class Session(SignIn, Moderating):
         self.grace: Any = None  # the pending rename of a guest holding an account's nick
         self.registering = False
         self.closed = False
+        #: What this person missed, read from history when they come back (catchup.py).
+        self.catch_up = CatchUp(self)
         #: The id of the session token this connection signed in with or was given (web), if any.
         self.token_id: Optional[str] = None
 
@@ -364,36 +367,6 @@ class Session(SignIn, Moderating):
             return await store.search(words, [self.history_key(target)], None, min(limit, MAX_SEARCH))
         rooms = [casefold(room.name) for room in user.rooms.values()]
         return await store.search(words, rooms, user.person, min(limit, MAX_SEARCH))
-
-    async def recover(self, target: str, since: Ref, limit: int) -> tuple[Sequence[Message], bool]:
-        """What this person missed in ``target`` after ``since`` (the last message id they saw, or
-        a time): the newest ``limit`` messages after it, and whether that is all of them (the
-        ``recovered`` flag: False when the point is unknown or more was said than fits)."""
-        store = self.network.history
-        if store is None:
-            return [], False
-        key = self.history_key(target)
-        if since.msgid is not None and await store.find(key, since.msgid) is None:
-            return list(await store.latest(key, limit)), False
-        found = list(await store.latest(key, limit + 1, after=since))
-        return (found[1:], False) if len(found) > limit else (found, True)
-
-    def note_live(self, target: str) -> Callable[[Sequence[Message]], list[Message]]:
-        """Start noting the room messages of ``target`` this connection gets live, for a join that
-        reads history meanwhile; the returned function (call it once, with what was read) stops
-        noting and leaves out what already came live, so no message shows twice. Without it a
-        message said while the store is read arrives live and again in the join's history."""
-        room = self.network.find_room(self._name(target))
-        user = self.me()
-        seen: set[str] = set()
-        if room is not None:
-            room.catching_up[user] = seen
-
-        def without(found: Sequence[Message]) -> list[Message]:
-            if room is not None and room.catching_up.get(user) is seen:
-                del room.catching_up[user]
-            return [message for message in found if message.id not in seen]
-        return without
 
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""

@@ -19,6 +19,7 @@ from ..net.certfp import peer_fingerprint
 from ..services import serve, service_named
 from . import numerics as N
 from .commands import command
+from .missed import replay_missed
 from .render import trailing
 from .wire import Message
 
@@ -38,6 +39,7 @@ def _mask(ctx: Context) -> str:
 
 def logged_in(ctx: Context, account: str) -> None:
     ctx.reply(N.RPL_LOGGEDIN, _mask(ctx), account, f"You are now logged in as {account}")
+    replay_missed(ctx)  # once connected (a SASL login's come after the welcome, below)
 
 
 # -- SASL -------------------------------------------------------------------------------------

@@ -51,10 +51,13 @@ def _message(ctx: Context, msg: Message, kind: str) -> None:
         if kind == "privmsg" and services(ctx, target, text):
             continue
         try:
-            ctx.session.send(target, kind, text, tags)
+            sent = ctx.session.send(target, kind, text, tags)
         except errors.ChatError as error:
             if not quiet:
                 ctx.fail(error)
+            continue
+        if sent.offline and not quiet:  # an account nobody is connected to: kept for them
+            ctx.reply(N.RPL_AWAY, sent.offline, "is offline; your message waits for them")
             continue
         if target[:1] not in ROOM_PREFIXES and not quiet:
             peer = ctx.network.find_user(target)

@@ -15,6 +15,7 @@ from . import caps as capabilities
 from . import multiline
 from . import numerics as N
 from .commands import command
+from .missed import replay_missed
 from .render import trailing
 from .wire import Message
 
@@ -143,6 +144,7 @@ async def _register(ctx: Context, nick: str, username: str, realname: str) -> No
         return
     if user is not None:
         welcome(ctx)
+        replay_missed(ctx)  # signed in with SASL before: what was kept while away
         if ctx.session.in_grace:
             grace = int(ctx.network.limits.nick_grace)
             ctx.send(f":NickServ!NickServ@services.{ctx.server} NOTICE {user.nick} "

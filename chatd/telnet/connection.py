@@ -247,7 +247,7 @@ class TelnetConnection(LineConnection):
         self.cmd_names(room.name)
         history = self.factory.network.history
         if history is not None and self.factory.replay_lines > 0:
-            live = self.session.note_live(room.name)
+            live = self.session.catch_up.note_live(room.name)
             self.run(self._catch_up(history, room.name, live), "telnet history on join")
 
     async def _catch_up(self, history: HistoryStore, room: str,
@@ -256,7 +256,7 @@ class TelnetConnection(LineConnection):
         the room's last lines; having seen them, the read position moves to the newest."""
         try:
             read = await self.session.read_marker(room)
-            missed, complete = await self.session.recover(room, Ref(time=read), SINCE_LIMIT) \
+            missed, complete = await self.session.catch_up.recover(room, Ref(time=read), SINCE_LIMIT) \
                 if read is not None else ([], True)
             messages = missed or await history.latest(casefold(room), self.factory.replay_lines)
         except errors.ChatError:
@@ -316,7 +316,9 @@ class TelnetConnection(LineConnection):
         if service is not None:  # /msg NickServ IDENTIFY pw, as on IRC
             to_service(self, service, text)
             return
-        self.session.send(target, "privmsg", text.strip())
+        sent = self.session.send(target, "privmsg", text.strip())
+        if sent.offline:
+            self.say(f"*** {sent.offline} is offline; your message waits for them")
 
     def cmd_me(self, rest: str) -> None:
         if rest:

@@ -59,6 +59,23 @@ async def _enter(conn: TelnetConnection, request: object) -> None:
     conn.say(f"You are logged in as {account}.")
     if conn.session.user is None and not conn.session.registering:
         await conn.pick_nick(account)
+    await show_missed(conn)
+
+
+async def show_missed(conn: TelnetConnection) -> None:
+    """Direct messages kept while this account was offline; shown once (they count as read)."""
+    if conn.session.user is None:
+        return
+    found = await conn.session.catch_up.missed_direct()
+    if not found:
+        return
+    conn.say(f"*** {len(found)} message(s) came while you were away:")
+    newest: dict[str, float] = {}
+    for message in found:
+        conn.deliver(conn.encode(message))
+        newest[message.sender.nick] = max(newest.get(message.sender.nick, 0.0), message.time)
+    for nick, until in newest.items():
+        await conn.session.mark_read(nick, until)
 
 
 def cmd_logout(conn: TelnetConnection, rest: str) -> None:

@@ -92,6 +92,12 @@ async def _register(conn: ChatWebSocket, request: Request, nick: str, realname: 
                    "textlen": limits.textlen, "max_rooms": limits.max_rooms_per_user,
                    "max_frame": conn.factory.settings.max_message},
     })
+    # What others wrote to this account while it was offline: its unread direct messages, as the
+    # message frames they were (the client files them under their conversations, unread).
+    for message in await conn.session.catch_up.missed_direct():
+        frame = frames.frame(message)
+        if frame is not None:
+            conn.send(frame)
 
 
 @handler("ping")
@@ -108,10 +114,10 @@ def join(conn: ChatWebSocket, request: Request) -> None:
     count = conn.factory.settings.history_on_join
     since = text_field(request, "since", required=False)
     pending: Any
-    live = conn.session.note_live(room.name)  # what arrives live meanwhile is left out of the history
+    live = conn.session.catch_up.note_live(room.name)  # what arrives live meanwhile is left out of the history
     if since:
         # Coming back: everything after the last message this client saw, and whether that is all.
-        pending = conn.session.recover(room.name, Ref(msgid=since), max(count, MAX_HISTORY_PAGE))
+        pending = conn.session.catch_up.recover(room.name, Ref(msgid=since), max(count, MAX_HISTORY_PAGE))
     elif network.history is not None and count > 0:
         pending = network.history.latest(casefold(room.name), count)
     else:
@@ -154,7 +160,7 @@ def history(conn: ChatWebSocket, request: Request) -> None:
     answer.update({"room": room} if room else {"with": peer})
     pending: Any
     if after:
-        pending = conn.session.recover(room or peer, Ref(msgid=after), limit)
+        pending = conn.session.catch_up.recover(room or peer, Ref(msgid=after), limit)
     else:
         pending = store.before(key, Ref(msgid=before), limit) if before else store.latest(key, limit)
     conn.run(_page(conn, request, answer, pending, limit), "web history",
@@ -208,6 +214,8 @@ def msg(conn: ChatWebSocket, request: Request) -> None:
     # A web text box may hold several lines: one message, kept as such (IRC draft/multiline).
     sent = conn.session.send(target, kind, text, (("+draft/reply", reply_to),) if reply_to else (), multiline=True)
     ack: Request = {"type": "ack", "msgid": sent.message.id, "time": sent.message.time}
+    if sent.offline:
+        ack["offline"] = True  # kept for an account nobody is connected to
     if sent.durable is None:
         conn.answer(request, ack)
         return
