@@ -9,7 +9,7 @@ came live meanwhile so none is shown twice (:meth:`CatchUp.note_live`). Each con
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Protocol, Sequence
 
 from . import text
 from .casemap import casefold
@@ -17,7 +17,19 @@ from .history import Ref
 
 if TYPE_CHECKING:
     from .history import Message
-    from .session import Session
+    from .network import Network
+    from .users import User
+
+
+class Reader(Protocol):
+    """What catching up needs of a session (chatd.core.session.Session), without importing it."""
+
+    network: Network
+    account: Optional[str]
+
+    def me(self) -> User: ...
+
+    def history_key(self, target: str) -> str: ...
 
 #: Unread direct messages shown on signing in, at most, and how far back.
 MISSED_LIMIT = 100
@@ -25,7 +37,7 @@ MISSED_DAYS = 30.0
 
 
 class CatchUp:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Reader) -> None:
         self.session = session
 
     async def missed_direct(self, limit: int = MISSED_LIMIT, days: float = MISSED_DAYS) -> list[Message]:
