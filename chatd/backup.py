@@ -30,9 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, TextIO
 
-from twisted.python import usage
-
-from .cli import add_shared, daemon_options
+from .cli import add_shared, options_or_none
 from .core.casemap import casefold
 
 
@@ -127,10 +125,8 @@ def export(state: Path, room: Optional[str], account: Optional[str], form: str, 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     prog = "chatd.backup"
-    try:
-        options = daemon_options(args)
-    except usage.UsageError as error:
-        print(f"{prog}: {error}", file=sys.stderr)
+    options = options_or_none(prog, args)
+    if options is None:
         return 2
     if options["redis"]:
         print(f"{prog}: in cluster mode history and accounts live in Redis: back up Redis "

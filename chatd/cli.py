@@ -68,13 +68,20 @@ async def with_redis(reactor: Any, options: Any, use: Callable[[Any], Awaitable[
         await link.stopService()
 
 
+def options_or_none(prog: str, args: argparse.Namespace) -> Any:
+    """The daemon's options, or None after one line on stderr naming what is wrong."""
+    try:
+        return daemon_options(args)
+    except usage.UsageError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return None
+
+
 def run_tool(prog: str, args: argparse.Namespace, body: Callable[[Any, Any], Awaitable[int]]) -> int:
     """Parse the daemon's options, run ``body(reactor, options)``; a ValueError is one line on stderr
     and status 1, a bad option status 2."""
-    try:
-        options = daemon_options(args)
-    except usage.UsageError as error:
-        print(f"{prog}: {error}", file=sys.stderr)
+    options = options_or_none(prog, args)
+    if options is None:
         return 2
     if options["redis-sentinel"]:
         print(f"{prog}: give --redis (the master) rather than Sentinels", file=sys.stderr)

@@ -54,34 +54,15 @@ redis.call('SET', KEYS[2], cjson.encode(record))
 return 1
 """
 
-# KEYS: account key; ARGV: password hash, SCRAM credentials (JSON). 1 if the account exists.
-SET_PASSWORD = """
+# KEYS: account key; ARGV: the fields to set (a JSON object), and an address the account must
+# still have ('' for no condition: a verification holds only for the address it was sent to).
+# 1 if the account exists (and has that address).
+UPDATE_ACCOUNT = """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local record = cjson.decode(raw)
-record['password'] = ARGV[1]
-record['scram'] = cjson.decode(ARGV[2])
-redis.call('SET', KEYS[1], cjson.encode(record))
-return 1
-"""
-
-# KEYS: account key; ARGV: the new address. 1 if the account exists.
-SET_EMAIL = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-local record = cjson.decode(raw)
-record['email'] = ARGV[1]
-redis.call('SET', KEYS[1], cjson.encode(record))
-return 1
-"""
-
-# KEYS: account key; ARGV: the address whose code was entered. 1 if it is still the account's.
-VERIFY_EMAIL = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-local record = cjson.decode(raw)
-if ARGV[1] == '' or record['email'] ~= ARGV[1] then return 0 end
-record['verified_email'] = ARGV[1]
+if ARGV[2] ~= '' and record['email'] ~= ARGV[2] then return 0 end
+for field, value in pairs(cjson.decode(ARGV[1])) do record[field] = value end
 redis.call('SET', KEYS[1], cjson.encode(record))
 return 1
 """
@@ -154,16 +135,19 @@ class RedisAccounts:
         return self.link.call("HGET", self.keys.account_certs, fingerprint).addCallback(self._name_of)
 
     def set_password(self, account: str, password: str, scram: Optional[ScramInfo]) -> defer.Deferred[bool]:
-        d = self.link.script(SET_PASSWORD, [self.keys.account(casefold(account))],
-                             [password, json.dumps(_scram_list(scram))])
-        return d.addCallback(lambda done: bool(int(done)))
+        return self._update(account, {"password": password, "scram": _scram_list(scram)})
 
     def set_email(self, account: str, email: str) -> defer.Deferred[bool]:
-        d = self.link.script(SET_EMAIL, [self.keys.account(casefold(account))], [email])
-        return d.addCallback(lambda done: bool(int(done)))
+        return self._update(account, {"email": email})
 
     def verify_email(self, account: str, email: str) -> defer.Deferred[bool]:
-        d = self.link.script(VERIFY_EMAIL, [self.keys.account(casefold(account))], [email])
+        if not email:
+            return defer.succeed(False)
+        return self._update(account, {"verified_email": email}, unless_email_changed=email)
+
+    def _update(self, account: str, fields: dict[str, Any], unless_email_changed: str = "") -> defer.Deferred[bool]:
+        d = self.link.script(UPDATE_ACCOUNT, [self.keys.account(casefold(account))],
+                             [json.dumps(fields), unless_email_changed])
         return d.addCallback(lambda done: bool(int(done)))
 
     def secret(self) -> defer.Deferred[bytes]:
