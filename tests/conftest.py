@@ -56,3 +56,15 @@ def daemon(tmp_path) -> Iterator[Daemon]:
     d = Daemon(state_dir=tmp_path).start()
     yield d
     d.kill()
+
+
+@pytest.fixture(autouse=True)
+def _tests_never_write_state_into_the_checkout() -> Iterator[None]:
+    """A test whose daemon or tool fell back to the default ``./chatd-data`` in the checkout fails."""
+    from .support.parts import ROOT
+
+    state = ROOT / "chatd-data"
+    existed = state.exists()
+    yield
+    if not existed and state.exists():
+        pytest.fail("this test made ./chatd-data in the checkout: give its daemon or tool a --state-dir")

@@ -17,8 +17,10 @@ from .test_cluster import in_sync, node, redis  # noqa: F401  (the fixture, shar
 pytestmark = pytest.mark.cluster
 
 
-def apikey(redis_url: str, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "chatd.apikey", "--redis", redis_url, *args],
+def apikey(redis_url: str, state, *args: str) -> str:
+    """The key tool against the cluster's Redis (its --state-dir a scratch one: never the checkout's)."""
+    result = subprocess.run([sys.executable, "-m", "chatd.apikey", "--redis", redis_url, "--state-dir", str(state),
+                             *args],
                             capture_output=True, text=True, cwd=str(ROOT), timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
@@ -27,8 +29,8 @@ def apikey(redis_url: str, *args: str) -> str:
 def test_a_post_on_one_node_is_read_on_the_other_and_webhooks_fire_once(tmp_path, redis):  # noqa: F811
     receiver = Receiver()
     receiver.answers = [(200, {"text": "on it"})]
-    key = apikey(redis.url, "create", "ci", "--scope", "post,read")
-    secret = apikey(redis.url, "webhook", "create", "#ops", receiver.url, "--trigger", "!deploy",
+    key = apikey(redis.url, tmp_path / "tool", "create", "ci", "--scope", "post,read")
+    secret = apikey(redis.url, tmp_path / "tool", "webhook", "create", "#ops", receiver.url, "--trigger", "!deploy",
                     "--nick", "deployer")
     a = in_sync(node(tmp_path, redis, "alpha"))
     b = in_sync(node(tmp_path, redis, "beta"))
@@ -49,7 +51,7 @@ def test_a_post_on_one_node_is_read_on_the_other_and_webhooks_fire_once(tmp_path
         assert second["text"] == "!deploy two"  # not "one" again from the other node
         wendy.expect(r":deployer!\S+@api PRIVMSG #ops :on it")
 
-        apikey(redis.url, "revoke", "ci")
+        apikey(redis.url, tmp_path / "tool", "revoke", "ci")
         assert call(a.ports["http"], "GET", "/api/v1/rooms", key)[0] == 401
         assert call(b.ports["http"], "GET", "/api/v1/rooms", key)[0] == 401
         wendy.close()
