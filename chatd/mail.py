@@ -36,8 +36,6 @@ class SMTPMailer:
         self.username, self.password = username, password
         self.require_tls = require_tls
         self.timeout = timeout
-        self.sent = 0
-        self.failed = 0
 
     def message(self, to: str, subject: str, body: str) -> bytes:
         mail = EmailMessage()
@@ -56,12 +54,8 @@ class SMTPMailer:
                           requireAuthentication=self.username is not None,
                           requireTransportSecurity=self.require_tls)
         d.addTimeout(self.timeout, self.reactor)
-        d.addCallbacks(self._sent, self._failed, errbackArgs=(to,))
-
-    def _sent(self, _result: Any) -> None:
-        self.sent += 1
+        d.addErrback(self._failed, to)
 
     def _failed(self, failure: Any, to: str) -> None:
-        self.failed += 1
         log.warn("mail to {to} via {host}:{port} failed: {error}", to=to, host=self.host, port=self.port,
                  error=failure.getErrorMessage())

@@ -72,7 +72,6 @@ class Recovery:
         self.network_name = network_name
         self.requests = Throttle(clock, RESET_REQUESTS, 3600.0)
         self.address_requests = Throttle(clock, RESET_REQUESTS * 4, 3600.0)
-        self.sent = 0  # mails handed to the mailer, for /metrics and tests
 
     @property
     def link(self) -> str:
@@ -91,7 +90,7 @@ class Recovery:
             return
         code = await self.verification_code(record)
         link = f"{self.link}#verify={quote(record.name, safe='')}.{code}"
-        self._mail(record.email, f"Verify your address on {self.network_name}", (
+        self.mailer.send(record.email, f"Verify your address on {self.network_name}", (
             f"Someone (hopefully you) gave this address to the account {record.name} on {self.network_name}.\n\n"
             f"To confirm it, open {link}\n"
             f"or, on IRC, type: /msg NickServ VERIFY {record.name} {code}\n\n"
@@ -147,7 +146,7 @@ class Recovery:
         expires = int(self.clock()) + RESET_MINUTES * 60
         token = f"{record.name}.{expires}.{await self._reset_mac(record, expires)}"
         link = f"{self.link}#reset={quote(token, safe='')}"
-        self._mail(record.email, f"Reset your password on {self.network_name}", (
+        self.mailer.send(record.email, f"Reset your password on {self.network_name}", (
             f"Someone (hopefully you) asked to reset the password of {record.name} on {self.network_name}.\n\n"
             f"To choose a new password, open {link}\n"
             f"or, on IRC, type: /msg NickServ RESETPASS {record.name} {token} <new password>\n\n"
@@ -173,10 +172,6 @@ class Recovery:
         log.info("account %s reset its password by mail link (from %s); %d session(s) ended",
                  record.name, address, ended)
         return record.name, ended
-
-    def _mail(self, to: str, subject: str, body: str) -> None:
-        self.sent += 1
-        self.mailer.send(to, subject, body)
 
 
 def _parts(token: str) -> tuple[str, str, str]:

@@ -47,8 +47,3 @@ class Refusals:
                      count=f"{sum(by_address.values()):,}", kind=kind, why=why, window=self.window, most=most)
         self.pending.clear()
         self.timer = self.clock.callLater(self.window, self._tell)
-
-    def stop(self) -> None:
-        if self.timer is not None and self.timer.active():
-            self.timer.cancel()
-        self.timer = None
