@@ -31,6 +31,9 @@ class Reader(Protocol):
 
     def history_key(self, target: str) -> str: ...
 
+    async def mark_read(self, target: str, until: float) -> float: ...
+
+
 #: Unread direct messages shown on signing in, at most, and how far back.
 MISSED_LIMIT = 100
 MISSED_DAYS = 30.0
@@ -62,6 +65,14 @@ class CatchUp:
         found.sort(key=lambda message: message.id)
         return found[-limit:]
 
+    async def shown(self, messages: Sequence[Message]) -> None:
+        """The missed direct messages were shown (IRC without chathistory, telnet): each of their
+        conversations counts as read up to the newest, so the next sign-in does not show them again."""
+        newest: dict[str, float] = {}
+        for message in messages:
+            newest[message.sender.nick] = max(newest.get(message.sender.nick, 0.0), message.time)
+        for nick, until in newest.items():
+            await self.session.mark_read(nick, until)
 
     async def recover(self, target: str, since: Ref, limit: int) -> tuple[Sequence[Message], bool]:
         """What this person missed in ``target`` after ``since`` (the last message id they saw, or
@@ -92,4 +103,3 @@ class CatchUp:
                 del room.catching_up[user]
             return [message for message in found if message.id not in seen]
         return without
-

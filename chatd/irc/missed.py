@@ -26,21 +26,19 @@ def replay_missed(ctx: Context) -> None:
 
 async def _replay(ctx: Context) -> None:
     try:
-        found = await ctx.session.catch_up.missed_direct()
+        await _show(ctx)
     except errors.ChatError:
-        return
+        pass  # the store cannot be reached: nothing shown now, all of it next time
+
+
+async def _show(ctx: Context) -> None:
+    found = await ctx.session.catch_up.missed_direct()
     if not found or ctx.closing:
         return
     ctx.send(f":{ctx.server} NOTICE {ctx.me} {trailing(f'{len(found)} message(s) came while you were away:')}")
     renderer = ctx.factory.renderer(ctx.render_key)
-    newest: dict[str, float] = {}
     for message in found:
         line = renderer.render(message)
         if line is not None:
             ctx.write(line)
-        newest[message.sender.nick] = max(newest.get(message.sender.nick, 0.0), message.time)
-    for nick, until in newest.items():
-        try:
-            await ctx.session.mark_read(nick, until)
-        except errors.ChatError:
-            pass
+    await ctx.session.catch_up.shown(found)

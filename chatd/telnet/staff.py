@@ -70,12 +70,9 @@ async def show_missed(conn: TelnetConnection) -> None:
     if not found:
         return
     conn.say(f"*** {len(found)} message(s) came while you were away:")
-    newest: dict[str, float] = {}
     for message in found:
         conn.deliver(conn.encode(message))
-        newest[message.sender.nick] = max(newest.get(message.sender.nick, 0.0), message.time)
-    for nick, until in newest.items():
-        await conn.session.mark_read(nick, until)
+    await conn.session.catch_up.shown(found)
 
 
 def cmd_logout(conn: TelnetConnection, rest: str) -> None:
