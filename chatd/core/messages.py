@@ -88,22 +88,24 @@ class Messaging:
 
     def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = ()) -> Sent:
         target = self.find_user(nick)
-        if target is None:
-            return self._to_offline(user, nick, kind, text, tags)
+        # Addressed to a person: an account's nick held by a guest still leads to the account, and
+        # what is sent to it waits in the account's history instead of reaching the guest.
+        addressee, person = (target.nick, self.person_of(target.nick)) if target is not None \
+            else self._offline_addressee(user, nick, kind)
         now = self.clock()
         if kind != "tagmsg":
             user.last_active = now
             self.stats.messages[user.protocol] += 1
-        # Addressed to a person: an account's nick held by a guest still leads to the account, and
-        # what is sent to it waits in the account's history instead of reaching the guest.
-        message = DirectMessage(self.new_id(), now, user.identity, target.nick, kind, text, tags,
-                                (user.person, self.person_of(target.nick)))
-        return self.publisher.direct_message(message, target)
+        message = DirectMessage(self.new_id(), now, user.identity, addressee, kind, text, tags,
+                                (user.person, person))
+        sent = self.publisher.direct_message(message, target)
+        return sent if target is not None else attrs.evolve(sent, offline=addressee)
 
-    def _to_offline(self, user: User, nick: str, kind: str, text: str, tags: Tags) -> Sent:
-        """A message to a registered account nobody is connected to: kept in the conversation's
-        history for its owner to find when they come back (no 401 for an account that exists).
-        Bounded per sender and per addressee, so nobody fills another's history while they sleep."""
+    def _offline_addressee(self, user: User, nick: str, kind: str) -> tuple[str, str]:
+        """A message to a registered account nobody is connected to is kept in the conversation's
+        history for its owner to find when they come back (no 401 for an account that exists):
+        the account and its person. Bounded per sender and per addressee, so nobody fills
+        another's history while they sleep."""
         owner = self.accounts.owner(nick) if self.accounts is not None else None
         if owner is None or self.history is None or kind == "tagmsg":
             raise errors.NoSuchNick(nick)
@@ -112,12 +114,7 @@ class Messaging:
             raise errors.OfflineLimit(owner)
         self.offline_throttle.record(f"{user.person} {folded}")
         self.offline_inbox.record(folded)
-        now = self.clock()
-        user.last_active = now
-        self.stats.messages[user.protocol] += 1
-        message = DirectMessage(self.new_id(), now, user.identity, owner, kind, text, tags,
-                                (user.person, "a:" + folded))
-        return Sent(message, self.publisher.direct_message(message, None).durable, offline=owner)
+        return owner, "a:" + folded
 
     def deliver_and_record(self, message: Union[RoomMessage, DirectMessage]) -> Sent:
         """Deliver a message to the members of this process and store it (a TAGMSG is not stored).
