@@ -52,7 +52,7 @@ class Room:
     #: When the last member left (None while anyone is in); unregistered rooms go after an idle time.
     emptied: Optional[float] = None
     #: Members whose join is still reading history: the ids of room messages they got live
-    #: meanwhile, so that the join's history leaves them out (:meth:`Session.joined_history`).
+    #: meanwhile, so that the join's history leaves them out (:meth:`CatchUp.note_live`).
     catching_up: dict[User, set[str]] = attrs.field(factory=dict, eq=False, repr=False)
 
     def delivered(self, message_id: str) -> None:

@@ -168,8 +168,7 @@ async def _verify(ctx: Context, account: str, code: str) -> None:
     try:
         name = await ctx.session.verify_email(account, code)
     except errors.ChatError as error:
-        fail = {"no_mail": "INVALID_CODE", "bad_nick": "INVALID_CODE",
-                "accounts_unavailable": "TEMPORARILY_UNAVAILABLE"}.get(error.code, "INVALID_CODE")
+        fail = "TEMPORARILY_UNAVAILABLE" if error.code == "accounts_unavailable" else "INVALID_CODE"
         ctx.send(f"FAIL VERIFY {fail} {account} {trailing(error.describe())}")
         return
     ctx.send(f"VERIFY SUCCESS {name} {trailing('Address verified: it can receive password reset links')}")
