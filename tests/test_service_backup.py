@@ -27,6 +27,12 @@ def backup(state, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=str(ROOT), timeout=120)
 
 
+def request(ws, frame: dict, request_id: int) -> dict:
+    """One request on an open socket, and its answer."""
+    ws.send(json.dumps({**frame, "id": request_id}))
+    return answer(ws, request_id)
+
+
 def answer(ws, request_id: int) -> dict:
     while True:
         frame = json.loads(ws.recv(timeout=15))
@@ -40,12 +46,10 @@ def test_copy_while_writing_restore_and_export(tmp_path):
     try:
         http = daemon.ports["http"]
         with connect(f"ws://127.0.0.1:{http}/ws", subprotocols=["chatd.v1"]) as ws:
-            ws.send(json.dumps({"type": "register", "name": "alice", "password": "alice-password", "id": 1}))
-            assert answer(ws, 1)["type"] == "logged_in"
-            ws.send(json.dumps({"type": "hello", "nick": "alice", "id": 2}))
-            answer(ws, 2)
-            ws.send(json.dumps({"type": "join", "room": "#keep", "id": 3}))
-            answer(ws, 3)
+            assert request(ws, {"type": "register", "name": "alice", "password": "alice-password"}, 1)["type"] \
+                == "logged_in"
+            request(ws, {"type": "hello", "nick": "alice"}, 2)
+            request(ws, {"type": "join", "room": "#keep"}, 3)
             for i in range(200):  # each ack comes once its message is committed
                 ws.send(json.dumps({"type": "msg", "to": "#keep", "text": f"kept {i}", "id": 100 + i}))
             acks = [answer(ws, 100 + i) for i in range(200)]
@@ -93,14 +97,12 @@ def test_copy_while_writing_restore_and_export(tmp_path):
     again = Daemon("--state-dir", str(restored), state_dir=tmp_path).start()
     try:
         with connect(f"ws://127.0.0.1:{again.ports['http']}/ws", subprotocols=["chatd.v1"]) as ws:
-            ws.send(json.dumps({"type": "login", "name": "alice", "password": "alice-password", "id": 1}))
-            assert answer(ws, 1)["type"] == "logged_in"
-            ws.send(json.dumps({"type": "hello", "nick": "alice", "id": 2}))
-            answer(ws, 2)
-            ws.send(json.dumps({"type": "history", "with": "writer", "id": 3}))
-            assert [m["text"] for m in answer(ws, 3)["messages"]] == ["a private word"]
-            ws.send(json.dumps({"type": "join", "room": "#keep", "id": 4}))
-            assert answer(ws, 4)["history"]
+            assert request(ws, {"type": "login", "name": "alice", "password": "alice-password"}, 1)["type"] \
+                == "logged_in"
+            request(ws, {"type": "hello", "nick": "alice"}, 2)
+            history = request(ws, {"type": "history", "with": "writer"}, 3)
+            assert [m["text"] for m in history["messages"]] == ["a private word"]
+            assert request(ws, {"type": "join", "room": "#keep"}, 4)["history"]
     finally:
         again.kill()
 
