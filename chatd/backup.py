@@ -85,10 +85,14 @@ def messages(db: sqlite3.Connection, room: Optional[str], account: Optional[str]
     if room is not None:
         rows = db.execute(f"SELECT {_COLUMNS} FROM messages WHERE target=? ORDER BY id", (casefold(room),))
     else:
-        person = "a:" + casefold(account or "")
+        name = account or ""
+        person = "a:" + casefold(name)
+        # Its conversations by the persons filed with them (never a LIKE on the key: "_" in a name
+        # would match other accounts'), and its room lines: accounts fold by rfc1459, which SQL
+        # cannot, so rows of names of that length are read and compared here.
         rows = db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE (room IS NULL AND (target LIKE ? OR target LIKE ?)) "
-            "OR (room IS NOT NULL AND sender_account IS NOT NULL) ORDER BY id", (person + " %", "% " + person))
+            f"SELECT {_COLUMNS} FROM messages WHERE (room IS NULL AND (peer_a = ? OR peer_b = ?)) "
+            "OR (room IS NOT NULL AND length(sender_account) = ?) ORDER BY id", (person, person, len(name)))
     for id_, stamp, in_room, recipient, nick, sender_account, kind, text in rows:
         if in_room and (room is None and casefold(sender_account) != casefold(account or "")):
             continue  # what others said in rooms is theirs

@@ -117,3 +117,4 @@ def test_copy_refuses_a_folder_that_holds_a_backup_and_a_state_without_stores(tm
     assert backup(tmp_path / "state", "copy", str(tmp_path / "out")).returncode == 0
     again = backup(tmp_path / "state", "copy", str(tmp_path / "out"))
     assert again.returncode == 1 and "already holds a backup" in again.stderr
+
