@@ -78,13 +78,13 @@ class Reloader:
 
     def _apply(self, fresh: Options) -> None:
         network = self.network
-        network.operators = {op.name: op for op in fresh["operators"]}
+        network.operators.configured = {op.name: op for op in fresh["operators"]}
         network.require_account = fresh["require-account"]
         network.limits = attrs.evolve(network.limits, nick_grace=fresh["nick-grace"],
                                       new_rooms_per_minute=fresh["new-rooms-per-minute"],
                                       max_rooms=fresh["max-rooms-total"],
                                       room_idle=fresh["room-idle-days"] * 86400)
-        network.new_rooms.attempts = fresh["new-rooms-per-minute"]
+        network.room_rules.new_rooms.attempts = fresh["new-rooms-per-minute"]
         if network.accounts is not None:
             network.accounts.set_attempts(fresh["login-attempts"])
         if self.observer is not None:

@@ -136,12 +136,12 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
         batch_turns=True,
     )
     network.require_account = options["require-account"]
-    network.store_first = options["history-durability"] == "before-delivery"
+    network.messaging.store_first = options["history-durability"] == "before-delivery"
     assert network.accounts is not None
     network.cloaks = Cloaks(not options["no-cloaks"], options["cloak-suffix"], network.accounts.signing_key)
-    network.configure_operators(options["operators"], bridge if bridge is not None else store)
+    network.operators.configure_operators(options["operators"], bridge if bridge is not None else store)
     if history is not None:
-        network.restore_rooms(history.load_rooms())
+        network.room_rules.restore_rooms(history.load_rooms())
     return network, bridge
 
 

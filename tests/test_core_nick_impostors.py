@@ -58,8 +58,8 @@ def test_direct_messages_to_an_account_held_by_a_guest_wait_for_the_account(chat
     owner.send("CHATHISTORY LATEST bob * 10")
     history = [line for line in owner.read() if " PRIVMSG " in line]
     assert [line.rsplit(" :", 1)[1] for line in history] == ["your password reset code is 1234"]
-    bob_view = network.history_key(network.find_user("bob"), "alice")
-    assert bob_view == network.history_key(network.find_user("alice"), "bob")
+    bob_view = network.people.history_key(network.find_user("bob"), "alice")
+    assert bob_view == network.people.history_key(network.find_user("alice"), "bob")
 
 
 def test_the_owner_still_gets_messages_as_soon_as_logged_in(chat):

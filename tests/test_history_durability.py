@@ -18,7 +18,7 @@ BURST = 3000
 def test_before_delivery_others_get_it_after_the_commit_and_the_sender_its_labelled_echo_at_once():
     network, clock = memory_network(batch_turns=True)
     store = memory_history(network, clock)
-    network.store_first = True
+    network.messaging.store_first = True
     factory = irc_factory(network, clock)
     sender = irc_user(factory, "sam", caps="echo-message labeled-response message-tags")
     reader = irc_user(factory, "rita")

@@ -103,7 +103,7 @@ def test_a_registered_room_gives_ops_by_account_and_survives_a_restart(chat):  #
 
     restarted = Network(server_name="irc.test", network_name="TestNet", clock=clock.seconds, history=store,
                         accounts=network.accounts, schedule=clock.callLater)
-    restarted.restore_rooms(store.load_rooms())
+    restarted.room_rules.restore_rooms(store.load_rooms())
     room = restarted.room("#team")
     assert room.key == "key1" and {"n", "t"} <= room.flags and room.founder == "alice"
     assert [e.mask for e in room.lists["b"]] == ["*!*@10.6.6.6"]
@@ -148,7 +148,7 @@ def test_room_creation_is_bounded_per_address_across_reconnects(chat):  # noqa: 
 def test_operators_kill_kline_and_wallops(chat):  # noqa: F811
     network, clock, store, factory = chat
     bans = SQLiteAccounts(":memory:")
-    network.configure_operators([OperatorRecord("root", scrypt_hash("operator-pass", 10))], bans)
+    network.operators.configure_operators([OperatorRecord("root", scrypt_hash("operator-pass", 10))], bans)
     root = irc_user(factory, "root")
     root.send("KILL bob :no")
     assert numerics(root, "481")
@@ -174,8 +174,8 @@ def test_operators_kill_kline_and_wallops(chat):  # noqa: F811
     from chatd.core import Network
 
     restarted = Network(clock=clock.seconds)  # a restart on the same store still keeps the ban
-    restarted.configure_operators([], bans)
-    assert [b.mask for b in restarted.server_bans.values()] == ["*!*@10.6.6.6"]
+    restarted.operators.configure_operators([], bans)
+    assert [b.mask for b in restarted.operators.server_bans.values()] == ["*!*@10.6.6.6"]
     comeback = Memory(factory, "10.6.6.6")
     comeback.send("NICK victim2")
     comeback.send("USER v 0 * :V")

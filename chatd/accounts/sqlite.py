@@ -18,7 +18,7 @@ from twisted.internet.interfaces import IReactorThreads
 
 from ..core.accounts import AccountRecord, ScramInfo, TokenRecord
 from ..core.casemap import casefold
-from ..core.moderation import ServerBan
+from ..core.events import ServerBan
 from ..dbthread import SQLiteStore
 
 SCHEMA = """

@@ -103,7 +103,7 @@ class Bots:
         session = await self.in_room(nick, owner, realname, room)
         found = self.network.find_room(room)
         if found is not None and not found.is_op(session.me()):
-            self.network.take_status(session.me(), room)
+            self.network.room_rules.take_status(session.me(), room)
         return session
 
     async def operator(self, nick: str, owner: str, realname: str) -> Session:
@@ -111,7 +111,7 @@ class Bots:
         session = await self.session(nick, owner, realname)
         user = session.me()
         if "o" not in user.modes:
-            self.network.set_user_modes(user, user.modes | {"o"})
+            self.network.people.set_user_modes(user, user.modes | {"o"})
         return session
 
     def _gone(self, folded: str) -> None:

@@ -37,7 +37,7 @@ from twisted.web.client import Agent, HTTPConnectionPool
 
 from ..core import errors
 from ..core.casemap import casefold
-from ..core.events import Event
+from ..core.events import Event, Parted, Quit
 from .subscriptions import CONFIG, Subscription, event_for, room_of
 
 if TYPE_CHECKING:
@@ -163,6 +163,10 @@ class Outgoing(service.Service):
     # -- the sink ----------------------------------------------------------------------
 
     def record(self, record: Event) -> None:
+        if isinstance(record, Quit):  # what a webhook hears: each room they were in lost them
+            for name in record.rooms:
+                self.record(Parted(record.time, name, record.who, "Quit: " + record.reason))
+            return
         room = room_of(record)
         if room is None or not self.running:
             return

@@ -34,9 +34,8 @@ from .subscriptions import CONFIG, new_subscription
 
 if TYPE_CHECKING:
     from ..core.accounts import Accounts
+    from ..core.directory import Room, User
     from ..core.network import Network
-    from ..core.rooms import Room
-    from ..core.users import User
     from .outgoing import Outgoing
     from .roomhooks import RoomHooks
     from .store import KeyStore
@@ -246,7 +245,7 @@ class ApiServer:
         await self.key(request, "admin")
         return respond(request, 200, {"bans": [
             {"mask": b.mask, "reason": b.reason, "set_by": b.set_by, "created": b.created, "expires": b.expires}
-            for b in self.network.server_bans.values()]})
+            for b in self.network.operators.server_bans.values()]})
 
     @app.route("/v1/bans", methods=["POST"])
     async def server_ban(self, request: Request) -> bytes:
@@ -263,7 +262,7 @@ class ApiServer:
     @app.route("/v1/bans/<mask>", methods=["DELETE"])
     async def lift_server_ban(self, request: Request, mask: str) -> bytes:
         record = await self.key(request, "admin")
-        if casefold(normalise(mask)) not in self.network.server_bans:
+        if casefold(normalise(mask)) not in self.network.operators.server_bans:
             raise ApiError(404, "not_found", f"{mask} is not a server ban")
         session = await self.bots.operator(record.name, record.name, f"API key {record.name}")
         session.lift_server_ban(mask)

@@ -1,29 +1,20 @@
-"""What nodes tell each other, as compact JSON."""
+"""What nodes tell each other, as compact JSON.
+
+Records (every change but messages) use the core's one codec
+(:mod:`chatd.core.codec`).  Messages keep the form they are stored in, in
+the room and conversation streams that are the cluster's history (changing
+it would make the history already in Redis unreadable): with their own id and
+time, so that a message published late (from a node's outbox) keeps both.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ..core.events import DirectMessage, Identity, RoomMessage
-from ..core.rooms import Room
-
-
-def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def identity(who: Identity) -> list[Any]:
-    data: list[Any] = [who.nick, who.user, who.host, who.realname, who.protocol]
-    if who.account is not None:
-        return data + [int(who.bot), who.account]
-    return data + [1] if who.bot else data
-
-
-def to_identity(data: list[Any]) -> Identity:
-    nick, user, host, realname, protocol = data[:5]
-    account = data[6] if len(data) > 6 and isinstance(data[6], str) else None
-    return Identity(nick, user, host, realname, protocol, bool(data[5]) if len(data) > 5 else False, account)
+from ..core.codec import decode, dumps, encode, identity, to_identity
+from ..core.directory import Room
+from ..core.events import DirectMessage, RoomMessage
 
 
 def stream_time(stream_id: str) -> float:
@@ -32,8 +23,7 @@ def stream_time(stream_id: str) -> float:
 
 
 def message_payload(message: RoomMessage | DirectMessage) -> str:
-    """A message as nodes exchange and store it: with its own id and time, so that a message
-    published late (from a node's outbox) keeps both."""
+    """A message as nodes exchange and store it."""
     data: dict[str, Any] = {"i": message.id, "w": int(message.time * 1000), "f": identity(message.sender),
                             "k": message.kind, "x": message.text}
     if message.tags:
@@ -71,3 +61,7 @@ def room_json(room: Room) -> str:
     return dumps({"n": room.name, "c": room.created, "t": room.topic, "tb": room.topic_by,
                   "tt": room.topic_time, "f": "".join(sorted(room.flags)), "k": room.key, "l": room.limit,
                   "s": room.state()})
+
+
+__all__ = ["decode", "dumps", "encode", "entry_payload", "identity", "message_from", "message_payload",
+           "room_json", "stream_time", "to_identity"]

@@ -29,7 +29,7 @@ exactly once, in one order per room, and an ``ack`` means it is stored.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -37,10 +37,9 @@ from twisted.logger import Logger
 from ..core import Sent, casefold, dm_key
 from ..core.events import DirectMessage, RoomMessage
 from . import codec, scripts
+from .keys import Keys
+from .link import RedisLink
 from .outbox import Outbox, Parcel
-
-if TYPE_CHECKING:
-    from .bridge import RedisBridge
 
 log = Logger()
 Message = RoomMessage | DirectMessage
@@ -71,8 +70,17 @@ class Seen:
 
 
 class MessagePath:
-    def __init__(self, bridge: RedisBridge, outbox: Outbox) -> None:
-        self.bridge = bridge
+    """Carries messages over ``link``; ``ready`` says whether the node is in sync with Redis, and
+    ``deliver`` hands a message to this node's recipients (the network's messaging)."""
+
+    def __init__(self, link: RedisLink, keys: Keys, reactor: Any, outbox: Outbox, ready: Callable[[], bool],
+                 deliver: Callable[[Message], Any], history_cap: int) -> None:
+        self.link = link
+        self.keys = keys
+        self.reactor = reactor
+        self.ready = ready
+        self.deliver = deliver
+        self.history_cap = history_cap
         self.outbox = outbox
         self.seen = Seen()
         self.queue: deque[Parcel] = deque(outbox.load())
@@ -92,20 +100,20 @@ class MessagePath:
 
     def room(self, message: RoomMessage) -> Sent:
         if message.kind == "tagmsg":
-            return self._transient(message, [self.bridge.keys.room_channel(casefold(message.room))])
+            return self._transient(message, [self.keys.room_channel(casefold(message.room))])
         return self._send(message, ())
 
     def direct(self, message: DirectMessage, nodes: Iterable[str]) -> Sent:
         nodes = tuple(sorted(set(nodes)))
         if message.kind == "tagmsg":
-            return self._transient(message, [self.bridge.keys.node_channel(node) for node in nodes])
+            return self._transient(message, [self.keys.node_channel(node) for node in nodes])
         return self._send(message, nodes)
 
     def _send(self, message: Message, nodes: tuple[str, ...]) -> Sent:
         parcel = Parcel(message.id, codec.message_payload(message), nodes)
-        if not self.bridge.up or self.queue:
+        if not self.ready() or self.queue:
             return Sent(message, self._keep(parcel, message))
-        self.inflight[message.id] = (self.bridge.reactor.seconds(), message)
+        self.inflight[message.id] = (self.reactor.seconds(), message)
         d = self._publish(parcel, message)
         d.addCallbacks(lambda _: True, self._failed, errbackArgs=(parcel, message))
         return Sent(message, d)
@@ -113,10 +121,10 @@ class MessagePath:
     def _transient(self, message: Message, channels: list[str]) -> Sent:
         """A TAGMSG (typing, reactions): published as it is, never stored, never queued."""
         self._deliver(message)
-        if self.bridge.up:
+        if self.ready():
             data = "0-0 " + codec.message_payload(message)
             for channel in channels:
-                self.bridge.link.call("PUBLISH", channel, data).addErrback(lambda _: None)
+                self.link.call("PUBLISH", channel, data).addErrback(lambda _: None)
         return Sent(message)
 
     def _keep(self, parcel: Parcel, message: Message) -> defer.Deferred[bool]:
@@ -136,11 +144,11 @@ class MessagePath:
         return self._keep(parcel, message)
 
     def _publish(self, parcel: Parcel, message: Message) -> defer.Deferred[Any]:
-        keys = self.bridge.keys
-        cap = self.bridge.history_cap
+        keys = self.keys
+        cap = self.history_cap
         if isinstance(message, RoomMessage):
             folded = casefold(message.room)
-            return self.bridge.link.script(
+            return self.link.script(
                 scripts.ROOM_MESSAGE, [keys.history(folded), keys.room_channel(folded), keys.ids(folded)],
                 [parcel.payload, cap, message.id])
         a, b = message.peers
@@ -148,14 +156,14 @@ class MessagePath:
         streams = [keys.history(target), keys.peers(a), keys.peers(b), keys.ids(target)]
         for node in parcel.nodes:
             streams += [keys.inbox(node), keys.node_channel(node)]
-        return self.bridge.link.script(scripts.DIRECT_MESSAGE, streams,
+        return self.link.script(scripts.DIRECT_MESSAGE, streams,
                                        [parcel.payload, cap, a, b, int(message.time * 1000), message.id, INBOX_CAP])
 
     # -- the outbox, once Redis is back ------------------------------------------------------
 
     def replay(self) -> None:
         """Publish waiting messages, oldest first, a chunk per round trip, while the node is in sync."""
-        if self.replaying or not self.queue or not self.bridge.up:
+        if self.replaying or not self.queue or not self.ready():
             return
         self.replaying = True
         chunk = [self.queue[i] for i in range(min(REPLAY_CHUNK, len(self.queue)))]
@@ -192,11 +200,11 @@ class MessagePath:
     def _deliver(self, message: Message) -> None:
         self.inflight.pop(message.id, None)
         if self.seen.add(message.id):
-            self.bridge.network.deliver(message)
+            self.deliver(message)
 
     def overdue(self) -> None:
         """Messages whose echo Redis has not sent back within LOCAL_WAIT: local members get them now."""
-        limit = self.bridge.reactor.seconds() - LOCAL_WAIT
+        limit = self.reactor.seconds() - LOCAL_WAIT
         while self.inflight:
             msgid, (sent, message) = next(iter(self.inflight.items()))
             if sent > limit:
@@ -216,7 +224,7 @@ class MessagePath:
         subscription (it is written at once), so "now" is this node's clock, less
         ``JOIN_MARGIN`` for clocks that differ between hosts: a first member may get a message
         said just before their join, never lose one said after it."""
-        since = int(self.bridge.reactor.seconds() * 1000) - JOIN_MARGIN_MS
+        since = int(self.reactor.seconds() * 1000) - JOIN_MARGIN_MS
         self.last_ids.setdefault(stream, f"{max(since, 0)}-0")
 
     @defer.inlineCallbacks
@@ -226,7 +234,7 @@ class MessagePath:
         try:
             last = self.last_ids.get(stream)
             if last is not None:
-                entries = yield self.bridge.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
+                entries = yield self.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
                 for entry_id, fields in entries or []:
                     self.last_ids[stream] = entry_id
                     payload = codec.entry_payload(fields)

@@ -9,7 +9,9 @@ here (:class:`Publisher`, :class:`HistoryStore`).
 
 from . import errors
 from .casemap import CASEMAPPING, casefold
-from .delivery import Client, fan_out
+from .client import Client
+from .delivery import fan_out
+from .directory import Room, User
 from .events import (
     AwayChanged,
     DirectMessage,
@@ -28,12 +30,11 @@ from .events import (
 from .history import HistoryStore, Ref, RoomRecord, TargetSummary, dm_key, target_key
 from .ids import MessageIdGenerator, id_time
 from .limits import ROOM_PREFIXES, Limits
-from .messages import Sent
+from .modes import FLAG_MODES, PARAM_MODES, STATUS_MODES, ModeChange
 from .network import Network
-from .publisher import LocalPublisher, Publisher, RemoteClient, is_remote
-from .rooms import FLAG_MODES, PARAM_MODES, STATUS_MODES, ModeChange, Room
+from .publisher import LocalPublisher, Publisher, Sent
+from .remote import RemoteClient, is_remote
 from .session import MESSAGE_KINDS, Session
-from .users import User
 
 __all__ = [
     "HistoryStore", "Ref", "RoomRecord", "Sent", "TargetSummary", "dm_key", "target_key",

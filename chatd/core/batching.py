@@ -35,10 +35,9 @@ from typing import TYPE_CHECKING, Callable, Hashable, Iterable, Optional
 from .delivery import HELD, drop, encode_for, fan_out
 
 if TYPE_CHECKING:
+    from .directory import Room, User
     from .events import RoomMessage
-    from .rooms import Room
     from .stats import Stats
-    from .users import User
 
 log = logging.getLogger("chatd.core")
 

@@ -16,9 +16,9 @@ from .casemap import casefold
 from .history import Ref
 
 if TYPE_CHECKING:
+    from .directory import User
     from .history import Message
     from .network import Network
-    from .users import User
 
 
 class Reader(Protocol):
@@ -54,7 +54,7 @@ class CatchUp:
         now = self.session.network.clock()
         found: list[Message] = []
         for conversation in await store.targets(me, [], now - days * 86400, now + 1, 100):
-            read = await self.session.network.read_marker(me, casefold(conversation.name))
+            read = await self.session.network.messaging.read_marker(me, casefold(conversation.name))
             if read is not None and conversation.latest <= read:
                 continue
             after = Ref(time=max(read or 0.0, now - days * 86400))

@@ -1,13 +1,21 @@
-"""What happens in the network, as plain immutable records.
+"""What happens in the network: one frozen, typed record per change.
 
-The core builds one event per happening and hands the same object to every
-recipient's encoder, so events must not hold references to live objects:
-identities are snapshots taken when the event happened.
+A rule checks a request, builds the record of the change, and commits it
+(:meth:`~chatd.core.network.Network.commit`): the change is applied to this
+node's state by :mod:`.changes` (the same step applies a record another node
+sent), the local recipients get it (fan-out encodes each record once per
+wire format), and the sinks get it (MONITOR watchers; for changes made here
+also the cluster, webhooks).  :mod:`.codec` turns any record into JSON and
+back for the cluster, so a new change kind is a class here, its rule, its
+apply step and the renderers that show it.
+
+Records hold no live objects: identities are snapshots taken when the change
+happened, so one record can be handed to every recipient and to another node.
 """
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import attrs
 
@@ -70,11 +78,24 @@ class DirectMessage:
 
 
 @attrs.frozen
+class Connected:
+    """Someone registered on the network (or, from another node, their current state)."""
+
+    time: float
+    who: Identity
+    away: Optional[str] = None
+    signon: float = 0.0
+    modes: str = ""  # user modes, sorted
+
+
+@attrs.frozen
 class Joined:
     time: float
     room: str
     who: Identity
     away: Optional[str] = None  # away-notify clients learn it with the join
+    status: str = ""  # the member's status letters in the room ("o" for whoever created it)
+    created: float = 0.0  # when the room was created, for a node that has not seen it yet
 
 
 @attrs.frozen
@@ -90,6 +111,7 @@ class Quit:
     time: float
     who: Identity
     reason: str
+    rooms: tuple[str, ...] = ()  # the rooms they were in
 
 
 @attrs.frozen
@@ -154,6 +176,7 @@ class UserChanged:
     time: float
     who: Identity
     realname_changed: bool
+    modes: str = ""  # the user modes now, sorted
 
 
 @attrs.frozen
@@ -189,6 +212,48 @@ class Invited:
     notice: bool = False  # True: the copy room members see (IRC invite-notify), not the invitation
 
 
+@attrs.frozen
+class RoomStateChanged:
+    """What a room keeps changed outside its modes (registration, its operators by account)."""
+
+    time: float
+    room: str
+    state: dict[str, Any]
+
+
+@attrs.frozen
+class ServerBan:
+    """A server ban (KLINE): a mask (``nick!user@host`` globs, or ``a:account``) kept out of the server."""
+
+    mask: str
+    reason: str
+    set_by: str
+    created: float
+    expires: Optional[float] = None  # seconds since the epoch; None: never
+
+    def active(self, now: float) -> bool:
+        return self.expires is None or now < self.expires
+
+
+@attrs.frozen
+class ServerBanChanged:
+    """A server ban was set (``added``) or lifted; ``ban`` as it was set."""
+
+    time: float
+    ban: ServerBan
+    added: bool
+
+
+@attrs.frozen
+class Killed:
+    """A server operator disconnects ``target``; the node holding them does it."""
+
+    time: float
+    who: Identity
+    target: str
+    reason: str
+
+
 Event = Union[
     RoomMessage,
     DirectMessage,
@@ -206,4 +271,10 @@ Event = Union[
     Wallops,
     Redacted,
     ReadMarked,
+    Connected,
+    RoomStateChanged,
+    ServerBanChanged,
+    Killed,
 ]
+#: Every record is an event: the word used where a change is meant rather than something shown.
+Record = Event

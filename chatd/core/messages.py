@@ -1,80 +1,61 @@
 """Messages: sending to a room or a person, delivering what arrives, and how far each person has read.
 
-:class:`Messaging` is the part of the :class:`~chatd.core.network.Network`
-that deals in messages; it lives apart only to keep each module readable.
-Sending checks the room's rules and hands the message to the publisher;
-delivering fans it out to the recipients held here (the sender gets it back
-with echo-message).
+:class:`Messaging` holds the rules of messages.  Sending checks the room's
+rules and hands the message to the publisher, which carries it (messages
+have their own path, not :meth:`Network.commit`: in a cluster they travel
+through Redis streams for one order per room); delivering fans it out to the
+recipients held here (the sender gets it back with echo-message).  Read
+markers and redactions are ordinary records.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Optional, Union
+from typing import Any, Awaitable, Callable, Iterable, Optional, Union
 
 import attrs
 
 from . import errors
+from .accounts import Accounts, Throttle
+from .batching import TurnBatcher
 from .casemap import casefold
 from .delivery import fan_out
-from .events import DirectMessage, Event, ReadMarked, RoomMessage, Tags
-
-if TYPE_CHECKING:
-    from .accounts import Accounts, Throttle
-    from .batching import TurnBatcher
-    from .history import HistoryStore
-    from .ids import MessageIdGenerator
-    from .publisher import Publisher
-    from .records import Sinks
-    from .rooms import Room
-    from .stats import Stats
-    from .users import User
-
-
-@attrs.frozen
-class Sent:
-    """A message the network accepted.
-
-    ``durable`` fires once history has it: with the message as stored (or
-    True), or with False when it could not be stored; it never fails."""
-
-    message: Union[RoomMessage, DirectMessage]
-    durable: Optional[Awaitable[Any]] = None
-    offline: str = ""  # to an account with no connection (its name): stored for them, not delivered
+from .directory import Directory, User
+from .events import DirectMessage, Event, ReadMarked, Record, Redacted, RoomMessage, Tags
+from .history import HistoryStore
+from .ids import MessageIdGenerator
+from .publisher import Publisher, Sent
+from .sinks import Sinks
+from .stats import Stats
 
 
 class Messaging:
-    # Provided by the Network.
-    users: dict[str, User]
-    history: Optional[HistoryStore]
-    publisher: Publisher
-    stats: Stats
-    new_id: MessageIdGenerator
-    clock: Callable[[], float]
-    read_markers: dict[tuple[str, str], float]
-    batcher: Optional[TurnBatcher]
-    records: Sinks
-    #: history-durability = "before-delivery": others get a message once history has committed it.
-    store_first: bool
-    accounts: Optional[Accounts]
-    offline_throttle: Throttle
-    offline_inbox: Throttle
-
-    def room(self, name: str) -> Room:
-        raise NotImplementedError
-
-    def find_room(self, name: str) -> Optional[Room]:
-        raise NotImplementedError
-
-    def find_user(self, nick: str) -> Optional[User]:
-        raise NotImplementedError
-
-    def person_of(self, nick: str) -> str:
-        raise NotImplementedError
+    def __init__(self, directory: Directory, history: Optional[HistoryStore], publisher: Publisher,
+                 commit: Callable[[Record], Any], records: Sinks, stats: Stats, new_id: MessageIdGenerator,
+                 accounts: Optional[Accounts], person_of: Callable[[str], str],
+                 batcher: Optional[TurnBatcher], offline_messages: int) -> None:
+        self.directory = directory
+        self.history = history
+        self.publisher = publisher
+        self.commit = commit
+        self.records = records
+        self.stats = stats
+        self.new_id = new_id
+        self.accounts = accounts
+        self.person_of = person_of
+        self.batcher = batcher
+        self.clock = directory.clock
+        #: Read markers when there is no history store to keep them: (person, target) -> seconds.
+        self.read_markers: dict[tuple[str, str], float] = {}
+        #: history-durability = "before-delivery": others get a message once history has committed it.
+        self.store_first = False
+        #: Messages kept for accounts with no connection: per (sender, addressee), and per addressee.
+        self.offline_throttle = Throttle(self.clock, offline_messages, 3600.0)
+        self.offline_inbox = Throttle(self.clock, offline_messages * 10, 3600.0)
 
     # -- messages ------------------------------------------------------------
 
     def send_room(self, user: User, name: str, kind: str, text: str, tags: Tags = ()) -> Sent:
-        room = self.room(name)
+        room = self.directory.room(name)
         if not room.can_speak(user):
             raise errors.CannotSend(room.name)
         now = self.clock()
@@ -87,7 +68,7 @@ class Messaging:
         return sent
 
     def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = ()) -> Sent:
-        target = self.find_user(nick)
+        target = self.directory.find_user(nick)
         # Addressed to a person: an account's nick held by a guest still leads to the account, and
         # what is sent to it waits in the account's history instead of reaching the guest.
         addressee, person = (target.nick, self.person_of(target.nick)) if target is not None \
@@ -130,7 +111,7 @@ class Messaging:
         if not self.store_first:
             self.deliver(message)
             return Sent(message, self.history.append(message))
-        sender = self.users.get(casefold(message.sender.nick))
+        sender = self.directory.users.get(casefold(message.sender.nick))
         if sender is not None and sender.client.echo_messages:
             self.stats.deliveries += fan_out(message, [sender])
         durable = self.history.append(message)
@@ -146,10 +127,10 @@ class Messaging:
 
         Users of other nodes are skipped by fan-out itself (they encode nothing).
         """
-        sender = self.users.get(casefold(message.sender.nick))
+        sender = self.directory.users.get(casefold(message.sender.nick))
         echo = echo and sender is not None and sender.client.echo_messages
         if isinstance(message, RoomMessage):
-            room = self.find_room(message.room)
+            room = self.directory.find_room(message.room)
             if room is None:
                 return 0
             batcher = self.batcher
@@ -164,7 +145,7 @@ class Messaging:
             if echo and sender is not None and sender not in room.members:
                 delivered += fan_out(message, [sender])
         else:
-            target = self.find_user(message.target)
+            target = self.directory.find_user(message.target)
             person = message.peers[1]
             # Only the person it was addressed to receives it (not a guest on that person's nick).
             recipients = [target] if target is not None and (not person or target.person == person) else []
@@ -190,12 +171,11 @@ class Messaging:
 
     def read_moved(self, person: str, target: str, until: float) -> None:
         """Every connection of ``person`` learns the new read position."""
-        self.show_read(person, target, until)
-        self.publisher.read_moved(person, target, until)
+        self.commit(ReadMarked(self.clock(), person, target, until))
 
-    def show_read(self, person: str, target: str, until: float) -> None:
-        mine = [u for u in self.users.values() if u.person == person]
-        fan_out(ReadMarked(self.clock(), person, target, until), mine)
+    def redact(self, user: User, target: str, msgid: str, reason: str) -> None:
+        """Tell whoever could see message ``msgid`` that it is gone (history already forgot it)."""
+        self.commit(Redacted(self.clock(), target, user.identity, msgid, reason))
 
     def publish(self, event: Event, recipients: Iterable[User]) -> int:
         """Fan an event out to chosen recipients (used by adapters for replays)."""

@@ -11,13 +11,13 @@ import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import errors, text
-from .rooms import LIST_MODES
+from .modes import LIST_MODES
 
 if TYPE_CHECKING:
-    from .moderation import ListEntry, ServerBan
+    from .directory import Room, User
+    from .events import ServerBan
+    from .moderation import ListEntry
     from .network import Network
-    from .rooms import Room
-    from .users import User
 
 #: A KLINE duration: minutes (IRC's convention) or with a unit, "90s", "2h", "7d"; 0 or none: forever.
 DURATION = re.compile(r"(\d{1,7})([smhdw]?)", re.IGNORECASE)
@@ -47,15 +47,15 @@ class Moderating:
     def room_list(self, name: str, letter: str) -> list[ListEntry]:
         if letter not in LIST_MODES:
             raise errors.UnknownMode(letter)
-        return self.network.room_list(self.me(), self._name(name), letter)
+        return self.network.room_rules.room_list(self.me(), self._name(name), letter)
 
     def register_room(self, name: str) -> Room:
-        return self.network.register_room(self.me(), self._name(name))
+        return self.network.room_rules.register_room(self.me(), self._name(name))
 
     def manage_room(self, name: str) -> Room:
         """The room whose hooks the caller may make and remove: an operator of it, logged in
         (hooks outlive the connection; they are made in an account's name)."""
-        room = self.network.op_room(self.me(), self._name(name))
+        room = self.network.directory.op_room(self.me(), self._name(name))
         if self.me().account is None:
             raise errors.NotLoggedIn(room.name)
         return room
@@ -63,30 +63,30 @@ class Moderating:
     async def oper(self, name: str, password: str) -> str:
         """Become a server operator (user mode +o) with a name and password from the configuration."""
         user = self.me()
-        record = await self.network.oper_up(user, text.checked(name, "name"), password, self.certfp)
+        record = await self.network.operators.oper_up(user, text.checked(name, "name"), password, self.certfp)
         if self.network.users.get(user.folded) is user:
-            self.network.set_user_modes(user, user.modes | {"o"})
+            self.network.people.set_user_modes(user, user.modes | {"o"})
         return record.name
 
     def kill(self, nick: str, reason: str) -> User:
-        return self.network.kill(self.me(), text.checked(nick, "nick"), text.line(reason, "reason", 300))
+        return self.network.operators.kill(self.me(), text.checked(nick, "nick"), text.line(reason, "reason", 300))
 
     def server_ban(self, mask: str, duration: str, reason: str) -> tuple[ServerBan, int]:
         mask = text.checked(mask, "mask")
         if not mask or " " in mask or len(mask) > 200:
             raise errors.ChatError("", "A ban mask is nick!user@host (globs allowed) or a:account")
-        return self.network.add_server_ban(self.me(), mask, parse_duration(duration),
+        return self.network.operators.add_server_ban(self.me(), mask, parse_duration(duration),
                                            text.line(reason, "reason", 300))
 
     def lift_server_ban(self, mask: str) -> Any:
-        return self.network.remove_server_ban(self.me(), text.checked(mask, "mask"))
+        return self.network.operators.remove_server_ban(self.me(), text.checked(mask, "mask"))
 
     def require_oper(self) -> None:
         """Only a server operator (user mode +o) may go on (REHASH, ...)."""
-        self.network.require_oper(self.me())
+        self.network.operators.require_oper(self.me())
 
     def wallops(self, message: str) -> int:
         value = text.message(message)
         if not value.strip():
             raise errors.NoText("WALLOPS")
-        return self.network.wallops(self.me(), value)
+        return self.network.operators.wallops(self.me(), value)

@@ -32,18 +32,6 @@ class ListEntry:
     time: float
 
 
-@attrs.frozen
-class ServerBan:
-    mask: str
-    reason: str
-    set_by: str
-    created: float
-    expires: Optional[float] = None  # seconds since the epoch; None: never
-
-    def active(self, now: float) -> bool:
-        return self.expires is None or now < self.expires
-
-
 def well_formed(mask: str) -> bool:
     """A normalised mask that can match someone: an extban names an account or a mask."""
     if mask.startswith("a:"):

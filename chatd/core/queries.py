@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Optional
 
 if TYPE_CHECKING:
-    from .rooms import Room
-    from .users import User
+    from .directory import Room, User
 
 
 def can_see(room: Room, viewer: Optional[User]) -> bool:

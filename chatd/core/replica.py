@@ -1,101 +1,82 @@
-"""Applying what other nodes report to this node's view of the network.
+"""The people other nodes hold, in this node's view of the network.
 
-Every change here comes from a peer that already checked its rules and
-validated its strings, so nothing is refused; each step is idempotent,
-because after a reconnect a node may hear of a change it already knows.  The
-changes go through the network's own public methods (the same ones local
-changes use), so modes, renames and departures follow one set of rules; only
-users of *this* node receive the resulting events, because fan-out skips
-users held elsewhere, and nothing is handed back to the publisher.
+Another node's changes come as records and go through the same apply step as
+this node's own (:meth:`Network.receive`).  What is left here is what only a
+replica has: a person first heard of (or their state re-read after an
+outage) becomes a :class:`User` with a :class:`RemoteClient`, a node's
+snapshot seats its members, and a lost node's people leave.  Each step is
+idempotent, because after a reconnect a node may hear of a change it knows.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional
 
 from .casemap import casefold
-from .delivery import fan_out
-from .events import DirectMessage, Identity, Invited, ModeChanged, RoomMessage
-from .publisher import RemoteClient, is_remote
-from .rooms import ModeChange, Room
-from .users import User
-
-if TYPE_CHECKING:
-    from .network import Network
+from .directory import Directory, Room, User
+from .events import AccountChanged, AwayChanged, Connected, Joined, Parted, Quit, Record, UserChanged
+from .remote import RemoteClient, home_of, is_remote
+from .sinks import Sinks
 
 
 class Replica:
-    def __init__(self, network: Network) -> None:
-        self.network = network
-
-    def _remote(self, nick: str) -> Optional[User]:
-        user = self.network.find_user(nick)
-        return user if user is not None and is_remote(user) else None
+    def __init__(self, directory: Directory, receive: Callable[[Record, str], Any], seen: Sinks) -> None:
+        self.directory = directory
+        self.receive = receive
+        self.seen = seen
 
     def local(self, users: Iterable[User]) -> list[User]:
         return [u for u in users if not is_remote(u)]
 
     def node_users(self, node: str) -> list[User]:
-        return [u for u in self.network.users.values()
+        return [u for u in self.directory.users.values()
                 if isinstance(u.client, RemoteClient) and u.client.node == node]
 
-    # -- users -------------------------------------------------------------------------
+    # -- people ------------------------------------------------------------------------
 
-    def add_user(self, node: str, identity: Identity, away: Optional[str], signon: float,
-                 modes: str = "") -> Optional[User]:
-        """A user registered (or changed) on ``node``; returns the local user it collides with, if any."""
-        net = self.network
-        existing = net.find_user(identity.nick)
+    def connected(self, node: str, record: Connected) -> Optional[User]:
+        """``node`` holds this person (new, or as it now is); returns the local user it collides with."""
+        who = record.who
+        existing = self.directory.find_user(who.nick)
         if existing is not None:
-            if isinstance(existing.client, RemoteClient):
-                existing.client.node = node
-                existing.away = away
-                renamed = existing.realname != identity.realname
-                existing.modes = frozenset(modes)
-                existing.update(identity)
-                if renamed:
-                    net.change_realname(existing, identity.realname)
-                if existing.account != identity.account:
-                    net.change_account(existing, identity.account)
-                return None
-            return existing
-        user = User(RemoteClient(node), identity.nick, identity.user, identity.host, identity.realname,
-                    identity.protocol, signon, signon, away, modes=frozenset(modes), account=identity.account)
-        net.users[user.folded] = user
-        net.notify("online", user.nick, user)
+            if not isinstance(existing.client, RemoteClient):
+                return existing
+            existing.client.node = node
+            now = record.time
+            if existing.away != record.away:
+                self.receive(AwayChanged(now, existing.identity, record.away), node)
+            if existing.identity != who or "".join(sorted(existing.modes)) != record.modes:
+                self.receive(UserChanged(now, who, existing.realname != who.realname, record.modes), node)
+            if existing.account != who.account:
+                self.receive(AccountChanged(now, who), node)
+            return None
+        user = User(RemoteClient(node), who.nick, who.user, who.host, who.realname, who.protocol, record.signon,
+                    record.signon, record.away, modes=frozenset(record.modes), account=who.account)
+        self.directory.users[user.folded] = user
+        self.receive(record, node)
         return None
 
-    def quit(self, nick: str, reason: str) -> None:
-        user = self._remote(nick)
-        if user is not None:
-            self.network.remove_user(user, reason)
+    def drop(self, user: User, reason: str) -> None:
+        """A person another node held is gone (their node was lost, or its list no longer has them)."""
+        rooms = tuple(room.name for room in user.rooms.values())
+        self.receive(Quit(self.directory.clock(), user.identity, reason, rooms), home_of(user))
 
     def node_lost(self, node: str, reason: str = "node lost") -> int:
         users = self.node_users(node)
         for user in users:
-            self.quit(user.nick, reason)
+            self.drop(user, reason)
         return len(users)
-
-    def rename(self, old: str, new: str) -> None:
-        user = self._remote(old)
-        if user is not None:
-            self.network.rename(user, new)
-
-    def away(self, nick: str, message: Optional[str]) -> None:
-        user = self._remote(nick)
-        if user is not None and user.away != message:
-            self.network.mark_away(user, message)
 
     # -- rooms -------------------------------------------------------------------------
 
     def room(self, name: str, created: float, topic: str = "", topic_by: str = "", topic_time: float = 0.0,
              flags: Optional[Iterable[str]] = None, key: Optional[str] = None,
              limit: Optional[int] = None, state: Optional[dict[str, Any]] = None) -> Room:
-        net = self.network
-        room = net.find_room(name)
+        """A room as the cluster's snapshot has it (read after an outage, not a change)."""
+        room = self.directory.find_room(name)
         if room is None:
             room = Room(name, created)
-            net.rooms[casefold(name)] = room
+            self.directory.rooms[casefold(name)] = room
         room.topic, room.topic_by, room.topic_time = topic, topic_by, topic_time
         if flags is not None:
             room.flags.clear()
@@ -106,64 +87,10 @@ class Replica:
             room.restore(state)
         return room
 
-    def room_state(self, name: str, state: dict[str, Any]) -> None:
-        """Another node changed a room's kept state (registration, lists, operators by account)."""
-        room = self.network.find_room(name)
-        if room is not None:
-            room.restore(state)
+    def seat(self, user: User, room_name: str, status: str = "", created: Optional[float] = None) -> None:
+        """``user`` (another node's) is in ``room_name`` with ``status``, as its node listed them."""
+        now = self.directory.clock()
+        self.receive(Joined(now, room_name, user.identity, user.away, status, created or now), home_of(user))
 
-    def join(self, nick: str, room_name: str, status: str = "", created: Optional[float] = None) -> None:
-        user = self._remote(nick)
-        if user is None:
-            return
-        room = self.network.find_room(room_name) or self.room(room_name, created or self.network.clock())
-        self.network.add_member(user, room, set(status))
-
-    def part(self, nick: str, room_name: str, reason: str) -> None:
-        user, room = self._remote(nick), self.network.find_room(room_name)
-        if user is not None and room is not None and user in room.members:
-            self.network.leave(user, room, reason)
-
-    def kick(self, by: Identity, room_name: str, nick: str, reason: str) -> None:
-        net = self.network
-        victim, room = net.find_user(nick), net.find_room(room_name)
-        if victim is not None and room is not None and victim in room.members:
-            net.remove_kicked(by, room, victim, reason)
-
-    def topic(self, by: Identity, room_name: str, topic: str, when: float) -> None:
-        room = self.network.find_room(room_name)
-        if room is not None:
-            self.network.change_topic(room, by, topic, when)
-
-    def modes(self, by: Identity, room_name: str, changes: Sequence[ModeChange]) -> None:
-        room = self.network.find_room(room_name)
-        if room is None:
-            return
-        for sign, letter, arg in changes:
-            room.apply(sign, letter, arg, self.network.find_user(arg) if arg else None, by.nick,
-                       self.network.clock())
-        fan_out(ModeChanged(self.network.clock(), room.name, by, tuple(changes)), room.members)
-
-    def invite(self, by: Identity, nick: str, room_name: str) -> None:
-        target = self.network.find_user(nick)
-        if target is None:
-            return
-        room = self.network.find_room(room_name)
-        event = Invited(self.network.clock(), room_name, by, target.nick)
-        fan_out(event, [target])
-        if room is not None:
-            room.invited.add(target.folded)
-            fan_out(Invited(event.time, room_name, by, target.nick, notice=True),
-                    [m for m in room.members if m is not target])
-
-    def read_moved(self, person: str, target: str, until: float) -> None:
-        self.network.show_read(person, target, until)
-
-    def redact(self, by: Identity, target: str, msgid: str, reason: str) -> None:
-        self.network.show_redaction(by, target, msgid, reason)
-
-    # -- messages ------------------------------------------------------------------------
-
-    def deliver(self, message: RoomMessage | DirectMessage) -> int:
-        """A message that came through the cluster: this node's recipients get it."""
-        return self.network.deliver(message)
+    def unseat(self, user: User, room_name: str) -> None:
+        self.receive(Parted(self.directory.clock(), room_name, user.identity, ""), home_of(user))

@@ -1,7 +1,7 @@
 """Rooms: who may enter, who runs them, and what survives when they empty.
 
-:class:`RoomRules` is the part of the :class:`~chatd.core.network.Network`
-that deals with rooms; it lives apart only to keep each module readable.
+:class:`RoomRules` checks what people ask of rooms and commits the record of
+each change (:mod:`.changes` applies it, here and on the other nodes).
 
 The rules a stranger meets are the same whether a room is full or empty: an
 empty room keeps its key, invite-only flag, limit and lists, so nobody gets
@@ -15,53 +15,31 @@ always has.  An empty unregistered room is forgotten after
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from . import errors
 from .accounts import Throttle
 from .casemap import casefold
-from .delivery import fan_out
-from .events import Identity, Invited, Joined, Kicked, ModeChanged, Parted, TopicChanged
-from .history import RoomRecord
+from .directory import Directory, Room, User
+from .events import Invited, Joined, Kicked, ModeChanged, Parted, Record, RoomStateChanged, TopicChanged
+from .history import HistoryStore, RoomRecord
+from .limits import Limits
 from .moderation import ListEntry, normalise, well_formed
-from .rooms import FLAG_MODES, LIST_MODES, STATUS_MODES, ModeChange, Room
-
-if TYPE_CHECKING:
-    from .history import HistoryStore
-    from .limits import Limits
-    from .publisher import Publisher
-    from .records import Sinks
-    from .users import User
+from .modes import FLAG_MODES, LIST_MODES, STATUS_MODES, ModeChange
 
 MAX_LIST_ENTRIES = 100
 MAX_MASK = 200
 
 
 class RoomRules:
-    # Provided by the Network.
-    rooms: dict[str, Room]
-    limits: Limits
-    history: Optional[HistoryStore]
-    publisher: Publisher
-    records: Sinks
-    keep_rooms: bool
-    clock: Callable[[], float]
-    new_rooms: Throttle
-
-    def room(self, name: str) -> Room:
-        raise NotImplementedError
-
-    def member_room(self, user: User, name: str) -> Room:
-        raise NotImplementedError
-
-    def op_room(self, user: User, name: str) -> Room:
-        raise NotImplementedError
-
-    def find_room(self, name: str) -> Optional[Room]:
-        raise NotImplementedError
-
-    def find_user(self, nick: str) -> Optional[User]:
-        raise NotImplementedError
+    def __init__(self, directory: Directory, limits: Limits, history: Optional[HistoryStore],
+                 commit: Callable[[Record], Any], new_rooms: Throttle) -> None:
+        self.directory = directory
+        self.limits = limits
+        self.history = history
+        self.commit = commit
+        self.new_rooms = new_rooms
+        self.clock = directory.clock
 
     # -- kept rooms --------------------------------------------------------------------
 
@@ -71,7 +49,7 @@ class RoomRules:
             room = Room(record.name, record.created, record.topic, record.topic_by, record.topic_time)
             room.restore(record.state)
             room.emptied = now
-            self.rooms[casefold(record.name)] = room
+            self.directory.rooms[casefold(record.name)] = room
 
     def save_room(self, room: Room) -> None:
         if self.history is not None:
@@ -85,7 +63,8 @@ class RoomRules:
 
     def _new_room(self, user: User, name: str) -> Room:
         limits = self.limits
-        if limits.max_rooms and len(self.rooms) >= limits.max_rooms:
+        rooms = self.directory.rooms
+        if limits.max_rooms and len(rooms) >= limits.max_rooms:
             raise errors.TooManyNewRooms(name, "The network has as many rooms as it may have")
         # Counted per person (an account, or a guest's connection) and per address: reconnecting
         # as new guests from one address does not reset the count.
@@ -95,7 +74,7 @@ class RoomRules:
         for key in keys:
             self.new_rooms.record(key)
         room = Room(name, self.clock())
-        self.rooms[casefold(name)] = room
+        rooms[casefold(name)] = room
         self.save_room(room)
         return room
 
@@ -104,13 +83,14 @@ class RoomRules:
     def join(self, user: User, name: str, key: Optional[str] = None) -> Optional[Room]:
         """Put ``user`` in room ``name``, creating it; None if already there."""
         folded = casefold(name)
-        room = self.rooms.get(folded)
+        rooms = self.directory.rooms
+        room = rooms.get(folded)
         if room is not None and user in room.members:
             return None
         if len(user.rooms) >= self.limits.max_rooms_per_user:
             raise errors.TooManyRooms(name)
         if room is not None and self._expired(room):
-            del self.rooms[folded]
+            del rooms[folded]
             room = None
         if room is None:
             room = self._new_room(user, name)
@@ -121,10 +101,7 @@ class RoomRules:
             status = room.auto_status(user)
             if not room.members and room.founder is None:
                 status = {"o"}  # an unregistered room that emptied: the first one back runs it
-        room.emptied = None
-        self.add_member(user, room, status)
-        self.publisher.joined(user, room)
-        self.records.emit(Joined(self.clock(), room.name, user.identity, user.away))
+        self.commit(Joined(self.clock(), room.name, user.identity, user.away, "".join(sorted(status)), room.created))
         return room
 
     def _check_entry(self, user: User, room: Room, key: Optional[str]) -> None:
@@ -140,76 +117,36 @@ class RoomRules:
         if "i" in room.flags and not invited and not room.listed("I", user):
             raise errors.InviteOnly(room.name)
 
-    def add_member(self, user: User, room: Room, status: set[str]) -> None:
-        """Seat ``user`` in ``room`` with ``status``; the room sees a JOIN if they are new."""
-        known = user in room.members
-        room.members[user] = status
-        room.emptied = None
-        user.rooms[casefold(room.name)] = room
-        if not known:
-            fan_out(Joined(self.clock(), room.name, user.identity, user.away), room.members)
-
     def part(self, user: User, name: str, reason: str = "") -> None:
-        room = self.member_room(user, name)
-        self.leave(user, room, reason)
-        self.publisher.parted(user, room, reason)
-        self.records.emit(Parted(self.clock(), room.name, user.identity, reason))
-
-    def leave(self, user: User, room: Room, reason: str) -> None:
-        """``user`` leaves ``room``; its members (``user`` included) see a PART."""
-        fan_out(Parted(self.clock(), room.name, user.identity, reason), list(room.members))
-        self.remove_member(user, room)
+        room = self.directory.member_room(user, name)
+        self.commit(Parted(self.clock(), room.name, user.identity, reason))
 
     def part_all(self, user: User) -> None:
         for room in list(user.rooms.values()):
             self.part(user, room.name, "")
 
-    def remove_member(self, user: User, room: Room) -> None:
-        """Take ``user`` out of ``room`` without telling anyone; forget rooms nothing keeps."""
-        room.members.pop(user, None)
-        room.catching_up.pop(user, None)
-        user.rooms.pop(casefold(room.name), None)
-        if not room.members:
-            room.emptied = self.clock()
-            if not self.keep_rooms and not room.protected:
-                self.rooms.pop(casefold(room.name), None)
-
     # -- running a room ------------------------------------------------------------------
 
     def set_topic(self, user: User, name: str, topic: str) -> None:
-        room = self.member_room(user, name)
+        room = self.directory.member_room(user, name)
         if "t" in room.flags and not room.is_op(user):
             raise errors.NotOperator(room.name)
-        self.change_topic(room, user.identity, topic, self.clock())
-        self.publisher.topic_changed(room)
-
-    def change_topic(self, room: Room, by: Identity, topic: str, when: float) -> None:
-        """Set ``room``'s topic as ``by`` did at ``when``; members see it."""
-        room.topic, room.topic_by, room.topic_time = topic, by.nick, when
-        self.save_room(room)
-        fan_out(TopicChanged(when, room.name, by, topic), room.members)
+        self.commit(TopicChanged(self.clock(), room.name, user.identity, topic))
 
     def kick(self, user: User, name: str, target: str, reason: str) -> None:
-        room = self.op_room(user, name)
-        victim = self.find_user(target)
+        room = self.directory.op_room(user, name)
+        victim = self.directory.find_user(target)
         if victim is None:
             raise errors.NoSuchNick(target)
         if victim not in room.members:
             raise errors.UserNotInRoom(f"{victim.nick} {room.name}")
-        self.remove_kicked(user.identity, room, victim, reason)
-        self.publisher.kicked(user, room, victim, reason)
-        self.records.emit(Kicked(self.clock(), room.name, user.identity, victim.nick, reason))
-
-    def remove_kicked(self, by: Identity, room: Room, victim: User, reason: str) -> None:
-        """``victim`` is kicked out of ``room`` by ``by``; its members see it."""
-        fan_out(Kicked(self.clock(), room.name, by, victim.nick, reason), list(room.members))
-        self.remove_member(victim, room)
+        self.commit(Kicked(self.clock(), room.name, user.identity, victim.nick, reason))
 
     def invite(self, user: User, target: str, name: str) -> User:
-        victim = self.find_user(target)
+        victim = self.directory.find_user(target)
         if victim is None:
             raise errors.NoSuchNick(target)
-        room = self.find_room(name)
+        room = self.directory.find_room(name)
         if room is not None:
             if user not in room.members:
                 raise errors.NotOnRoom(room.name)
@@ -217,44 +154,36 @@ class RoomRules:
                 raise errors.UserOnRoom(f"{victim.nick} {room.name}")
             if "i" in room.flags and not room.is_op(user):
                 raise errors.NotOperator(room.name)
-            room.invited.add(victim.folded)
-        event = Invited(self.clock(), room.name if room else name, user.identity, victim.nick)
-        fan_out(event, [victim])
-        if room is not None:
-            members = [m for m in room.members if m is not victim]
-            fan_out(Invited(event.time, event.room, event.who, event.target, notice=True), members)
-        self.publisher.invited(user, victim, event.room)
+        self.commit(Invited(self.clock(), room.name if room else name, user.identity, victim.nick))
         return victim
 
     def room_list(self, user: User, name: str, letter: str) -> list[ListEntry]:
         """A room's ban, exception, invite-exception or quiet list (members of a secret room only)."""
-        room = self.room(name)
+        room = self.directory.room(name)
         if "s" in room.flags and user not in room.members:
             raise errors.NotOnRoom(room.name)
         return list(room.lists.get(letter, ()))
 
     def register_room(self, user: User, name: str) -> Room:
         """``user`` (an operator of the room, logged in) becomes its founder: it keeps its owners."""
-        room = self.op_room(user, name)
+        room = self.directory.op_room(user, name)
         if user.account is None:
             raise errors.NotLoggedIn(room.name)
         if room.founder is not None:
             raise errors.ChatError(room.name, f"The room is already registered to {room.founder}")
-        room.founder = user.account
-        room.op_accounts.add(casefold(user.account))
-        self.save_room(room)
-        self.publisher.room_changed(room)
+        state = room.state()
+        state["founder"] = user.account
+        state["ops"] = sorted(set(state["ops"]) | {casefold(user.account)})
+        self.commit(RoomStateChanged(self.clock(), room.name, state))
         return room
 
     def take_status(self, user: User, name: str, letter: str = "o") -> None:
         """``user``, a member, takes a status in the room on an authority from outside it: an API
         key with the moderate scope, for its bot.  The room sees it set by ``user`` itself, so who
         holds the power stays visible."""
-        room = self.member_room(user, name)
-        change = room.apply("+", letter, user.nick, user, user.nick, self.clock())
-        if change is not None:
-            fan_out(ModeChanged(self.clock(), room.name, user.identity, (change,)), room.members)
-            self.publisher.modes_changed(user, room, [change])
+        room = self.directory.member_room(user, name)
+        if letter not in room.members[user]:
+            self.commit(ModeChanged(self.clock(), room.name, user.identity, (("+", letter, user.nick),)))
 
     def change_modes(self, user: User, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
         """Apply room mode changes; returns those that took effect.
@@ -263,14 +192,16 @@ class RoomRules:
         else was asked for, so one bad letter does not cancel good ones.
         In a registered room, giving or taking ``+o`` from someone logged in
         also adds or removes their account from the room's operators (``Room.apply``).
+        Which changes take effect is known by making them, in order (``+o x -o x`` is
+        two changes); the record of those that did is then committed like any other.
         """
-        room = self.op_room(user, name)
+        room = self.directory.op_room(user, name)
         applied: list[ModeChange] = []
         now = self.clock()
         for sign, letter, arg in changes:
             member = None
             if letter in STATUS_MODES:
-                member = self.find_user(arg or "")
+                member = self.directory.find_user(arg or "")
                 if member is None:
                     raise errors.NoSuchNick(arg or "")
                 if member not in room.members:
@@ -287,7 +218,5 @@ class RoomRules:
             if change is not None:
                 applied.append(change)
         if applied:
-            self.save_room(room)
-            fan_out(ModeChanged(now, room.name, user.identity, tuple(applied)), room.members)
-            self.publisher.modes_changed(user, room, applied)  # other nodes apply the same changes
+            self.commit(ModeChanged(now, room.name, user.identity, tuple(applied)))
         return applied

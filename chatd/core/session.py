@@ -22,20 +22,21 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 from . import errors, text
 from .casemap import casefold
 from .catchup import CatchUp
+from .directory import Room
 from .events import Identity
 from .limits import ROOM_PREFIXES, SERVICE_NICKS
 from .moderating import Moderating
+from .modes import ModeChange
 from .queries import listed_rooms, visible_members
-from .rooms import ModeChange, Room
 from .signin import SignIn
 
 if TYPE_CHECKING:
-    from .delivery import Client
+    from .client import Client
+    from .directory import User
     from .events import Tags
     from .history import Message
     from .messages import Sent
     from .network import Network
-    from .users import User
 
 MESSAGE_KINDS = ("privmsg", "notice", "action")
 #: A client-only tag name: "+", an optional vendor ("example.com/"), then the name.
@@ -147,18 +148,18 @@ class Session(SignIn, Moderating):
             raise errors.AccountRequired("")
         await network.cloaks.ready()
         host = network.cloaks.cloak(self.address)
-        ban = network.server_ban_for(Identity(nick, username, host, realname, self.protocol), self.account,
+        ban = network.operators.server_ban_for(Identity(nick, username, host, realname, self.protocol), self.account,
                                      self.address)
         if ban is not None:
             raise errors.ServerBanned("", f"You are banned from this server: {ban.reason}")
         self.registering = True
         try:
             grace = await self.check_nick_owner(nick, connecting=grace)
-            await network.claim_nick(nick)
+            await network.people.claim_nick(nick)
             if self.closed:
-                network.release_nick(nick)
+                network.people.release_nick(nick)
                 return None
-            self.user = network.connect(self.client, nick, username, host, realname, self.protocol,
+            self.user = network.people.connect(self.client, nick, username, host, realname, self.protocol,
                                         self.account, self.address)
         finally:
             self.registering = False
@@ -175,14 +176,14 @@ class Session(SignIn, Moderating):
         user = self.me()
         self.own_nick(nick)
         if nick != user.nick:
-            self.network.check_nick_change(user, nick)  # before anything is claimed
+            self.network.people.check_nick_change(user, nick)  # before anything is claimed
         if casefold(nick) != user.folded:
             await self.check_nick_owner(nick, connecting=False)
-            await self.network.claim_nick(nick)
+            await self.network.people.claim_nick(nick)
             if self.user is not user or self.closed:
-                self.network.release_nick(nick)
+                self.network.people.release_nick(nick)
                 return
-        self.network.change_nick(user, nick)
+        self.network.people.change_nick(user, nick)
         if self.grace is not None and self._owner_is_me(nick):
             self._end_grace()
 
@@ -192,7 +193,7 @@ class Session(SignIn, Moderating):
         self._end_grace()
         if self.user is not None:
             user, self.user = self.user, None
-            self.network.quit(user, text.line(text.printable(reason), "reason", 400))
+            self.network.people.quit(user, text.line(text.printable(reason), "reason", 400))
 
     # -- rooms -------------------------------------------------------------------------
 
@@ -203,7 +204,7 @@ class Session(SignIn, Moderating):
         existing = self.network.find_room(name)
         if existing is None:
             name = self.valid_room(name)  # only new rooms need the naming rules
-        room = self.network.join(user, name, key if key is None else text.checked(key, "key"))
+        room = self.network.room_rules.join(user, name, key if key is None else text.checked(key, "key"))
         if room is not None:
             return room, True
         return self.network.room(name), False
@@ -223,20 +224,22 @@ class Session(SignIn, Moderating):
         return room, members
 
     def part(self, name: str, reason: str = "") -> None:
-        self.network.part(self.me(), self._name(name), self._line(reason, self.network.limits.kicklen, "reason"))
+        reason = self._line(reason, self.network.limits.kicklen, "reason")
+        self.network.room_rules.part(self.me(), self._name(name), reason)
 
     def part_all(self) -> None:
-        self.network.part_all(self.me())
+        self.network.room_rules.part_all(self.me())
 
     def set_topic(self, name: str, topic: str) -> None:
-        self.network.set_topic(self.me(), self._name(name), self._line(topic, self.network.limits.topiclen, "topic"))
+        topic = self._line(topic, self.network.limits.topiclen, "topic")
+        self.network.room_rules.set_topic(self.me(), self._name(name), topic)
 
     def kick(self, name: str, nick: str, reason: str) -> None:
-        self.network.kick(self.me(), self._name(name), nick,
+        self.network.room_rules.kick(self.me(), self._name(name), nick,
                           self._line(reason, self.network.limits.kicklen, "reason"))
 
     def invite(self, nick: str, name: str) -> User:
-        return self.network.invite(self.me(), nick, self._name(name))
+        return self.network.room_rules.invite(self.me(), nick, self._name(name))
 
     def change_modes(self, name: str, changes: Sequence[ModeChange]) -> list[ModeChange]:
         name = self._name(name)
@@ -245,7 +248,7 @@ class Session(SignIn, Moderating):
         for sign, letter, arg in checked:
             if letter == "k" and sign == "+" and arg is not None and not self.network.limits.valid_key(arg):
                 raise errors.BadKeyFormat(name)
-        return self.network.change_modes(self.me(), name, checked)
+        return self.network.room_rules.change_modes(self.me(), name, checked)
 
     def set_user_modes(self, modes: set[str]) -> None:
         """Set one's own user modes (i: invisible, w: wallops, B: bot)."""
@@ -253,13 +256,13 @@ class Session(SignIn, Moderating):
         unknown = modes - USER_MODES - kept
         if unknown:
             raise errors.ChatError("", f"Unknown user mode {''.join(sorted(unknown))}")
-        self.network.set_user_modes(self.me(), modes)
+        self.network.people.set_user_modes(self.me(), modes)
 
     def set_realname(self, realname: str) -> None:
         value = self._line(realname, 256, "realname")
         if not value.strip():
             raise errors.ChatError("", "A real name cannot be empty")
-        self.network.set_realname(self.me(), value)
+        self.network.people.set_realname(self.me(), value)
 
     # -- messages ----------------------------------------------------------------------
 
@@ -287,8 +290,8 @@ class Session(SignIn, Moderating):
 
     def _send(self, user: User, target: str, kind: str, value: str, tags: Tags) -> Sent:
         if target[:1] in ROOM_PREFIXES:
-            return self.network.send_room(user, target, kind, value, tags)
-        return self.network.send_direct(user, target, kind, value, tags)
+            return self.network.messaging.send_room(user, target, kind, value, tags)
+        return self.network.messaging.send_direct(user, target, kind, value, tags)
 
     @staticmethod
     def _tags(tags: Tags) -> Tags:
@@ -322,20 +325,20 @@ class Session(SignIn, Moderating):
         assert store is not None
         await store.remove(key, msgid)
         if self.user is user:
-            self.network.redact(user, target, msgid, reason)
+            self.network.messaging.redact(user, target, msgid, reason)
 
     def _read_key(self, target: str) -> tuple[str, str]:
         """A conversation as read markers name it: (as shown, folded key)."""
         target = self._name(target)
         if target[:1] in ROOM_PREFIXES:
-            room = self.network.member_room(self.me(), target)
+            room = self.network.directory.member_room(self.me(), target)
             return room.name, casefold(room.name)
         return self.valid_nick(target), casefold(target)
 
     async def read_marker(self, target: str) -> Optional[float]:
         """How far this person has read ``target`` (None: never marked)."""
         _, key = self._read_key(target)
-        return await self.network.read_marker(self.me().person, key)
+        return await self.network.messaging.read_marker(self.me().person, key)
 
     async def mark_read(self, target: str, until: float) -> float:
         """Move this person's read position forward; all their connections see where it is now."""
@@ -346,12 +349,12 @@ class Session(SignIn, Moderating):
     async def save_read_marker(self, target: str, until: float) -> tuple[str, float]:
         """Store the read position; returns the conversation as shown and the position now kept."""
         shown, key = self._read_key(target)
-        return shown, await self.network.store_read_marker(self.me().person, key, until)
+        return shown, await self.network.messaging.store_read_marker(self.me().person, key, until)
 
     def show_read_marker(self, shown: str, stored: float) -> None:
         """Every connection of this person learns the position (``shown`` as save_read_marker gave it)."""
         if self.user is not None:
-            self.network.read_moved(self.user.person, shown, stored)
+            self.network.messaging.read_moved(self.user.person, shown, stored)
 
     async def search(self, query: str, target: Optional[str] = None, limit: int = 50) -> Sequence[Message]:
         """Stored messages with all the query's words, newest first, only where this person may read:
@@ -371,9 +374,9 @@ class Session(SignIn, Moderating):
     def set_away(self, message: Optional[str]) -> Optional[str]:
         """Mark away with ``message`` (None or empty: back); returns what was set."""
         away = self._line(message or "", self.network.limits.awaylen, "away message") or None
-        self.network.set_away(self.me(), away)
+        self.network.people.set_away(self.me(), away)
         return away
 
     def history_key(self, target: str) -> str:
         """The history this person may read for ``target``."""
-        return self.network.history_key(self.me(), self._name(target))
+        return self.network.people.history_key(self.me(), self._name(target))

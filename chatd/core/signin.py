@@ -20,9 +20,9 @@ from .recovery import valid_email
 
 if TYPE_CHECKING:
     from .accounts import AccountRecord, Accounts, TokenRecord
+    from .directory import User
     from .network import Network
     from .recovery import Recovery
-    from .users import User
 
 
 class SignIn:
@@ -169,7 +169,7 @@ class SignIn:
             return
         self.account = account
         if self.user is not None:
-            self.network.set_account(self.user, account)
+            self.network.people.set_account(self.user, account)
             if self._owner_is_me(self.user.nick):
                 self._end_grace()
 
@@ -179,7 +179,7 @@ class SignIn:
         self.account = None
         self.token_id = None
         if self.user is not None:
-            self.network.set_account(self.user, None)
+            self.network.people.set_account(self.user, None)
             if not self._owner_is_me(self.user.nick):  # a guest now, on an account's nick
                 self._start_grace()
 
@@ -222,8 +222,8 @@ class SignIn:
             return
         for _ in range(20):
             guest = f"Guest{random.randrange(10**5):05d}"
-            if self.network.nick_available(guest):
-                self.network.change_nick(user, guest)
+            if self.network.directory.nick_available(guest):
+                self.network.people.change_nick(user, guest)
                 return
 
     async def group_nick(self, nick: Optional[str] = None) -> str:

@@ -33,11 +33,11 @@ class IRCFactory(LineFactory):
         self.ping_timeout = ping_timeout
         self.sts = sts  # the IRCv3 sts policy to advertise, if any (known once the TLS port is bound)
         self.renderers: dict[tuple[bool, ...], LineRenderer] = {}
-        self.monitors = Monitors()
+        self.monitors = Monitors(self.network.find_user)
         #: Reads the configuration again (REHASH; chatd.reload.Reloader.reload), when the daemon has one.
         self.rehash: Optional[Callable[[], Any]] = None
         self.rehash_source = "chatd"  # what 382 names: the configuration file, or the command line
-        self.network.watch(self.monitors.changed)
+        self.network.seen.add(self.monitors.changed)
         self.started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.network.created))
 
     def renderer(self, key: tuple[bool, ...]) -> LineRenderer:

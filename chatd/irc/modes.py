@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 import attrs
 
 from ..core import ModeChange
-from ..core.rooms import FLAG_MODES, LIST_MODES
+from ..core.modes import FLAG_MODES, LIST_MODES
 
 #: At most this many modes with a parameter per command (ISUPPORT MODES, as the spec defines it:
 #: flags without one do not count).  Those past it are not applied, and the client is told.

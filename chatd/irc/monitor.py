@@ -2,7 +2,8 @@
 
 Each IRC listener keeps who watches which (folded) nick; the network tells it
 when anyone, on any protocol and any node, comes online, goes offline, or
-changes their away message or real name (:meth:`Network.watch`).  Watchers
+changes their away message or real name: :meth:`Monitors.changed` is a sink
+of every record the network applies (``Network.seen``).  Watchers
 get 730/731, and with ``extended-monitor`` (plus ``away-notify`` or
 ``setname``) the AWAY and SETNAME lines of people they share no room with.
 Reference: ircv3.net/specs/extensions/monitor, .../extended-monitor.
@@ -10,9 +11,9 @@ Reference: ircv3.net/specs/extensions/monitor, .../extended-monitor.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Callable, Optional, cast
 
-from ..core import User, casefold
+from ..core import User, casefold, events
 from . import numerics as N
 from .commands import command
 from .render import trailing
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class Monitors:
-    def __init__(self) -> None:
+    def __init__(self, find_user: Callable[[str], Optional[User]]) -> None:
+        self.find_user = find_user
         self.watching: dict[str, set[IRCConnection]] = {}  # folded nick -> connections
 
     def add(self, conn: IRCConnection, folded: str) -> None:
@@ -46,17 +48,37 @@ class Monitors:
         for folded in list(conn.monitoring):
             self.remove(conn, folded)
 
-    def changed(self, kind: str, nick: str, user: User) -> None:
+    def changed(self, record: events.Event) -> None:
+        """A change applied anywhere in the network: watchers of the nicks it is about hear of it."""
+        if not self.watching:
+            return
+        if isinstance(record, events.Connected):
+            self._tell("online", record.who.nick)
+        elif isinstance(record, events.Quit):
+            self._tell("offline", record.who.nick)
+        elif isinstance(record, events.NickChanged):
+            if casefold(record.who.nick) != casefold(record.new_nick):
+                self._tell("offline", record.who.nick)
+                self._tell("online", record.new_nick)
+        elif isinstance(record, events.AwayChanged):
+            self._tell("away", record.who.nick)
+        elif isinstance(record, events.UserChanged) and record.realname_changed:
+            self._tell("realname", record.who.nick)
+
+    def _tell(self, kind: str, nick: str) -> None:
         conns = self.watching.get(casefold(nick))
         if not conns:
             return
+        user = self.find_user(nick)
         for conn in list(conns):
             if conn.closing:
                 continue
-            if kind == "online":
-                conn.reply(N.RPL_MONONLINE, user.identity.mask)
-            elif kind == "offline":
+            if kind == "offline":
                 conn.reply(N.RPL_MONOFFLINE, nick)
+            elif user is None:
+                continue
+            elif kind == "online":
+                conn.reply(N.RPL_MONONLINE, user.identity.mask)
             elif "extended-monitor" in conn.caps and not _share_a_room(conn, user):
                 if kind == "away" and "away-notify" in conn.caps:
                     conn.send(f":{user.identity.mask} AWAY {trailing(user.away)}" if user.away

@@ -91,7 +91,7 @@ def nick(ctx: Context, msg: Message) -> None:
         ctx.run(_rename(ctx, wanted), "IRC nick change", ctx.internal_error)
         return
     ctx.session.own_nick(wanted)
-    if not ctx.network.nick_available(wanted):
+    if not ctx.network.directory.nick_available(wanted):
         raise errors.NickInUse(wanted)
     ctx.registration.nick = wanted
     try_register(ctx)
@@ -202,7 +202,7 @@ def lusers(ctx: Context, msg: Message) -> None:
     ctx.reply(N.RPL_LUSERUNKNOWN, str(max(unknown, 0)), "unknown connection(s)")
     ctx.reply(N.RPL_LUSERCHANNELS, str(len(network.rooms)), "channels formed")
     ctx.reply(N.RPL_LUSERME, f"I have {users} clients and 0 servers")
-    top = str(network.max_users)
+    top = str(network.directory.max_users)
     ctx.reply(N.RPL_LOCALUSERS, str(users), top, f"Current local users {users}, max {top}")
     ctx.reply(N.RPL_GLOBALUSERS, str(users), top, f"Current global users {users}, max {top}")
 

@@ -300,7 +300,7 @@ class TelnetConnection(LineConnection):
         now = network.clock()
         for room in rooms:
             if casefold(room) in user.rooms:
-                spawn(network.store_read_marker(user.person, casefold(room), now), "telnet read marker")
+                spawn(network.messaging.store_read_marker(user.person, casefold(room), now), "telnet read marker")
 
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         if self.session.user is not None:  # before the session leaves the network with its rooms

@@ -180,5 +180,4 @@ def memory_history(network, clock, **kwargs):
 
     store = SQLiteHistory(":memory:", clock, **kwargs)
     network.history = store
-    network.keep_rooms = True
     return store

@@ -1,35 +1,98 @@
-"""A room (an IRC channel): members with their status, topic, modes, lists and owners.
+"""Who is here and where: the people connected, the rooms they are in, and the directory of both.
 
-A room keeps its protection when it empties: its flags, key, limit and lists
-stay, and a registered room (one with a founder account) also keeps who runs
-it: members logged in to the founder's or an operator's account get ``+o``
-when they join.  :meth:`Room.state` / :meth:`Room.restore` are what the
-history store saves and loads, so a restart changes none of it.
+:class:`User` is one connection's person (whatever protocol it came by);
+:class:`Room` an IRC channel: members with their status, topic, modes, lists
+and owners.  A room keeps its protection when it empties: its flags, key,
+limit and lists stay, and a registered room (one with a founder account) also
+keeps who runs it: members logged in to the founder's or an operator's
+account get ``+o`` when they join.  :meth:`Room.state` / :meth:`Room.restore`
+are what the history store saves and loads, so a restart changes none of it.
+
+:class:`Directory` finds people by nick and rooms by name (casefolded) and
+seats and unseats members; the rules (:mod:`.people`, :mod:`.roomrules`)
+decide, :mod:`.changes` applies, and this holds the result.  Users and rooms
+live in one module because each refers to the other.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import attrs
 
+from . import errors
 from .casemap import casefold
+from .events import Identity
 from .moderation import ListEntry, matches, normalise
+from .modes import FLAG_MODES, LIST_MODES, STATUS_MODES, ModeChange
 
 if TYPE_CHECKING:
-    from .users import User
+    from .client import Client
 
-#: Flag modes without an argument, in the order they are shown (s: secret, hidden from LIST and WHOIS).
-FLAG_MODES = "imnst"
-#: List modes: bans, ban exceptions, invite exceptions, quiets (ISUPPORT CHANMODES type A).
-LIST_MODES = "beIq"
-#: Modes that take an argument when set (k also when unset, by convention).
-PARAM_MODES = "kl"
-#: Member status modes, highest first, with the prefix each shows in NAMES.
-STATUS_MODES = {"o": "@", "v": "+"}
 
-#: One mode change: sign ("+" or "-"), letter, and its argument if any.
-ModeChange = tuple[str, str, Optional[str]]
+@attrs.define(eq=False)
+class User:
+    client: Client
+    nick: str
+    user: str
+    host: str
+    realname: str
+    protocol: str
+    signon: float
+    last_active: float
+    away: Optional[str] = None
+    rooms: dict[str, Room] = attrs.field(factory=dict)  # folded name -> room
+    #: User modes: "i" invisible (WHO and NAMES hide you from strangers), "w" wallops, "B" bot.
+    #: A frozenset, replaced on change: most users have none, and share the one empty frozenset.
+    modes: frozenset[str] = frozenset()
+    #: The account this user is logged in to (None: a guest, known by nick only).
+    account: Optional[str] = None
+    #: Where this connection really comes from, when ``host`` is its cloak (core/cloaks.py):
+    #: for bans, per-address limits and operators' eyes only; never part of ``identity``.
+    address: str = ""
+    identity: Identity = attrs.field(init=False)
+    #: Who a guest is for this connection only: history and read markers of a guest never pass
+    #: to the next holder of the nick.
+    guest: str = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.guest = f"g:{self.signon:.6f}:{casefold(self.nick)}"
+        self._refresh_identity()
+
+    def _refresh_identity(self) -> None:
+        self.identity = Identity(self.nick, self.user, self.host, self.realname, self.protocol, "B" in self.modes,
+                                 self.account)
+
+    @property
+    def folded(self) -> str:
+        return casefold(self.nick)
+
+    @property
+    def person(self) -> str:
+        """Who this is across connections and over time: the account, or a guest's own connection."""
+        return "a:" + casefold(self.account) if self.account else self.guest
+
+    def set_account(self, account: Optional[str]) -> None:
+        self.account = account
+        self._refresh_identity()
+
+    def rename(self, nick: str) -> None:
+        self.nick = nick
+        self._refresh_identity()
+
+    def set_modes(self, modes: set[str] | frozenset[str]) -> None:
+        self.modes = frozenset(modes)
+        self._refresh_identity()
+
+    def set_realname(self, realname: str) -> None:
+        self.realname = realname
+        self._refresh_identity()
+
+    def update(self, identity: Identity) -> None:
+        """Take over what another node says about this user (same nick)."""
+        self.user, self.host, self.realname, self.protocol = (
+            identity.user, identity.host, identity.realname, identity.protocol)
+        self._refresh_identity()
 
 
 @attrs.define(eq=False)
@@ -188,3 +251,71 @@ class Room:
         self.op_accounts = set(state.get("ops", ()))
         self.lists = {k: [ListEntry(str(m), str(b), float(t)) for m, b, t in v]
                       for k, v in state.get("lists", {}).items() if k in LIST_MODES and v}
+
+
+class Directory:
+    """The users and rooms this node knows of (its own and, in a cluster, everyone else's)."""
+
+    def __init__(self, clock: Callable[[], float], keep_rooms: bool) -> None:
+        self.clock = clock
+        self.users: dict[str, User] = {}  # folded nick -> user
+        self.rooms: dict[str, Room] = {}  # folded name -> room
+        self.max_users = 0
+        #: With a history store, rooms outlive their members (and restarts).
+        self.keep_rooms = keep_rooms
+
+    def find_user(self, nick: str) -> Optional[User]:
+        return self.users.get(casefold(nick))
+
+    def find_room(self, name: str) -> Optional[Room]:
+        return self.rooms.get(casefold(name))
+
+    def room(self, name: str) -> Room:
+        room = self.find_room(name)
+        if room is None:
+            raise errors.NoSuchRoom(name)
+        return room
+
+    def member_room(self, user: User, name: str) -> Room:
+        room = self.room(name)
+        if user not in room.members:
+            raise errors.NotOnRoom(room.name)
+        return room
+
+    def op_room(self, user: User, name: str) -> Room:
+        room = self.member_room(user, name)
+        if not room.is_op(user):
+            raise errors.NotOperator(room.name)
+        return room
+
+    def nick_available(self, nick: str) -> bool:
+        return casefold(nick) not in self.users
+
+    def neighbours(self, user: User) -> set[User]:
+        """Everyone who shares at least one room with ``user``, and ``user``."""
+        seen = {user}
+        for room in user.rooms.values():
+            seen.update(room.members)
+        return seen
+
+    def add_user(self, user: User) -> None:
+        self.users[user.folded] = user
+        self.max_users = max(self.max_users, len(self.users))
+
+    def seat(self, user: User, room: Room, status: set[str]) -> bool:
+        """Seat ``user`` in ``room`` with ``status``; True if they were not in it before."""
+        known = user in room.members
+        room.members[user] = status
+        room.emptied = None
+        user.rooms[casefold(room.name)] = room
+        return not known
+
+    def unseat(self, user: User, room: Room) -> None:
+        """Take ``user`` out of ``room``; forget a room nothing keeps."""
+        room.members.pop(user, None)
+        room.catching_up.pop(user, None)
+        user.rooms.pop(casefold(room.name), None)
+        if not room.members:
+            room.emptied = self.clock()
+            if not self.keep_rooms and not room.protected:
+                self.rooms.pop(casefold(room.name), None)

@@ -1,11 +1,12 @@
-"""Where the network's changes go besides its local fan-out: the record sinks.
+"""Where the network's records go besides the local fan-out: the sinks.
 
-A sink is a callable given each record (an event of :mod:`.events`) once, on
-the node where the change happened: a message sent by someone connected
-here, a join, a part.  What the rest of the daemon builds on the network's
-changes (outgoing webhooks today) subscribes here instead of wrapping the
-rules that make them.  A sink that raises is logged and the others still run:
-a broken subscriber never stops a message.
+A sink is a callable given each record (a change of :mod:`.events`) once it
+is applied here.  The network has two sets: ``seen`` gets every change this
+node applied, whoever made it (MONITOR watchers follow people on every node),
+and ``records`` the changes made here, on the node where they happened (the
+cluster publisher and outgoing webhooks: each change is told once, by its
+own node).  A sink that raises is logged and the others still run: a broken
+subscriber never stops a message.
 """
 
 from __future__ import annotations

@@ -1,0 +1,62 @@
+"""Node liveness: each node beats every ``heartbeat`` seconds; one silent for ``node_timeout`` is lost.
+
+A lost node's people quit everywhere ("node lost") and Redis forgets what it
+held (its nicks, its user list, its room memberships: the REAP_NODE script).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from ..core import Network
+from . import codec, scripts
+from .keys import Keys
+from .link import RedisLink
+
+log = Logger()
+
+
+class Nodes:
+    def __init__(self, link: RedisLink, keys: Keys, node: str, reactor: Any, network: Network,
+                 node_timeout: float) -> None:
+        self.link = link
+        self.keys = keys
+        self.node = node
+        self.reactor = reactor
+        self.network = network
+        self.node_timeout = node_timeout
+        self.heard: dict[str, float] = {}  # node -> when we last heard from it (our clock)
+
+    def heard_from(self, node: str, ago: float = 0.0) -> None:
+        self.heard[node] = self.reactor.seconds() - ago
+
+    def beat(self) -> None:
+        self.link.call("HSET", self.keys.nodes, self.node, int(time.time() * 1000)).addErrback(self._failed, "beat")
+        data = codec.dumps({"t": "beat", "n": self.node})
+        self.link.call("PUBLISH", self.keys.events, data).addErrback(self._failed, "beat")
+
+    def check(self) -> None:
+        now = self.reactor.seconds()
+        for node, last in list(self.heard.items()):
+            if now - last > self.node_timeout:
+                del self.heard[node]
+                lost = self.network.replica.node_lost(node, "node lost")
+                log.warn("cluster: node {node} lost ({users} users quit)", node=node, users=lost)
+                if self.link.up:
+                    self.reap(node).addErrback(self._failed, "reap")
+
+    def left(self, node: str) -> None:
+        """``node`` said goodbye: its people quit now, without waiting for the timeout."""
+        self.heard.pop(node, None)
+        self.network.replica.node_lost(node, "Server shutting down")
+
+    def reap(self, node: str) -> defer.Deferred[Any]:
+        keys = [self.keys.nicks, self.keys.rooms, self.keys.nodes, self.keys.users(node)]
+        return self.link.script(scripts.REAP_NODE, keys, [node, self.keys.members_prefix])
+
+    def _failed(self, failure: Any, what: str) -> None:
+        log.warn("Redis {what} failed: {error}", what=what, error=failure.getErrorMessage())
