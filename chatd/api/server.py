@@ -254,7 +254,7 @@ class ApiServer:
         mask = field(data, "mask")
         assert mask is not None
         session = await self.bots.operator(record.name, record.name, f"API key {record.name}")
-        ban, removed = session.server_ban(mask, field(data, "duration", required=False, default="0") or "0",
+        ban, removed = session.moderation.server_ban(mask, field(data, "duration", required=False, default="0") or "0",
                                           field(data, "reason", required=False, default="") or "")
         return respond(request, 201, {"mask": ban.mask, "reason": ban.reason, "expires": ban.expires,
                                       "disconnected": removed})
@@ -265,7 +265,7 @@ class ApiServer:
         if casefold(normalise(mask)) not in self.network.operators.server_bans:
             raise ApiError(404, "not_found", f"{mask} is not a server ban")
         session = await self.bots.operator(record.name, record.name, f"API key {record.name}")
-        session.lift_server_ban(mask)
+        session.moderation.lift_server_ban(mask)
         return respond(request, 200, {"ok": True, "mask": mask})
 
     # -- accounts (admin keys: an operator's way back into an account) ----------------------

@@ -8,7 +8,7 @@ the network's (:mod:`.roomrules`, :mod:`.operators`).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 from . import errors, text
 from .modes import LIST_MODES
@@ -32,17 +32,31 @@ def parse_duration(value: str) -> Optional[float]:
     return float(seconds) or None
 
 
-class Moderating:
-    # Provided by the Session.
+class Moderator(Protocol):
+    """What moderation reads of the session it serves."""
+
     network: Network
     certfp: Optional[str]
 
+    def me(self) -> User: ...
+
+
+class Moderation:
+    """A session's collaborator (``session.moderation``) for running rooms and the server."""
+
+    def __init__(self, session: Moderator) -> None:
+        self.session = session
+
+    @property
+    def network(self) -> Network:
+        return self.session.network
+
     def me(self) -> User:
-        raise NotImplementedError
+        return self.session.me()
 
     @staticmethod
     def _name(name: str) -> str:
-        raise NotImplementedError
+        return text.checked(name, "name")
 
     def room_list(self, name: str, letter: str) -> list[ListEntry]:
         if letter not in LIST_MODES:
@@ -63,7 +77,7 @@ class Moderating:
     async def oper(self, name: str, password: str) -> str:
         """Become a server operator (user mode +o) with a name and password from the configuration."""
         user = self.me()
-        record = await self.network.operators.oper_up(user, text.checked(name, "name"), password, self.certfp)
+        record = await self.network.operators.oper_up(user, text.checked(name, "name"), password, self.session.certfp)
         if self.network.users.get(user.folded) is user:
             self.network.people.set_user_modes(user, user.modes | {"o"})
         return record.name

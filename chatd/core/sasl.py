@@ -51,7 +51,7 @@ class Exchange:
         if self.mechanism == "PLAIN":
             return await self._plain(data)
         if self.mechanism == "EXTERNAL":
-            await self.session.login_certificate()
+            await self.session.sign_in.login_certificate()
             return Step(done=True)
         return await self._scram(data)
 
@@ -62,7 +62,7 @@ class Exchange:
             raise errors.BadLogin("", "Malformed PLAIN credentials") from None
         if authzid and authzid.casefold() != authcid.casefold():
             raise errors.BadLogin("", "Logging in as someone else is not allowed")
-        await self.session.login(authcid, password)
+        await self.session.sign_in.login(authcid, password)
         return Step(done=True)
 
     async def _scram(self, data: bytes) -> Step:
@@ -96,7 +96,7 @@ class Exchange:
         except ScramException:
             accounts.scram_failed(self.account, session.address)
             raise errors.BadLogin("") from None
-        session.logged_in(self.account)
+        session.sign_in.logged_in(self.account)
         return Step(server.get_server_final().encode("utf-8"), done=True)  # type: ignore[attr-defined]
 
 

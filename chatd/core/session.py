@@ -25,7 +25,7 @@ from .catchup import CatchUp
 from .directory import Room
 from .events import Identity
 from .limits import ROOM_PREFIXES, SERVICE_NICKS
-from .moderating import Moderating
+from .moderating import Moderation
 from .modes import ModeChange
 from .queries import listed_rooms, visible_members
 from .signin import SignIn
@@ -47,9 +47,9 @@ MAX_SEARCH = 200  # results in one search
 MAX_SEARCH_WORDS = 10
 
 
-class Session(SignIn, Moderating):
+class Session:
     __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
-                 "registering", "closed", "token_id", "catch_up")
+                 "registering", "closed", "token_id", "catch_up", "sign_in", "moderation")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -68,6 +68,10 @@ class Session(SignIn, Moderating):
         self.catch_up = CatchUp(self)
         #: The id of the session token this connection signed in with or was given (web), if any.
         self.token_id: Optional[str] = None
+        #: Who this person is (accounts, tokens, the grace on an account's nick): signin.py.
+        self.sign_in = SignIn(self)
+        #: Running rooms and the server (lists, registration, OPER, KILL, KLINE): moderating.py.
+        self.moderation = Moderation(self)
 
     @property
     def nick(self) -> Optional[str]:
@@ -154,7 +158,7 @@ class Session(SignIn, Moderating):
             raise errors.ServerBanned("", f"You are banned from this server: {ban.reason}")
         self.registering = True
         try:
-            grace = await self.check_nick_owner(nick, connecting=grace)
+            grace = await self.sign_in.check_nick_owner(nick, connecting=grace)
             await network.people.claim_nick(nick)
             if self.closed:
                 network.people.release_nick(nick)
@@ -164,7 +168,7 @@ class Session(SignIn, Moderating):
         finally:
             self.registering = False
         if grace:
-            self._start_grace()
+            self.sign_in.start_grace()
         return self.user
 
     @property
@@ -178,19 +182,19 @@ class Session(SignIn, Moderating):
         if nick != user.nick:
             self.network.people.check_nick_change(user, nick)  # before anything is claimed
         if casefold(nick) != user.folded:
-            await self.check_nick_owner(nick, connecting=False)
+            await self.sign_in.check_nick_owner(nick, connecting=False)
             await self.network.people.claim_nick(nick)
             if self.user is not user or self.closed:
                 self.network.people.release_nick(nick)
                 return
         self.network.people.change_nick(user, nick)
-        if self.grace is not None and self._owner_is_me(nick):
-            self._end_grace()
+        if self.grace is not None and self.sign_in.owner_is_me(nick):
+            self.sign_in.end_grace()
 
     def quit(self, reason: str) -> None:
         """The connection is gone (or going): leave the network once."""
         self.closed = True
-        self._end_grace()
+        self.sign_in.end_grace()
         if self.user is not None:
             user, self.user = self.user, None
             self.network.people.quit(user, text.line(text.printable(reason), "reason", 400))

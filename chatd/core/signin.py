@@ -4,14 +4,17 @@ Registering an account, logging in (password, SCRAM or a client
 certificate, see :mod:`.sasl`), logging out, grouping nicks, and the rule
 that a registered nick belongs to its account: someone else asking for it
 gets ``nick_reserved``; a guest who connects with it keeps it for
-``Limits.nick_grace`` seconds to log in, then is renamed.  It lives apart
-only to keep each module readable.
+``Limits.nick_grace`` seconds to log in, then is renamed.
+
+:class:`SignIn` is a session's collaborator (``session.sign_in``): it reads
+and sets who the session is (its account, token, grace period) on the
+session it serves, through the small :class:`Holder` interface.
 """
 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 from . import errors
 from .casemap import casefold
@@ -25,8 +28,9 @@ if TYPE_CHECKING:
     from .recovery import Recovery
 
 
-class SignIn:
-    # Provided by the Session.
+class Holder(Protocol):
+    """What sign-in reads and sets of the session it serves."""
+
     network: Network
     address: str
     user: Optional[User]
@@ -36,11 +40,17 @@ class SignIn:
     closed: bool
     token_id: Optional[str]
 
-    def me(self) -> User:
-        raise NotImplementedError
+    def me(self) -> User: ...
+    def valid_nick(self, nick: str) -> str: ...
 
-    def valid_nick(self, nick: str) -> str:
-        raise NotImplementedError
+
+class SignIn:
+    def __init__(self, session: Holder) -> None:
+        self.session = session
+
+    @property
+    def network(self) -> Network:
+        return self.session.network
 
     def _accounts(self) -> Accounts:
         if self.network.accounts is None:
@@ -51,12 +61,12 @@ class SignIn:
 
     async def register_account(self, name: Optional[str], password: str, email: str = "") -> str:
         """Create an account (``name`` None: one's current nick) and log in to it."""
-        if self.account is not None:
-            raise errors.ChatError("", f"You are already logged in as {self.account}")
-        name = name or (self.user.nick if self.user is not None else None)
+        if self.session.account is not None:
+            raise errors.ChatError("", f"You are already logged in as {self.session.account}")
+        name = name or (self.session.user.nick if self.session.user is not None else None)
         if not name:
             raise errors.BadNick("", "Name the account to create (or pick your nick first)")
-        name = self.valid_nick(name)
+        name = self.session.valid_nick(name)
         if casefold(name) in SERVICE_NICKS:
             raise errors.ServiceNick(name)  # an account owns its name as a nick
         email = valid_email(email) if email else ""
@@ -68,40 +78,40 @@ class SignIn:
 
     async def login(self, name: str, password: str) -> str:
         """Log in with a password; raises BadLogin (never saying whether the account exists)."""
-        account = await self._accounts().login(name, password, self.address)
+        account = await self._accounts().login(name, password, self.session.address)
         self.logged_in(account)
         return account
 
     async def login_certificate(self) -> str:
         """Log in with the TLS client certificate this connection presented (SASL EXTERNAL)."""
-        account = await self._accounts().login_certificate(self.certfp, self.address)
+        account = await self._accounts().login_certificate(self.session.certfp, self.session.address)
         self.logged_in(account)
         return account
 
     async def login_token(self, token: str) -> str:
         """Log in with a session token from :meth:`issue_token` (a web client's reload)."""
-        account, token_id = await self._accounts().login_token(token, self.address)
+        account, token_id = await self._accounts().login_token(token, self.session.address)
         self.logged_in(account)
-        self.token_id = token_id
+        self.session.token_id = token_id
         return account
 
     async def issue_token(self) -> str:
         """A token that logs this account in again later without the password, until revoked."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        token, self.token_id = await self._accounts().issue_token(self.account)
+        token, self.session.token_id = await self._accounts().issue_token(self.session.account)
         return token
 
     async def sign_out(self, everywhere: bool = False) -> int:
         """Log out and revoke this connection's token (``everywhere``: every token of the account);
         returns how many tokens were revoked."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        account, token_id = self.account, self.token_id
+        account, token_id = self.session.account, self.session.token_id
         revoked = 0
         if everywhere or token_id is not None:
             revoked = await self._accounts().revoke_tokens(account, None if everywhere else token_id)
-        if self.account == account:
+        if self.session.account == account:
             self.logout()
         return revoked
 
@@ -109,12 +119,12 @@ class SignIn:
         """A new password for this session's account, given the current one (throttled as a login
         is); every session token of the account is revoked, this connection's own too.  Returns
         how many were."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        account = self.account
-        await self._accounts().login(account, current, self.address)
+        account = self.session.account
+        await self._accounts().login(account, current, self.session.address)
         revoked = await self._accounts().set_password(account, new)
-        self.token_id = None
+        self.session.token_id = None
         return revoked
 
     # -- e-mail: a verified address, and a way back in by a reset link -----------------------
@@ -130,64 +140,64 @@ class SignIn:
 
     async def verify_email(self, name: str, code: str) -> str:
         """Enter the code mailed to ``name``'s address (no login needed: the code is the proof)."""
-        return await self._recovery().verify(self.valid_nick(name), code, self.address)
+        return await self._recovery().verify(self.session.valid_nick(name), code, self.session.address)
 
     async def set_email(self, email: str) -> str:
         """A new address for this session's account ("" removes it); a code goes to it."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        return await self._recovery().set_email(self.account, email)
+        return await self._recovery().set_email(self.session.account, email)
 
     async def request_password_reset(self, name: str) -> None:
         """Ask for a reset link to ``name``'s verified address; answered alike whoever asks."""
-        await self._recovery().request_reset(self.valid_nick(name), self.address)
+        await self._recovery().request_reset(self.session.valid_nick(name), self.session.address)
 
     async def reset_password(self, token: str, password: str) -> str:
         """Choose a new password with a reset link's token, and log in with it; every session
         token of the account is revoked."""
-        account, _ended = await self._recovery().reset(token, password, self.address)
-        if self.account is None:
+        account, _ended = await self._recovery().reset(token, password, self.session.address)
+        if self.session.account is None:
             self.logged_in(account)
         return account
 
     async def sessions(self) -> list[TokenRecord]:
         """The account's signed-in sessions (tokens), so a person can see and end them."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        return await self._accounts().sessions(self.account)
+        return await self._accounts().sessions(self.session.account)
 
     async def end_session(self, token_id: str) -> None:
         """End one of the account's sessions by its id; its token logs in nowhere from now on."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        if not await self._accounts().revoke_tokens(self.account, token_id):
+        if not await self._accounts().revoke_tokens(self.session.account, token_id):
             raise errors.ChatError("", "No such session")
 
     def logged_in(self, account: str) -> None:
         """Proof was given (a password, SCRAM, a certificate): this session is ``account`` now."""
-        if self.closed:
+        if self.session.closed:
             return
-        self.account = account
-        if self.user is not None:
-            self.network.people.set_account(self.user, account)
-            if self._owner_is_me(self.user.nick):
-                self._end_grace()
+        self.session.account = account
+        if self.session.user is not None:
+            self.network.people.set_account(self.session.user, account)
+            if self.owner_is_me(self.session.user.nick):
+                self.end_grace()
 
     def logout(self) -> None:
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        self.account = None
-        self.token_id = None
-        if self.user is not None:
-            self.network.people.set_account(self.user, None)
-            if not self._owner_is_me(self.user.nick):  # a guest now, on an account's nick
-                self._start_grace()
+        self.session.account = None
+        self.session.token_id = None
+        if self.session.user is not None:
+            self.network.people.set_account(self.session.user, None)
+            if not self.owner_is_me(self.session.user.nick):  # a guest now, on an account's nick
+                self.start_grace()
 
     # -- nicks that belong to accounts -----------------------------------------------------------
 
-    def _owner_is_me(self, nick: str) -> bool:
+    def owner_is_me(self, nick: str) -> bool:
         owner = self.network.accounts.owner(nick) if self.network.accounts is not None else None
-        return owner is None or casefold(owner) == casefold(self.account or "")
+        return owner is None or casefold(owner) == casefold(self.session.account or "")
 
     async def check_nick_owner(self, nick: str, connecting: bool) -> bool:
         """May this session use ``nick``?  True: only for a grace period (a guest connecting with it)."""
@@ -195,30 +205,30 @@ class SignIn:
         if accounts is None:
             return False
         owner = await accounts.owner_of(nick)
-        if owner is None or casefold(owner) == casefold(self.account or ""):
+        if owner is None or casefold(owner) == casefold(self.session.account or ""):
             return False
         if connecting and self.network.limits.nick_grace > 0 and self.network.schedule is not None:
             return True
         raise errors.NickReserved(nick)
 
-    def _start_grace(self) -> None:
-        self._end_grace()
+    def start_grace(self) -> None:
+        self.end_grace()
         schedule = self.network.schedule
         if schedule is None:
             return
-        self.grace = schedule(self.network.limits.nick_grace, self._grace_over)
+        self.session.grace = schedule(self.network.limits.nick_grace, self._grace_over)
 
-    def _end_grace(self) -> None:
-        if self.grace is not None:
-            if self.grace.active():
-                self.grace.cancel()
-            self.grace = None
+    def end_grace(self) -> None:
+        if self.session.grace is not None:
+            if self.session.grace.active():
+                self.session.grace.cancel()
+            self.session.grace = None
 
     def _grace_over(self) -> None:
         """The guest did not log in: they leave the account's nick for a guest one."""
-        self.grace = None
-        user = self.user
-        if user is None or self.closed or self._owner_is_me(user.nick):
+        self.session.grace = None
+        user = self.session.user
+        if user is None or self.session.closed or self.owner_is_me(user.nick):
             return
         for _ in range(20):
             guest = f"Guest{random.randrange(10**5):05d}"
@@ -228,30 +238,30 @@ class SignIn:
 
     async def group_nick(self, nick: Optional[str] = None) -> str:
         """Make ``nick`` (default: the current one) one of this account's nicks."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        nick = self.valid_nick(nick or self.me().nick)
-        await self._accounts().group(self.account, nick)
+        nick = self.session.valid_nick(nick or self.session.me().nick)
+        await self._accounts().group(self.session.account, nick)
         return nick
 
     async def ungroup_nick(self, nick: str) -> None:
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        await self._accounts().ungroup(self.account, self.valid_nick(nick))
+        await self._accounts().ungroup(self.session.account, self.session.valid_nick(nick))
 
     async def add_certificate(self, fingerprint: Optional[str] = None) -> str:
         """Let a certificate (default: this connection's) log in to this account."""
-        if self.account is None:
+        if self.session.account is None:
             raise errors.NotLoggedIn("")
-        fingerprint = (fingerprint or self.certfp or "").lower()
+        fingerprint = (fingerprint or self.session.certfp or "").lower()
         if len(fingerprint) != 64 or any(c not in "0123456789abcdef" for c in fingerprint):
             raise errors.ChatError("", "That is not a SHA-256 certificate fingerprint")
-        await self._accounts().add_certificate(self.account, fingerprint)
+        await self._accounts().add_certificate(self.session.account, fingerprint)
         return fingerprint
 
     async def account_info(self, name: Optional[str] = None) -> AccountRecord:
         """An account's public record (one's own by default): name, registered, nicks."""
-        name = name or self.account
+        name = name or self.session.account
         if name is None:
             raise errors.NotLoggedIn("")
-        return await self._accounts().info(self.valid_nick(name))
+        return await self._accounts().info(self.session.valid_nick(name))

@@ -145,13 +145,13 @@ def register(ctx: Context, msg: Message) -> None:
 
 async def _register(ctx: Context, account: str, email: str, password: str) -> None:
     try:
-        name = await ctx.session.register_account(account, password, email)
+        name = await ctx.session.sign_in.register_account(account, password, email)
     except errors.ChatError as error:
         code = _FAIL_CODES.get(error.code, "TEMPORARILY_UNAVAILABLE")
         ctx.send(f"FAIL REGISTER {code} {account} {trailing(error.describe())}")
         return
     said = "Account created"
-    if email and ctx.session.sends_mail:
+    if email and ctx.session.sign_in.sends_mail:
         said += f"; a code to verify {email} is on its way (VERIFY {name} <code>)"
     ctx.send(f"REGISTER SUCCESS {name} {trailing(said)}")
     logged_in(ctx, name)
@@ -166,7 +166,7 @@ def verify(ctx: Context, msg: Message) -> None:
 
 async def _verify(ctx: Context, account: str, code: str) -> None:
     try:
-        name = await ctx.session.verify_email(account, code)
+        name = await ctx.session.sign_in.verify_email(account, code)
     except errors.ChatError as error:
         fail = "TEMPORARILY_UNAVAILABLE" if error.code == "accounts_unavailable" else "INVALID_CODE"
         ctx.send(f"FAIL VERIFY {fail} {account} {trailing(error.describe())}")

@@ -224,7 +224,7 @@ _LISTS = {"b": (N.RPL_BANLIST, N.RPL_ENDOFBANLIST, "End of channel ban list"),
 
 def _show_list(ctx: Context, name: str, letter: str) -> None:
     entry, end, text = _LISTS[letter]
-    for item in ctx.session.room_list(name, letter):
+    for item in ctx.session.moderation.room_list(name, letter):
         extra = ("q",) if letter == "q" else ()  # 728 names the mode letter
         ctx.reply(entry, name, *extra, item.mask, item.set_by, str(int(item.time)))
     ctx.reply(end, name, *(("q",) if letter == "q" else ()), text)

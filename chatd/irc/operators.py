@@ -28,7 +28,7 @@ def oper(ctx: Context, msg: Message) -> None:
 
 async def _oper(ctx: Context, name: str, password: str) -> None:
     try:
-        await ctx.session.oper(name, password)
+        await ctx.session.moderation.oper(name, password)
     except errors.BadLogin:
         ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect")
         return
@@ -40,7 +40,7 @@ async def _oper(ctx: Context, name: str, password: str) -> None:
 
 @command("KILL", min_params=1)
 def kill(ctx: Context, msg: Message) -> None:
-    victim = ctx.session.kill(msg.params[0], msg.params[1] if len(msg.params) > 1 else "")
+    victim = ctx.session.moderation.kill(msg.params[0], msg.params[1] if len(msg.params) > 1 else "")
     ctx.send(f":{ctx.server} NOTICE {ctx.me} :Killed {victim.nick}")
 
 
@@ -52,7 +52,7 @@ def kline(ctx: Context, msg: Message) -> None:
         ctx.reply(N.ERR_NEEDMOREPARAMS, "KLINE", "Not enough parameters")
         return
     mask, reason = params[0], (params[1] if len(params) > 1 else "")
-    ban, hit = ctx.session.server_ban(mask, duration, reason)
+    ban, hit = ctx.session.moderation.server_ban(mask, duration, reason)
     until = "permanently" if ban.expires is None else f"for {int(ban.expires - ban.created)} seconds"
     ctx.send(f":{ctx.server} NOTICE {ctx.me} :Banned {ban.mask} {until} ({ban.reason}); "
              f"{hit} connection(s) closed")
@@ -60,19 +60,19 @@ def kline(ctx: Context, msg: Message) -> None:
 
 @command("UNKLINE", min_params=1)
 def unkline(ctx: Context, msg: Message) -> None:
-    ban = ctx.session.lift_server_ban(msg.params[0])
+    ban = ctx.session.moderation.lift_server_ban(msg.params[0])
     ctx.send(f":{ctx.server} NOTICE {ctx.me} :Lifted the ban on {ban.mask}")
 
 
 @command("WALLOPS", min_params=1)
 def wallops(ctx: Context, msg: Message) -> None:
-    ctx.session.wallops(msg.params[0])
+    ctx.session.moderation.wallops(msg.params[0])
 
 
 @command("REHASH")
 def rehash(ctx: Context, msg: Message) -> None:
     """Read the configuration again, as SIGHUP does (chatd.reload): 382, then what changed."""
-    ctx.session.require_oper()
+    ctx.session.moderation.require_oper()
     reload = ctx.factory.rehash
     if reload is None:
         ctx.send(f":{ctx.server} NOTICE {ctx.me} :This server has no configuration to reload")

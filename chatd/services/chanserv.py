@@ -39,7 +39,7 @@ async def chanserv(user: ServiceUser, words: list[str], room_hooks: Any) -> None
         if verb == "HOOK":
             await hook(user, words[1:], say, room_hooks)
         elif verb == "REGISTER" and len(words) > 1:
-            room = session.register_room(words[1])
+            room = session.moderation.register_room(words[1])
             say(f"{room.name} is registered to {room.founder}: its modes, lists and operators are kept")
         elif verb == "INFO" and len(words) > 1:
             room = session.network.room(words[1])
@@ -62,7 +62,7 @@ async def hook(user: ServiceUser, words: list[str], say: Callable[[str], None], 
             say(line)
         return
     session = user.session
-    room = session.manage_room(words[0]).name
+    room = session.moderation.manage_room(words[0]).name
     verb, args = words[1].upper(), words[2:]
     by = f"account:{session.account}"
     try:

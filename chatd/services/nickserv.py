@@ -35,51 +35,51 @@ async def nickserv(user: ServiceUser, words: list[str]) -> None:
     try:
         if verb == "IDENTIFY" and args:
             name, password = (args[0], " ".join(args[1:])) if len(args) > 1 else (session.nick or "", args[0])
-            account = await session.login(name, password)
+            account = await session.sign_in.login(name, password)
             user.signed_in(account)
             say(f"You are now logged in as {account}")
         elif verb == "REGISTER" and args:
             email = args[1] if len(args) > 1 else ""
-            account = await session.register_account(None, args[0], email)
+            account = await session.sign_in.register_account(None, args[0], email)
             user.signed_in(account)
             say(f"Account {account} registered; you are logged in")
-            if email and session.sends_mail:
+            if email and session.sign_in.sends_mail:
                 say(f"A code to verify {email} is on its way: /msg NickServ VERIFY {account} <code>")
         elif verb == "EMAIL" and len(args) == 1:
-            email = await session.set_email("" if args[0].upper() == "NONE" else args[0])
+            email = await session.sign_in.set_email("" if args[0].upper() == "NONE" else args[0])
             say(f"Your address is now {email}; a code to verify it is on its way" if email
                 else "Your account has no address now (no reset links can reach you)")
         elif verb == "VERIFY" and len(args) == 2:
-            say(f"The address of {await session.verify_email(args[0], args[1])} is verified")
+            say(f"The address of {await session.sign_in.verify_email(args[0], args[1])} is verified")
         elif verb == "RESETPASS" and len(args) == 1:
-            await session.request_password_reset(args[0])
+            await session.sign_in.request_password_reset(args[0])
             say(f"If {args[0]} has a verified address, a reset link is on its way to it")
         elif verb == "RESETPASS" and len(args) >= 3:
             was = session.account
-            account = await session.reset_password(args[1], " ".join(args[2:]))
+            account = await session.sign_in.reset_password(args[1], " ".join(args[2:]))
             if was is None and session.account == account:
                 user.signed_in(account)
             say(f"Password of {account} changed; every saved session signs in again")
         elif verb == "LOGOUT":
-            session.logout()
+            session.sign_in.logout()
             user.signed_out()
             say("You are now logged out")
         elif verb == "GROUP":
-            say(f"{await session.group_nick(args[0] if args else None)} is now one of your nicks")
+            say(f"{await session.sign_in.group_nick(args[0] if args else None)} is now one of your nicks")
         elif verb == "UNGROUP" and args:
-            await session.ungroup_nick(args[0])
+            await session.sign_in.ungroup_nick(args[0])
             say(f"{args[0]} is no longer one of your nicks")
         elif verb == "CERT" and args and args[0].upper() == "ADD":
             session.certfp = user.certificate()
-            say(f"Certificate {await session.add_certificate(args[1] if len(args) > 1 else None)} "
+            say(f"Certificate {await session.sign_in.add_certificate(args[1] if len(args) > 1 else None)} "
                 "now logs in to your account")
         elif verb == "PASSWD" and len(args) in (2, 3):
             if len(args) == 3 and args[1] != args[2]:
                 raise errors.ChatError("", "The new password and its confirmation differ")
-            revoked = await session.change_password(args[0], args[1])
+            revoked = await session.sign_in.change_password(args[0], args[1])
             say(f"Password changed; {revoked} saved session(s) ended")
         elif verb == "INFO":
-            record = await session.account_info(args[0] if args else None)
+            record = await session.sign_in.account_info(args[0] if args else None)
             say(f"Account {record.name}, registered {int(record.created)}; "
                 f"nicks: {', '.join((record.name, *record.nicks))}")
         else:

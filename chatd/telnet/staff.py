@@ -38,7 +38,8 @@ def cmd_register(conn: TelnetConnection, rest: str) -> None:
     if not password:
         conn.say("Usage: /register [name] password")
         return
-    conn.run(_enter(conn, conn.session.register_account(name, password)), "telnet register", conn.internal_error)
+    registering = conn.session.sign_in.register_account(name, password)
+    conn.run(_enter(conn, registering), "telnet register", conn.internal_error)
 
 
 def cmd_login(conn: TelnetConnection, rest: str) -> None:
@@ -46,7 +47,7 @@ def cmd_login(conn: TelnetConnection, rest: str) -> None:
     if not password or (name is None and conn.session.user is None):
         conn.say("Usage: /login name password")
         return
-    conn.run(_enter(conn, conn.session.login(name or conn.session.nick or "", password)), "telnet login",
+    conn.run(_enter(conn, conn.session.sign_in.login(name or conn.session.nick or "", password)), "telnet login",
           conn.internal_error)
 
 
@@ -76,7 +77,7 @@ async def show_missed(conn: TelnetConnection) -> None:
 
 
 def cmd_logout(conn: TelnetConnection, rest: str) -> None:
-    conn.session.logout()
+    conn.session.sign_in.logout()
     conn.say("You are logged out.")
 
 
@@ -114,7 +115,7 @@ def cmd_mode(conn: TelnetConnection, rest: str) -> None:
         return
     for kind, letter in parsed.notes:
         if kind == "list":
-            entries = conn.session.room_list(_room(conn), letter)
+            entries = conn.session.moderation.room_list(_room(conn), letter)
             conn.say(f"+{letter}: " + (", ".join(e.mask for e in entries) or "(empty)"))
         elif kind == "unknown":
             conn.say(f"Unknown mode {letter}.")
@@ -136,7 +137,7 @@ def _one_mode(sign: str, letter: str, usage: str) -> Callable[[TelnetConnection,
 
 
 def cmd_registerroom(conn: TelnetConnection, rest: str) -> None:
-    room = conn.session.register_room(rest.strip() or _room(conn))
+    room = conn.session.moderation.register_room(rest.strip() or _room(conn))
     conn.say(f"{room.name} is registered to {room.founder}.")
 
 

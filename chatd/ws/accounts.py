@@ -23,7 +23,7 @@ BEFORE_HELLO = ("register", "login", "verify_email", "reset_request", "reset_pas
 async def _logged_in(conn: ChatWebSocket, request: Request, account: str, token: str = "") -> None:
     """Answer a sign-in with the account and its token: a new one for a password, the same one back
     for a token (one token per signed-in browser, which ``sessions`` lists and logout revokes)."""
-    token = token or await conn.session.issue_token()
+    token = token or await conn.session.sign_in.issue_token()
     conn.answer(request, {"type": "logged_in", "account": account, "token": token})
 
 
@@ -34,7 +34,7 @@ def register(conn: ChatWebSocket, request: Request) -> None:
     email = text_field(request, "email", required=False)
 
     async def work() -> None:
-        account = await conn.session.register_account(name, password, email)
+        account = await conn.session.sign_in.register_account(name, password, email)
         await _logged_in(conn, request, account)
 
     _run(conn, request, work(), "register")
@@ -50,9 +50,9 @@ def login(conn: ChatWebSocket, request: Request) -> None:
 
     async def work() -> None:
         if token:
-            await _logged_in(conn, request, await conn.session.login_token(token), token)
+            await _logged_in(conn, request, await conn.session.sign_in.login_token(token), token)
         else:
-            await _logged_in(conn, request, await conn.session.login(name, password))
+            await _logged_in(conn, request, await conn.session.sign_in.login(name, password))
 
     _run(conn, request, work(), "login")
 
@@ -65,7 +65,7 @@ def logout(conn: ChatWebSocket, request: Request) -> None:
         raise FrameError("bad_field", "'everywhere' must be true or false")
 
     async def work() -> None:
-        revoked = await conn.session.sign_out(everywhere)
+        revoked = await conn.session.sign_in.sign_out(everywhere)
         conn.answer(request, {"type": "logged_out", "revoked": revoked})
 
     _run(conn, request, work(), "logout")
@@ -79,9 +79,9 @@ def set_password(conn: ChatWebSocket, request: Request) -> None:
     password = text_field(request, "password")
 
     async def work() -> None:
-        revoked = await conn.session.change_password(current, password)
+        revoked = await conn.session.sign_in.change_password(current, password)
         conn.answer(request, {"type": "password_changed", "revoked": revoked,
-                              "token": await conn.session.issue_token()})
+                              "token": await conn.session.sign_in.issue_token()})
 
     _run(conn, request, work(), "password change")
 
@@ -92,7 +92,7 @@ def set_email(conn: ChatWebSocket, request: Request) -> None:
     email = text_field(request, "email", required=False)
 
     async def work() -> None:
-        email_set = await conn.session.set_email(email)
+        email_set = await conn.session.sign_in.set_email(email)
         conn.answer(request, {"type": "email_set", "email": email_set, "verifying": bool(email_set)})
 
     _run(conn, request, work(), "set e-mail")
@@ -104,7 +104,8 @@ def verify_email(conn: ChatWebSocket, request: Request) -> None:
     account, code = text_field(request, "account"), text_field(request, "code")
 
     async def work() -> None:
-        conn.answer(request, {"type": "email_verified", "account": await conn.session.verify_email(account, code)})
+        verified = await conn.session.sign_in.verify_email(account, code)
+        conn.answer(request, {"type": "email_verified", "account": verified})
 
     _run(conn, request, work(), "verify e-mail")
 
@@ -116,7 +117,7 @@ def reset_request(conn: ChatWebSocket, request: Request) -> None:
     name = text_field(request, "name")
 
     async def work() -> None:
-        await conn.session.request_password_reset(name)
+        await conn.session.sign_in.request_password_reset(name)
         conn.answer(request, {"type": "reset_requested", "name": name})
 
     _run(conn, request, work(), "reset request")
@@ -131,7 +132,7 @@ def reset_password(conn: ChatWebSocket, request: Request) -> None:
         raise FrameError("already_logged_in", f"You are logged in as {conn.session.account}: log out first")
 
     async def work() -> None:
-        account = await conn.session.reset_password(token, password)
+        account = await conn.session.sign_in.reset_password(token, password)
         await _logged_in(conn, request, account)
 
     _run(conn, request, work(), "password reset")
@@ -142,7 +143,7 @@ def sessions(conn: ChatWebSocket, request: Request) -> None:
     """The account's signed-in browsers: id, when each signed in and expires, and which is this one."""
 
     async def work() -> None:
-        found = await conn.session.sessions()
+        found = await conn.session.sign_in.sessions()
         conn.answer(request, {"type": "sessions", "sessions": [
             {"id": t.id, "created": t.created, "expires": t.expires, "current": t.id == conn.session.token_id}
             for t in found]})
@@ -156,7 +157,7 @@ def end_session(conn: ChatWebSocket, request: Request) -> None:
     token_id = text_field(request, "session")
 
     async def work() -> None:
-        await conn.session.end_session(token_id)
+        await conn.session.sign_in.end_session(token_id)
         conn.answer(request, {"type": "session_ended", "session": token_id})
 
     _run(conn, request, work(), "end session")
@@ -164,5 +165,5 @@ def end_session(conn: ChatWebSocket, request: Request) -> None:
 
 @handler("register_room")
 def register_room(conn: ChatWebSocket, request: Request) -> None:
-    room = conn.session.register_room(text_field(request, "room"))
+    room = conn.session.moderation.register_room(text_field(request, "room"))
     conn.answer(request, {"type": "room_registered", "room": room.name, "founder": room.founder})

@@ -49,7 +49,7 @@ def to_service(conn: ChatWebSocket, request: dict[str, Any], service: str, text:
     async def work() -> None:
         await serve(user, service, text, conn.factory.room_hooks)
         if user.account is not None:
-            conn.send({"type": "logged_in", "account": user.account, "token": await conn.session.issue_token()})
+            conn.send({"type": "logged_in", "account": user.account, "token": await conn.session.sign_in.issue_token()})
         elif user.left:
             conn.send({"type": "logged_out", "revoked": 0})
         conn.answer(request, {"type": "ack", "service": service})
