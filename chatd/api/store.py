@@ -184,12 +184,14 @@ class RedisKeys:
                              [record.name.lower(), record.digest, record.to_json()])
         return d.addCallback(lambda added: bool(added))
 
-    @defer.inlineCallbacks
-    def find_key(self, digest: str) -> Any:
-        name = yield self.link.call("HGET", self.digests, digest)
+    def find_key(self, digest: str) -> defer.Deferred[Optional[KeyRecord]]:
+        return defer.ensureDeferred(self._find_key(digest))
+
+    async def _find_key(self, digest: str) -> Optional[KeyRecord]:
+        name = await self.link.call("HGET", self.digests, digest)
         if not name:
             return None
-        raw = yield self.link.call("HGET", self.names, name)
+        raw = await self.link.call("HGET", self.names, name)
         record = KeyRecord.from_json(raw) if raw else None
         return record if record is not None and record.digest == digest else None
 

@@ -6,11 +6,16 @@ Message ids are the nodes' own ULIDs; each stream's id index (a sorted set of
 id -> the millisecond Redis stored it) finds a message's entry for paging
 around it.  Entries are in the order Redis stored them, which is the order
 every node delivered them.
+
+The reads are ``async def`` over the link's Deferreds; :func:`deferred` hands
+callers a Deferred, as the history interface promises, so a read starts at
+once and a caller that drops it leaves no coroutine behind.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import functools
+from typing import Any, Callable, Coroutine, Optional, ParamSpec, Sequence, TypeVar
 
 from twisted.internet import defer
 
@@ -22,6 +27,17 @@ from .keys import Keys
 SEARCH_DEPTH = 2000  # newest entries per conversation searched in cluster mode
 SEARCH_TARGETS = 200  # direct conversations searched in cluster mode
 _MAX_SEQ = "18446744073709551615"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def deferred(read: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, defer.Deferred[T]]:
+    """An ``async def`` read, started at once, its result a Deferred."""
+    @functools.wraps(read)
+    def started(*args: P.args, **kwargs: P.kwargs) -> defer.Deferred[T]:
+        return defer.ensureDeferred(read(*args, **kwargs))
+    return started
 
 
 class RedisHistory:
@@ -39,92 +55,91 @@ class RedisHistory:
             found.reverse()
         return found
 
-    @defer.inlineCallbacks
-    def locate(self, key: str, msgid: str) -> Any:
+    @deferred
+    async def locate(self, key: str, msgid: str) -> Optional[str]:
         """The stream entry id of message ``msgid``, or None: the id index gives its millisecond,
         and the entries of that millisecond are searched for it."""
         if not msgid or len(msgid) > 64:
             return None
-        ms = yield self.link.call("ZSCORE", self.keys.ids(key), msgid)
+        ms = await self.link.call("ZSCORE", self.keys.ids(key), msgid)
         if ms is None:
             return None
         ms = int(float(ms))
-        entries = yield self.link.call("XRANGE", self.keys.history(key), f"{ms}-0", f"{ms}-{_MAX_SEQ}")
+        entries = await self.link.call("XRANGE", self.keys.history(key), f"{ms}-0", f"{ms}-{_MAX_SEQ}")
         for entry_id, fields in entries or []:
             if f'"i":"{msgid}"' in codec.entry_payload(fields):
                 return entry_id
         return None
 
-    @defer.inlineCallbacks
-    def _bound(self, key: str, ref: Ref, after: bool) -> Any:
+    async def _bound(self, key: str, ref: Ref, after: bool) -> Optional[str]:
         """An exclusive XRANGE bound just after (or before) ``ref``; None if its message is unknown."""
         if ref.msgid is not None:
-            entry = yield self.locate(key, ref.msgid)
+            entry = await self.locate(key, ref.msgid)
             return None if entry is None else "(" + entry
         ms = int((ref.time or 0) * 1000)
         return f"({ms}-{_MAX_SEQ}" if after else f"({ms}-0"
 
-    @defer.inlineCallbacks
-    def _range(self, command: str, key: str, first: Optional[str], last: Optional[str], limit: int,
-               reverse: bool) -> Any:
+    async def _range(self, command: str, key: str, first: Optional[str], last: Optional[str], limit: int,
+                     reverse: bool) -> list[Message]:
         if first is None or last is None or limit <= 0:
             return []
-        entries = yield self.link.call(command, self.keys.history(key), first, last, "COUNT", limit)
+        entries = await self.link.call(command, self.keys.history(key), first, last, "COUNT", limit)
         return self._parse(entries, reverse)
 
     def append(self, message: Message) -> defer.Deferred[bool]:
         # Never reached: in cluster mode messages are stored by the publishing script (or the outbox).
         return defer.succeed(False)
 
-    @defer.inlineCallbacks
-    def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> Any:
-        low = (yield self._bound(key, after, True)) if after is not None else "-"
-        return (yield self._range("XREVRANGE", key, "+", low, limit, True))
+    @deferred
+    async def latest(self, key: str, limit: int, after: Optional[Ref] = None) -> list[Message]:
+        low = (await self._bound(key, after, True)) if after is not None else "-"
+        return (await self._range("XREVRANGE", key, "+", low, limit, True))
 
-    @defer.inlineCallbacks
-    def before(self, key: str, ref: Ref, limit: int) -> Any:
-        high = yield self._bound(key, ref, False)
-        return (yield self._range("XREVRANGE", key, high, "-", limit, True))
+    @deferred
+    async def before(self, key: str, ref: Ref, limit: int) -> list[Message]:
+        high = await self._bound(key, ref, False)
+        return (await self._range("XREVRANGE", key, high, "-", limit, True))
 
-    @defer.inlineCallbacks
-    def after(self, key: str, ref: Ref, limit: int) -> Any:
-        low = yield self._bound(key, ref, True)
-        return (yield self._range("XRANGE", key, low, "+", limit, False))
+    @deferred
+    async def after(self, key: str, ref: Ref, limit: int) -> list[Message]:
+        low = await self._bound(key, ref, True)
+        return (await self._range("XRANGE", key, low, "+", limit, False))
 
-    @defer.inlineCallbacks
-    def around(self, key: str, ref: Ref, limit: int) -> Any:
-        older = yield self.before(key, ref, limit // 2)
+    @deferred
+    async def around(self, key: str, ref: Ref, limit: int) -> list[Message]:
+        older = await self.before(key, ref, limit // 2)
         if ref.msgid is not None:
-            start = yield self.locate(key, ref.msgid)
+            start = await self.locate(key, ref.msgid)
             if start is None:
                 return older
         else:
             start = f"{int((ref.time or 0) * 1000)}-0"
-        newer = yield self._range("XRANGE", key, start, "+", limit - len(older), False)
+        newer = await self._range("XRANGE", key, start, "+", limit - len(older), False)
         return older + newer
 
-    @defer.inlineCallbacks
-    def between(self, key: str, start: Ref, end: Ref, limit: int) -> Any:
-        low_after = yield self._bound(key, start, True)
-        high_before = yield self._bound(key, end, False)
+    @deferred
+    async def between(self, key: str, start: Ref, end: Ref, limit: int) -> list[Message]:
+        low_after = await self._bound(key, start, True)
+        high_before = await self._bound(key, end, False)
         if low_after is None or high_before is None:
             return []
         if _order(low_after) <= _order(high_before):
-            return (yield self._range("XRANGE", key, low_after, high_before, limit, False))
-        high = yield self._bound(key, start, False)
-        low = yield self._bound(key, end, True)
-        return (yield self._range("XREVRANGE", key, high, low, limit, True))
+            return (await self._range("XRANGE", key, low_after, high_before, limit, False))
+        high = await self._bound(key, start, False)
+        low = await self._bound(key, end, True)
+        return (await self._range("XREVRANGE", key, high, low, limit, True))
 
-    @defer.inlineCallbacks
-    def targets(self, person: str, rooms: Sequence[str], start: float, end: float, limit: int) -> Any:
+    @deferred
+    async def targets(self, person: str, rooms: Sequence[str], start: float, end: float,
+                      limit: int) -> list[TargetSummary]:
         low, high = sorted((start, end))
         found: list[TargetSummary] = []
-        peers = yield self.link.call("ZRANGEBYSCORE", self.keys.peers(person),
+        peers = await self.link.call("ZRANGEBYSCORE", self.keys.peers(person),
                                      f"({int(low * 1000)}", f"({int(high * 1000)}", "WITHSCORES")
         for peer, score in zip(peers[::2], peers[1::2], strict=False):
             found.append(TargetSummary(dm_key(person, peer), person_name(peer), int(float(score)) / 1000.0))
         for room in rooms:
-            newest = yield self.link.call("XREVRANGE", self.keys.history(casefold(room)), "+", "-", "COUNT", 1)
+            newest = await self.link.call("XREVRANGE", self.keys.history(casefold(room)), "+", "-", "COUNT", 1)
             if newest:
                 when = codec.stream_time(newest[0][0])  # when Redis last stored one
                 if low < when < high:
@@ -132,34 +147,35 @@ class RedisHistory:
         found.sort(key=lambda t: t.latest)
         return found[:limit]
 
-    @defer.inlineCallbacks
-    def find(self, key: str, msgid: str) -> Any:
-        entry = yield self.locate(key, msgid)
+    @deferred
+    async def find(self, key: str, msgid: str) -> Optional[Message]:
+        entry = await self.locate(key, msgid)
         if entry is None:
             return None
-        found = yield self._range("XRANGE", key, entry, entry, 1, False)
+        found = await self._range("XRANGE", key, entry, entry, 1, False)
         return found[0] if found else None
 
-    @defer.inlineCallbacks
-    def remove(self, key: str, msgid: str) -> Any:
-        entry = yield self.locate(key, msgid)
+    @deferred
+    async def remove(self, key: str, msgid: str) -> bool:
+        entry = await self.locate(key, msgid)
         if entry is None:
             return False
-        removed = yield self.link.call("XDEL", self.keys.history(key), entry)
+        removed = await self.link.call("XDEL", self.keys.history(key), entry)
         return int(removed) > 0
 
-    @defer.inlineCallbacks
-    def search(self, words: Sequence[str], rooms: Sequence[str], person: Optional[str], limit: int) -> Any:
+    @deferred
+    async def search(self, words: Sequence[str], rooms: Sequence[str], person: Optional[str],
+                     limit: int) -> list[Message]:
         """Redis has no text index: the newest SEARCH_DEPTH entries of each conversation are read
         and filtered here. Slower, and bounded; documented as such."""
         keys = list(rooms)
         if person is not None:
-            peers = yield self.link.call("ZREVRANGE", self.keys.peers(person), 0, SEARCH_TARGETS)
+            peers = await self.link.call("ZREVRANGE", self.keys.peers(person), 0, SEARCH_TARGETS)
             keys += [dm_key(person, peer) for peer in peers]
         wanted = [word.casefold() for word in words]
         found: list[Message] = []
         for key in keys:
-            recent = yield self._range("XREVRANGE", key, "+", "-", SEARCH_DEPTH, False)
+            recent = await self._range("XREVRANGE", key, "+", "-", SEARCH_DEPTH, False)
             found += [m for m in recent if all(w in m.text.casefold() for w in wanted)]
         found.sort(key=lambda m: (m.time, m.id), reverse=True)
         return found[:limit]

@@ -227,14 +227,16 @@ class MessagePath:
         since = int(self.reactor.seconds() * 1000) - JOIN_MARGIN_MS
         self.last_ids.setdefault(stream, f"{max(since, 0)}-0")
 
-    @defer.inlineCallbacks
-    def backfill(self, stream: str) -> Any:
+    def backfill(self, stream: str) -> defer.Deferred[None]:
         """After (re)subscribing: deliver what the stream got since we last heard from it, then what
         its channel brought meanwhile, each message once."""
+        return defer.ensureDeferred(self._backfill(stream))
+
+    async def _backfill(self, stream: str) -> None:
         try:
             last = self.last_ids.get(stream)
             if last is not None:
-                entries = yield self.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
+                entries = await self.link.call("XRANGE", stream, "(" + last, "+", "COUNT", BACKFILL)
                 for entry_id, fields in entries or []:
                     self.last_ids[stream] = entry_id
                     payload = codec.entry_payload(fields)

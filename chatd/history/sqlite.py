@@ -119,10 +119,12 @@ class SQLiteHistory(service.Service):
         self.thread.start()
         self._kick()  # index what a previous run committed but did not index
 
-    @defer.inlineCallbacks
-    def stopService(self) -> Any:
+    def stopService(self) -> defer.Deferred[None]:
+        return defer.ensureDeferred(self._stop())
+
+    async def _stop(self) -> None:
         super().stopService()
-        yield self.flush_all()
+        await self.flush_all()
         self.closed = True
         self.thread.stop()
         self.db.close()
