@@ -1,0 +1,147 @@
+// The page's own controls: the forms, the keyboard, the member menu, sound, theme and notifications.
+
+import { activate, join, loadOlder, login, open, part, refreshDirectory, say, search, setReply, typing } from "./actions.js";
+import { findLine, markRead, showError } from "./lines.js";
+import { $, fold, state } from "./state.js";
+import { renderConversations, renderMessages } from "./views.js";
+
+$("login-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  login($("nick-input").value.trim(), $("room-input").value.trim(), $("password-input").value);
+  $("password-input").value = "";
+});
+$("signup-button").addEventListener("click", () => {
+  if (!$("login-form").reportValidity()) return;
+  if ($("password-input").value.length < 8) {
+    $("login-error").textContent = "Choose a password of at least 8 characters to create an account.";
+    return;
+  }
+  login($("nick-input").value.trim(), $("room-input").value.trim(), $("password-input").value, true);
+  $("password-input").value = "";
+});
+
+$("send-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("message-input");
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = "";
+  for (const line of text.split("\n")) if (line.trim()) say(line);
+});
+
+$("message-input").addEventListener("input", () => {
+  if ($("message-input").value && !$("message-input").value.startsWith("/")) typing(state.conversations.get(state.active), "active");
+});
+
+$("message-input").addEventListener("keydown", (e) => {
+  if (e.key !== "Tab") return;
+  const input = e.target;
+  const conv = state.conversations.get(state.active);
+  const before = input.value.slice(0, input.selectionStart);
+  const word = before.match(/(\S+)$/)?.[1];
+  if (!conv || !word) return;
+  const match = [...conv.members.values()].map((m) => m.nick).find((n) => fold(n).startsWith(fold(word)));
+  if (!match) return;
+  e.preventDefault();
+  const completed = before.slice(0, before.length - word.length) + match + (before.length === word.length ? ": " : " ");
+  input.value = completed + input.value.slice(input.selectionStart);
+  input.setSelectionRange(completed.length, completed.length);
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+    const keys = [...state.conversations.keys()];
+    const at = keys.indexOf(state.active);
+    const next = keys[(at + (e.key === "ArrowUp" ? -1 : 1) + keys.length) % keys.length];
+    if (next) { e.preventDefault(); activate(next); }
+  } else if (e.key === "Escape") {
+    const conv = state.conversations.get(state.active);
+    if (!conv) return;
+    setReply(null);
+    markRead(conv);
+    conv.read = Math.max(conv.read ?? 0, ...conv.lines.filter((l) => l.id).map((l) => l.time));
+    renderMessages(conv);
+  }
+});
+
+$("messages").addEventListener("click", (e) => {
+  const id = e.target.dataset?.reply;
+  if (id) { setReply(findLine(id)); $("message-input").focus(); }
+});
+$("cancel-reply").addEventListener("click", () => setReply(null));
+$("join-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("join-input");
+  if (input.value.trim()) join(input.value.trim());
+  input.value = "";
+});
+$("conversations").addEventListener("click", (e) => {
+  const li = e.target.closest("li[data-key]");
+  if (li) activate(li.dataset.key);
+});
+// A member's menu: what you may do with them (the server refuses what you may not).
+$("member-list").addEventListener("click", (e) => {
+  const li = e.target.closest("li[data-nick]");
+  const menu = $("member-menu");
+  if (!li || fold(li.dataset.nick) === fold(state.me)) { menu.hidden = true; return; }
+  menu.dataset.nick = li.dataset.nick;
+  menu.querySelector("strong").textContent = li.dataset.nick;
+  menu.hidden = false;
+});
+$("member-menu").addEventListener("click", (e) => {
+  const act = e.target.dataset?.act;
+  const nick = $("member-menu").dataset.nick;
+  if (!act || !nick) return;
+  $("member-menu").hidden = true;
+  if (act === "message") open(nick);
+  else say(`/${act} ${nick}`);
+});
+$("room-directory").addEventListener("click", (e) => {
+  const li = e.target.closest("li[data-room]");
+  if (li) join(li.dataset.room);
+});
+$("search-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const query = $("search-input").value.trim();
+  if (query) search(query).catch((error) => showError(error.message));
+});
+$("messages").addEventListener("scroll", () => {
+  if ($("messages").scrollTop < 40) loadOlder(state.conversations.get(state.active));
+});
+document.addEventListener("visibilitychange", () => {
+  const conv = state.conversations.get(state.active);
+  // Back on the page: it counts as read, but the divider stays where you left off until you move on.
+  if (!document.hidden && conv) { conv.unread = conv.mentions = 0; renderConversations(); markRead(conv); }
+});
+$("part").addEventListener("click", () => part(state.conversations.get(state.active)));
+$("refresh-rooms").addEventListener("click", refreshDirectory);
+$("menu").addEventListener("click", () => $("chat").classList.toggle("menu-open"));
+$("people").addEventListener("click", () => $("chat").classList.toggle("members-open"));
+$("notify").addEventListener("click", async () => {
+  if (!("Notification" in window)) return showError("This browser cannot show notifications.");
+  const answer = await Notification.requestPermission();
+  $("notify").textContent = answer === "granted" ? "Notifications on" : "Notifications off";
+});
+
+function showSound() {
+  $("sound").textContent = `Sound: ${localStorage.getItem("chatd.sound") === "on" ? "on" : "off"}`;
+}
+$("sound").addEventListener("click", () => {
+  localStorage.setItem("chatd.sound", localStorage.getItem("chatd.sound") === "on" ? "off" : "on");
+  showSound();
+});
+showSound();
+
+const THEMES = ["auto", "dark", "light"];
+function applyTheme(theme) {
+  if (theme === "auto") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  $("theme").textContent = `Theme: ${theme}`;
+  localStorage.setItem("chatd.theme", theme);
+}
+$("theme").addEventListener("click", () => {
+  const now = localStorage.getItem("chatd.theme") || "auto";
+  applyTheme(THEMES[(THEMES.indexOf(now) + 1) % THEMES.length]);
+});
+applyTheme(localStorage.getItem("chatd.theme") || "auto");
+

@@ -1,0 +1,174 @@
+// The server's frames (docs/protocol.md), each applied to the page's state and shown.
+
+import { catchUp, forget, join, notify, refreshDirectory, showTyping, signIn, signedIn, signedOut, typists } from "./actions.js";
+import { conn } from "./link.js";
+import { addLine, event, mergeHistory, recovered, showError, toLine } from "./lines.js";
+import { plainText } from "./text.js";
+import { $, conversation, fold, remember, state } from "./state.js";
+import { renderConversations, renderHeader, renderMembers, setStatus } from "./views.js";
+
+// Signed in or out by a message to NickServ (frames without a request id; our own requests' answers
+// are handled where they were asked).
+conn.addEventListener("logged_in", (e) => { if (e.detail.id === undefined) signedIn(e.detail); });
+conn.addEventListener("logged_out", (e) => { if (e.detail.id === undefined) signedOut(); });
+
+// -- server frames ------------------------------------------------------------------
+
+conn.addEventListener("state", (e) => setStatus(e.detail));
+
+conn.addEventListener("open", async () => {
+  try {
+    await signIn();
+    await conn.request({ type: "hello", nick: state.wantedNick });
+  } catch (error) {
+    if (!state.welcomed) {
+      conn.stopped = true; // first login: let the person pick another nick
+      conn.socket?.close();
+      $("login-error").textContent = error.message;
+      $("chat").hidden = true;
+      $("login").hidden = false;
+      return;
+    }
+    state.wantedNick = `${state.wantedNick.slice(0, 29)}_`; // our old session may still hold the nick
+    conn.socket?.close();
+  }
+});
+
+conn.addEventListener("welcome", async (e) => {
+  state.me = e.detail.nick;
+  remember();
+  $("me-nick").textContent = state.account ? `${state.me} ✓` : state.me;
+  $("me-nick").title = state.account ? `signed in as ${state.account}` : "";
+  $("login").hidden = true;
+  $("chat").hidden = false;
+  const first = !state.welcomed;
+  state.welcomed = true;
+  for (const conv of state.conversations.values()) if (conv.room) conv.joined = false;
+  for (const room of state.rooms) await join(room);
+  for (const nick of state.dms) catchUp(conversation(nick));
+  renderConversations();
+  if (!first) for (const conv of state.conversations.values()) if (conv.room) event(conv, "reconnected");
+  refreshDirectory();
+});
+
+conn.addEventListener("joined", (e) => {
+  const frame = e.detail;
+  const conv = conversation(frame.room);
+  Object.assign(conv, { name: frame.room, joined: true, kicked: false, topic: frame.topic, read: frame.read ?? null });
+  conv.members = new Map(frame.members.map((m) => [fold(m.nick), m]));
+  if ("recovered" in frame) recovered(conv, frame.history || [], frame.recovered);
+  else if (frame.history && frame.history.length) mergeHistory(conv, frame.history);
+  if (state.active === conv.key) renderHeader(conv);
+  renderMembers();
+});
+
+conn.addEventListener("message", (e) => {
+  const m = e.detail;
+  const peer = m.room || (fold(m.from) === fold(state.me) ? m.to : m.from);
+  const conv = conversation(peer);
+  const line = toLine(m);
+  typists.get(conv.key)?.delete(m.from);
+  showTyping();
+  addLine(conv, line);
+  if (line.mention) notify(conv, line);
+});
+
+conn.addEventListener("typing", (e) => {
+  const t = e.detail;
+  const key = fold(t.room || t.from);
+  if (!typists.has(key)) typists.set(key, new Map());
+  const map = typists.get(key);
+  clearTimeout(map.get(t.from));
+  if (t.state === "active") map.set(t.from, setTimeout(() => { map.delete(t.from); showTyping(); }, 6000));
+  else map.delete(t.from);
+  showTyping();
+});
+
+conn.addEventListener("read", (e) => {
+  const r = e.detail;
+  const conv = conversation(r.room || r.with, false);
+  if (!conv) return;
+  conv.read = r.time;
+  if (state.active !== conv.key) { // read elsewhere: nothing left unread up to there
+    conv.unread = conv.lines.filter((l) => l.id && !l.mine && l.time > r.time).length;
+    conv.mentions = conv.lines.filter((l) => l.mention && l.time > r.time).length;
+    renderConversations();
+  }
+});
+
+conn.addEventListener("redact", (e) => {
+  const r = e.detail;
+  const peer = r.room || (fold(r.by) === fold(state.me) ? r.to : r.by);
+  const conv = conversation(peer, false);
+  if (!conv) return;
+  conv.lines = conv.lines.filter((line) => line.id !== r.msgid);
+  if (state.active === conv.key) {
+    for (const li of $("messages").querySelectorAll("li[data-id]")) if (li.dataset.id === r.msgid) li.remove();
+  }
+  event(conv, `${r.by} removed a message${r.reason ? ` (${r.reason})` : ""}`, r.time);
+});
+
+conn.addEventListener("presence", (e) => {
+  const p = e.detail;
+  const me = fold(p.nick) === fold(state.me || "");
+  if (p.room) {
+    const conv = conversation(p.room, false);
+    if (!conv) return;
+    if (p.event === "join" && !me) {
+      conv.members.set(fold(p.nick), { nick: p.nick, protocol: p.protocol, account: p.account || null, op: false,
+                                       voice: false, away: null });
+      event(conv, `${p.nick} (${p.protocol}) joined`, p.time);
+    } else if (p.event === "part" || p.event === "kick") {
+      conv.members.delete(fold(p.nick));
+      const why = p.reason ? ` (${p.reason})` : "";
+      event(conv, p.event === "kick" ? `${p.nick} was kicked by ${p.by}${why}` : `${p.nick} left${why}`, p.time);
+      if (me && p.event === "kick") { conv.kicked = true; conv.joined = false; conv.members.clear(); }
+      else if (me) { state.rooms.delete(conv.name); remember(); forget(conv); }
+    }
+  } else {
+    for (const conv of state.conversations.values()) {
+      const key = fold(p.nick);
+      const member = conv.members.get(key);
+      if (p.event === "quit" && member) { conv.members.delete(key); event(conv, `${p.nick} quit (${p.reason})`, p.time); }
+      if (p.event === "account" && member) member.account = p.account || null; // signed in or out
+      if (p.event === "nick" && (member || me)) {
+        if (member) { conv.members.delete(key); member.nick = p.new_nick; conv.members.set(fold(p.new_nick), member); }
+        event(conv, `${p.nick} is now known as ${p.new_nick}`, p.time);
+      }
+      if (p.event === "away" && member) member.away = p.message;
+    }
+    if (p.event === "nick" && me) { state.me = p.new_nick; state.wantedNick = p.new_nick; remember(); $("me-nick").textContent = state.me; }
+  }
+  if (state.active) renderMembers();
+});
+
+conn.addEventListener("topic", (e) => {
+  const t = e.detail;
+  const conv = conversation(t.room, false);
+  if (!conv) return;
+  conv.topic = t.topic;
+  if (t.by) event(conv, `${t.by} set the topic: ${plainText(t.topic)}`, t.time);
+  if (state.active === conv.key) renderHeader(conv);
+});
+
+conn.addEventListener("mode", (e) => {
+  const m = e.detail;
+  const conv = conversation(m.room, false);
+  if (!conv) return;
+  for (const [sign, letter, arg] of m.changes) {
+    const member = arg && conv.members.get(fold(arg));
+    if (member && (letter === "o" || letter === "v")) member[letter === "o" ? "op" : "voice"] = sign === "+";
+  }
+  event(conv, `${m.by} set mode ${m.changes.map(([s, l, a]) => s + l + (a ? " " + a : "")).join(" ")}`, m.time);
+  renderMembers();
+});
+
+conn.addEventListener("invite", (e) => {
+  const conv = state.conversations.get(state.active);
+  if (conv) event(conv, `${e.detail.from} invites you to ${e.detail.room} (/join ${e.detail.room})`, e.detail.time);
+});
+
+conn.addEventListener("error", (e) => {
+  if (e.detail && e.detail.id === undefined) showError(e.detail.message);
+});
+
