@@ -44,6 +44,8 @@ class Moderator(Protocol):
 class Moderation:
     """A session's collaborator (``session.moderation``) for running rooms and the server."""
 
+    __slots__ = ("session",)  # one per connection: kept small
+
     def __init__(self, session: Moderator) -> None:
         self.session = session
 

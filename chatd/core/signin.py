@@ -45,6 +45,8 @@ class Holder(Protocol):
 
 
 class SignIn:
+    __slots__ = ("session",)  # one per connection: kept small
+
     def __init__(self, session: Holder) -> None:
         self.session = session
 
