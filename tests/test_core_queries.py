@@ -83,3 +83,34 @@ def test_web_list_and_names_hide_a_secret_room_from_outsiders(hidden):
     listing, names = ws.read()
     assert [room["name"] for room in listing["rooms"]] == ["#open"]
     assert names["type"] == "error" and names["id"] == 3 and "members" not in names
+
+
+def test_whois_names_the_same_rooms_on_irc_and_the_web(hidden):
+    """An outsider's WHOIS names alice's public room, never her secret one; a member's names both."""
+    network, clock, irc, alice, bob = hidden
+    bob.send("WHOIS alice")
+    (rooms,) = [line for line in bob.read() if " 319 " in line]
+    assert rooms.endswith(":@#open")
+    ws = MemoryWebSocket(ws_factory(network, clock))
+    ws.send({"type": "hello", "nick": "wendy", "id": 1})
+    ws.read()
+    ws.send({"type": "whois", "nick": "alice", "id": 2})
+    (answer,) = ws.read()
+    assert answer["rooms"] == ["#open"]
+    inside = irc_user(irc, "ivy")
+    inside.send("JOIN #hidden")
+    inside.read()
+    inside.send("WHOIS alice")
+    (rooms,) = [line for line in inside.read() if " 319 " in line]
+    assert "#hidden" in rooms and "#open" in rooms
+
+
+def test_who_finds_an_invisible_person_only_for_those_who_share_a_room(hidden):
+    network, clock, irc, alice, bob = hidden
+    alice.send("MODE alice +i")
+    alice.read()
+    stranger = irc_user(irc, "sam")
+    stranger.send("WHO *")
+    assert not any(" alice " in line and " 352 " in line for line in stranger.read())
+    bob.send("WHO *")
+    assert any(" 352 " in line and " alice " in line for line in bob.read())

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Optional
 
 from ..core import ROOM_PREFIXES, Room, User, casefold
+from ..core.queries import can_find, rooms_shown
 from . import numerics as N
 from .commands import command
 from .wire import Message
@@ -32,11 +33,7 @@ WHOX_ORDER = "tcuihsnfdlaor"
 
 
 def _visible(ctx: Context, user: User) -> bool:
-    """Invisible users (+i) show only to themselves and to people who share a room with them."""
-    me = ctx.session.user
-    if "i" not in user.modes or user is me:
-        return True
-    return me is not None and any(me in room.members for room in user.rooms.values())
+    return can_find(user, ctx.session.user)
 
 
 def _flags(ctx: Context, user: User, room: Optional[Room]) -> str:
@@ -141,7 +138,7 @@ def whois(ctx: Context, msg: Message) -> None:
         return
     ctx.reply(N.RPL_WHOISUSER, user.nick, user.user, user.host, "*", user.realname)
     me = ctx.session.me()
-    shown = [r for r in user.rooms.values() if "s" not in r.flags or me in r.members]
+    shown = rooms_shown(user, me)
     if shown:
         rooms = " ".join(r.prefixes(user) + r.name for r in shown)
         ctx.reply(N.RPL_WHOISCHANNELS, user.nick, rooms)

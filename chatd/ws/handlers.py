@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from .. import __version__
 from ..core import MESSAGE_KINDS, Ref, casefold, errors
+from ..core.queries import rooms_shown
 from ..irc.modes import not_applied, parse_room_modes
 from ..net.tasks import spawn
 from ..services import service_named
@@ -335,7 +336,7 @@ def whois(conn: ChatWebSocket, request: Request) -> None:
         "protocol": user.protocol, "away": user.away, "bot": "B" in user.modes, "signon": user.signon,
         "account": user.account, "operator": "o" in user.modes,
         "idle": max(0, int(network.clock() - user.last_active)),
-        "rooms": [room.name for room in user.rooms.values() if conn.session.user in room.members],
+        "rooms": [room.name for room in rooms_shown(user, conn.session.user)],
         **({"address": user.address} if _sees_address(conn, user) else {}),
     })
 
