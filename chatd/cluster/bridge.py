@@ -121,10 +121,6 @@ class RedisBridge(service.MultiService):
     def connected(self) -> bool:
         return self.link.up
 
-    @property
-    def heard(self) -> dict[str, float]:
-        return self.nodes.heard
-
     # -- the core's Publisher interface ---------------------------------------------------
 
     def reserve(self, folded_nick: str) -> defer.Deferred[bool]:

@@ -123,12 +123,10 @@ class ServerOperators:
         victim = self.directory.find_user(nick)
         if victim is None:
             raise errors.NoSuchNick(nick)
-        self.kill_here(by.identity, victim, f"Killed ({by.nick} ({reason or 'no reason'}))")
+        # Wherever they are connected, their node disconnects them (changes.py).
+        self.commit(Killed(self.directory.clock(), by.identity, victim.nick,
+                           f"Killed ({by.nick} ({reason or 'no reason'}))"))
         return victim
-
-    def kill_here(self, by: Identity, victim: User, reason: str) -> None:
-        """Disconnect ``victim``, wherever they are connected: their node does it."""
-        self.commit(Killed(self.directory.clock(), by, victim.nick, reason))
 
     def wallops(self, by: User, text: str) -> int:
         """Everyone with user mode +w (and every operator) sees ``text``; how many did here."""

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Optional
 from .casemap import casefold
 from .directory import Directory, Room, User
 from .events import AccountChanged, AwayChanged, Connected, Joined, Parted, Quit, Record, UserChanged
-from .remote import RemoteClient, home_of, is_remote
+from .remote import RemoteClient, home_of
 from .sinks import Sinks
 
 
@@ -24,9 +24,6 @@ class Replica:
         self.directory = directory
         self.receive = receive
         self.seen = seen
-
-    def local(self, users: Iterable[User]) -> list[User]:
-        return [u for u in users if not is_remote(u)]
 
     def node_users(self, node: str) -> list[User]:
         return [u for u in self.directory.users.values()
