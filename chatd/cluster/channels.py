@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.logger import Logger
-
 from ..core import Network, casefold
 from ..core.remote import is_remote
 from .keys import Keys
-from .link import RedisLink
+from .link import RedisLink, call_failed
 from .messages import MessagePath
-
-log = Logger()
 
 
 class RoomChannels:
@@ -42,7 +38,7 @@ class RoomChannels:
 
     def _not_listening(self, failure: Any, stream: str) -> None:
         self.messages.release(stream)
-        log.warn("Redis subscribe failed: {error}", error=failure.getErrorMessage())
+        call_failed(failure, "subscribe")
 
     def maybe_unlisten(self, room_name: str) -> None:
         """Stop listening to a room nobody here is in any more."""
@@ -55,7 +51,7 @@ class RoomChannels:
             self.messages.forget(self.keys.history(folded))
             if self.link.up:
                 d = self.link.unsubscribe(self.keys.room_channel(folded))
-                d.addErrback(lambda f: log.warn("Redis unsubscribe failed: {error}", error=f.getErrorMessage()))
+                d.addErrback(call_failed, "unsubscribe")
 
     def channels(self) -> list[str]:
         return [self.keys.room_channel(folded) for folded in self.folded]

@@ -39,6 +39,11 @@ from .address import RedisAddress
 log = Logger()
 
 
+def call_failed(failure: Any, what: str) -> None:
+    """The errback of a fire-and-forget call: logged, and repaired by the next re-sync."""
+    log.warn("Redis {what} failed: {error}", what=what, error=failure.getErrorMessage())
+
+
 class _Factory(protocol.Factory):
     """Builds txredisapi protocols and reports when each is ready or gone."""
 

@@ -15,7 +15,7 @@ from twisted.logger import Logger
 from ..core import Network
 from . import codec, scripts
 from .keys import Keys
-from .link import RedisLink
+from .link import RedisLink, call_failed
 
 log = Logger()
 
@@ -35,9 +35,9 @@ class Nodes:
         self.heard[node] = self.reactor.seconds() - ago
 
     def beat(self) -> None:
-        self.link.call("HSET", self.keys.nodes, self.node, int(time.time() * 1000)).addErrback(self._failed, "beat")
+        self.link.call("HSET", self.keys.nodes, self.node, int(time.time() * 1000)).addErrback(call_failed, "beat")
         data = codec.dumps({"t": "beat", "n": self.node})
-        self.link.call("PUBLISH", self.keys.events, data).addErrback(self._failed, "beat")
+        self.link.call("PUBLISH", self.keys.events, data).addErrback(call_failed, "beat")
 
     def check(self) -> None:
         now = self.reactor.seconds()
@@ -47,7 +47,7 @@ class Nodes:
                 lost = self.network.replica.node_lost(node, "node lost")
                 log.warn("cluster: node {node} lost ({users} users quit)", node=node, users=lost)
                 if self.link.up:
-                    self.reap(node).addErrback(self._failed, "reap")
+                    self.reap(node).addErrback(call_failed, "reap")
 
     def left(self, node: str) -> None:
         """``node`` said goodbye: its people quit now, without waiting for the timeout."""
@@ -57,6 +57,3 @@ class Nodes:
     def reap(self, node: str) -> defer.Deferred[Any]:
         keys = [self.keys.nicks, self.keys.rooms, self.keys.nodes, self.keys.users(node)]
         return self.link.script(scripts.REAP_NODE, keys, [node, self.keys.members_prefix])
-
-    def _failed(self, failure: Any, what: str) -> None:
-        log.warn("Redis {what} failed: {error}", what=what, error=failure.getErrorMessage())

@@ -43,7 +43,7 @@ from ..core.remote import home_of
 from . import codec, scripts
 from .channels import RoomChannels
 from .keys import Keys
-from .link import RedisLink
+from .link import RedisLink, call_failed
 
 log = Logger()
 
@@ -75,19 +75,17 @@ class SharedState:
     def call(self, *command: Any) -> None:
         """Fire and forget: state is re-synced wholesale after any outage."""
         if self.link.up:
-            self.link.call(*command).addErrback(self.failed, command[0])
-
-    @staticmethod
-    def failed(failure: Any, what: str) -> None:
-        log.warn("Redis {what} failed: {error}", what=what, error=failure.getErrorMessage())
+            self.link.call(*command).addErrback(call_failed, command[0])
 
     # -- what Redis keeps ----------------------------------------------------------------
 
     @staticmethod
-    def user_json(user: User) -> str:
+    def user_record(user: User) -> dict[str, Any]:
         """A user as the node's user list keeps them: the record a peer applies on reading it."""
-        state = Connected(user.signon, user.identity, user.away, user.signon, "".join(sorted(user.modes)))
-        return codec.dumps(codec.encode(state))
+        return codec.encode(Connected(user.signon, user.identity, user.away, user.signon, user.mode_letters))
+
+    def user_json(self, user: User) -> str:
+        return codec.dumps(self.user_record(user))
 
     def status(self, room: Room, user: User) -> str:
         """A member's record in a room: their status letters and the node holding them."""
@@ -177,7 +175,7 @@ class SharedState:
 
         def failed(failure: Any) -> bool:
             # Redis went away mid-claim: serve locally, the re-sync sorts out clashes.
-            self.failed(failure, "nick claim")
+            call_failed(failure, "nick claim")
             return True
 
         return d.addCallbacks(lambda won: bool(int(won)), failed)
@@ -188,14 +186,14 @@ class SharedState:
         if not self.link.up:
             return defer.succeed(None)
         d = self.link.script(scripts.CLAIM_NICK, [self.keys.nicks], [folded, self.node])
-        return d.addCallbacks(lambda won: None if int(won) else self.collision(user, folded), self.failed,
+        return d.addCallbacks(lambda won: None if int(won) else self.collision(user, folded), call_failed,
                               errbackArgs=("nick claim",))
 
     def release(self, folded_nick: str) -> None:
         if not self.link.up:
             return
         self.link.script(scripts.RELEASE_NICK, [self.keys.nicks], [folded_nick, self.node]).addErrback(
-            self.failed, "nick release")
+            call_failed, "nick release")
 
     def collision(self, user: User, folded: Optional[str] = None) -> None:
         """Another node claimed the same nick in the same instant: ours gives way."""

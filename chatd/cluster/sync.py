@@ -100,7 +100,7 @@ class Sync:
                 self.channels.folded.add(folded)
                 calls.append(link.call("HSET", keys.rooms, folded, codec.room_json(room)))
                 calls.append(link.call("HSET", keys.members(folded), user.folded, self.shared.status(room, user)))
-            listing.append({"c": json.loads(self.shared.user_json(user)), "r": rooms})
+            listing.append({"c": self.shared.user_record(user), "r": rooms})
         sync = codec.dumps({"t": "sync", "n": node, "users": listing})
         calls.append(link.call("PUBLISH", keys.events, sync))
         return defer.gatherResults(calls, consumeErrors=True)

@@ -68,6 +68,11 @@ class User:
         return casefold(self.nick)
 
     @property
+    def mode_letters(self) -> str:
+        """The user modes as records carry them: the letters, sorted."""
+        return "".join(sorted(self.modes))
+
+    @property
     def person(self) -> str:
         """Who this is across connections and over time: the account, or a guest's own connection."""
         return "a:" + casefold(self.account) if self.account else self.guest

@@ -120,14 +120,14 @@ class Network:
         self.directory.keep_rooms = store is not None
 
     def commit(self, record: Record) -> Any:
-        """A change made here: apply it, then tell the sinks (and through them the other nodes)."""
-        result = self.changes.apply(record)
-        self.seen.emit(record)
+        """A change made here: applied as any node's change is, then told to the sinks of changes made
+        here (and through them to the other nodes)."""
+        result = self.receive(record, "")
         self.records.emit(record)
         return result
 
     def receive(self, record: Record, origin: str) -> Any:
-        """A change another node made (``origin``): applied by the same step as this node's own."""
+        """A change made on node ``origin`` ("" for this one), applied; the ``seen`` sinks hear of it."""
         result = self.changes.apply(record, origin)
         self.seen.emit(record)
         return result

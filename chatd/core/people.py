@@ -101,7 +101,7 @@ class People:
     def set_realname(self, user: User, realname: str) -> None:
         """``user`` has a new real name; their neighbours see it (IRC SETNAME)."""
         who = attrs.evolve(user.identity, realname=realname)
-        self.commit(UserChanged(self.directory.clock(), who, True, "".join(sorted(user.modes))))
+        self.commit(UserChanged(self.directory.clock(), who, True, user.mode_letters))
 
     def set_account(self, user: User, account: Optional[str]) -> None:
         """``user`` logged in to ``account`` (or out, with None); neighbours see it (account-notify)."""

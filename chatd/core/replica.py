@@ -42,7 +42,7 @@ class Replica:
             now = record.time
             if existing.away != record.away:
                 self.receive(AwayChanged(now, existing.identity, record.away), node)
-            if existing.identity != who or "".join(sorted(existing.modes)) != record.modes:
+            if existing.identity != who or existing.mode_letters != record.modes:
                 self.receive(UserChanged(now, who, existing.realname != who.realname, record.modes), node)
             if existing.account != who.account:
                 self.receive(AccountChanged(now, who), node)

@@ -238,7 +238,7 @@ def _user_mode(ctx: Context, nick: str, params: tuple[str, ...]) -> None:
         ctx.reply(N.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if not params:
-        ctx.reply(N.RPL_UMODEIS, "+" + "".join(sorted(user.modes)))
+        ctx.reply(N.RPL_UMODEIS, "+" + user.mode_letters)
         return
     modes, applied, unknown = parse_user_modes(params[0], frozenset(user.modes))
     for _letter in unknown:
