@@ -26,6 +26,9 @@ def make_account(daemon, name: str, password: str) -> None:
     conn.send(f"REGISTER * * :{password}")
     conn.expect(f"REGISTER SUCCESS {name} ")
     conn.send("QUIT")
+    # The nick is free once the server has closed this connection; a client that signs in with
+    # it before then is told 433 (and the irc library then never sees its welcome).
+    assert conn.closed()
 
 
 def whois_account(daemon, nick: str) -> str:
@@ -97,6 +100,7 @@ def test_sasl_external_with_a_tls_client_certificate(server, tmp_path):  # noqa:
     first.send("NICKSERV CERT ADD")
     assert first.expect("NickServ.*(now logs in|Certificate)")
     first.send("QUIT")
+    assert first.closed()
     second = TLSLineClient(server.ports["irc-tls"], cert, key)
     second.send("CAP LS 302")
     second.send("CAP REQ :sasl")
