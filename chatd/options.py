@@ -118,6 +118,8 @@ class Options(usage.Options):
         ["multiline-max-bytes", None, 4096, "Bytes of text in one multi-line message.", int],
         ["nick-grace", None, 30.0, "Seconds a guest may keep a registered nick to log in before being renamed "
          "(0: such nicks are refused outright).", float],
+        ["devices-per-account", None, 10, "Connections one person logged in to an account may have at once "
+         "under one nick: IRC, web and telnet, each seeing what the others do (1: one, as for guests).", int],
         ["login-attempts", None, 5, "Failed logins allowed per account from one address each minute; one address "
          "may fail four times as often over all accounts (0: no bound).", int],
         ["new-rooms-per-minute", None, 10, "Rooms one person, and one address, may create per minute "
@@ -214,6 +216,8 @@ class Options(usage.Options):
         for name in ("nick-grace", "login-attempts", "new-rooms-per-minute", "max-rooms-total", "room-idle-days"):
             if self[name] < 0:
                 raise usage.UsageError(f"--{name} must not be negative")
+        if self["devices-per-account"] < 1:
+            raise usage.UsageError("--devices-per-account must be at least 1")
         if self["whowas-size"] < 0:
             raise usage.UsageError("--whowas-size must not be negative")
         if self["sts-duration"] < 0:

@@ -6,7 +6,7 @@ command line, so the same ``--config`` file, checked by the same
 whole, with one line naming the problem, and the running configuration stays.
 Otherwise what can change in a running daemon changes at once, and the log
 says what did: server operators (``[[operators]]``), the log level, the
-login and room-creation limits, ``require-account``, ``nick-grace``, and TLS
+login and room-creation limits, ``require-account``, ``nick-grace``, ``devices-per-account``, and TLS
 certificates (every listener reloads its own).  Settings that need sockets
 or stores made anew (listeners, Redis, the state folder, ...) are named in
 the log as waiting for a restart, so nothing changes silently or not at all
@@ -31,7 +31,7 @@ log = Logger()
 
 #: Options applied to the running daemon by a reload (the rest wait for a restart).
 LIVE = ("operators", "log-level", "login-attempts", "new-rooms-per-minute", "max-rooms-total", "room-idle-days",
-        "nick-grace", "require-account")
+        "nick-grace", "require-account", "devices-per-account")
 #: Options that are not settings of the daemon (or are read afresh on every use).
 IGNORED = ("config", "web-root-path")
 
@@ -81,6 +81,7 @@ class Reloader:
         network.operators.configured = {op.name: op for op in fresh["operators"]}
         network.require_account = fresh["require-account"]
         network.limits = attrs.evolve(network.limits, nick_grace=fresh["nick-grace"],
+                                      devices_per_account=fresh["devices-per-account"],
                                       new_rooms_per_minute=fresh["new-rooms-per-minute"],
                                       max_rooms=fresh["max-rooms-total"],
                                       room_idle=fresh["room-idle-days"] * 86400)

@@ -126,6 +126,7 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
                       max_rooms_per_user=options["max-rooms"], whowas=options["whowas-size"],
                       monitor=options["monitor-size"], multiline_lines=options["multiline-max-lines"],
                       multiline_bytes=options["multiline-max-bytes"], nick_grace=options["nick-grace"],
+                      devices_per_account=options["devices-per-account"],
                       new_rooms_per_minute=options["new-rooms-per-minute"], max_rooms=options["max-rooms-total"],
                       room_idle=options["room-idle-days"] * 86400),
         clock=reactor.seconds,

@@ -100,7 +100,7 @@ def test_sasl_external_with_a_tls_client_certificate(server, tmp_path):  # noqa:
     first.send("NICKSERV CERT ADD")
     assert first.expect("NickServ.*(now logs in|Certificate)")
     first.send("QUIT")
-    assert first.closed()
+    first.expect("^ERROR ")
     second = TLSLineClient(server.ports["irc-tls"], cert, key)
     second.send("CAP LS 302")
     second.send("CAP REQ :sasl")

@@ -55,6 +55,9 @@ class BotClient:
     def hold_input(self, hold: bool) -> None:
         pass
 
+    def show_room(self, name: str, joined: bool) -> None:
+        pass  # a bot is one connection: it is never attached to
+
 
 class Bot:
     __slots__ = ("session", "owner", "last_used")

@@ -48,3 +48,9 @@ class Client(Protocol):
 
     def hold_input(self, hold: bool) -> None:
         """Stop (True) or resume (False) reading from this client: back-pressure from a room."""
+
+    def show_room(self, name: str, joined: bool) -> None:
+        """This person is in room ``name`` through another of their connections (multiclient,
+        :mod:`.devices`): show it as a join of this connection's would be (the topic, who is there).
+        ``joined``: the JOIN itself was already delivered (a join made just now on another device);
+        otherwise show it too (rooms the person was in when this connection attached)."""

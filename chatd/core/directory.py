@@ -50,6 +50,10 @@ class User:
     #: Where this connection really comes from, when ``host`` is its cloak (core/cloaks.py):
     #: for bans, per-address limits and operators' eyes only; never part of ``identity``.
     address: str = ""
+    #: The name the connection's messages carry (:func:`.devices.new_origin`); with several
+    #: connections (``client`` is then :class:`.devices.Devices`) each has its own there.  Empty
+    #: for people whose connections are elsewhere (on other nodes): nothing can attach to them here.
+    origin: str = ""
     identity: Identity = attrs.field(init=False)
     #: Who a guest is for this connection only: history and read markers of a guest never pass
     #: to the next holder of the nick.

@@ -42,6 +42,13 @@ class NickInUse(ChatError):
     default_message = "Nickname is already in use"
 
 
+class TooManyDevices(NickInUse):
+    """The person is connected as often as ``devices-per-account`` allows: one more is refused."""
+
+    code = "too_many_devices"
+    default_message = "You are connected from too many places already; close one first"
+
+
 class BadNick(ChatError):
     code = "bad_nick"
     default_message = "Erroneous nickname"

@@ -57,6 +57,9 @@ class RoomMessage:
     kind: str
     text: str
     tags: Tags = ()
+    #: The connection it was sent from (:func:`.devices.new_origin`), on the node where it was sent:
+    #: the sender's other connections get it as an echo, that one only if it asked for echoes.
+    origin: str = attrs.field(default="", eq=False)
 
 
 @attrs.frozen
@@ -75,6 +78,7 @@ class DirectMessage:
     text: str
     tags: Tags = ()
     peers: tuple[str, str] = ("", "")
+    origin: str = attrs.field(default="", eq=False)  # as for RoomMessage
 
 
 @attrs.frozen

@@ -37,6 +37,8 @@ class Limits:
     max_rooms: int = 10000  # rooms on the network (0: no bound)
     room_idle: float = 7 * 86400.0  # seconds an empty unregistered room keeps its modes before it goes
     nick_grace: float = 30.0  # seconds a guest may hold a registered nick before being renamed (0: refused)
+    #: Connections one logged-in person may have at once under one nick (multiclient; 1: one, as guests).
+    devices_per_account: int = 10
 
     def valid_nick(self, nick: str) -> bool:
         return len(nick) <= self.nicklen and bool(_NICK.fullmatch(nick))

@@ -54,7 +54,7 @@ class Messaging:
 
     # -- messages ------------------------------------------------------------
 
-    def send_room(self, user: User, name: str, kind: str, text: str, tags: Tags = ()) -> Sent:
+    def send_room(self, user: User, name: str, kind: str, text: str, tags: Tags = (), origin: str = "") -> Sent:
         room = self.directory.room(name)
         if not room.can_speak(user):
             raise errors.CannotSend(room.name)
@@ -62,12 +62,12 @@ class Messaging:
         if kind != "tagmsg":
             user.last_active = now
             self.stats.messages[user.protocol] += 1
-        message = RoomMessage(self.new_id(), now, room.name, user.identity, kind, text, tags)
+        message = RoomMessage(self.new_id(), now, room.name, user.identity, kind, text, tags, origin)
         sent = self.publisher.room_message(message)
         self.records.emit(message)
         return sent
 
-    def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = ()) -> Sent:
+    def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = (), origin: str = "") -> Sent:
         target = self.directory.find_user(nick)
         # Addressed to a person: an account's nick held by a guest still leads to the account, and
         # what is sent to it waits in the account's history instead of reaching the guest.
@@ -78,7 +78,7 @@ class Messaging:
             user.last_active = now
             self.stats.messages[user.protocol] += 1
         message = DirectMessage(self.new_id(), now, user.identity, addressee, kind, text, tags,
-                                (user.person, person))
+                                (user.person, person), origin)
         sent = self.publisher.direct_message(message, target)
         return sent if target is not None else attrs.evolve(sent, offline=addressee)
 

@@ -16,6 +16,7 @@ from . import errors
 from .accounts import Accounts
 from .casemap import casefold
 from .client import Client
+from .devices import Devices
 from .directory import Directory, User
 from .events import AccountChanged, AwayChanged, Connected, NickChanged, Quit, Record, UserChanged
 from .history import dm_key
@@ -68,22 +69,61 @@ class People:
     # -- arriving and leaving ------------------------------------------------
 
     def connect(self, client: Client, nick: str, user: str, host: str, realname: str, protocol: str,
-                account: Optional[str] = None, address: str = "") -> User:
-        """Register a person under ``nick`` (``host`` as others see it, ``address`` the real one);
-        raises if someone here holds it."""
+                account: Optional[str] = None, address: str = "", origin: str = "") -> User:
+        """Register a person under ``nick`` (``host`` as others see it, ``address`` the real one;
+        ``origin`` names the connection in its messages); raises if someone here holds it."""
         if not self.directory.nick_available(nick):
             raise errors.NickInUse(nick)
         now = self.directory.clock()
         member = User(client, nick, user, host, realname, protocol, now, now, account=account,
-                      address=address or host)
+                      address=address or host, origin=origin)
         self.directory.add_user(member)
         self.commit(Connected(now, member.identity, None, now, ""))
         return member
 
-    def quit(self, user: User, reason: str) -> None:
-        """Remove ``user`` from the network; their neighbours see a QUIT."""
+    def attachable(self, nick: str, account: Optional[str], cap: int) -> Optional[User]:
+        """The user holding ``nick`` here if a connection logged in to ``account`` may join them as
+        one more of their connections (multiclient); None if it may not (the nick is then in use).
+        Raises when the person already has ``cap`` connections (``devices_per_account``)."""
+        holder = self.directory.find_user(nick)
+        if (holder is None or account is None or holder.account is None or cap < 2
+                or casefold(holder.account) != casefold(account) or not holder.origin):
+            return None
+        if len(self.connections(holder)) >= cap:
+            raise errors.TooManyDevices(holder.nick)
+        return holder
+
+    def attach(self, user: User, client: Client, origin: str) -> None:
+        """``client`` (whose messages carry ``origin``) is one more connection of ``user``: it gets
+        whatever the user gets from now on."""
+        current = user.client
+        if isinstance(current, Devices):
+            current.clients.append((origin, client))
+        else:
+            user.client = Devices([(user.origin, current), (origin, client)])
+
+    @staticmethod
+    def connections(user: User) -> list[Client]:
+        """The connections of a user held here (one, unless they are on several devices)."""
+        client = user.client
+        return [c for _, c in client.clients] if isinstance(client, Devices) else [client]
+
+    def quit(self, user: User, reason: str, client: Optional[Client] = None) -> None:
+        """Remove ``user`` from the network; their neighbours see a QUIT.  With ``client``, one connection
+        closed: while the person has others they stay, and nobody sees anything."""
         if self.directory.users.get(user.folded) is not user:
             return
+        if client is not None:
+            devices = user.client
+            if isinstance(devices, Devices):
+                devices.clients[:] = [pair for pair in devices.clients if pair[1] is not client]
+                if len(devices.clients) > 1:
+                    return
+                if len(devices.clients) == 1:
+                    user.origin, user.client = devices.clients[0]
+                    return
+            elif devices is not client:
+                return  # not this user's connection (any more)
         self.stats.disconnects[reason_kind(reason)] += 1
         rooms = tuple(room.name for room in user.rooms.values())
         self.commit(Quit(self.directory.clock(), user.identity, reason, rooms))

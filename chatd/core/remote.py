@@ -34,6 +34,9 @@ class RemoteClient:
     def combine(self, payloads: list[object]) -> object:  # pragma: no cover - nothing to combine
         return payloads
 
+    def show_room(self, name: str, joined: bool) -> None:
+        pass  # its own node shows it
+
     def hold_input(self, hold: bool) -> None:
         pass  # its own node reads its socket
 

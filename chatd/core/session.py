@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 from . import errors, text
 from .casemap import casefold
 from .catchup import CatchUp
+from .devices import new_origin
 from .directory import Room
 from .events import Identity
 from .limits import ROOM_PREFIXES, SERVICE_NICKS
@@ -49,7 +50,7 @@ MAX_SEARCH_WORDS = 10
 
 class Session:
     __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
-                 "registering", "closed", "token_id", "catch_up", "sign_in", "moderation")
+                 "registering", "closed", "token_id", "catch_up", "sign_in", "moderation", "origin", "attached")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -72,6 +73,10 @@ class Session:
         self.sign_in = SignIn(self)
         #: Running rooms and the server (lists, registration, OPER, KILL, KLINE): moderating.py.
         self.moderation = Moderation(self)
+        #: This connection's name in the messages it sends (several connections of one person).
+        self.origin = new_origin(protocol)
+        #: Registered by joining a person already here on another connection (multiclient).
+        self.attached = False
 
     @property
     def nick(self) -> Optional[str]:
@@ -159,12 +164,19 @@ class Session:
         self.registering = True
         try:
             grace = await self.sign_in.check_nick_owner(nick, connecting=grace)
+            holder = network.people.attachable(nick, self.account, network.limits.devices_per_account)
+            if holder is not None:  # the same person on another device: one more connection of theirs
+                if self.closed:
+                    return None
+                network.people.attach(holder, self.client, self.origin)
+                self.user, self.attached = holder, True
+                return holder
             await network.people.claim_nick(nick)
             if self.closed:
                 network.people.release_nick(nick)
                 return None
             self.user = network.people.connect(self.client, nick, username, host, realname, self.protocol,
-                                        self.account, self.address)
+                                               self.account, self.address, self.origin)
         finally:
             self.registering = False
         if grace:
@@ -197,7 +209,7 @@ class Session:
         self.sign_in.end_grace()
         if self.user is not None:
             user, self.user = self.user, None
-            self.network.people.quit(user, text.line(text.printable(reason), "reason", 400))
+            self.network.people.quit(user, text.line(text.printable(reason), "reason", 400), self.client)
 
     # -- rooms -------------------------------------------------------------------------
 
@@ -210,6 +222,9 @@ class Session:
             name = self.valid_room(name)  # only new rooms need the naming rules
         room = self.network.room_rules.join(user, name, key if key is None else text.checked(key, "key"))
         if room is not None:
+            for other in self.network.people.connections(user):
+                if other is not self.client:  # the person's other devices are in the room now too
+                    other.show_room(room.name, True)
             return room, True
         return self.network.room(name), False
 
@@ -294,8 +309,8 @@ class Session:
 
     def _send(self, user: User, target: str, kind: str, value: str, tags: Tags) -> Sent:
         if target[:1] in ROOM_PREFIXES:
-            return self.network.messaging.send_room(user, target, kind, value, tags)
-        return self.network.messaging.send_direct(user, target, kind, value, tags)
+            return self.network.messaging.send_room(user, target, kind, value, tags, self.origin)
+        return self.network.messaging.send_direct(user, target, kind, value, tags, self.origin)
 
     @staticmethod
     def _tags(tags: Tags) -> Tags:

@@ -11,6 +11,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Optional
 
 from ..core import ROOM_PREFIXES, Room, casefold, errors
+from ..core.events import Joined
 from . import numerics as N
 from .commands import command
 from .modes import MAX_CHANGES, not_applied, parse_room_modes, parse_user_modes
@@ -41,6 +42,22 @@ def join(ctx: Context, msg: Message) -> None:
             send_names(ctx, room)
             if "draft/read-marker" in ctx.caps:
                 ctx.run(_marker_on_join(ctx, room.name), "read marker on join")
+
+
+def show_room(ctx: Context, name: str, joined: bool) -> None:
+    """The person is in ``name`` through another of their connections (multiclient): this client
+    sees it as its own join (the JOIN unless fan-out already brought it, the topic, NAMES)."""
+    user = ctx.session.user
+    room = ctx.network.find_room(name)
+    if user is None or room is None or user not in room.members or ctx.closing:
+        return
+    if not joined:
+        line = ctx.encode(Joined(ctx.network.clock(), room.name, user.identity, user.away))
+        if line is not None:
+            ctx.write(line)
+    if room.topic:
+        send_topic(ctx, room)
+    send_names(ctx, room)
 
 
 async def _marker_on_join(ctx: Context, name: str) -> None:

@@ -102,6 +102,9 @@ class IRCConnection(LineConnection):
     def immediate(self) -> bool:
         return self.scope is not None  # answering a labelled command: no holding back
 
+    def show_room(self, name: str, joined: bool) -> None:
+        channels.show_room(self, name, joined)
+
     def disconnect(self, reason: str) -> None:
         self.send(f"ERROR :{reason}")
         self.close(reason, GOING_AWAY, goodbye=False)

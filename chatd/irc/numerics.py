@@ -121,6 +121,7 @@ RPL_SASLMECHS = "908"
 #: Core error codes -> the numeric and the IRC wording (channels, not rooms).
 FOR_ERROR = {
     "nick_in_use": (ERR_NICKNAMEINUSE, "Nickname is already in use"),
+    "too_many_devices": (ERR_NICKNAMEINUSE, "You are connected from too many places already; close one first"),
     "bad_nick": (ERR_ERRONEUSNICKNAME, "Erroneous nickname"),
     "no_such_nick": (ERR_NOSUCHNICK, "No such nick"),
     "no_such_room": (ERR_NOSUCHCHANNEL, "No such channel"),

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..core import errors
+from ..core import casefold, errors
 from . import caps as capabilities
 from . import multiline
 from . import numerics as N
+from .channels import show_room
 from .commands import command
 from .missed import replay_missed
 from .render import trailing
@@ -91,10 +92,21 @@ def nick(ctx: Context, msg: Message) -> None:
         ctx.run(_rename(ctx, wanted), "IRC nick change", ctx.internal_error)
         return
     ctx.session.own_nick(wanted)
-    if not ctx.network.directory.nick_available(wanted):
+    if not ctx.network.directory.nick_available(wanted) and not _may_attach(ctx, wanted):
         raise errors.NickInUse(wanted)
     ctx.registration.nick = wanted
     try_register(ctx)
+
+
+def _may_attach(ctx: Context, nick: str) -> bool:
+    """Whether a held ``nick`` may still turn out to be this person's own on another device
+    (multiclient): its holder is logged in, and this client is or may yet be (SASL comes after NICK).
+    Registration decides for good (:meth:`chatd.core.Session.register`)."""
+    holder = ctx.network.find_user(nick)
+    if holder is None or holder.account is None or ctx.network.limits.devices_per_account < 2:
+        return False
+    mine = ctx.session.account
+    return ctx.registration.cap_negotiating if mine is None else casefold(mine) == casefold(holder.account)
 
 
 async def _rename(ctx: Context, wanted: str) -> None:
@@ -144,6 +156,9 @@ async def _register(ctx: Context, nick: str, username: str, realname: str) -> No
         return
     if user is not None:
         welcome(ctx)
+        if ctx.session.attached:  # the same person on another device: the rooms they are in
+            for room in list(user.rooms.values()):
+                show_room(ctx, room.name, False)
         replay_missed(ctx)  # signed in with SASL before: what was kept while away
         if ctx.session.in_grace:
             grace = int(ctx.network.limits.nick_grace)

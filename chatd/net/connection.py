@@ -200,6 +200,9 @@ class LineConnection(protocol.Protocol):
     def hold_input(self, hold: bool) -> None:
         self.guard.hold_input(hold)
 
+    def show_room(self, name: str, joined: bool) -> None:
+        """A room this person is in through another connection (multiclient): each protocol shows it."""
+
     def combine(self, payloads: list[Any]) -> Any:
         """A turn's room messages for this format in one write: the lines, joined."""
         return payloads[0] if len(payloads) == 1 else b"".join(payloads)

@@ -6,17 +6,14 @@ users see them as an ordinary member.
 
 Telnet itself (IAC commands, option negotiation, the 0xFF escape) is
 ``twisted.conch.telnet``'s: the connection is the application protocol of a
-:class:`ChatTelnetTransport`.  Options are refused except TIMING-MARK, which
-is answered every time it is asked: a client that sends Ctrl-C (IAC IP, then
-DO TIMING-MARK) discards output until that answer arrives, so without it the
-session would go silent.  Ctrl-C itself drops the half-typed line.
+:class:`~.transport.ChatTelnetTransport`.  Ctrl-C (IAC IP) drops the half-typed line.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence
 
-from twisted.conch.telnet import IAC, IP, WILL, ITelnetProtocol, TelnetTransport
+from twisted.conch.telnet import IP, ITelnetProtocol
 from twisted.internet import protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -24,17 +21,16 @@ from zope.interface import implementer
 from ..core import ROOM_PREFIXES, casefold, errors
 from ..core.events import Event
 from ..core.history import HistoryStore, Message, Ref
-from ..net.connection import LineConnection, LineFactory
+from ..net.connection import LineConnection
 from ..net.tasks import spawn
 from ..services import service_named
 from . import render, staff
 from .ansi import terminal_safe
 from .services import to_service
+from .transport import TelnetFactory
 
 #: At most this many missed messages are shown on rejoining a room ("since you left").
 SINCE_LIMIT = 100
-
-TIMING_MARK = bytes([6])  # RFC 860
 
 HELP = """Commands:
   /join #room [key]   join a room (it becomes your current room)
@@ -51,60 +47,6 @@ HELP = """Commands:
   /help               this text
   /quit [message]     leave the chat
 A line without a leading / goes to your current room."""
-
-
-class ChatTelnetTransport(TelnetTransport):
-    """conch's telnet layer, with what the connection guard needs of a transport."""
-
-    transport: Any  # the TCP or TLS transport underneath
-
-    def telnet_DO(self, option: bytes) -> None:
-        if option == TIMING_MARK:
-            self._write(IAC + WILL + TIMING_MARK)  # "everything before this is done", each time
-            return
-        super().telnet_DO(option)
-
-    def dataReceived(self, data: bytes) -> None:
-        try:
-            super().dataReceived(data)
-        except ValueError as error:
-            if error.args[:1] != ("Stumped",):
-                raise
-            # conch refuses an IAC followed by a byte that is no telnet command:
-            # a client that speaks broken telnet loses its own connection, quietly.
-            if self.protocol is not None:
-                self.protocol.close("Telnet protocol error (IAC followed by no command)")
-
-    def write(self, data: bytes) -> None:
-        # Lines already end in CR LF (conch's own write would turn LF into CR LF
-        # again); only the IAC byte needs escaping, and UTF-8 never contains it.
-        self.transport.write(data.replace(b"\xff", b"\xff\xff") if b"\xff" in data else data)
-
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
-        self.transport.registerProducer(producer, streaming)
-
-    def unregisterProducer(self) -> None:
-        self.transport.unregisterProducer()
-
-    def pauseProducing(self) -> None:
-        """Stop reading the socket (a busy room's back-pressure, or a command under way)."""
-        self.transport.pauseProducing()
-
-    def resumeProducing(self) -> None:
-        self.transport.resumeProducing()
-
-    def abortConnection(self) -> None:
-        self.transport.abortConnection()
-
-
-class TelnetFactory(LineFactory):
-    #: Lines of a room's history shown on join.
-    replay_lines = 10
-
-    def buildProtocol(self, addr: Any) -> Any:
-        transport = ChatTelnetTransport(self.connection_class)
-        transport.factory = self
-        return transport
 
 
 EARLY_LINES = 20  # lines kept while a nick is being claimed
@@ -221,9 +163,24 @@ class TelnetConnection(LineConnection):
             return
         if user is not None:
             self.say(f"Hello {nick}. /join #room to enter a room, /list to see rooms, /help for commands.")
+            if self.session.attached:  # the same person on another device: their rooms are this one's
+                self.say("You are connected from another place too: what you say shows on both.")
+                for room in sorted(user.rooms.values(), key=lambda r: r.name):
+                    self.show_room(room.name, False)
         early, self.early = self.early, []
         for line in early if user is not None else ():
             self.line_received(line.encode("utf-8"))
+
+    def show_room(self, name: str, joined: bool) -> None:
+        """In room ``name`` through another of this person's connections: said, and where this
+        terminal speaks if it was in no room."""
+        room = self.factory.network.find_room(name)
+        if room is None or self.session.user not in room.members:
+            return
+        self.say(f"You are in {room.name} ({len(room.members)}) from another device; /join {room.name} "
+                 f"to speak there." if self.current is not None else f"You are in {room.name} ({len(room.members)}).")
+        if self.current is None:
+            self.current = room.name
 
     def _say_in_room(self, text: str, kind: str) -> None:
         if self.current is None:

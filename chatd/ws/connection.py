@@ -24,7 +24,7 @@ from ..core import Session, errors
 from ..core.events import Event
 from ..net.direct import write_now
 from ..net.guard import FLOOD, GOING_AWAY, SENDQ, ConnectionGuard
-from . import SUBPROTOCOL, frames, irc
+from . import SUBPROTOCOL, frames, handlers, irc
 from .accounts import BEFORE_HELLO
 from .factory import ChatWebSocketFactory
 from .handlers import HANDLERS, FrameError
@@ -70,6 +70,9 @@ class ChatWebSocket(WebSocketServerProtocol):
 
     def hold_input(self, hold: bool) -> None:
         self.guard.hold_input(hold)
+
+    def show_room(self, name: str, joined: bool) -> None:
+        handlers.show_room(self, name)
 
     def run(self, coroutine: Coroutine[Any, Any, Any], what: str,
             crashed: Optional[Callable[[], None]] = None) -> Deferred[Any]:

@@ -20,6 +20,7 @@ from . import SUBPROTOCOL, frames
 from .services import to_service
 
 if TYPE_CHECKING:
+    from ..core import Room
     from ..core.history import Message
     from .connection import ChatWebSocket
 
@@ -92,6 +93,8 @@ async def _register(conn: ChatWebSocket, request: Request, nick: str, realname: 
         "limits": {"nicklen": limits.nicklen, "channellen": limits.channellen, "topiclen": limits.topiclen,
                    "textlen": limits.textlen, "max_rooms": limits.max_rooms_per_user,
                    "max_frame": conn.factory.settings.max_message},
+        # Signed in on another device already (multiclient): the rooms this person is in.
+        "rooms": sorted(room.name for room in user.rooms.values()),
     })
     # What others wrote to this account while it was offline: its unread direct messages, as the
     # message frames they were (the client files them under their conversations, unread).
@@ -108,12 +111,25 @@ def ping(conn: ChatWebSocket, request: Request) -> None:
 
 @handler("join")
 def join(conn: ChatWebSocket, request: Request) -> None:
-    network = conn.factory.network
     room, _new = conn.session.join(text_field(request, "room"), text_field(request, "key", required=False) or None)
+    show_joined(conn, request, room, text_field(request, "since", required=False))
+
+
+def show_room(conn: ChatWebSocket, name: str) -> None:
+    """The person is in room ``name`` through another of their connections (multiclient): a ``joined``
+    frame without an id, as if this browser had asked to join."""
+    room = conn.factory.network.find_room(name)
+    if room is not None and conn.session.user in room.members:
+        show_joined(conn, {}, room, "")
+
+
+def show_joined(conn: ChatWebSocket, request: Request, room: Room, since: str) -> None:
+    """Answer a join with the room's state, its last messages (or those after ``since``, the last one
+    this client saw) and how far this person has read."""
+    network = conn.factory.network
     answer = {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_by,
               "topic_time": room.topic_time, "members": frames.members(room), "history": [], "read": None}
     count = conn.factory.settings.history_on_join
-    since = text_field(request, "since", required=False)
     pending: Any
     live = conn.session.catch_up.note_live(room.name)  # what arrives live meanwhile is left out of the history
     if since:

@@ -44,6 +44,8 @@ conn.addEventListener("welcome", async (e) => {
   const first = !state.welcomed;
   state.welcomed = true;
   for (const conv of state.conversations.values()) if (conv.room) conv.joined = false;
+  // Signed in on another device too: the rooms this person is in there are ours as well.
+  for (const room of e.detail.rooms || []) state.rooms.add(room);
   for (const room of state.rooms) await join(room);
   for (const nick of state.dms) catchUp(conversation(nick));
   renderConversations();
@@ -58,6 +60,11 @@ conn.addEventListener("joined", (e) => {
   conv.members = new Map(frame.members.map((m) => [fold(m.nick), m]));
   if ("recovered" in frame) recovered(conv, frame.history || [], frame.recovered);
   else if (frame.history && frame.history.length) mergeHistory(conv, frame.history);
+  if (!state.rooms.has(frame.room)) { // joined on another device of ours
+    state.rooms.add(frame.room);
+    remember();
+    renderConversations();
+  }
   if (state.active === conv.key) renderHeader(conv);
   renderMembers();
 });

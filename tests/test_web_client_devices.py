@@ -1,0 +1,51 @@
+"""The web client as one more device of someone on IRC (Chromium against a real daemon): signing in
+as alice while alice's IRC client is connected opens alice's rooms, a room joined on IRC opens in
+the browser, and what either device says shows on the other as alice's."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support.sockets import irc_client
+from .test_irc_multiclient import sasl_line_client
+from .test_web_client import browser  # noqa: F401  (the fixture, shared)
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_browser_is_one_more_device_of_an_irc_user(daemon, browser):  # noqa: F811
+    irc = daemon.ports["irc"]
+    maker = irc_client(irc, "alice")
+    maker.send("REGISTER * * :alice-password")
+    maker.expect("REGISTER SUCCESS alice ")
+    maker.send("QUIT")
+    assert maker.closed()
+    laptop = sasl_line_client(irc, "alice", "alice-password")
+    laptop.expect(" 001 alice ")
+    laptop.send("JOIN #team,#ops")
+    laptop.expect(" 366 alice #ops ")
+
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{daemon.ports['http']}/")
+    page.fill("#nick-input", "alice")
+    page.fill("#password-input", "alice-password")
+    page.fill("#room-input", "#team")
+    page.click("#chat-button")
+    page.wait_for_selector("#me-nick >> text=alice ✓")
+    page.wait_for_selector("#conversations li[data-key='#ops']")  # joined on the laptop, open here too
+    page.wait_for_selector("#conversations li[data-key='#team']")
+
+    laptop.send("JOIN #late")
+    laptop.expect(" 366 alice #late ")
+    page.wait_for_selector("#conversations li[data-key='#late']")
+
+    page.click("#conversations li[data-key='#team']")
+    laptop.send("PRIVMSG #team :typed on the laptop")
+    page.wait_for_selector("#messages >> text=typed on the laptop")
+    page.fill("#message-input", "typed in the browser")
+    page.press("#message-input", "Enter")
+    assert laptop.expect(r"PRIVMSG #team :typed in the browser$").startswith(":alice!")
+
+    bob = irc_client(irc, "bob")
+    bob.send("WHOIS alice")
+    assert len([line for line in bob.until(" 318 ") if " 311 bob alice " in line]) == 1
