@@ -335,8 +335,10 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     if options["https"]:
         listen("https", "", options["https"], site)
     if options["metrics"]:
-        registry = make_registry(ChatCollector(network, lambda: factories, network.history, bridge,
-                                               top.outgoing))
+        # The history commit series describe this process's own SQLite writer; a cluster node's history
+        # is Redis's, which has no batches of its own to report.
+        local = network.history if isinstance(network.history, SQLiteHistory) else None
+        registry = make_registry(ChatCollector(network, lambda: factories, local, bridge, top.outgoing))
         listen("metrics", "", options["metrics"], make_metrics_site(MetricsResource(registry), health, http_limits))
 
     period = max(0.1, min(options["ping-interval"], options["ping-timeout"]) / 2)
