@@ -30,6 +30,8 @@ class Options(usage.Options):
 
     optFlags: list[list[Any]] = [
         ["no-cloaks", None, "Show everyone's real address (by default others see a cloak: a keyed hash of it)."],
+        ["account-cloaks", None, "Show people logged in to an account as account/NAME instead of a cloak "
+         "of their address (IRC clients with chghost see the change as they log in or out)."],
         ["smtp-tls", None, "Require STARTTLS from the --smtp server (else it is used when offered)."],
         ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
         ["no-history", None, "Keep no history: nothing is written to the state directory."],

@@ -139,7 +139,8 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     network.require_account = options["require-account"]
     network.messaging.store_first = options["history-durability"] == "before-delivery"
     assert network.accounts is not None
-    network.cloaks = Cloaks(not options["no-cloaks"], options["cloak-suffix"], network.accounts.signing_key)
+    network.cloaks = Cloaks(not options["no-cloaks"], options["cloak-suffix"], network.accounts.signing_key,
+                            accounts=options["account-cloaks"])
     network.operators.configure_operators(options["operators"], bridge if bridge is not None else store)
     if history is not None:
         network.room_rules.restore_rooms(history.load_rooms())

@@ -4,6 +4,7 @@ work on either, and a cloak is the same after a restart."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import socket
@@ -124,3 +125,56 @@ def test_a_cloak_survives_a_restart_and_no_cloaks_shows_addresses(tmp_path):
         assert whois_host(asker, "asker") == ("127.0.0.6", [])
     finally:
         plain.kill()
+
+
+def test_account_cloaks_show_who_not_where_and_chghost_follows_a_login(tmp_path):
+    daemon = Daemon("--account-cloaks", state_dir=tmp_path).start()
+    try:
+        irc = daemon.ports["irc"]
+        bob = user(irc, "bob", "127.0.0.3", "chghost")
+        bob.send("JOIN #team")
+        bob.expect(" 366 ")
+        plain = user(irc, "plain", "127.0.0.4")  # no chghost: nothing of the change reaches it
+        plain.send("JOIN #team")
+        plain.expect(" 366 ")
+        alice = user(irc, "alice", "127.0.0.2")
+        alice.send("JOIN #team")
+        joined = bob.expect(r"^:alice!\S+ JOIN #team")
+        guest_host = joined.split("@", 1)[1].split()[0]
+        assert re.fullmatch(CLOAK, guest_host)
+
+        alice.send("REGISTER * * :alice-password")  # logged in from now on: shown by account
+        alice.expect("REGISTER SUCCESS alice ")
+        assert bob.expect(" CHGHOST ") == f":alice!~alice@{guest_host} CHGHOST ~alice account/alice"
+        bob.send("WHOIS alice")
+        assert bob.expect(" 311 bob alice ").split()[5] == "account/alice"
+        bob.send("MODE #team +b *!*@account/alice")  # bob made the room: a ban on the account's host
+        bob.expect(r"MODE #team \+b")
+        alice.send("PART #team")
+        alice.send("JOIN #team")
+        alice.expect(" 474 alice #team ")
+        bob.send("MODE #team -b *!*@account/alice")
+        bob.expect(r"MODE #team -b")
+        alice.send("JOIN #team")
+        bob.expect(r"^:alice!~alice@account/alice JOIN #team")
+
+        alice.send("NICKSERV LOGOUT")
+        assert bob.expect(" CHGHOST ") == f":alice!~alice@account/alice CHGHOST ~alice {guest_host}"
+        plain.send("PING :done")
+        assert not [line for line in plain.until("PONG") if "CHGHOST" in line]
+
+        # Signed in before registering (SASL), the account host is there from the first line.
+        alice.send("QUIT")
+        assert alice.closed()
+        again = From(irc, "127.0.0.2")
+        again.send("CAP REQ :sasl")
+        again.send("AUTHENTICATE PLAIN")
+        again.expect(r"AUTHENTICATE \+")
+        again.send("AUTHENTICATE " + base64.b64encode(b"\0alice\0alice-password").decode())
+        again.expect(" 903 ")
+        again.send("CAP END")
+        irc_register(again, "alice")
+        bob.send("WHOIS alice")
+        assert bob.expect(" 311 bob alice ").split()[5] == "account/alice"
+    finally:
+        daemon.kill()

@@ -27,6 +27,7 @@ from ..core.events import (
     AccountChanged,
     AwayChanged,
     Connected,
+    HostChanged,
     Joined,
     Kicked,
     ModeChanged,
@@ -56,7 +57,7 @@ class SharedState:
         self.network = network
         self.channels = channels
         self.writers: dict[type, Callable[[Any], None]] = {
-            Connected: self._connected, UserChanged: self._user, AccountChanged: self._user,
+            Connected: self._connected, UserChanged: self._user, AccountChanged: self._user, HostChanged: self._user,
             AwayChanged: self._user, Quit: self._quit, NickChanged: self._nick, Joined: self._joined,
             Parted: self._parted, Kicked: self._kicked, TopicChanged: self._room, RoomStateChanged: self._room,
             ModeChanged: self._modes, ServerBanChanged: self._ban,
@@ -101,7 +102,7 @@ class SharedState:
             self.claim(user)
             self._save_user(user)
 
-    def _user(self, record: UserChanged | AccountChanged | AwayChanged) -> None:
+    def _user(self, record: UserChanged | AccountChanged | AwayChanged | HostChanged) -> None:
         self._save_user(self.network.find_user(record.who.nick))
 
     def _quit(self, record: Quit) -> None:

@@ -29,6 +29,7 @@ from .events import (
     AwayChanged,
     Connected,
     Event,
+    HostChanged,
     Invited,
     Joined,
     Kicked,
@@ -63,7 +64,7 @@ class Changes:
         self.server_bans = server_bans  # folded mask -> ban, shared with the operators' rules
         self.steps: dict[type, Callable[[Any, str], Any]] = {
             Connected: self._connected, Quit: self._quit, NickChanged: self._nick, AwayChanged: self._away,
-            UserChanged: self._user, AccountChanged: self._account, Joined: self._joined,
+            UserChanged: self._user, AccountChanged: self._account, HostChanged: self._host, Joined: self._joined,
             Parted: self._parted, Kicked: self._kicked, TopicChanged: self._topic, ModeChanged: self._modes,
             Invited: self._invited, Redacted: self._redacted, ReadMarked: self._read,
             RoomStateChanged: self._room_state, ServerBanChanged: self._server_ban, Killed: self._killed,
@@ -135,6 +136,13 @@ class Changes:
         user.set_modes(set(record.modes))
         if record.realname_changed:
             self.show(record, self.directory.neighbours(user))
+
+    def _host(self, record: HostChanged, origin: str) -> None:
+        user = self.subject(record.who.nick, origin)
+        if user is None or user.host == record.who.host:
+            return
+        user.update(record.who)
+        self.show(record, self.directory.neighbours(user))
 
     def _account(self, record: AccountChanged, origin: str) -> None:
         user = self.subject(record.who.nick, origin)

@@ -12,7 +12,10 @@ whole address, the second its network (an IPv4 /24, an IPv6 /64), so a room
 operator can still ban a range (``*!*@*.k3q9x2mf.cloak``) without knowing it.
 Server operators see the real address (IRC WHOIS 378, the web's whois), and
 bans match either the cloak or the real address. Hosts that are not addresses
-(the API's bots, services) are shown as they are.
+(the API's bots, services) are shown as they are.  With account cloaks someone
+logged in is shown as ``account/<name>`` (Libera's ``user/<name>``), which says
+who they are and nothing of where they are; their host changes as they log in
+or out (IRCv3 ``chghost``).
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ def _hash(key: bytes, text: str) -> str:
 
 class Cloaks:
     def __init__(self, enabled: bool = False, suffix: str = DEFAULT_SUFFIX,
-                 key: Optional[Callable[[], Awaitable[bytes]]] = None) -> None:
+                 key: Optional[Callable[[], Awaitable[bytes]]] = None, accounts: bool = False) -> None:
         self.enabled = enabled
+        #: Someone logged in is shown as ``account/<name>`` instead (--account-cloaks).
+        self.accounts = accounts
         self.suffix = suffix
         self.key_source = key
         self.key: Optional[bytes] = None
@@ -57,6 +62,12 @@ class Cloaks:
                 log.warning("cloaks: the shared key cannot be read (%s); cloaking with this process's "
                             "own key until it can", error)
                 self.fallback = os.urandom(32)
+
+    def host(self, address: str, account: Optional[str]) -> str:
+        """The host others see of someone at ``address`` logged in to ``account`` (None: a guest)."""
+        if self.accounts and account:
+            return f"account/{account}"
+        return self.cloak(address)
 
     def cloak(self, address: str) -> str:
         """The host others see for ``address`` (the address itself when cloaks are off)."""

@@ -192,6 +192,16 @@ class AccountChanged:
 
 
 @attrs.frozen
+class HostChanged:
+    """The host others see of someone changed (a login or logout with account cloaks): ``who`` is
+    the identity now, ``old_host`` the host before (IRCv3 chghost names the user by it)."""
+
+    time: float
+    who: Identity
+    old_host: str
+
+
+@attrs.frozen
 class Wallops:
     """A message from a server operator to everyone with user mode +w."""
 
@@ -272,6 +282,7 @@ Event = Union[
     Invited,
     UserChanged,
     AccountChanged,
+    HostChanged,
     Wallops,
     Redacted,
     ReadMarked,

@@ -18,7 +18,7 @@ from .casemap import casefold
 from .client import Client
 from .devices import Devices
 from .directory import Directory, User
-from .events import AccountChanged, AwayChanged, Connected, NickChanged, Quit, Record, UserChanged
+from .events import AccountChanged, AwayChanged, Connected, HostChanged, NickChanged, Quit, Record, UserChanged
 from .history import dm_key
 from .limits import ROOM_PREFIXES, Limits
 from .publisher import Publisher
@@ -147,6 +147,11 @@ class People:
         """``user`` logged in to ``account`` (or out, with None); neighbours see it (account-notify)."""
         if account != user.account:
             self.commit(AccountChanged(self.directory.clock(), attrs.evolve(user.identity, account=account)))
+
+    def set_host(self, user: User, host: str) -> None:
+        """Others see ``user`` at ``host`` from now on (account cloaks: logged in, or out again)."""
+        if host != user.host:
+            self.commit(HostChanged(self.directory.clock(), attrs.evolve(user.identity, host=host), user.host))
 
     # -- whose conversations -------------------------------------------------
 

@@ -156,7 +156,7 @@ class Session:
         if network.require_account and self.account is None:
             raise errors.AccountRequired("")
         await network.cloaks.ready()
-        host = network.cloaks.cloak(self.address)
+        host = network.cloaks.host(self.address, self.account)
         ban = network.operators.server_ban_for(Identity(nick, username, host, realname, self.protocol), self.account,
                                      self.address)
         if ban is not None:

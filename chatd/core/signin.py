@@ -182,6 +182,7 @@ class SignIn:
         self.session.account = account
         if self.session.user is not None:
             self.network.people.set_account(self.session.user, account)
+            self.network.people.set_host(self.session.user, self.network.cloaks.host(self.session.address, account))
             if self.owner_is_me(self.session.user.nick):
                 self.end_grace()
 
@@ -192,6 +193,7 @@ class SignIn:
         self.session.token_id = None
         if self.session.user is not None:
             self.network.people.set_account(self.session.user, None)
+            self.network.people.set_host(self.session.user, self.network.cloaks.host(self.session.address, None))
             if not self.owner_is_me(self.session.user.nick):  # a guest now, on an account's nick
                 self.start_grace()
 

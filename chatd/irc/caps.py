@@ -13,6 +13,7 @@ SUPPORTED = (
     "away-notify",
     "batch",
     "cap-notify",
+    "chghost",
     "draft/account-registration",
     "draft/chathistory",
     "draft/message-redaction",
@@ -33,7 +34,8 @@ SUPPORTED = (
 
 #: Capabilities that change fanned-out lines, in format-key order.
 RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify",
-             "draft/message-redaction", "draft/multiline", "draft/read-marker", "account-tag", "account-notify")
+             "draft/message-redaction", "draft/multiline", "draft/read-marker", "account-tag", "account-notify",
+             "chghost")
 
 #: Values some capabilities carry in CAP LS 302.
 VALUES = {"sasl": "PLAIN,EXTERNAL,SCRAM-SHA-256", "draft/account-registration": "before-connect"}

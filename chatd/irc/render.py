@@ -28,7 +28,7 @@ def trailing(text: str) -> str:
 
 #: Renderer flags, in the order of ``caps.RENDERING`` (a connection's render key).
 FLAGS = ("server_time", "message_tags", "extended_join", "away_notify", "setname", "invite_notify", "redaction",
-         "multiline", "read_marker", "account_tag", "account_notify")
+         "multiline", "read_marker", "account_tag", "account_notify", "chghost")
 
 
 class LineRenderer:
@@ -49,6 +49,7 @@ class LineRenderer:
         read_marker: bool = False,
         account_tag: bool = False,
         account_notify: bool = False,
+        chghost: bool = False,
         server: str = "chatd.local",
     ) -> None:
         self.server_time = server_time
@@ -62,6 +63,7 @@ class LineRenderer:
         self.read_marker = read_marker
         self.account_tag = account_tag
         self.account_notify = account_notify
+        self.chghost = chghost
         self.server = server
 
     def _tags(self, when: float, msgid: Optional[str] = None, client: ev.Tags = (), bot: bool = False,
@@ -153,6 +155,14 @@ class LineRenderer:
         if not self.account_notify:
             return None
         return self.line(event.time, f":{event.who.mask} ACCOUNT {event.who.account or '*'}")
+
+    @render.register
+    def _(self, event: ev.HostChanged) -> Optional[bytes]:
+        """IRCv3 chghost: the user, by the mask others knew, now has another host."""
+        if not self.chghost:
+            return None
+        who = event.who
+        return self.line(event.time, f":{who.nick}!{who.user}@{event.old_host} CHGHOST {who.user} {who.host}")
 
     @render.register
     def _(self, event: ev.Wallops) -> bytes:
