@@ -11,14 +11,22 @@ answer is ready.  Reference: ircv3.net/specs/extensions/labeled-response.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 from .wire import escape_tag_value
 
-if TYPE_CHECKING:
-    from .connection import IRCConnection
-
 MAX_LABEL = 64
+
+
+class Labelled(Protocol):
+    """What a labelled answer needs of its connection."""
+
+    scope: Optional[LabelScope]
+    batches: int  # batch references made on this connection so far
+
+    @property
+    def server(self) -> str: ...
+    def write(self, data: bytes) -> None: ...
 
 
 class LabelScope:
@@ -35,7 +43,7 @@ def with_tag(line: bytes, tag: bytes) -> bytes:
     return b"@" + tag + b" " + line
 
 
-def flush(conn: IRCConnection, scope: LabelScope) -> None:
+def flush(conn: Labelled, scope: LabelScope) -> None:
     lines = [line for line in b"".join(scope.chunks).split(b"\r\n") if line]
     label = b"label=" + escape_tag_value(scope.label).encode("utf-8")
     server = conn.server.encode()
@@ -58,7 +66,7 @@ def flush(conn: IRCConnection, scope: LabelScope) -> None:
 class HeldReply:
     """The reply to a labelled command that arrives later; a no-op without a label."""
 
-    def __init__(self, conn: IRCConnection, scope: Optional[LabelScope]) -> None:
+    def __init__(self, conn: Labelled, scope: Optional[LabelScope]) -> None:
         self.conn = conn
         self.scope = scope
         if scope is not None:

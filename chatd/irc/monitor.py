@@ -11,7 +11,7 @@ Reference: ircv3.net/specs/extensions/monitor, .../extended-monitor.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Optional, cast
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..core import User, casefold, events
 from . import numerics as N
@@ -20,22 +20,21 @@ from .render import trailing
 from .wire import Message
 
 if TYPE_CHECKING:
-    from .connection import IRCConnection
     from .context import Context
 
 
 class Monitors:
     def __init__(self, find_user: Callable[[str], Optional[User]]) -> None:
         self.find_user = find_user
-        self.watching: dict[str, set[IRCConnection]] = {}  # folded nick -> connections
+        self.watching: dict[str, set[Context]] = {}  # folded nick -> connections
 
-    def add(self, conn: IRCConnection, folded: str) -> None:
+    def add(self, conn: Context, folded: str) -> None:
         self.watching.setdefault(folded, set()).add(conn)
         if not isinstance(conn.monitoring, set):
             conn.monitoring = set()  # the first MONITOR of this client
         conn.monitoring.add(folded)
 
-    def remove(self, conn: IRCConnection, folded: str) -> None:
+    def remove(self, conn: Context, folded: str) -> None:
         conns = self.watching.get(folded)
         if conns is not None:
             conns.discard(conn)
@@ -44,7 +43,7 @@ class Monitors:
         if isinstance(conn.monitoring, set):
             conn.monitoring.discard(folded)
 
-    def clear(self, conn: IRCConnection) -> None:
+    def clear(self, conn: Context) -> None:
         for folded in list(conn.monitoring):
             self.remove(conn, folded)
 
@@ -87,14 +86,14 @@ class Monitors:
                     conn.send(f":{user.identity.mask} SETNAME {trailing(user.realname)}")
 
 
-def _share_a_room(conn: IRCConnection, user: User) -> bool:
+def _share_a_room(conn: Context, user: User) -> bool:
     me = conn.session.user
     return me is not None and any(me in room.members for room in user.rooms.values())
 
 
 @command("MONITOR", min_params=1)
 def monitor(ctx: Context, msg: Message) -> None:
-    conn = cast("IRCConnection", ctx)  # MONITOR keeps its list on the connection itself
+    conn = ctx  # MONITOR keeps its list on the connection itself
     monitors = ctx.factory.monitors
     sub = msg.params[0]
     targets = [t for t in (msg.params[1].split(",") if len(msg.params) > 1 else []) if t]

@@ -203,6 +203,9 @@ class LineConnection(protocol.Protocol):
     def show_room(self, name: str, joined: bool) -> None:
         """A room this person is in through another connection (multiclient): each protocol shows it."""
 
+    def keepalive(self, now: float) -> None:
+        """Called by the listener's periodic sweep: a protocol with pings sends one, or gives up."""
+
     def combine(self, payloads: list[Any]) -> Any:
         """A turn's room messages for this format in one write: the lines, joined."""
         return payloads[0] if len(payloads) == 1 else b"".join(payloads)

@@ -9,13 +9,13 @@ from ..services import serve
 from .ansi import terminal_safe
 
 if TYPE_CHECKING:
-    from .connection import TelnetConnection
+    from .terminal import Terminal
 
 
 class TelnetServiceUser:
     """The services' answers as ``-NickServ- ...`` lines; they say themselves when one signs in."""
 
-    def __init__(self, conn: TelnetConnection) -> None:
+    def __init__(self, conn: Terminal) -> None:
         self.conn = conn
         self.session = conn.session
 
@@ -32,7 +32,7 @@ class TelnetServiceUser:
         return None
 
 
-def to_service(conn: TelnetConnection, service: str, text: str) -> None:
+def to_service(conn: Terminal, service: str, text: str) -> None:
     """Words for ``service``, answered in order with the connection's other lines."""
     conn.run(serve(TelnetServiceUser(conn), service, text, conn.factory.room_hooks), f"telnet {service}",
              conn.internal_error)

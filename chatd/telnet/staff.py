@@ -14,7 +14,7 @@ from ..core import errors
 from ..irc.modes import MAX_CHANGES, not_applied, parse_room_modes
 
 if TYPE_CHECKING:
-    from .connection import TelnetConnection
+    from .terminal import Terminal
 
 HELP = """Accounts and moderation:
   /register [name] password   create an account (name: your nick) and log in
@@ -26,14 +26,14 @@ HELP = """Accounts and moderation:
   /registerroom               keep the current room's modes, lists and operators by account"""
 
 
-def _account_words(conn: TelnetConnection, rest: str) -> tuple[Optional[str], str]:
+def _account_words(conn: Terminal, rest: str) -> tuple[Optional[str], str]:
     words = rest.split(" ", 1)
     if len(words) == 2:
         return words[0], words[1]
     return None, rest
 
 
-def cmd_register(conn: TelnetConnection, rest: str) -> None:
+def cmd_register(conn: Terminal, rest: str) -> None:
     name, password = _account_words(conn, rest)
     if not password:
         conn.say("Usage: /register [name] password")
@@ -42,7 +42,7 @@ def cmd_register(conn: TelnetConnection, rest: str) -> None:
     conn.run(_enter(conn, registering), "telnet register", conn.internal_error)
 
 
-def cmd_login(conn: TelnetConnection, rest: str) -> None:
+def cmd_login(conn: Terminal, rest: str) -> None:
     name, password = _account_words(conn, rest)
     if not password or (name is None and conn.session.user is None):
         conn.say("Usage: /login name password")
@@ -51,7 +51,7 @@ def cmd_login(conn: TelnetConnection, rest: str) -> None:
           conn.internal_error)
 
 
-async def _enter(conn: TelnetConnection, request: object) -> None:
+async def _enter(conn: Terminal, request: object) -> None:
     try:
         account = await request  # type: ignore[misc]
     except errors.ChatError as error:
@@ -63,7 +63,7 @@ async def _enter(conn: TelnetConnection, request: object) -> None:
     await show_missed(conn)
 
 
-async def show_missed(conn: TelnetConnection) -> None:
+async def show_missed(conn: Terminal) -> None:
     """Direct messages kept while this account was offline; shown once (they count as read)."""
     if conn.session.user is None:
         return
@@ -76,18 +76,18 @@ async def show_missed(conn: TelnetConnection) -> None:
     await conn.session.catch_up.shown(found)
 
 
-def cmd_logout(conn: TelnetConnection, rest: str) -> None:
+def cmd_logout(conn: Terminal, rest: str) -> None:
     conn.session.sign_in.logout()
     conn.say("You are logged out.")
 
 
-def _room(conn: TelnetConnection) -> str:
+def _room(conn: Terminal) -> str:
     if not conn.current:
         raise errors.ChatError("", "You are in no room: /join #room first")
     return conn.current
 
 
-def cmd_kick(conn: TelnetConnection, rest: str) -> None:
+def cmd_kick(conn: Terminal, rest: str) -> None:
     nick, _, reason = rest.partition(" ")
     if not nick:
         conn.say("Usage: /kick nick [reason]")
@@ -95,7 +95,7 @@ def cmd_kick(conn: TelnetConnection, rest: str) -> None:
     conn.session.kick(_room(conn), nick, reason or nick)
 
 
-def cmd_invite(conn: TelnetConnection, rest: str) -> None:
+def cmd_invite(conn: Terminal, rest: str) -> None:
     nick, _, room = rest.partition(" ")
     if not nick:
         conn.say("Usage: /invite nick [#room]")
@@ -104,7 +104,7 @@ def cmd_invite(conn: TelnetConnection, rest: str) -> None:
     conn.say(f"Invited {victim.nick}.")
 
 
-def cmd_mode(conn: TelnetConnection, rest: str) -> None:
+def cmd_mode(conn: Terminal, rest: str) -> None:
     words = rest.split()
     if not words:
         conn.say("Usage: /mode +modes [args]")
@@ -125,8 +125,8 @@ def cmd_mode(conn: TelnetConnection, rest: str) -> None:
         conn.say(f"Not applied: {not_applied(parsed)} (at most {MAX_CHANGES} modes with a parameter at once).")
 
 
-def _one_mode(sign: str, letter: str, usage: str) -> Callable[[TelnetConnection, str], None]:
-    def command(conn: TelnetConnection, rest: str) -> None:
+def _one_mode(sign: str, letter: str, usage: str) -> Callable[[Terminal, str], None]:
+    def command(conn: Terminal, rest: str) -> None:
         target = rest.strip()
         if not target or " " in target:
             conn.say(f"Usage: {usage}")
@@ -136,12 +136,12 @@ def _one_mode(sign: str, letter: str, usage: str) -> Callable[[TelnetConnection,
     return command
 
 
-def cmd_registerroom(conn: TelnetConnection, rest: str) -> None:
+def cmd_registerroom(conn: Terminal, rest: str) -> None:
     room = conn.session.moderation.register_room(rest.strip() or _room(conn))
     conn.say(f"{room.name} is registered to {room.founder}.")
 
 
-COMMANDS: dict[str, Callable[[TelnetConnection, str], None]] = {
+COMMANDS: dict[str, Callable[[Terminal, str], None]] = {
     "register": cmd_register, "login": cmd_login, "logout": cmd_logout, "kick": cmd_kick, "invite": cmd_invite,
     "mode": cmd_mode, "registerroom": cmd_registerroom,
     "ban": _one_mode("+", "b", "/ban mask"), "unban": _one_mode("-", "b", "/unban mask"),

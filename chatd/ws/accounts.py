@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from .handlers import FrameError, Request, _run, handler, text_field
 
 if TYPE_CHECKING:
-    from .connection import ChatWebSocket
+    from .surface import WebConnection
 
 #: Frames a connection may send before its hello.
 BEFORE_HELLO = ("register", "login", "verify_email", "reset_request", "reset_password")
 
 
-async def _logged_in(conn: ChatWebSocket, request: Request, account: str, token: str = "") -> None:
+async def _logged_in(conn: WebConnection, request: Request, account: str, token: str = "") -> None:
     """Answer a sign-in with the account and its token: a new one for a password, the same one back
     for a token (one token per signed-in browser, which ``sessions`` lists and logout revokes)."""
     token = token or await conn.session.sign_in.issue_token()
@@ -28,7 +28,7 @@ async def _logged_in(conn: ChatWebSocket, request: Request, account: str, token:
 
 
 @handler("register")
-def register(conn: ChatWebSocket, request: Request) -> None:
+def register(conn: WebConnection, request: Request) -> None:
     name = text_field(request, "name", required=False) or None
     password = text_field(request, "password")
     email = text_field(request, "email", required=False)
@@ -41,7 +41,7 @@ def register(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("login")
-def login(conn: ChatWebSocket, request: Request) -> None:
+def login(conn: WebConnection, request: Request) -> None:
     token = text_field(request, "token", required=False)
     if conn.session.account is not None:
         raise FrameError("already_logged_in", f"You are logged in as {conn.session.account}")
@@ -58,7 +58,7 @@ def login(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("logout")
-def logout(conn: ChatWebSocket, request: Request) -> None:
+def logout(conn: WebConnection, request: Request) -> None:
     """Sign out; this browser's token is revoked (with ``"everywhere": true``, every token of the account)."""
     everywhere = request.get("everywhere", False)
     if not isinstance(everywhere, bool):
@@ -72,7 +72,7 @@ def logout(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("set_password")
-def set_password(conn: ChatWebSocket, request: Request) -> None:
+def set_password(conn: WebConnection, request: Request) -> None:
     """A new password, given the current one: every token of the account is revoked, and this
     browser gets a fresh one in the answer (it stays signed in; the others sign in again)."""
     current = text_field(request, "current")
@@ -87,7 +87,7 @@ def set_password(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("set_email")
-def set_email(conn: ChatWebSocket, request: Request) -> None:
+def set_email(conn: WebConnection, request: Request) -> None:
     """A new address for the account ("" removes it); with mail, a code to verify it is sent."""
     email = text_field(request, "email", required=False)
 
@@ -99,7 +99,7 @@ def set_email(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("verify_email")
-def verify_email(conn: ChatWebSocket, request: Request) -> None:
+def verify_email(conn: WebConnection, request: Request) -> None:
     """The code from the mail (the web client sends it itself when the mail's link is opened)."""
     account, code = text_field(request, "account"), text_field(request, "code")
 
@@ -111,7 +111,7 @@ def verify_email(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("reset_request")
-def reset_request(conn: ChatWebSocket, request: Request) -> None:
+def reset_request(conn: WebConnection, request: Request) -> None:
     """Forgot the password: a reset link goes to the account's verified address. The answer is the
     same whether or not the account exists or has one."""
     name = text_field(request, "name")
@@ -124,7 +124,7 @@ def reset_request(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("reset_password")
-def reset_password(conn: ChatWebSocket, request: Request) -> None:
+def reset_password(conn: WebConnection, request: Request) -> None:
     """A new password with the token of a reset link: every session of the account ends, and this
     browser is signed in (``logged_in`` with a fresh token)."""
     token, password = text_field(request, "token"), text_field(request, "password")
@@ -139,7 +139,7 @@ def reset_password(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("sessions")
-def sessions(conn: ChatWebSocket, request: Request) -> None:
+def sessions(conn: WebConnection, request: Request) -> None:
     """The account's signed-in browsers: id, when each signed in and expires, and which is this one."""
 
     async def work() -> None:
@@ -152,7 +152,7 @@ def sessions(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("end_session")
-def end_session(conn: ChatWebSocket, request: Request) -> None:
+def end_session(conn: WebConnection, request: Request) -> None:
     """End one of the account's sessions by its id: its token signs in nowhere any more."""
     token_id = text_field(request, "session")
 
@@ -164,6 +164,6 @@ def end_session(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("register_room")
-def register_room(conn: ChatWebSocket, request: Request) -> None:
+def register_room(conn: WebConnection, request: Request) -> None:
     room = conn.session.moderation.register_room(text_field(request, "room"))
     conn.answer(request, {"type": "room_registered", "room": room.name, "founder": room.founder})

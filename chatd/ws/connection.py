@@ -272,3 +272,6 @@ class FrameBatch:
     def __init__(self, frames: list[Any]) -> None:
         self.frames = frames
         self.data = b"".join(frame.payloadHybi for frame in frames)
+
+
+ChatWebSocketFactory.connection_class = ChatWebSocket

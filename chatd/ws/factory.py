@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ..core import Network
     from ..irc.factory import IRCFactory
     from ..net.peers import ConnectionCounter
-    from .connection import ChatWebSocket
 
 
 @attrs.frozen
@@ -53,7 +52,7 @@ class ChatWebSocketFactory(WebSocketServerFactory):
         self.clock = clock
         self.peers = peers
         self.settings = settings
-        self.connections: set[ChatWebSocket] = set()
+        self.connections: set[Any] = set()  # the open ChatWebSocket connections
         #: A room's webhooks, as its operators make them with ChanServ HOOK (set with the API).
         self.room_hooks: Any = None  # chatd.api.roomhooks.RoomHooks
         #: The IRC adapter for web IRC clients (text.ircv3.net / binary.ircv3.net); None: chatd.v1 only.
@@ -81,10 +80,11 @@ class ChatWebSocketFactory(WebSocketServerFactory):
             options["perMessageCompressionAccept"] = accept
         self.setProtocolOptions(**options)
 
-    def buildProtocol(self, addr: Any) -> Any:
-        from .connection import ChatWebSocket
+    #: The connection class (chatd.ws.connection.ChatWebSocket sets itself here).
+    connection_class: Any = None
 
-        proto = ChatWebSocket()
+    def buildProtocol(self, addr: Any) -> Any:
+        proto = self.connection_class()
         proto.factory = self
         return proto
 

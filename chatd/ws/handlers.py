@@ -22,7 +22,7 @@ from .services import to_service
 if TYPE_CHECKING:
     from ..core import Room
     from ..core.history import Message
-    from .connection import ChatWebSocket
+    from .surface import WebConnection
 
 Request = dict[str, Any]
 MAX_HISTORY_PAGE = 200
@@ -44,7 +44,7 @@ def text_field(request: Request, name: str, required: bool = True) -> str:
     return value
 
 
-Handler = Callable[["ChatWebSocket", Request], None]
+Handler = Callable[["WebConnection", Request], None]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -56,13 +56,13 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _run(conn: ChatWebSocket, request: Request, coroutine: Any, what: str) -> None:
+def _run(conn: WebConnection, request: Request, coroutine: Any, what: str) -> None:
     """Carry out a request that waits (history, the cluster); a refusal gets its error frame,
     as a synchronous handler's does, and anything else the internal-error frame."""
     conn.run(_answered(conn, request, coroutine), f"web {what}", lambda: conn.internal_error(request))
 
 
-async def _answered(conn: ChatWebSocket, request: Request, coroutine: Any) -> None:
+async def _answered(conn: WebConnection, request: Request, coroutine: Any) -> None:
     try:
         await coroutine
     except errors.ChatError as error:
@@ -70,7 +70,7 @@ async def _answered(conn: ChatWebSocket, request: Request, coroutine: Any) -> No
 
 
 @handler("hello")
-def hello(conn: ChatWebSocket, request: Request) -> None:
+def hello(conn: WebConnection, request: Request) -> None:
     if conn.session.user is not None:
         raise FrameError("already_registered", "You already said hello")
     nick = text_field(request, "nick")
@@ -80,7 +80,7 @@ def hello(conn: ChatWebSocket, request: Request) -> None:
     _run(conn, request, _register(conn, request, nick, realname), "hello")
 
 
-async def _register(conn: ChatWebSocket, request: Request, nick: str, realname: str) -> None:
+async def _register(conn: WebConnection, request: Request, nick: str, realname: str) -> None:
     # No grace period on an account's nick: a browser signs in before its hello.
     user = await conn.session.register(nick, "web", realname, grace=False)
     if user is None:
@@ -105,17 +105,17 @@ async def _register(conn: ChatWebSocket, request: Request, nick: str, realname: 
 
 
 @handler("ping")
-def ping(conn: ChatWebSocket, request: Request) -> None:
+def ping(conn: WebConnection, request: Request) -> None:
     conn.answer(request, {"type": "pong"})
 
 
 @handler("join")
-def join(conn: ChatWebSocket, request: Request) -> None:
+def join(conn: WebConnection, request: Request) -> None:
     room, _new = conn.session.join(text_field(request, "room"), text_field(request, "key", required=False) or None)
     show_joined(conn, request, room, text_field(request, "since", required=False))
 
 
-def show_room(conn: ChatWebSocket, name: str) -> None:
+def show_room(conn: WebConnection, name: str) -> None:
     """The person is in room ``name`` through another of their connections (multiclient): a ``joined``
     frame without an id, as if this browser had asked to join."""
     room = conn.factory.network.find_room(name)
@@ -123,7 +123,7 @@ def show_room(conn: ChatWebSocket, name: str) -> None:
         show_joined(conn, {}, room, "")
 
 
-def show_joined(conn: ChatWebSocket, request: Request, room: Room, since: str) -> None:
+def show_joined(conn: WebConnection, request: Request, room: Room, since: str) -> None:
     """Answer a join with the room's state, its last messages (or those after ``since``, the last one
     this client saw) and how far this person has read."""
     network = conn.factory.network
@@ -143,7 +143,7 @@ def show_joined(conn: ChatWebSocket, request: Request, room: Room, since: str) -
              lambda: conn.answer(request, answer))
 
 
-async def _joined(conn: ChatWebSocket, request: Request, answer: Request, name: str, pending: Any,
+async def _joined(conn: WebConnection, request: Request, answer: Request, name: str, pending: Any,
                   live: Callable[[Sequence[Message]], list[Message]]) -> None:
     """The join's answer, with the last messages (or those missed) and how far this person has read."""
     found: Any = []
@@ -157,7 +157,7 @@ async def _joined(conn: ChatWebSocket, request: Request, answer: Request, name: 
 
 
 @handler("history")
-def history(conn: ChatWebSocket, request: Request) -> None:
+def history(conn: WebConnection, request: Request) -> None:
     store = conn.factory.network.history
     if store is None:
         raise FrameError("no_history", "History is not enabled on this server")
@@ -184,7 +184,7 @@ def history(conn: ChatWebSocket, request: Request) -> None:
           lambda: conn.error("history_error", "History could not be read", request))
 
 
-async def _page(conn: ChatWebSocket, request: Request, answer: Request, pending: Any, limit: int) -> None:
+async def _page(conn: WebConnection, request: Request, answer: Request, pending: Any, limit: int) -> None:
     found = await pending
     if isinstance(found, tuple):  # after: what was missed, and whether that is all of it
         found, answer["recovered"] = found
@@ -196,7 +196,7 @@ async def _page(conn: ChatWebSocket, request: Request, answer: Request, pending:
 
 
 @handler("search")
-def search(conn: ChatWebSocket, request: Request) -> None:
+def search(conn: WebConnection, request: Request) -> None:
     """Full-text search in one room or conversation, or in all of one's own."""
     query = text_field(request, "query")
     target = text_field(request, "room", required=False) or text_field(request, "with", required=False) or None
@@ -206,18 +206,18 @@ def search(conn: ChatWebSocket, request: Request) -> None:
     _run(conn, request, _search(conn, request, query, target, limit), "search")
 
 
-async def _search(conn: ChatWebSocket, request: Request, query: str, target: Optional[str], limit: int) -> None:
+async def _search(conn: WebConnection, request: Request, query: str, target: Optional[str], limit: int) -> None:
     found = await conn.session.search(query, target, limit)
     conn.answer(request, {"type": "search", "query": query, "results": [frames.frame(m) for m in found]})
 
 
 @handler("part")
-def part(conn: ChatWebSocket, request: Request) -> None:
+def part(conn: WebConnection, request: Request) -> None:
     conn.session.part(text_field(request, "room"), text_field(request, "reason", required=False))
 
 
 @handler("msg")
-def msg(conn: ChatWebSocket, request: Request) -> None:
+def msg(conn: WebConnection, request: Request) -> None:
     target = text_field(request, "to")
     text = text_field(request, "text")
     kind = text_field(request, "kind", required=False) or "privmsg"
@@ -242,11 +242,11 @@ def msg(conn: ChatWebSocket, request: Request) -> None:
     spawn(_stored(conn, request, ack, sent.durable), "web message storage", lambda: _not_stored(conn, request))
 
 
-def _not_stored(conn: ChatWebSocket, request: Request) -> None:
+def _not_stored(conn: WebConnection, request: Request) -> None:
     conn.error("not_stored", "The message was delivered but not stored", request)
 
 
-async def _stored(conn: ChatWebSocket, request: Request, ack: Request, durable: Any) -> None:
+async def _stored(conn: WebConnection, request: Request, ack: Request, durable: Any) -> None:
     result = await durable
     if result is False:
         _not_stored(conn, request)
@@ -258,7 +258,7 @@ async def _stored(conn: ChatWebSocket, request: Request, ack: Request, durable: 
 
 
 @handler("read")
-def read(conn: ChatWebSocket, request: Request) -> None:
+def read(conn: WebConnection, request: Request) -> None:
     """Move how far this person has read a room or conversation; all their connections hear of it."""
     target = text_field(request, "room", required=False) or text_field(request, "with")
     until = request.get("time")
@@ -268,7 +268,7 @@ def read(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("typing")
-def typing(conn: ChatWebSocket, request: Request) -> None:
+def typing(conn: WebConnection, request: Request) -> None:
     """Typing notices (IRCv3 +typing): active, paused or done; relayed, never stored, never answered."""
     state = text_field(request, "state")
     if state not in ("active", "paused", "done"):
@@ -277,7 +277,7 @@ def typing(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("tagmsg")
-def tagmsg(conn: ChatWebSocket, request: Request) -> None:
+def tagmsg(conn: WebConnection, request: Request) -> None:
     """Client-only tags for a room or person (reactions: ``{"+draft/react": "👍", "+draft/reply": msgid}``)."""
     tags = request.get("tags")
     if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
@@ -286,7 +286,7 @@ def tagmsg(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("redact")
-def redact(conn: ChatWebSocket, request: Request) -> None:
+def redact(conn: WebConnection, request: Request) -> None:
     """Remove a message (one's own, or any in a room one operates) everywhere, history included."""
     target = text_field(request, "room", required=False) or text_field(request, "to")
     coroutine = conn.session.redact(target, text_field(request, "msgid"), text_field(request, "reason", required=False))
@@ -294,7 +294,7 @@ def redact(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("topic")
-def topic(conn: ChatWebSocket, request: Request) -> None:
+def topic(conn: WebConnection, request: Request) -> None:
     name = text_field(request, "room")
     new: Optional[object] = request.get("topic")
     if new is not None:
@@ -308,20 +308,20 @@ def topic(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("kick")
-def kick(conn: ChatWebSocket, request: Request) -> None:
+def kick(conn: WebConnection, request: Request) -> None:
     conn.session.kick(text_field(request, "room"), text_field(request, "nick"),
                       text_field(request, "reason", required=False) or conn.session.nick or "")
     conn.answer(request, {"type": "ok"})
 
 
 @handler("invite")
-def invite(conn: ChatWebSocket, request: Request) -> None:
+def invite(conn: WebConnection, request: Request) -> None:
     invited = conn.session.invite(text_field(request, "nick"), text_field(request, "room"))
     conn.answer(request, {"type": "ok", "nick": invited.nick})
 
 
 @handler("mode")
-def mode(conn: ChatWebSocket, request: Request) -> None:
+def mode(conn: WebConnection, request: Request) -> None:
     """Room modes as IRC writes them: ``{"room": "#r", "modes": "+o-v", "args": ["bob", "carol"]}``."""
     modes = text_field(request, "modes")
     args = request.get("args", [])
@@ -341,7 +341,7 @@ def mode(conn: ChatWebSocket, request: Request) -> None:
 
 
 @handler("whois")
-def whois(conn: ChatWebSocket, request: Request) -> None:
+def whois(conn: WebConnection, request: Request) -> None:
     network = conn.factory.network
     nick = text_field(request, "nick")
     user = network.find_user(nick)
@@ -357,7 +357,7 @@ def whois(conn: ChatWebSocket, request: Request) -> None:
     })
 
 
-def _sees_address(conn: ChatWebSocket, user: Any) -> bool:
+def _sees_address(conn: WebConnection, user: Any) -> bool:
     """The real address behind a cloak: shown to server operators and to the person themselves."""
     me = conn.session.user
     return bool(user.address) and user.address != user.host and me is not None and (
@@ -365,23 +365,23 @@ def _sees_address(conn: ChatWebSocket, user: Any) -> bool:
 
 
 @handler("names")
-def names(conn: ChatWebSocket, request: Request) -> None:
+def names(conn: WebConnection, request: Request) -> None:
     room, members = conn.session.members(text_field(request, "room"))
     conn.answer(request, {"type": "names", "room": room.name, "members": frames.members(room, members)})
 
 
 @handler("list")
-def list_(conn: ChatWebSocket, request: Request) -> None:
+def list_(conn: WebConnection, request: Request) -> None:
     conn.answer(request, {"type": "list", "rooms": [{"name": r.name, "members": len(r.members), "topic": r.topic}
                                                     for r in conn.session.rooms()]})
 
 
 @handler("nick")
-def nick(conn: ChatWebSocket, request: Request) -> None:
+def nick(conn: WebConnection, request: Request) -> None:
     _run(conn, request, conn.session.rename(text_field(request, "nick")), "nick change")
 
 
 @handler("away")
-def away(conn: ChatWebSocket, request: Request) -> None:
+def away(conn: WebConnection, request: Request) -> None:
     message = conn.session.set_away(text_field(request, "message", required=False))
     conn.answer(request, {"type": "away", "message": message})

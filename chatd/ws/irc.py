@@ -22,7 +22,7 @@ from twisted.internet.interfaces import ITransport
 from zope.interface import implementer
 
 if TYPE_CHECKING:
-    from .connection import ChatWebSocket
+    from .surface import MessageSocket
 
 TEXT = "text.ircv3.net"
 BINARY = "binary.ircv3.net"
@@ -30,7 +30,7 @@ BINARY = "binary.ircv3.net"
 
 @implementer(ITransport)
 class IRCOverWebSocket:
-    def __init__(self, ws: ChatWebSocket, binary: bool, address: str) -> None:
+    def __init__(self, ws: MessageSocket, binary: bool, address: str) -> None:
         self.ws = ws
         self.binary = binary
         self.address = address  # the client's, also behind a trusted proxy

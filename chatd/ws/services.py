@@ -15,11 +15,11 @@ from ..services import serve
 
 if TYPE_CHECKING:
     from ..core.session import Session
-    from .connection import ChatWebSocket
+    from .surface import WebConnection
 
 
 class WebServiceUser:
-    def __init__(self, conn: ChatWebSocket) -> None:
+    def __init__(self, conn: WebConnection) -> None:
         self.conn = conn
         self.account: Optional[str] = None
         self.left = False
@@ -42,7 +42,7 @@ class WebServiceUser:
         return None
 
 
-def to_service(conn: ChatWebSocket, request: dict[str, Any], service: str, text: str) -> None:
+def to_service(conn: WebConnection, request: dict[str, Any], service: str, text: str) -> None:
     """The words go to ``service``; the request is acknowledged once it has answered."""
     user = WebServiceUser(conn)
 
