@@ -86,6 +86,9 @@ class Options(usage.Options):
         ["smtp-user", None, None, "User name to log in to the --smtp server (AUTH; with --smtp-password)."],
         ["smtp-password", None, None, "Password for --smtp-user (better in the config file, mode 0600)."],
         ["telnet-replay", None, 10, "Messages a telnet user sees on joining a room.", int],
+        ["missed-lines", None, 100, "Room lines an IRC client without chathistory, signed in, gets on coming back "
+         "(since that device left; 0: none).", int],
+        ["missed-days", None, 7.0, "How far back those missed room lines go, in days.", float],
         ["retention-days", None, 0.0, "Delete messages older than this many days (0: keep).", float],
         ["retention-count", None, 100000, "Keep at most this many messages per room or conversation (0: all).", int],
         ["redis", None, None, "Cluster mode: redis://[user:password@]host:6379/0 (rediss:// for TLS)."],
@@ -215,7 +218,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--proxy-protocol: {kind!r} is not one of {', '.join(PROXIABLE)}")
             if not trusted:
                 raise usage.UsageError("--proxy-protocol needs --trusted-proxies (who may send the header)")
-        for name in ("nick-grace", "login-attempts", "new-rooms-per-minute", "max-rooms-total", "room-idle-days"):
+        for name in ("nick-grace", "login-attempts", "new-rooms-per-minute", "max-rooms-total", "room-idle-days",
+                     "missed-lines", "missed-days"):
             if self[name] < 0:
                 raise usage.UsageError(f"--{name} must not be negative")
         if self["devices-per-account"] < 1:

@@ -232,7 +232,8 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     public = ListenerSettings(flood=flood, sendq=options["sendq"], max_tags=tags)
     trusted = ListenerSettings(flood=UNLIMITED, sendq=options["sendq"] * 16, check_peer_limit=False, max_tags=tags)
     irc_args = dict(password=options["password"], motd=motd_reader(options["motd-file"]),
-                    ping_interval=options["ping-interval"], ping_timeout=options["ping-timeout"])
+                    ping_interval=options["ping-interval"], ping_timeout=options["ping-timeout"],
+                    missed_lines=options["missed-lines"], missed_days=options["missed-days"])
 
     listeners: list[Listener] = []
     factories: list[tuple[str, Any]] = []

@@ -75,7 +75,7 @@ class Exchange:
         except UnicodeDecodeError:
             raise errors.BadLogin("", "Malformed SCRAM message") from None
         if self.scram is None:
-            name = _scram_user(text)
+            name = session.sign_in.name_device(_scram_user(text))
             found = await accounts.scram_info(name, session.address)
             if found is None:
                 accounts.scram_failed(name, session.address)

@@ -50,7 +50,8 @@ MAX_SEARCH_WORDS = 10
 
 class Session:
     __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
-                 "registering", "closed", "token_id", "catch_up", "sign_in", "moderation", "origin", "attached")
+                 "registering", "closed", "token_id", "catch_up", "sign_in", "moderation", "origin", "attached",
+                 "device")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -77,6 +78,8 @@ class Session:
         self.origin = new_origin(protocol)
         #: Registered by joining a person already here on another connection (multiclient).
         self.attached = False
+        #: The device this connection named when it logged in (``alice@phone``); "" for none.
+        self.device = ""
 
     @property
     def nick(self) -> Optional[str]:

@@ -14,6 +14,7 @@ session it serves, through the small :class:`Holder` interface.
 from __future__ import annotations
 
 import random
+import re
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 from . import errors
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from .recovery import Recovery
 
 
+#: A device's name, as a login may give it after the account's (``alice@phone``).
+DEVICE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 class Holder(Protocol):
     """What sign-in reads and sets of the session it serves."""
 
@@ -39,6 +44,7 @@ class Holder(Protocol):
     grace: Any
     closed: bool
     token_id: Optional[str]
+    device: str
 
     def me(self) -> User: ...
     def valid_nick(self, nick: str) -> str: ...
@@ -79,10 +85,21 @@ class SignIn:
         return name
 
     async def login(self, name: str, password: str) -> str:
-        """Log in with a password; raises BadLogin (never saying whether the account exists)."""
+        """Log in with a password; raises BadLogin (never saying whether the account exists).
+        ``name`` may name this connection's device too: ``alice@phone`` (what it missed is kept per device)."""
+        name = self.name_device(name)
         account = await self._accounts().login(name, password, self.session.address)
         self.logged_in(account)
         return account
+
+    def name_device(self, name: str) -> str:
+        """``alice@phone``: the account's name, with ``phone`` kept as this connection's device."""
+        name, at, device = name.partition("@")
+        if at:
+            if not DEVICE.fullmatch(device):
+                raise errors.BadLogin("", "A device name is 1 to 32 letters, digits, '-' or '_'")
+            self.session.device = device.lower()
+        return name
 
     async def login_certificate(self) -> str:
         """Log in with the TLS client certificate this connection presented (SASL EXTERNAL)."""

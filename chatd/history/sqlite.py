@@ -315,8 +315,14 @@ class SQLiteHistory(service.Service):
         if after is None:
             return self.run(self._query, f"{_SELECT} WHERE target=? ORDER BY id DESC LIMIT ?", (key, limit), True)
         clause, value = _bound(after, ">")
-        return self.run(self._query, f"{_SELECT} WHERE target=? AND {clause} ORDER BY id DESC LIMIT ?",
-                        (key, value, limit), True)
+
+        def query(_: object) -> defer.Deferred[list[Message]]:
+            return self.run(self._query, f"{_SELECT} WHERE target=? AND {clause} ORDER BY id DESC LIMIT ?",
+                            (key, value, limit), True)
+
+        # What someone missed since a point (a device coming back, a web client's recovery): a message
+        # still in the write batch was said after that point too.
+        return self.flush_all().addCallback(query)
 
     def before(self, key: str, ref: Ref, limit: int) -> defer.Deferred[list[Message]]:
         clause, value = _bound(ref, "<")

@@ -14,6 +14,7 @@ from ..core import ROOM_PREFIXES, Room, casefold, errors
 from ..core.events import Joined
 from . import numerics as N
 from .commands import command
+from .missed import replay_room
 from .modes import MAX_CHANGES, not_applied, parse_room_modes, parse_user_modes
 from .wire import Message
 
@@ -40,6 +41,7 @@ def join(ctx: Context, msg: Message) -> None:
             if room.topic:
                 send_topic(ctx, room)
             send_names(ctx, room)
+            replay_room(ctx, room.name)
             if "draft/read-marker" in ctx.caps:
                 ctx.run(_marker_on_join(ctx, room.name), "read marker on join")
 
@@ -58,6 +60,8 @@ def show_room(ctx: Context, name: str, joined: bool) -> None:
     if room.topic:
         send_topic(ctx, room)
     send_names(ctx, room)
+    if not joined:
+        replay_room(ctx, room.name)
 
 
 async def _marker_on_join(ctx: Context, name: str) -> None:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping, Optional
 
+from twisted.internet import protocol
+from twisted.python.failure import Failure
+
 from ..core import errors
 from ..core.events import Event
 from ..net.connection import LineConnection
@@ -23,6 +26,7 @@ from . import (  # noqa: F401 (each registers its commands)
     chathistory,
     info,
     messaging,
+    missed,
     monitor,
     multiline,
     operators,
@@ -33,13 +37,13 @@ from . import caps as capabilities
 from . import numerics as N
 from .commands import COMMANDS
 from .context import Registration
+from .factory import IRCFactory
 from .labels import MAX_LABEL, HeldReply, LabelScope, flush
 from .render import trailing
 from .wire import ParseError, parse
 
 if TYPE_CHECKING:
     from ..core import Network
-    from .factory import IRCFactory
 
 
 INVALID_UTF8 = "Message rejected, your message contained invalid UTF-8"
@@ -172,6 +176,10 @@ class IRCConnection(LineConnection):
     def connection_opened(self) -> None:
         self.registration.password_ok = self.factory.password is None
 
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        missed.left(self)  # where this device stopped, before the session leaves its rooms
+        super().connectionLost(reason)
+
     def connection_closed(self, reason: str) -> None:
         self.factory.monitors.clear(self)
 
@@ -253,3 +261,5 @@ class IRCConnection(LineConnection):
             if scope is not None and not scope.held:
                 flush(self, scope)
 
+
+IRCFactory.connection_class = IRCConnection

@@ -20,9 +20,8 @@ if TYPE_CHECKING:
 
     from ..core import Network, Session, errors
     from ..core.events import Event
-    from .factory import IRCFactory
     from .labels import HeldReply
-    from .multiline import Collecting
+    from .render import LineRenderer
 
 
 @attrs.define
@@ -42,9 +41,51 @@ class Registration:
     sasl_finishing: bool = False
 
 
+@attrs.define
+class Collecting:
+    target: str
+    tags: tuple[tuple[str, str], ...]
+    command: Optional[str] = None
+    parts: list[str] = attrs.field(factory=list)
+    size: int = 0
+    broken: Optional[str] = None  # the FAIL to send at the end, if a line broke the rules
+
+
+class Watchers(Protocol):
+    """Who MONITORs which nick, over a listener's connections (:class:`.monitor.Monitors`)."""
+
+    def add(self, conn: Context, folded: str) -> None: ...
+    def remove(self, conn: Context, folded: str) -> None: ...
+    def clear(self, conn: Context) -> None: ...
+
+
+class Listener(Protocol):
+    """What handlers use of their listener (:class:`.factory.IRCFactory`)."""
+
+    password: Optional[str]
+    started: str
+    missed_lines: int
+    missed_days: float
+    rehash: Optional[Callable[[], Any]]
+    rehash_source: str
+    room_hooks: Any  # chatd.api.roomhooks.RoomHooks, when the API is on
+
+    @property
+    def connections(self) -> Any: ...
+    @property
+    def monitors(self) -> Watchers: ...
+    def motd(self) -> Optional[list[str]]: ...
+    def sts(self) -> Optional[str]: ...
+    def isupport(self) -> list[str]: ...
+    def renderer(self, key: tuple[bool, ...]) -> LineRenderer: ...
+
+
 class Context(Protocol):
     session: Session
-    factory: IRCFactory
+
+    @property
+    def factory(self) -> Listener: ...
+
     registration: Registration
     caps: set[str]
     monitoring: set[str]

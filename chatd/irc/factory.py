@@ -8,13 +8,12 @@ from typing import Any, Callable, Optional
 from ..core import CASEMAPPING, ROOM_PREFIXES
 from ..net.connection import LineFactory
 from . import chathistory
-from .connection import IRCConnection
 from .monitor import Monitors
 from .render import LineRenderer
 
 
 class IRCFactory(LineFactory):
-    connection_class = IRCConnection
+    # connection_class: chatd.irc.connection.IRCConnection names itself there.
 
     def __init__(
         self,
@@ -24,6 +23,8 @@ class IRCFactory(LineFactory):
         ping_interval: float = 120.0,
         ping_timeout: float = 60.0,
         sts: Callable[[], Optional[str]] = lambda: None,
+        missed_lines: int = 100,
+        missed_days: float = 7.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -31,6 +32,8 @@ class IRCFactory(LineFactory):
         self.motd = motd
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        #: Room lines replayed to a signed-in client without chathistory that comes back, and how far back.
+        self.missed_lines, self.missed_days = missed_lines, missed_days
         self.sts = sts  # the IRCv3 sts policy to advertise, if any (known once the TLS port is bound)
         self.renderers: dict[tuple[bool, ...], LineRenderer] = {}
         self.monitors = Monitors(self.network.find_user)
@@ -82,5 +85,4 @@ class IRCFactory(LineFactory):
         """Ping idle clients and drop those that stopped answering."""
         now = self.clock.seconds()
         for conn in list(self.connections):
-            assert isinstance(conn, IRCConnection)
             conn.keepalive(now)

@@ -12,12 +12,11 @@ Reference: ircv3.net/specs/extensions/multiline.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
-
-import attrs
+from typing import TYPE_CHECKING
 
 from ..core import errors
 from .commands import command
+from .context import Collecting
 from .messaging import client_tags
 from .wire import Message
 
@@ -31,16 +30,6 @@ MAX_OPEN = 4  # batches one client may have open at once
 def cap_value(ctx: Context) -> str:
     limits = ctx.network.limits
     return f"max-bytes={limits.multiline_bytes},max-lines={limits.multiline_lines}"
-
-
-@attrs.define
-class Collecting:
-    target: str
-    tags: tuple[tuple[str, str], ...]
-    command: Optional[str] = None
-    parts: list[str] = attrs.field(factory=list)
-    size: int = 0
-    broken: Optional[str] = None  # the FAIL to send at the end, if a line broke the rules
 
 
 def collect(ctx: Context, msg: Message, batch: Collecting) -> None:
