@@ -6,8 +6,11 @@ command line, so the same ``--config`` file, checked by the same
 whole, with one line naming the problem, and the running configuration stays.
 Otherwise what can change in a running daemon changes at once, and the log
 says what did: server operators (``[[operators]]``), the log level, the
-login and room-creation limits, ``require-account``, ``nick-grace``, ``devices-per-account``, and TLS
-certificates (every listener reloads its own).  Settings that need sockets
+login and room-creation limits, ``require-account``, ``nick-grace``,
+``devices-per-account``, the trusted proxies, the per-address, flood and send
+queue limits and what is replayed on joining (for connections made from now
+on), the MOTD file, ``[[webhooks]]``, and TLS certificates (every listener
+reloads its own).  Settings that need sockets
 or stores made anew (listeners, Redis, the state folder, ...) are named in
 the log as waiting for a restart, so nothing changes silently or not at all
 without a word.
@@ -31,7 +34,10 @@ log = Logger()
 
 #: Options applied to the running daemon by a reload (the rest wait for a restart).
 LIVE = ("operators", "log-level", "login-attempts", "new-rooms-per-minute", "max-rooms-total", "room-idle-days",
-        "nick-grace", "require-account", "devices-per-account")
+        "nick-grace", "require-account", "devices-per-account",
+        # applied by the listeners' own appliers (chatd/tap.py): new connections get the new values
+        "trusted-proxies", "max-per-address", "http-max-per-address", "flood-rate", "flood-burst", "flood-queue",
+        "sendq", "history-on-join", "telnet-replay", "missed-lines", "missed-days", "motd-file", "webhooks")
 #: Options that are not settings of the daemon (or are read afresh on every use).
 IGNORED = ("config", "web-root-path")
 
@@ -53,6 +59,8 @@ class Reloader:
         self.network = network
         self.observer = observer
         self.others = others  # TLS certificate reloads, one per listener
+        #: What the listeners and services take from a good file (limits, proxies, webhooks), as tap.py wires it.
+        self.appliers: list[Callable[[Options], None]] = []
 
     def reload(self) -> Outcome:
         fresh = Options()
@@ -90,3 +98,5 @@ class Reloader:
             network.accounts.set_attempts(fresh["login-attempts"])
         if self.observer is not None:
             self.observer.set_level(fresh["log-level"])
+        for apply in self.appliers:
+            apply(fresh)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import attrs
 from twisted.application import internet
 from twisted.internet import defer, endpoints
 from twisted.python import usage
@@ -41,6 +42,7 @@ from .net.flood import UNLIMITED, FloodPolicy
 from .net.peers import ConnectionCounter
 from .net.proxied import ProxyHeaderFactory, proxied_kinds, trusted_from
 from .net.refusals import Refusals
+from .net.tasks import spawn
 from .reload import Reloader
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
@@ -365,6 +367,32 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     ready.setServiceParent(top)
     # SIGHUP and REHASH read the whole configuration again (chatd/reload.py).
     top.reloader = Reloader(options, network, top.observer, top.reloaders)
+
+    def live_limits(fresh: validated.Options) -> None:
+        """A reload's limits, proxies and replay sizes: what connections made from now on get."""
+        proxies.networks[:] = trusted_from(fresh["trusted-proxies"]).networks
+        peers.max_per_address = fresh["max-per-address"]
+        http_limits.peers.max_per_address = fresh["http-max-per-address"]
+        flood = FloodPolicy(fresh["flood-rate"], fresh["flood-burst"], fresh["flood-queue"])
+        for factory in [f for _, f in factories if isinstance(f, IRCFactory)] + [irc_ws, telnet]:
+            lenient = not factory.settings.flood.enabled  # irc-trusted keeps no flood limit, 16 times the queue
+            factory.settings = attrs.evolve(factory.settings, flood=UNLIMITED if lenient else flood,
+                                            sendq=fresh["sendq"] * (16 if lenient else 1))
+            if isinstance(factory, IRCFactory):
+                factory.motd = motd_reader(fresh["motd-file"])
+                factory.missed_lines, factory.missed_days = fresh["missed-lines"], fresh["missed-days"]
+        telnet.replay_lines = fresh["telnet-replay"]
+        ws.settings = attrs.evolve(ws.settings, flood=flood, sendq=fresh["sendq"],
+                                   history_on_join=fresh["history-on-join"])
+
+    top.reloader.appliers.append(live_limits)
+    if top.outgoing is not None:
+        def live_webhooks(fresh: validated.Options, outgoing: Any = top.outgoing) -> None:
+            """``[[webhooks]]`` as the file has them now (written to the store, taken out ones removed)."""
+            outgoing.configured = fresh["webhooks"]
+            spawn(outgoing.refresh(), "webhooks from the configuration")
+
+        top.reloader.appliers.append(live_webhooks)
     for _, factory in factories:
         factory.room_hooks = top.room_hooks
     irc_ws.room_hooks = top.room_hooks

@@ -70,3 +70,39 @@ def test_a_config_file_webhook_answers_its_trigger_and_stays_in_the_file(tmp_pat
 def test_a_webhook_table_that_cannot_work_stops_startup(tmp_path, table, complaint):
     result = run_with_config(tmp_path, 'irc = "tcp:0"\n[[webhooks]]\n' + table)
     assert result.returncode != 0 and complaint in result.stdout + result.stderr
+
+
+def test_sighup_takes_a_webhook_into_and_out_of_the_running_daemon(tmp_path):
+    import signal
+
+    from tests.support.waiting import wait_until
+
+    receiver = Receiver()
+    receiver.answers = [(200, {})]
+    try:
+        key = apikey(str(tmp_path / "state"), "create", "ops", "--scope", "moderate")
+        path = tmp_path / "chatd.toml"
+        path.write_text(f'state-dir = "{tmp_path / "state"}"\n')
+        daemon = Daemon("--config", str(path), state_dir=tmp_path).start()
+        try:
+            def hooks() -> list:
+                status, listing = call(daemon.ports["http"], "GET", "/api/v1/webhooks", key)
+                assert status == 200
+                return listing["webhooks"]
+
+            assert hooks() == []
+            config(tmp_path, receiver)
+            daemon.signal(signal.SIGHUP)
+            added = wait_until(lambda: hooks(), 10, what="the file's webhook in the running daemon")
+            assert [(w["nick"], w["created_by"]) for w in added] == [("deploy-bot", "config")]
+            wendy = irc_in(daemon.ports["irc"], "wendy", "#ops")
+            wendy.send("PRIVMSG #ops :!deploy now")
+            assert receiver.next()[1]["text"] == "!deploy now"
+
+            path.write_text(f'state-dir = "{tmp_path / "state"}"\n')  # taken out of the file again
+            daemon.signal(signal.SIGHUP)
+            wait_until(lambda: hooks() == [], 10, what="the webhook gone after the second reload")
+        finally:
+            daemon.kill()
+    finally:
+        receiver.close()
