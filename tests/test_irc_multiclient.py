@@ -191,3 +191,36 @@ def test_the_cap_per_account_and_guests(daemon):
     assert leaving.closed()
     again = sasl_line_client(irc, "carol", "carol-password")
     again.expect(" 001 carol ")
+
+
+def test_sessions_lists_each_device_and_ends_one(daemon):
+    register(daemon, "erin")
+    irc = daemon.ports["irc"]
+    laptop = sasl_line_client(irc, "erin", "erin-password", account="erin@laptop")
+    laptop.expect(" 001 erin ")
+    laptop.send("JOIN #erin")
+    laptop.expect(" 366 erin #erin ")
+    terminal = LineClient(daemon.ports["telnet"])
+    terminal.expect("Pick a nick")
+    terminal.send("/login erin@phone erin-password")
+    terminal.expect("logged in as erin")
+    terminal.send("erin")
+    terminal.expect("You are in #erin")
+
+    laptop.send("PRIVMSG NickServ :SESSIONS")
+    listed = laptop.until(r"NOTICE erin :2: ")
+    assert any(line.endswith(":You are connected 2 time(s):") for line in listed)
+    first = next(line for line in listed if ":1: " in line)
+    assert "1: irc (laptop) from 127.0.0.1, for " in first and first.endswith(" - this one")
+    assert "2: telnet (phone) from 127.0.0.1, for " in listed[-1]
+
+    terminal.send("/sessions")
+    assert terminal.expect(r"-NickServ- 2: telnet \(phone\)").endswith(" - this one")
+    terminal.send("/sessions end 1")  # the laptop was left signed in: closed from the phone
+    assert "Ended from another session of yours" in laptop.expect("^ERROR ")
+    assert laptop.closed()
+    terminal.expect(r"Session 1 \(irc, laptop\) is closed")
+    terminal.send("/sessions")
+    terminal.expect(r"You are connected 1 time\(s\)")
+    terminal.send("/sessions end 5")
+    terminal.expect("No session 5: you have 1")

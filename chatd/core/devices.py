@@ -19,7 +19,7 @@ nothing for multiclient.  Attaching and detaching are :mod:`.people`'s rules.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Hashable, Optional
+from typing import TYPE_CHECKING, Hashable, Optional, Protocol
 
 if TYPE_CHECKING:
     from .client import Client
@@ -31,6 +31,20 @@ _numbers = itertools.count(1)
 def new_origin(protocol: str) -> str:
     """A name for one connection of this process, carried by the messages it sends."""
     return f"{protocol}-{next(_numbers)}"
+
+
+class Connection(Protocol):
+    """One connection of a person as they (and operators) may list it: a session of
+    :class:`~.session.Session`'s, seen without importing it."""
+
+    origin: str
+    protocol: str
+    address: str
+    device: str
+    since: float
+
+    @property
+    def client(self) -> Client: ...
 
 
 class Devices:

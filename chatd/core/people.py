@@ -16,7 +16,7 @@ from . import errors
 from .accounts import Accounts
 from .casemap import casefold
 from .client import Client
-from .devices import Devices
+from .devices import Connection, Devices
 from .directory import Directory, User
 from .events import AccountChanged, AwayChanged, Connected, HostChanged, NickChanged, Quit, Record, UserChanged
 from .history import dm_key
@@ -36,6 +36,8 @@ class People:
         self.stats = stats
         self.whowas = whowas
         self.accounts = accounts
+        #: Each person's connections held here, oldest first (what ``NickServ SESSIONS`` lists).
+        self.sessions: dict[User, list[Connection]] = {}
 
     # -- nicks ---------------------------------------------------------------
 
@@ -101,6 +103,20 @@ class People:
             current.clients.append((origin, client))
         else:
             user.client = Devices([(user.origin, current), (origin, client)])
+
+    def arrived(self, user: User, connection: Connection) -> None:
+        self.sessions.setdefault(user, []).append(connection)
+
+    def left(self, user: User, connection: Connection) -> None:
+        held = self.sessions.get(user)
+        if held is not None:
+            held[:] = [c for c in held if c is not connection]
+            if not held:
+                del self.sessions[user]
+
+    def sessions_of(self, user: User) -> list[Connection]:
+        """``user``'s connections held here, oldest first."""
+        return list(self.sessions.get(user, ()))
 
     @staticmethod
     def connections(user: User) -> list[Client]:

@@ -33,6 +33,7 @@ from .signin import SignIn
 
 if TYPE_CHECKING:
     from .client import Client
+    from .devices import Connection
     from .directory import User
     from .events import Tags
     from .history import Message
@@ -51,7 +52,7 @@ MAX_SEARCH_WORDS = 10
 class Session:
     __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
                  "registering", "closed", "token_id", "catch_up", "sign_in", "moderation", "origin", "attached",
-                 "device")
+                 "device", "since")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -80,6 +81,7 @@ class Session:
         self.attached = False
         #: The device this connection named when it logged in (``alice@phone``); "" for none.
         self.device = ""
+        self.since = network.clock()  # when this connection came
 
     @property
     def nick(self) -> Optional[str]:
@@ -172,6 +174,7 @@ class Session:
                 if self.closed:
                     return None
                 network.people.attach(holder, self.client, self.origin)
+                network.people.arrived(holder, self)
                 self.user, self.attached = holder, True
                 return holder
             await network.people.claim_nick(nick)
@@ -180,6 +183,7 @@ class Session:
                 return None
             self.user = network.people.connect(self.client, nick, username, host, realname, self.protocol,
                                                self.account, self.address, self.origin)
+            network.people.arrived(self.user, self)
         finally:
             self.registering = False
         if grace:
@@ -212,7 +216,21 @@ class Session:
         self.sign_in.end_grace()
         if self.user is not None:
             user, self.user = self.user, None
+            self.network.people.left(user, self)
             self.network.people.quit(user, text.line(text.printable(reason), "reason", 400), self.client)
+
+    def sessions(self) -> list[Connection]:
+        """This person's connections, oldest first (one, unless they are on several devices)."""
+        return self.network.people.sessions_of(self.me())
+
+    def end_session(self, number: int) -> Connection:
+        """Close this person's connection number ``number`` (1: the oldest, as :meth:`sessions` lists)."""
+        found = self.sessions()
+        if not 1 <= number <= len(found):
+            raise errors.ChatError("", f"No session {number}: you have {len(found)}")
+        ending = found[number - 1]
+        ending.client.disconnect("Ended from another session of yours")
+        return ending
 
     # -- rooms -------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..core import errors
 
@@ -22,7 +22,39 @@ HELP = [
     "VERIFY <account> <code>        enter the code mailed to your address",
     "RESETPASS <account>            mail a password reset link to the account's verified address",
     "RESETPASS <account> <token> <new password>   choose a new password with that mail's token",
+    "SESSIONS                       list where you are connected now (each device of yours)",
+    "SESSIONS END <number>          close one of them",
 ]
+
+
+def lasted(seconds: float) -> str:
+    """A duration as people say it: 45s, 12m, 3h05m, 2d4h."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
+
+
+def sessions(user: ServiceUser, say: Callable[[str], None], args: list[str]) -> None:
+    """SESSIONS: this person's connections (each device), oldest first; SESSIONS END n closes one."""
+    session = user.session
+    if args and args[0].upper() == "END" and len(args) == 2 and args[1].isdigit():
+        ended = session.end_session(int(args[1]))
+        say(f"Session {args[1]} ({ended.protocol}{f', {ended.device}' if ended.device else ''}) is closed")
+        return
+    found = session.sessions()
+    now = session.network.clock()
+    say(f"You are connected {len(found)} time(s):")
+    for number, each in enumerate(found, 1):
+        device = f" ({each.device})" if each.device else ""
+        here = " - this one" if each is session else ""
+        say(f"{number}: {each.protocol}{device} from {each.address}, for {lasted(now - each.since)}{here}")
+    if len(found) > 1:
+        say("SESSIONS END <number> closes one")
 
 
 async def nickserv(user: ServiceUser, words: list[str]) -> None:
@@ -82,6 +114,8 @@ async def nickserv(user: ServiceUser, words: list[str]) -> None:
             record = await session.sign_in.account_info(args[0] if args else None)
             say(f"Account {record.name}, registered {int(record.created)}; "
                 f"nicks: {', '.join((record.name, *record.nicks))}")
+        elif verb == "SESSIONS" and session.user is not None:
+            sessions(user, say, args)
         else:
             for line in HELP:
                 say(line)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from ..core import errors
 from ..irc.modes import MAX_CHANGES, not_applied, parse_room_modes
+from .services import to_service
 
 if TYPE_CHECKING:
     from .terminal import Terminal
@@ -20,6 +21,7 @@ HELP = """Accounts and moderation:
   /register [name] password   create an account (name: your nick) and log in
   /login [name] password      log in (also at the nick prompt)
   /logout                     log out
+  /sessions [end N]           where you are connected now (each device), or close one
   /kick nick [why]  /invite nick [#room]  /op nick  /deop nick  /voice nick  /devoice nick
   /ban mask  /unban mask  /mute mask  /unmute mask   (mask: nick, nick!user@host or a:account)
   /mode +modes [args]         room modes of the current room (e.g. /mode +ik secret)
@@ -141,8 +143,14 @@ def cmd_registerroom(conn: Terminal, rest: str) -> None:
     conn.say(f"{room.name} is registered to {room.founder}.")
 
 
+def cmd_sessions(conn: Terminal, rest: str) -> None:
+    """Where this person is connected (each device), or ``/sessions end N`` to close one."""
+    to_service(conn, "NickServ", f"SESSIONS {rest}".strip())
+
+
 COMMANDS: dict[str, Callable[[Terminal, str], None]] = {
-    "register": cmd_register, "login": cmd_login, "logout": cmd_logout, "kick": cmd_kick, "invite": cmd_invite,
+    "sessions": cmd_sessions, "register": cmd_register, "login": cmd_login, "logout": cmd_logout,
+    "kick": cmd_kick, "invite": cmd_invite,
     "mode": cmd_mode, "registerroom": cmd_registerroom,
     "ban": _one_mode("+", "b", "/ban mask"), "unban": _one_mode("-", "b", "/unban mask"),
     "mute": _one_mode("+", "q", "/mute mask"), "unmute": _one_mode("-", "q", "/unmute mask"),

@@ -140,13 +140,17 @@ def reset_password(conn: WebConnection, request: Request) -> None:
 
 @handler("sessions")
 def sessions(conn: WebConnection, request: Request) -> None:
-    """The account's signed-in browsers: id, when each signed in and expires, and which is this one."""
+    """The account's signed-in browsers (id, when each signed in and expires, which is this one), and
+    where the person is connected now (``devices``: each connection, numbered as NickServ SESSIONS)."""
 
     async def work() -> None:
         found = await conn.session.sign_in.sessions()
+        devices = conn.session.sessions() if conn.session.user is not None else []
         conn.answer(request, {"type": "sessions", "sessions": [
             {"id": t.id, "created": t.created, "expires": t.expires, "current": t.id == conn.session.token_id}
-            for t in found]})
+            for t in found], "devices": [
+            {"number": number, "protocol": each.protocol, "device": each.device, "address": each.address,
+             "since": each.since, "current": each is conn.session} for number, each in enumerate(devices, 1)]})
 
     _run(conn, request, work(), "sessions")
 

@@ -90,11 +90,17 @@ export async function runCommand(text, api) {
         const done = await conn.request({ type: "end_session", session: needArg(words[1], "sessions") });
         return api.info([`Session ${done.session} ended: it signs in nowhere any more.`]);
       }
-      const { sessions } = await conn.request({ type: "sessions" });
+      const { sessions, devices } = await conn.request({ type: "sessions" });
       const when = (seconds) => new Date(seconds * 1000).toLocaleString();
-      return api.info(sessions.length ? sessions.map((s) =>
-        `${s.id}  signed in ${when(s.created)}, until ${when(s.expires)}${s.current ? "  (this browser)" : ""}`)
-        : ["No browser holds a session (a password sign-in from this one holds none yet)."]);
+      const connected = (devices || []).map((d) =>
+        `${d.number}: ${d.protocol}${d.device ? ` (${d.device})` : ""} from ${d.address}, since ${when(d.since)}` +
+        `${d.current ? "  (this one)" : ""}`);
+      return api.info([
+        "Connected now (/msg NickServ SESSIONS END <number> closes one):", ...connected,
+        "Browsers signed in (/sessions end <id> signs one out for good):",
+        ...(sessions.length ? sessions.map((s) =>
+          `${s.id}  signed in ${when(s.created)}, until ${when(s.expires)}${s.current ? "  (this browser)" : ""}`)
+          : ["none (a password sign-in from this one holds none yet)"])]);
     }
     case "password": {
       needArg(words.length === 2, "password");
