@@ -115,8 +115,17 @@ class People:
                 del self.sessions[user]
 
     def sessions_of(self, user: User) -> list[Connection]:
-        """``user``'s connections held here, oldest first."""
+        """``user``'s connections held here, oldest first (one, unless they are on several devices)."""
         return list(self.sessions.get(user, ()))
+
+    def end_session(self, user: User, number: int) -> Connection:
+        """Close ``user``'s connection number ``number`` (1: the oldest, as :meth:`sessions_of` lists)."""
+        found = self.sessions_of(user)
+        if not 1 <= number <= len(found):
+            raise errors.ChatError("", f"No session {number}: you have {len(found)}")
+        ending = found[number - 1]
+        ending.client.disconnect("Ended from another session of yours")
+        return ending
 
     @staticmethod
     def connections(user: User) -> list[Client]:

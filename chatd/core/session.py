@@ -33,7 +33,6 @@ from .signin import SignIn
 
 if TYPE_CHECKING:
     from .client import Client
-    from .devices import Connection
     from .directory import User
     from .events import Tags
     from .history import Message
@@ -218,19 +217,6 @@ class Session:
             user, self.user = self.user, None
             self.network.people.left(user, self)
             self.network.people.quit(user, text.line(text.printable(reason), "reason", 400), self.client)
-
-    def sessions(self) -> list[Connection]:
-        """This person's connections, oldest first (one, unless they are on several devices)."""
-        return self.network.people.sessions_of(self.me())
-
-    def end_session(self, number: int) -> Connection:
-        """Close this person's connection number ``number`` (1: the oldest, as :meth:`sessions` lists)."""
-        found = self.sessions()
-        if not 1 <= number <= len(found):
-            raise errors.ChatError("", f"No session {number}: you have {len(found)}")
-        ending = found[number - 1]
-        ending.client.disconnect("Ended from another session of yours")
-        return ending
 
     # -- rooms -------------------------------------------------------------------------
 

@@ -43,10 +43,10 @@ def sessions(user: ServiceUser, say: Callable[[str], None], args: list[str]) -> 
     """SESSIONS: this person's connections (each device), oldest first; SESSIONS END n closes one."""
     session = user.session
     if args and args[0].upper() == "END" and len(args) == 2 and args[1].isdigit():
-        ended = session.end_session(int(args[1]))
+        ended = session.network.people.end_session(session.me(), int(args[1]))
         say(f"Session {args[1]} ({ended.protocol}{f', {ended.device}' if ended.device else ''}) is closed")
         return
-    found = session.sessions()
+    found = session.network.people.sessions_of(session.me())
     now = session.network.clock()
     say(f"You are connected {len(found)} time(s):")
     for number, each in enumerate(found, 1):

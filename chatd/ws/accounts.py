@@ -145,7 +145,8 @@ def sessions(conn: WebConnection, request: Request) -> None:
 
     async def work() -> None:
         found = await conn.session.sign_in.sessions()
-        devices = conn.session.sessions() if conn.session.user is not None else []
+        user = conn.session.user
+        devices = conn.session.network.people.sessions_of(user) if user is not None else []
         conn.answer(request, {"type": "sessions", "sessions": [
             {"id": t.id, "created": t.created, "expires": t.expires, "current": t.id == conn.session.token_id}
             for t in found], "devices": [
