@@ -19,6 +19,7 @@ from websockets.sync.client import connect
 from .support.parts import free_port, require
 from .support.processes import Daemon
 from .support.sockets import LineClient, irc_register
+from .test_proxies import whois_host  # asks chatd as a trusted proxy would, with a PROXY header of its own
 
 pytestmark = pytest.mark.integration
 
@@ -101,16 +102,6 @@ def proxied(tmp_path_factory) -> Iterator[tuple[Daemon, dict[str, int]]]:
         proxy.terminate()
         proxy.wait(10)
         daemon.kill()
-
-
-def whois_host(daemon: Daemon, nick: str) -> str:
-    asker = LineClient(daemon.ports["irc"])  # straight to chatd, as a trusted proxy would
-    asker.send("PROXY TCP4 192.0.2.9 127.0.0.1 40000 6667")
-    irc_register(asker, "asker" + nick[:5])
-    asker.send(f"WHOIS {nick}")
-    host = asker.expect(" 311 ").split()[5]
-    asker.close()
-    return host
 
 
 def test_irc_through_haproxy_send_proxy_v2(proxied):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .support.sockets import irc_client
-from .test_irc_multiclient import sasl_line_client
+from .test_irc_multiclient import register, sasl_line_client
 from .test_web_client import browser  # noqa: F401  (the fixture, shared)
 
 pytestmark = pytest.mark.browser
@@ -15,11 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_browser_is_one_more_device_of_an_irc_user(daemon, browser):  # noqa: F811
     irc = daemon.ports["irc"]
-    maker = irc_client(irc, "alice")
-    maker.send("REGISTER * * :alice-password")
-    maker.expect("REGISTER SUCCESS alice ")
-    maker.send("QUIT")
-    assert maker.closed()
+    register(daemon, "alice")
     laptop = sasl_line_client(irc, "alice", "alice-password")
     laptop.expect(" 001 alice ")
     laptop.send("JOIN #team,#ops")
