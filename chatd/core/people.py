@@ -91,7 +91,7 @@ class People:
         if (holder is None or account is None or holder.account is None or cap < 2
                 or casefold(holder.account) != casefold(account) or not holder.origin):
             return None
-        if len(self.connections(holder)) >= cap:
+        if len(self.sessions_of(holder)) >= cap:
             raise errors.TooManyDevices(holder.nick)
         return holder
 
@@ -126,12 +126,6 @@ class People:
         ending = found[number - 1]
         ending.client.disconnect("Ended from another session of yours")
         return ending
-
-    @staticmethod
-    def connections(user: User) -> list[Client]:
-        """The connections of a user held here (one, unless they are on several devices)."""
-        client = user.client
-        return [c for _, c in client.clients] if isinstance(client, Devices) else [client]
 
     def quit(self, user: User, reason: str, client: Optional[Client] = None) -> None:
         """Remove ``user`` from the network; their neighbours see a QUIT.  With ``client``, one connection

@@ -229,9 +229,9 @@ class Session:
             name = self.valid_room(name)  # only new rooms need the naming rules
         room = self.network.room_rules.join(user, name, key if key is None else text.checked(key, "key"))
         if room is not None:
-            for other in self.network.people.connections(user):
-                if other is not self.client:  # the person's other devices are in the room now too
-                    other.show_room(room.name, True)
+            for other in self.network.people.sessions_of(user):
+                if other is not self:  # the person's other devices are in the room now too
+                    other.client.show_room(room.name, True)
             return room, True
         return self.network.room(name), False
 
