@@ -108,7 +108,9 @@ class ConnectionGuard(Generic[T]):
         self.transport: Optional[IConsumer] = None
         self.input_held = False  # back-pressure from a busy room
         self.paused = False  # the socket is not being read (either reason)
-        self.waiting = False  # a command is under way: later ones wait in waiting_items
+        #: Commands under way (a command may start another, e.g. a welcome that reads what was missed):
+        #: while any is, later ones wait in waiting_items.
+        self.waiting = 0
         self.waiting_items: list[T] = NOTHING_WAITING  # a list of its own when used
 
     def admit(self, address: str) -> bool:
@@ -167,12 +169,12 @@ class ConnectionGuard(Generic[T]):
         (in order, unread on the socket past what was already read) and then run one by one."""
         if done.called:
             return
-        self.waiting = True
+        self.waiting += 1
         self._reading()
         done.addBoth(self._finished)
 
     def _finished(self, result: object) -> object:
-        self.waiting = False
+        self.waiting -= 1
         while self.waiting_items and not self.waiting and not self.closing:
             self.owner.guarded(self.waiting_items.pop(0))
         if not self.waiting:
@@ -203,7 +205,7 @@ class ConnectionGuard(Generic[T]):
         transport = self.transport
         if transport is None or self.closing:
             return
-        paused = self.input_held or self.waiting
+        paused = self.input_held or self.waiting > 0
         if paused != self.paused:
             self.paused = paused
             if paused:
