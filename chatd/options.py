@@ -30,6 +30,8 @@ class Options(usage.Options):
 
     optFlags: list[list[Any]] = [
         ["no-cloaks", None, "Show everyone's real address (by default others see a cloak: a keyed hash of it)."],
+        ["always-on", None, "Accounts stay in their rooms, shown away, while none of their connections is open "
+         "(each account may say otherwise: NickServ SET ALWAYSON; not with --redis)."],
         ["account-cloaks", None, "Show people logged in to an account as account/NAME instead of a cloak "
          "of their address (IRC clients with chghost see the change as they log in or out)."],
         ["smtp-tls", None, "Require STARTTLS from the --smtp server (else it is used when offered)."],
@@ -123,6 +125,8 @@ class Options(usage.Options):
         ["multiline-max-bytes", None, 4096, "Bytes of text in one multi-line message.", int],
         ["nick-grace", None, 30.0, "Seconds a guest may keep a registered nick to log in before being renamed "
          "(0: such nicks are refused outright).", float],
+        ["absent-message", None, "Not connected", "The away message of an always-on person while none of their "
+         "connections is open."],
         ["devices-per-account", None, 10, "Connections one person logged in to an account may have at once "
          "under one nick: IRC, web and telnet, each seeing what the others do (1: one, as for guests).", int],
         ["login-attempts", None, 5, "Failed logins allowed per account from one address each minute; one address "

@@ -22,6 +22,7 @@ from twisted.python import usage
 from . import options as validated
 from .accounts.passwords import ScryptHasher
 from .accounts.sqlite import SQLiteAccounts
+from .alwayson import AlwaysOn
 from .api.hooks import url_base
 from .application import ChatdService
 from .core import HistoryStore, Limits, Network, Publisher
@@ -146,6 +147,12 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     network.operators.configure_operators(options["operators"], bridge if bridge is not None else store)
     if history is not None:
         network.room_rules.restore_rooms(history.load_rooms())
+    people = network.people
+    people.always_on, people.absent_message = options["always-on"], options["absent-message"]
+    people.always_on_here = bridge is None
+    if bridge is None and not options["no-history"]:
+        # Early in, late out: the kept people are back before the listeners open, written down at stop.
+        AlwaysOn(network, Path(options["state-dir"]) / "always-on.json", reactor).setServiceParent(top)
     return network, bridge
 
 

@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS verified_emails (
     account TEXT PRIMARY KEY,     -- the folded account name
     email   TEXT NOT NULL         -- the address whose code was entered (verified while it is the account's)
 );
+CREATE TABLE IF NOT EXISTS always_on (
+    account TEXT PRIMARY KEY,     -- the folded account name
+    value   INTEGER NOT NULL      -- 1: stays present while disconnected, 0: never (no row: the server's default)
+);
 CREATE TABLE IF NOT EXISTS secrets (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -120,8 +124,9 @@ class SQLiteAccounts(SQLiteStore):
         certs = tuple(r[0] for r in self.db.execute(
             "SELECT fingerprint FROM certfps WHERE account=? ORDER BY fingerprint", (folded,)))
         verified = self.db.execute("SELECT email FROM verified_emails WHERE account=?", (folded,)).fetchone()
+        always = self.db.execute("SELECT value FROM always_on WHERE account=?", (folded,)).fetchone()
         return AccountRecord(row[0], row[1], _scram(row[2]), row[3], row[4], nicks, certs,
-                             verified[0] if verified else "")
+                             verified[0] if verified else "", None if always is None else bool(always[0]))
 
     def get(self, name: str) -> defer.Deferred[Optional[AccountRecord]]:
         return self._run(self._get, name)
@@ -139,6 +144,21 @@ class SQLiteAccounts(SQLiteStore):
             with self.db:
                 return self.db.execute("UPDATE accounts SET email=? WHERE folded=?",
                                        (email, casefold(account))).rowcount > 0
+
+        return self._run(work)
+
+    def set_always_on(self, account: str, value: Optional[bool]) -> defer.Deferred[bool]:
+        def work() -> bool:
+            with self.db:
+                folded = casefold(account)
+                if not self.db.execute("SELECT 1 FROM accounts WHERE folded=?", (folded,)).fetchone():
+                    return False
+                if value is None:
+                    self.db.execute("DELETE FROM always_on WHERE account=?", (folded,))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO always_on (account, value) VALUES (?,?)",
+                                    (folded, int(value)))
+                return True
 
         return self._run(work)
 

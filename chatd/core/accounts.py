@@ -68,6 +68,7 @@ class AccountRecord:
     nicks: tuple[str, ...] = ()  # nicks grouped under the account, besides its name
     certfps: tuple[str, ...] = ()  # lowercase hex SHA-256 of client certificates
     verified_email: str = ""  # the address whose code was entered (reset links go only there)
+    always_on: Optional[bool] = None  # stays present while disconnected (None: the server's default)
 
     @property
     def email_verified(self) -> bool:
@@ -116,6 +117,10 @@ class AccountStore(Protocol):
 
     def verify_email(self, account: str, email: str) -> Awaitable[bool]:
         """Mark ``email`` verified for ``account``, if it is still the account's address."""
+
+    def set_always_on(self, account: str, value: Optional[bool]) -> Awaitable[bool]:
+        """Whether ``account`` stays present while disconnected (None: as the server says); False if there
+        is no such account."""
 
     def add_token(self, account: str, token: TokenRecord) -> Awaitable[None]:
         """Remember a token issued to ``account`` (folded): it logs in until revoked or expired."""
@@ -341,6 +346,10 @@ class Accounts:
 
     async def verify_email(self, name: str, email: str) -> bool:
         return bool(await self._ask(self.store.verify_email(name, email)))
+
+    async def set_always_on(self, name: str, value: Optional[bool]) -> None:
+        if not await self._ask(self.store.set_always_on(name, value)):
+            raise errors.NoSuchAccount(name)
 
     async def signing_key(self) -> bytes:
         """The store's secret key (it signs session tokens, verification codes and reset links)."""

@@ -239,12 +239,14 @@ class Changes:
         hit = [u for u in self.directory.users.values() if not home_of(u) and "o" not in u.modes
                and matches(ban.mask, u.identity, u.account, u.address)]
         for user in hit:
+            user.keep = False  # a banned person does not stay (always-on) when their connections close
             user.client.disconnect(f"Banned: {ban.reason}")
         return len(hit)
 
     def _killed(self, record: Killed, origin: str) -> None:
         victim = self.directory.find_user(record.target)
         if victim is not None and not home_of(victim):
+            victim.keep = False
             victim.client.disconnect(record.reason)
 
     def _wallops(self, record: Wallops, origin: str) -> int:

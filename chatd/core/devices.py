@@ -12,6 +12,10 @@ is attached, so that every rule and fan-out keeps addressing one client per user
   from gets it back only if it asked for echoes (``RoomMessage.origin`` names that connection);
 - closing it (KILL, a server ban) closes every connection of the person.
 
+A person who is always on stays when their last connection closes: their client is then
+:class:`Absent` (it shows nothing; what is said to them waits in history), until a connection of
+theirs comes back and takes its place.
+
 A user with one connection keeps that connection as its client: the fan-out hot loop pays
 nothing for multiclient.  Attaching and detaching are :mod:`.people`'s rules.
 """
@@ -19,7 +23,7 @@ nothing for multiclient.  Attaching and detaching are :mod:`.people`'s rules.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Hashable, Optional, Protocol
+from typing import TYPE_CHECKING, Callable, Hashable, Optional, Protocol
 
 if TYPE_CHECKING:
     from .client import Client
@@ -120,3 +124,36 @@ class Devices:
     def show_room(self, name: str, joined: bool) -> None:
         for _, client in self.clients:
             client.show_room(name, joined)
+
+
+class Absent:
+    """The client of a person who stays while none of their connections is open (always-on): it shows
+    nothing (what is said to them waits in history), and closing it (KILL, a server ban) makes them
+    leave for good through ``leave``."""
+
+    __slots__ = ("leave",)
+    format_key = "absent"
+    echo_messages = False
+    immediate = False
+    behind = False
+
+    def __init__(self, leave: Callable[[str], None]) -> None:
+        self.leave = leave
+
+    def encode(self, event: Event) -> Optional[object]:
+        return None
+
+    def deliver(self, payload: object) -> None:
+        pass  # pragma: no cover - encode() gives nothing to deliver
+
+    def combine(self, payloads: list[object]) -> object:
+        return payloads  # pragma: no cover - nothing to combine
+
+    def disconnect(self, reason: str) -> None:
+        self.leave(reason)
+
+    def hold_input(self, hold: bool) -> None:
+        pass
+
+    def show_room(self, name: str, joined: bool) -> None:
+        pass

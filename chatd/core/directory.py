@@ -54,6 +54,10 @@ class User:
     #: connections (``client`` is then :class:`.devices.Devices`) each has its own there.  Empty
     #: for people whose connections are elsewhere (on other nodes): nothing can attach to them here.
     origin: str = ""
+    #: Always-on: stays present (shown away) when the last connection closes (core/devices.py, Absent).
+    keep: bool = False
+    #: Away only because no connection is open (set when the last one closed; cleared when one comes).
+    auto_away: bool = False
     identity: Identity = attrs.field(init=False)
     #: Who a guest is for this connection only: history and read markers of a guest never pass
     #: to the next holder of the nick.

@@ -16,7 +16,7 @@ from . import errors
 from .accounts import Accounts
 from .casemap import casefold
 from .client import Client
-from .devices import Connection, Devices
+from .devices import Absent, Connection, Devices
 from .directory import Directory, User
 from .events import AccountChanged, AwayChanged, Connected, HostChanged, NickChanged, Quit, Record, UserChanged
 from .history import dm_key
@@ -38,6 +38,12 @@ class People:
         self.accounts = accounts
         #: Each person's connections held here, oldest first (what ``NickServ SESSIONS`` lists).
         self.sessions: dict[User, list[Connection]] = {}
+        #: Accounts stay present while disconnected unless they say otherwise (--always-on), and the away
+        #: message they then show; ``always_on_here`` is False where presence cannot outlive a connection
+        #: (a cluster: another node could not take it over).
+        self.always_on = False
+        self.always_on_here = True
+        self.absent_message = "Not connected"
 
     # -- nicks ---------------------------------------------------------------
 
@@ -88,7 +94,8 @@ class People:
         one more of their connections (multiclient); None if it may not (the nick is then in use).
         Raises when the person already has ``cap`` connections (``devices_per_account``)."""
         holder = self.directory.find_user(nick)
-        if (holder is None or account is None or holder.account is None or cap < 2
+        if (holder is None or account is None or holder.account is None
+                or (cap < 2 and not isinstance(holder.client, Absent))
                 or casefold(holder.account) != casefold(account) or not holder.origin):
             return None
         if len(self.sessions_of(holder)) >= cap:
@@ -99,7 +106,12 @@ class People:
         """``client`` (whose messages carry ``origin``) is one more connection of ``user``: it gets
         whatever the user gets from now on."""
         current = user.client
-        if isinstance(current, Devices):
+        if isinstance(current, Absent):  # always-on, and back: this connection is the person's again
+            user.client, user.origin = client, origin
+            if user.auto_away:
+                user.auto_away = False
+                self.set_away(user, None)
+        elif isinstance(current, Devices):
             current.clients.append((origin, client))
         else:
             user.client = Devices([(user.origin, current), (origin, client)])
@@ -127,6 +139,19 @@ class People:
         ending.client.disconnect("Ended from another session of yours")
         return ending
 
+    def stay(self, user: User) -> None:
+        """``user`` stays with no connection open: in their rooms, with their nick, shown away."""
+        user.client = Absent(lambda reason: self.leave_for_good(user, reason))
+        user.origin = "absent"
+        if user.away is None:
+            self.set_away(user, self.absent_message)
+            user.auto_away = True
+
+    def leave_for_good(self, user: User, reason: str) -> None:
+        """An always-on person who is not connected leaves after all (KILL, a server ban, turned off)."""
+        user.keep = False
+        self.quit(user, reason)
+
     def quit(self, user: User, reason: str, client: Optional[Client] = None) -> None:
         """Remove ``user`` from the network; their neighbours see a QUIT.  With ``client``, one connection
         closed: while the person has others they stay, and nobody sees anything."""
@@ -143,6 +168,9 @@ class People:
                     return
             elif devices is not client:
                 return  # not this user's connection (any more)
+            if user.keep and self.always_on_here:  # always-on: the last connection closed, the person stays
+                self.stay(user)
+                return
         self.stats.disconnects[reason_kind(reason)] += 1
         rooms = tuple(room.name for room in user.rooms.values())
         self.commit(Quit(self.directory.clock(), user.identity, reason, rooms))
@@ -150,6 +178,7 @@ class People:
     # -- a person's own state ------------------------------------------------
 
     def set_away(self, user: User, message: Optional[str]) -> None:
+        user.auto_away = False
         if message != user.away:
             self.commit(AwayChanged(self.directory.clock(), user.identity, message))
 

@@ -175,6 +175,7 @@ class Session:
                 network.people.attach(holder, self.client, self.origin)
                 network.people.arrived(holder, self)
                 self.user, self.attached = holder, True
+                await self.sign_in.settle_always_on()
                 return holder
             await network.people.claim_nick(nick)
             if self.closed:
@@ -187,6 +188,7 @@ class Session:
             self.registering = False
         if grace:
             self.sign_in.start_grace()
+        await self.sign_in.settle_always_on()
         return self.user
 
     @property

@@ -80,6 +80,7 @@ class SignIn:
         email = valid_email(email) if email else ""
         await self._accounts().register(name, password, email)
         self.logged_in(name)
+        await self.settle_always_on()
         if email and self.network.recovery is not None:
             await self.network.recovery.send_verification(name)  # handed to the mailer, not awaited
         return name
@@ -90,6 +91,7 @@ class SignIn:
         name = self.name_device(name)
         account = await self._accounts().login(name, password, self.session.address)
         self.logged_in(account)
+        await self.settle_always_on()
         return account
 
     def name_device(self, name: str) -> str:
@@ -105,6 +107,7 @@ class SignIn:
         """Log in with the TLS client certificate this connection presented (SASL EXTERNAL)."""
         account = await self._accounts().login_certificate(self.session.certfp, self.session.address)
         self.logged_in(account)
+        await self.settle_always_on()
         return account
 
     async def login_token(self, token: str) -> str:
@@ -112,6 +115,7 @@ class SignIn:
         account, token_id = await self._accounts().login_token(token, self.session.address)
         self.logged_in(account)
         self.session.token_id = token_id
+        await self.settle_always_on()
         return account
 
     async def issue_token(self) -> str:
@@ -209,10 +213,36 @@ class SignIn:
         self.session.account = None
         self.session.token_id = None
         if self.session.user is not None:
+            self.session.user.keep = False  # a guest never stays once disconnected
             self.network.people.set_account(self.session.user, None)
             self.network.people.set_host(self.session.user, self.network.cloaks.host(self.session.address, None))
             if not self.owner_is_me(self.session.user.nick):  # a guest now, on an account's nick
                 self.start_grace()
+
+    # -- always-on -----------------------------------------------------------------------------------
+
+    async def settle_always_on(self) -> None:
+        """Whether this person stays present once disconnected: the account's own choice, else the
+        server's (``--always-on``); never for a guest, nor on a cluster (no other node could keep them)."""
+        user, account, people = self.session.user, self.session.account, self.network.people
+        if user is None or account is None or not people.always_on_here:
+            return
+        try:
+            choice = (await self._accounts().info(account)).always_on
+        except errors.ChatError:
+            choice = None  # the store cannot say now: the server's default
+        if self.session.user is user:
+            user.keep = people.always_on if choice is None else choice
+
+    async def set_always_on(self, value: Optional[bool]) -> bool:
+        """The account's own choice (None: the server's default); returns whether it is on now."""
+        if self.session.account is None:
+            raise errors.NotLoggedIn("")
+        if not self.network.people.always_on_here:
+            raise errors.ChatError("", "Always-on is not offered on this server (it runs as a cluster)")
+        await self._accounts().set_always_on(self.session.account, value)
+        await self.settle_always_on()
+        return self.session.user is not None and self.session.user.keep
 
     # -- nicks that belong to accounts -----------------------------------------------------------
 

@@ -28,6 +28,10 @@ class Sinks:
     def add(self, sink: Sink) -> None:
         self.sinks.append(sink)
 
+    def discard(self, sink: Sink) -> None:
+        if sink in self.sinks:
+            self.sinks.remove(sink)
+
     def emit(self, record: Event) -> None:
         for sink in self.sinks:
             try:

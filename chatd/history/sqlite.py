@@ -383,7 +383,9 @@ class SQLiteHistory(service.Service):
             args = [me, *[casefold(r) for r in rooms], me, me, low, high, limit]
             return [TargetSummary(key, name, latest) for key, latest, _r, _a, _b, name in self.db.execute(sql, args)]
 
-        return self.run(query)
+        # Which conversations someone has (CHATHISTORY TARGETS, what waits for them on signing in):
+        # one that a message still in the write batch began counts too.
+        return self.flush_all().addCallback(lambda _: self.run(query))
 
     # -- retention -----------------------------------------------------------------------
 

@@ -22,9 +22,14 @@ HELP = [
     "VERIFY <account> <code>        enter the code mailed to your address",
     "RESETPASS <account>            mail a password reset link to the account's verified address",
     "RESETPASS <account> <token> <new password>   choose a new password with that mail's token",
+    "SET ALWAYSON ON|OFF|DEFAULT    stay in your rooms, shown away, while none of your devices is connected",
     "SESSIONS                       list where you are connected now (each device of yours)",
     "SESSIONS END <number>          close one of them",
 ]
+
+
+#: NickServ SET ALWAYSON's words: on, off, or the server's default.
+ALWAYS_ON = {"ON": True, "OFF": False, "DEFAULT": None}
 
 
 def lasted(seconds: float) -> str:
@@ -114,6 +119,11 @@ async def nickserv(user: ServiceUser, words: list[str]) -> None:
             record = await session.sign_in.account_info(args[0] if args else None)
             say(f"Account {record.name}, registered {int(record.created)}; "
                 f"nicks: {', '.join((record.name, *record.nicks))}")
+        elif verb == "SET" and len(args) == 2 and args[0].upper() == "ALWAYSON" \
+                and args[1].upper() in ALWAYS_ON:
+            on = await session.sign_in.set_always_on(ALWAYS_ON[args[1].upper()])
+            say("You stay in your rooms while you are not connected" if on
+                else "You leave your rooms when your last connection closes")
         elif verb == "SESSIONS" and session.user is not None:
             sessions(user, say, args)
         else:

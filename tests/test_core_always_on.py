@@ -1,0 +1,129 @@
+"""Always-on against a real daemon: an account that stays in its rooms, shown away, when its last
+connection closes; messages to it wait and are shown when it comes back (on any device); it
+survives a restart of the daemon; a KILL or a server ban still makes it leave; guests never stay."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from .support.processes import Daemon
+from .support.sockets import LineClient, irc_client
+
+pytestmark = pytest.mark.integration
+
+
+def sasl(port: int, login: str, password: str, caps: str = "") -> LineClient:
+    nick = login.split("@")[0]
+    client = LineClient(port)
+    client.send(f"CAP REQ :{' '.join(['sasl', *caps.split()])}")
+    client.send(f"NICK {nick}")
+    client.send(f"USER {nick} 0 * :{nick}")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect(r"^AUTHENTICATE \+$")
+    client.send("AUTHENTICATE " + base64.b64encode(f"\0{login}\0{password}".encode()).decode())
+    client.expect(" 903 ")
+    client.send("CAP END")
+    client.expect(f" 001 {nick} ")
+    return client
+
+
+def settled(client: LineClient) -> list[str]:
+    client.send("PING :settled")
+    return client.until("PONG")
+
+
+def test_an_always_on_account_stays_waits_for_messages_and_survives_a_restart(tmp_path):
+    args = ("--always-on", "--flood-rate", "0", "--absent-message", "Gone home")
+    daemon = Daemon(*args, state_dir=tmp_path).start()
+    try:
+        irc = daemon.ports["irc"]
+        maker = irc_client(irc, "alice")
+        maker.send("REGISTER * * :alice-password")
+        maker.expect("REGISTER SUCCESS alice ")
+        maker.send("QUIT")
+        assert maker.closed()
+        alice = sasl(irc, "alice@laptop", "alice-password")
+        alice.send("JOIN #team")
+        alice.expect(" 366 alice #team ")
+        bob = irc_client(irc, "bob", "away-notify")
+        bob.send("JOIN #team")
+        bob.expect(" 366 ")
+
+        alice.send("QUIT :closing the laptop")
+        assert alice.closed()
+        assert bob.expect(r"^:alice!\S+ AWAY :Gone home$")  # not a QUIT: she stays
+        bob.send("NAMES #team")
+        assert "alice" in bob.expect(" 353 bob ")
+        bob.send("PRIVMSG alice :see you tomorrow?")
+        assert bob.expect(" 301 bob alice ").endswith(":Gone home")
+        bob.send("PRIVMSG #team :standup moved to ten")
+        guest = irc_client(irc, "carol")
+        guest.send("NICK alice")
+        guest.expect(" 433 carol alice ")
+        guest.send("QUIT")
+        assert guest.closed()
+    finally:
+        assert daemon.stop() == 0  # SIGTERM: a clean stop writes down who stays
+
+    daemon = Daemon(*args, state_dir=tmp_path).start()  # a restart: alice is still there
+    try:
+        irc = daemon.ports["irc"]
+        bob = irc_client(irc, "bob", "away-notify")
+        bob.send("JOIN #team")
+        joined = bob.until(" 366 bob #team ")
+        assert any(" 353 bob " in line and "alice" in line for line in joined)
+        bob.send("WHOIS alice")
+        assert bob.expect(" 301 bob alice ").endswith(":Gone home")
+
+        alice = sasl(irc, "alice@laptop", "alice-password")  # back: her rooms, what she missed, not away
+        burst = alice.until(r"PRIVMSG #team :standup moved to ten$")
+        assert any(line.endswith(" JOIN #team") for line in burst)
+        assert any("see you tomorrow?" in line for line in burst + settled(alice))
+        assert bob.expect(r"^:alice!\S+ AWAY$")
+        bob.send("PRIVMSG alice :welcome back")
+        assert not [line for line in settled(bob) if " 301 " in line]
+        alice.expect("welcome back")
+
+        # Turned off, the next close is a quit; a KILL of someone absent makes them leave too.
+        alice.send("PRIVMSG NickServ :SET ALWAYSON OFF")
+        alice.expect("You leave your rooms when your last connection closes")
+        alice.send("QUIT :bye")
+        bob.expect(r"^:alice!\S+ QUIT :Quit: bye$")
+    finally:
+        daemon.kill()
+
+
+def test_a_kill_makes_an_absent_person_leave_and_guests_never_stay(tmp_path):
+    from .test_service_reload import oper, operators
+
+    config = tmp_path / "chatd.toml"
+    config.write_text(operators("root"))
+    daemon = Daemon("--always-on", "--config", str(config), state_dir=tmp_path).start()
+    try:
+        irc = daemon.ports["irc"]
+        maker = irc_client(irc, "dora")
+        maker.send("REGISTER * * :dora-password")
+        maker.expect("REGISTER SUCCESS dora ")
+        maker.send("JOIN #ops")
+        maker.expect(" 366 dora #ops ")
+        watcher = irc_client(irc, "watcher", "away-notify")
+        watcher.send("JOIN #ops")
+        watcher.expect(" 366 ")
+        guest = irc_client(irc, "visitor")
+        guest.send("JOIN #ops")
+        guest.expect(" 366 ")
+        guest.send("QUIT :just looking")
+        watcher.expect(r"^:visitor!\S+ QUIT ")  # a guest is never kept
+        maker.send("QUIT")
+        watcher.expect(r"^:dora!\S+ AWAY :Not connected$")
+
+        root = irc_client(irc, "root")
+        assert oper(root, "root") == "381"
+        root.send("KILL dora :spam")
+        watcher.expect(r"^:dora!\S+ QUIT ")
+        root.send("WHOIS dora")
+        root.expect(" 401 root dora ")
+    finally:
+        daemon.kill()
