@@ -127,3 +127,25 @@ def test_a_kill_makes_an_absent_person_leave_and_guests_never_stay(tmp_path):
         root.expect(" 401 root dora ")
     finally:
         daemon.kill()
+
+
+def test_one_device_each_still_comes_back_to_an_absent_self(tmp_path):
+    daemon = Daemon("--always-on", "--devices-per-account", "1", state_dir=tmp_path).start()
+    try:
+        irc = daemon.ports["irc"]
+        maker = irc_client(irc, "erin")
+        maker.send("REGISTER * * :erin-password")
+        maker.expect("REGISTER SUCCESS erin ")
+        maker.send("JOIN #one")
+        maker.expect(" 366 erin #one ")
+        maker.send("QUIT")
+        assert maker.closed()
+        back = sasl(irc, "erin", "erin-password")  # the nick is held by erin herself, absent: she is back
+        back.until(" 366 erin #one ")
+        second = LineClient(irc)  # while she is connected, a second device is one too many
+        second.send("CAP REQ :sasl")
+        second.send("NICK erin")
+        second.send("USER erin 0 * :erin")
+        second.expect(" 433 \\* erin ")
+    finally:
+        daemon.kill()

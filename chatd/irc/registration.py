@@ -103,8 +103,10 @@ def _may_attach(ctx: Context, nick: str) -> bool:
     (multiclient): its holder is logged in, and this client is or may yet be (SASL comes after NICK).
     Registration decides for good (:meth:`chatd.core.Session.register`)."""
     holder = ctx.network.find_user(nick)
-    if holder is None or holder.account is None or ctx.network.limits.devices_per_account < 2:
+    if holder is None or holder.account is None:
         return False
+    if ctx.network.limits.devices_per_account < 2 and ctx.network.people.sessions_of(holder):
+        return False  # one connection each, and theirs is open (an always-on person who is away is not)
     mine = ctx.session.account
     return ctx.registration.cap_negotiating if mine is None else casefold(mine) == casefold(holder.account)
 
