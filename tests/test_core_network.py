@@ -73,7 +73,7 @@ def test_first_joiner_is_operator_and_topic_needs_op():
     with pytest.raises(errors.NotOperator):
         bob.set_topic("#room", "mine")
     alice.set_topic("#ROOM", "hello")
-    assert room.topic == "hello" and room.topic_by == "alice"
+    assert room.topic == "hello" and room.topic_by == "alice!alice@h" and room.topic_nick == "alice"
 
 
 def test_join_rules_key_limit_invite_only():

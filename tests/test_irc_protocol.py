@@ -131,7 +131,7 @@ def test_join_replies_and_names(setup):
     lines = bob.read()
     assert lines[0] == ":bob!~bob@10.0.0.1 JOIN #room * :bob Example"
     assert ":irc.test 332 bob #room :Welcome all" in lines
-    assert any(re.match(r":irc.test 333 bob #room alice :?\d+", line) for line in lines)
+    assert any(re.match(r":irc.test 333 bob #room alice!~alice@\S+ :?\d+", line) for line in lines)
     assert ":irc.test 353 bob = #room :@+alice!~alice@10.0.0.1 bob!~bob@10.0.0.1" in lines
     assert alice.read() == [":bob!~bob@10.0.0.1 JOIN #room"]
 

@@ -129,6 +129,14 @@ def test_labeled_response(server):
     assert outer.startswith("@label=five ")
     inner = c.expect(r"BATCH \+\S+ chathistory")
     assert inner.startswith("@batch=")
+    c.send("@label=six NOSUCHCOMMAND")  # refusals carry the label too
+    assert re.match(r"@label=six :\S+ 421 labeller NOSUCHCOMMAND :Unknown command$", c.expect(" 421 "))
+    c.send("@label=seven KICK")
+    assert re.match(r"@label=seven :\S+ 461 labeller KICK :", c.expect(" 461 "))
+    c.send("@label=eight TOPIC #labels :labelled topic")
+    c.expect("labelled topic")
+    c.send("TOPIC #labels")
+    assert re.search(r" 333 labeller #labels labeller!~labeller@\S+ :?\d+$", c.expect(" 333 "))
     c.close()
 
 

@@ -99,7 +99,7 @@ class ApiServer:
         record = await self.key(request, "read", name)
         room = self._room(record, name)
         return respond(request, 200, {
-            "name": room.name, "topic": room.topic, "topic_by": room.topic_by, "topic_time": room.topic_time,
+            "name": room.name, "topic": room.topic, "topic_by": room.topic_nick, "topic_time": room.topic_time,
             "modes": "+" + "".join(sorted(room.flags)) + ("k" if room.key else "") + ("l" if room.limit else ""),
             "created": room.created,
             "members": [self._member(user, status) for user, status in room.members.items()],
@@ -206,7 +206,7 @@ class ApiServer:
         assert topic is not None
         session.set_topic(name, topic)
         room = self.network.room(name)
-        return respond(request, 200, {"room": room.name, "topic": room.topic, "topic_by": room.topic_by})
+        return respond(request, 200, {"room": room.name, "topic": room.topic, "topic_by": room.topic_nick})
 
     @app.route("/v1/rooms/<raw>/kicks", methods=["POST"])
     async def kick(self, request: Request, raw: str) -> bytes:

@@ -183,7 +183,8 @@ class Changes:
         room = self.directory.find_room(record.room)
         if room is None:
             return
-        room.topic, room.topic_by, room.topic_time = record.topic, record.who.nick, record.time
+        # Who set it as IRC's RPL_TOPICWHOTIME names them: nick!user@host (the web shows the nick).
+        room.topic, room.topic_by, room.topic_time = record.topic, record.who.mask, record.time
         self.save_room(room)
         self.show(record, room.members)
 

@@ -131,6 +131,11 @@ class Room:
     #: meanwhile, so that the join's history leaves them out (:meth:`CatchUp.note_live`).
     catching_up: dict[User, set[str]] = attrs.field(factory=dict, eq=False, repr=False)
 
+    @property
+    def topic_nick(self) -> str:
+        """Who set the topic, by nick (``topic_by`` is their nick!user@host, as IRC's 333 shows it)."""
+        return self.topic_by.split("!", 1)[0]
+
     def delivered(self, message_id: str) -> None:
         """A message of this room went out live to its members (see ``catching_up``)."""
         for seen in self.catching_up.values():

@@ -243,17 +243,17 @@ class IRCConnection(LineConnection):
             if command is not None:
                 self.reply(N.ERR_NOTREGISTERED, "You have not registered")
             return
-        if command is None:
-            self.reply(N.ERR_UNKNOWNCOMMAND, name, "Unknown command")
-            return
-        if len(message.params) < command.min_params:
-            self.reply(N.ERR_NEEDMOREPARAMS, name, "Not enough parameters")
-            return
+        # Every reply to a labelled command carries its label, refusals (421, 461) included.
         label = message.tag("label") if "labeled-response" in self.caps else None
         scope = LabelScope(label) if label and len(label) <= MAX_LABEL else None
         self.scope = scope
         try:
-            command.handler(self, message)
+            if command is None:
+                self.reply(N.ERR_UNKNOWNCOMMAND, name, "Unknown command")
+            elif len(message.params) < command.min_params:
+                self.reply(N.ERR_NEEDMOREPARAMS, name, "Not enough parameters")
+            else:
+                command.handler(self, message)
         except errors.ChatError as error:
             self.fail(error)
         finally:

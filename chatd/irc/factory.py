@@ -74,7 +74,6 @@ class IRCFactory(LineFactory):
             f"NETWORK={self.network.network_name}",
             f"NICKLEN={limits.nicklen}",
             "PREFIX=(ov)@+",
-            "STATUSMSG=",
             "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:,NAMES:,WHOIS:1,WHOWAS:5,MONITOR:",
             f"TOPICLEN={limits.topiclen}",
             "UTF8ONLY",

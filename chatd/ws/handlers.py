@@ -127,7 +127,7 @@ def show_joined(conn: WebConnection, request: Request, room: Room, since: str) -
     """Answer a join with the room's state, its last messages (or those after ``since``, the last one
     this client saw) and how far this person has read."""
     network = conn.factory.network
-    answer = {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_by,
+    answer = {"type": "joined", "room": room.name, "topic": room.topic, "topic_by": room.topic_nick,
               "topic_time": room.topic_time, "members": frames.members(room), "history": [], "read": None}
     count = conn.factory.settings.history_on_join
     pending: Any
@@ -303,7 +303,7 @@ def topic(conn: WebConnection, request: Request) -> None:
         conn.session.set_topic(name, new)
         return
     room = conn.factory.network.room(name)
-    conn.answer(request, {"type": "topic", "room": room.name, "topic": room.topic, "by": room.topic_by,
+    conn.answer(request, {"type": "topic", "room": room.name, "topic": room.topic, "by": room.topic_nick,
                           "time": room.topic_time})
 
 
