@@ -109,6 +109,31 @@ def test_client_tags_and_tagmsg_reach_only_those_who_take_them(server):
         c.close()
 
 
+def test_message_tag_limits_are_exact(server):
+    """message-tags: a client's tag data (between "@" and the space) may be 4094 bytes, the rest of the
+    line 512 with CR LF; exactly at a limit passes and is relayed, one byte over is 417."""
+    sender = client(server, "tagsender", "message-tags")
+    reader = client(server, "tagreader", "message-tags")
+    for c in (sender, reader):
+        c.send("JOIN #taglimits")
+        c.expect(" 366 ")
+    at_limit = "+example.org/data=" + "v" * (4094 - len("+example.org/data="))
+    sender.send(f"@{at_limit} PRIVMSG #taglimits :tags at the limit")
+    relayed = reader.expect("tags at the limit")
+    assert relayed.startswith(f"@{at_limit};") or f";{at_limit} " in relayed or f"@{at_limit} " in relayed
+    sender.send(f"@{at_limit}v PRIVMSG #taglimits :one byte over")
+    assert sender.expect(" 417 ").endswith(":Input line was too long")
+    text = "w" * (510 - len("PRIVMSG #taglimits :"))
+    sender.send(f"@+a=b PRIVMSG #taglimits :{text}")  # 510 bytes after the tags, then CR LF: 512
+    assert reader.expect(text).endswith(text)
+    sender.send(f"@+a=b PRIVMSG #taglimits :{text}x")
+    assert sender.expect(" 417 ")
+    sender.send("PING :after")
+    assert not [line for line in sender.until("PONG") if "one byte over" in line]
+    reader.send("PING :after")
+    assert not [line for line in reader.until("PONG") if "one byte over" in line or text + "x" in line]
+
+
 def test_labeled_response(server):
     c = client(server, "labeller", "labeled-response batch message-tags echo-message")
     c.send("@label=one PING :x")

@@ -330,8 +330,9 @@ class Session:
             if not CLIENT_TAG.fullmatch(name):
                 raise errors.BadText("tags", f"{text.printable(name)[:40]} is not a client-only tag")
             value = text.message(value, name)
-            size += len(name) + len(value.encode("utf-8")) + 2
+            size += len(name) + (len(value.encode("utf-8")) + 1 if value else 0)  # name=value
             checked.append((name, value))
+        size += max(0, len(checked) - 1)  # the ";" between tags
         if size > MAX_CLIENT_TAGS:
             raise errors.BadText("tags", "Client tags are too long")
         return tuple(checked)

@@ -208,9 +208,11 @@ class IRCConnection(LineConnection):
     def line_received(self, raw: bytes) -> None:
         settings = self.factory.settings
         if raw.startswith(b"@"):
+            # message-tags: the tag data (after "@", before the space) and the rest of the line have
+            # limits of their own; exactly at a limit passes.
             space = raw.find(b" ")
-            tags_len = space + 1 if space > 0 else len(raw)
-            if tags_len > settings.max_tags or len(raw) - tags_len > settings.max_line - 2:
+            rest = len(raw) - space - 1 if space > 0 else 0
+            if (space - 1 if space > 0 else len(raw) - 1) > settings.max_tags or rest > settings.max_line - 2:
                 return self.line_too_long()
         elif len(raw) > settings.max_line - 2:
             return self.line_too_long()

@@ -40,7 +40,7 @@ class ListenerSettings:
     flood: FloodPolicy = FloodPolicy()
     sendq: int = 1 << 20  # bytes waiting beyond the socket buffer
     max_line: int = 512  # bytes, CRLF included
-    max_tags: int = 4094  # bytes of client tags, "@" and the space included (IRCv3 message-tags)
+    max_tags: int = 4094  # bytes of tag data from a client, without the "@" and the space (IRCv3 message-tags)
     check_peer_limit: bool = True
 
 
