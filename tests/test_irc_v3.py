@@ -134,6 +134,54 @@ def test_message_tag_limits_are_exact(server):
     assert not [line for line in reader.until("PONG") if "one byte over" in line or text + "x" in line]
 
 
+def test_an_echo_is_never_overtaken_by_a_later_reply(server):
+    """echo-message: what a client said comes back before the answer to the command it sent after
+    (both in one write, so the room message is held for the end of that turn)."""
+    talker = client(server, "talker", "echo-message")
+    talker.send("JOIN #echoorder")
+    talker.expect(" 366 ")
+    talker.send(b"PRIVMSG #echoorder :said first\r\nPING :asked second\r\n")
+    lines = talker.until("PONG")
+    assert lines[-2].endswith("PRIVMSG #echoorder :said first")
+
+
+def test_multiline_rules_from_the_spec(server):
+    """draft/multiline with labeled-response and echo-message: the label rides on the echoed BATCH start
+    (no ACK); a blank line with multiline-concat and a message of blank lines only are MULTILINE_INVALID;
+    clients without the cap get the lines without the blank ones."""
+    writer = client(server, "mlwriter", "draft/multiline batch echo-message labeled-response message-tags")
+    plain = client(server, "mlplain")
+    for c in (writer, plain):
+        c.send("JOIN #mlrules")
+        c.expect(" 366 ")
+    writer.send("@label=ml1 BATCH +a draft/multiline #mlrules")
+    for line in ("@batch=a PRIVMSG #mlrules :first", "@batch=a PRIVMSG #mlrules :", "@batch=a PRIVMSG #mlrules :third",
+                 "BATCH -a"):
+        writer.send(line)
+    writer.send("PING :ml1")
+    answer = writer.until("PONG")
+    start = next(line for line in answer if " BATCH +" in line)
+    assert start.startswith("@label=ml1;") and start.endswith(" draft/multiline #mlrules")
+    assert not [line for line in answer if " ACK" in line or "labeled-response" in line]
+    assert [line.split(" PRIVMSG #mlrules :", 1)[1] for line in answer if " PRIVMSG " in line] == \
+        ["first", "", "third"]
+    fallback = plain.until(r"PRIVMSG #mlrules :third$")
+    assert [line.rsplit(":", 1)[1] for line in fallback if " PRIVMSG #mlrules " in line] == ["first", "third"]
+
+    writer.send("BATCH +b draft/multiline #mlrules")
+    writer.send("@batch=b PRIVMSG #mlrules :x")
+    writer.send("@batch=b;draft/multiline-concat PRIVMSG #mlrules :")
+    writer.send("BATCH -b")
+    assert writer.expect("FAIL BATCH").endswith(":A blank line cannot be concatenated")
+    writer.send("BATCH +c draft/multiline #mlrules")
+    writer.send("@batch=c PRIVMSG #mlrules :")
+    writer.send("@batch=c PRIVMSG #mlrules : ")
+    writer.send("BATCH -c")
+    assert " MULTILINE_INVALID " in writer.expect("FAIL BATCH")
+    plain.send("PING :after")
+    assert not [line for line in plain.until("PONG") if "PRIVMSG #mlrules" in line]
+
+
 def test_labeled_response(server):
     c = client(server, "labeller", "labeled-response batch message-tags echo-message")
     c.send("@label=one PING :x")
@@ -150,10 +198,8 @@ def test_labeled_response(server):
     c.send("@label=four PRIVMSG #labels :echoed")
     assert re.match(r"@label=four;msgid=\w+ :labeller!\S+ PRIVMSG #labels :echoed$", c.expect("echoed"))
     c.send("@label=five CHATHISTORY LATEST #labels * 10")  # answered later, still labelled
-    outer = c.expect(r"BATCH \+\S+ labeled-response")
-    assert outer.startswith("@label=five ")
-    inner = c.expect(r"BATCH \+\S+ chathistory")
-    assert inner.startswith("@batch=")
+    history = c.expect(r"BATCH \+\S+ chathistory")  # one batch of a type fitting the whole answer: labelled
+    assert history.startswith("@label=five ")
     c.send("@label=six NOSUCHCOMMAND")  # refusals carry the label too
     assert re.match(r"@label=six :\S+ 421 labeller NOSUCHCOMMAND :Unknown command$", c.expect(" 421 "))
     c.send("@label=seven KICK")

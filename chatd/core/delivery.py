@@ -42,8 +42,7 @@ def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = Non
     Returns the number of deliveries made.  This is the hot loop of a busy
     room: one dict lookup and one write per recipient, inside one ``try``.
     """
-    while HELD:
-        HELD.pop().flush()  # room messages held for this turn go out first: order is kept
+    flush_held()  # room messages held for this turn go out first: order is kept
     cache: dict[Hashable, Optional[object]] = {}
     sent = 0
     failed: Optional[list[User]] = None
@@ -68,6 +67,13 @@ def fan_out(event: Event, recipients: Iterable[User], skip: Optional[User] = Non
     if failed:
         drop(failed)
     return sent
+
+
+def flush_held() -> None:
+    """Send the room messages held for the end of this turn now: something written after them (another
+    event, a connection's direct reply such as the PONG after an echoed PRIVMSG) must not overtake them."""
+    while HELD:
+        HELD.pop().flush()
 
 
 def encode_for(client: Client, event: Event) -> Optional[object]:

@@ -49,6 +49,8 @@ class Collecting:
     parts: list[str] = attrs.field(factory=list)
     size: int = 0
     broken: Optional[str] = None  # the FAIL to send at the end, if a line broke the rules
+    #: The label of the opening BATCH, held until the batch closes (labeled-response), if it had one.
+    reply: Optional[HeldReply] = None
 
 
 class Watchers(Protocol):

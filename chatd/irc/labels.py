@@ -51,6 +51,8 @@ def flush(conn: Labelled, scope: LabelScope) -> None:
         conn.write(b"@" + label + b" :" + server + b" ACK\r\n")
     elif len(lines) == 1:
         conn.write(with_tag(lines[0], label) + b"\r\n")
+    elif one_batch(lines):  # a batch of a type that fits the whole answer (a multiline echo): its start is labelled
+        conn.write(b"\r\n".join([with_tag(lines[0], label), *lines[1:]]) + b"\r\n")
     else:
         conn.batches += 1
         ref = f"l{conn.batches}".encode()
@@ -61,6 +63,25 @@ def flush(conn: Labelled, scope: LabelScope) -> None:
             out.append(line if inner else with_tag(line, b"batch=" + ref))
         out.append(b":" + server + b" BATCH -" + ref)
         conn.write(b"\r\n".join(out) + b"\r\n")
+
+
+def one_batch(lines: list[bytes]) -> bool:
+    """Whether ``lines`` are exactly one batch: its start, lines inside it, and its end."""
+    words = _untagged(lines[0]).split(b" ")
+    if len(words) < 4 or words[1] != b"BATCH" or not words[2].startswith(b"+"):
+        return False
+    ref = words[2][1:]
+    inside = b"batch=" + ref
+    return _untagged(lines[-1]).split(b" ")[1:3] == [b"BATCH", b"-" + ref] and all(
+        inside in _tags(line) for line in lines[1:-1])
+
+
+def _untagged(line: bytes) -> bytes:
+    return line.split(b" ", 1)[1] if line.startswith(b"@") and b" " in line else line
+
+
+def _tags(line: bytes) -> list[bytes]:
+    return line[1:].split(b" ", 1)[0].split(b";") if line.startswith(b"@") else []
 
 
 class HeldReply:

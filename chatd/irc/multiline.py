@@ -45,6 +45,8 @@ def collect(ctx: Context, msg: Message, batch: Collecting) -> None:
         batch.broken = batch.broken or f"MULTILINE_INVALID_TARGET {batch.target} {msg.params[0]} :Target mismatch"
     text = msg.params[1]
     batch.size += len(text.encode("utf-8"))
+    if msg.tag("draft/multiline-concat") is not None and not text:
+        batch.broken = batch.broken or "MULTILINE_INVALID * :A blank line cannot be concatenated"
     if msg.tag("draft/multiline-concat") is not None and batch.parts:
         batch.parts[-1] += text
     else:
@@ -67,17 +69,27 @@ def batch(ctx: Context, msg: Message) -> None:
             return
         if not isinstance(ctx.open_batches, dict):
             ctx.open_batches = {}  # the first batch of this client
-        ctx.open_batches[ref[1:]] = Collecting(msg.params[2], client_tags(ctx, msg))
+        # A labelled batch is answered when it closes: its echo (or FAIL) carries the label, no ACK now.
+        ctx.open_batches[ref[1:]] = Collecting(msg.params[2], client_tags(ctx, msg), reply=ctx.hold_reply())
         return
     collecting = ctx.open_batches.pop(ref[1:], None) if isinstance(ctx.open_batches, dict) else None
     if collecting is None:
         ctx.send(f":{ctx.server} FAIL BATCH MULTILINE_INVALID * :No such batch")
         return
+    with collecting.reply if collecting.reply is not None else ctx.hold_reply():
+        finish(ctx, collecting)
+
+
+def finish(ctx: Context, collecting: Collecting) -> None:
+    """A closed batch: its one message sent (and echoed), or the FAIL of the rule it broke."""
     if collecting.broken is not None:
         ctx.send(f":{ctx.server} FAIL BATCH {collecting.broken}")
         return
     if not collecting.parts:
         ctx.send(f":{ctx.server} FAIL BATCH MULTILINE_INVALID * :Empty batch")
+        return
+    if not any(part.strip() for part in collecting.parts):
+        ctx.send(f":{ctx.server} FAIL BATCH MULTILINE_INVALID * :A message cannot be blank lines only")
         return
     kind = "notice" if collecting.command == "NOTICE" else "privmsg"
     try:

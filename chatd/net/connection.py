@@ -17,6 +17,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ..core import Session
+from ..core.delivery import HELD, flush_held
 from .direct import write_now
 from .flood import FloodPolicy
 from .guard import NORMAL, SENDQ, ConnectionGuard
@@ -157,6 +158,8 @@ class LineConnection(protocol.Protocol):
     def write(self, data: bytes) -> None:
         if self.silenced:
             return
+        if HELD:
+            flush_held()  # a reply never overtakes room messages (an echo) held for the end of the turn
         write_now(self.transport, data)
         self.factory.bytes_out += len(data)
         self.guard.wrote(len(data))
