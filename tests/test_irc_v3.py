@@ -305,6 +305,14 @@ def test_redaction_removes_a_message_everywhere_and_from_history(server):
     assert web.expect(lambda f: f["type"] == "redact")["msgid"] == spam
     web.send({"type": "redact", "room": "#redact", "msgid": "nonexistent", "id": 9})
     assert web.expect(lambda f: f.get("id") == 9)["code"] == "unknown_msgid"
+
+    # A reaction (a TAGMSG, never stored) may be taken back too: by its author or an operator only.
+    author.send(f"@+draft/react=+1;+draft/reply={spam} TAGMSG #redact")
+    reaction = re.search(r"msgid=(\w+)", author.expect(r" TAGMSG #redact$")).group(1)
+    other.send(f"REDACT #redact {reaction}")
+    assert other.expect(f"FAIL REDACT REDACT_FORBIDDEN #redact {reaction} ")
+    author.send(f"REDACT #redact {reaction}")
+    assert op.expect(rf"^:author!\S+ REDACT #redact {reaction}$")
     for c in (author, other, op, web, tina):
         c.close()
 

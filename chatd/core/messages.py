@@ -10,6 +10,7 @@ markers and redactions are ordinary records.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Iterable, Optional, Union
 
 import attrs
@@ -26,6 +27,9 @@ from .ids import MessageIdGenerator
 from .publisher import Publisher, Sent
 from .sinks import Sinks
 from .stats import Stats
+
+#: TAGMSGs remembered for redaction (core/messages.py, ``recent_tags``).
+RECENT_TAGS = 4096
 
 
 class Messaging:
@@ -51,6 +55,9 @@ class Messaging:
         #: Messages kept for accounts with no connection: per (sender, addressee), and per addressee.
         self.offline_throttle = Throttle(self.clock, offline_messages, 3600.0)
         self.offline_inbox = Throttle(self.clock, offline_messages * 10, 3600.0)
+        #: The latest TAGMSGs delivered here (reactions, typing): never stored, but they may be redacted
+        #: (a reaction taken back), so who sent what where is kept for a while, the oldest going first.
+        self.recent_tags: OrderedDict[str, Union[RoomMessage, DirectMessage]] = OrderedDict()
 
     # -- messages ------------------------------------------------------------
 
@@ -128,6 +135,10 @@ class Messaging:
         Users of other nodes are skipped by fan-out itself (they encode nothing).
         """
         sender = self.directory.users.get(casefold(message.sender.nick))
+        if message.kind == "tagmsg":
+            self.recent_tags[message.id] = message
+            if len(self.recent_tags) > RECENT_TAGS:
+                self.recent_tags.popitem(last=False)
         echo = echo and sender is not None and sender.client.echo_messages
         if isinstance(message, RoomMessage):
             room = self.directory.find_room(message.room)

@@ -25,6 +25,7 @@ from .catchup import CatchUp
 from .devices import new_origin
 from .directory import Room
 from .events import Identity
+from .history import target_key
 from .limits import ROOM_PREFIXES, SERVICE_NICKS
 from .moderating import Moderation
 from .modes import ModeChange
@@ -345,14 +346,20 @@ class Session:
         key = self.history_key(target)  # rooms: members only
         store = self.network.history
         message = await store.find(key, msgid) if store is not None else None
+        stored = message is not None
+        if message is None:  # a TAGMSG (a reaction) is never stored, but the latest are remembered
+            message = self.network.messaging.recent_tags.get(msgid)
+            if message is not None and target_key(message) != key:
+                message = None
         if message is None:
             raise errors.UnknownMessage(f"{target} {text.printable(msgid)[:64]}")
         own = casefold(message.sender.nick) == user.folded
         room = self.network.find_room(target) if target[:1] in ROOM_PREFIXES else None
         if not own and not (room is not None and room.is_op(user)):
             raise errors.RedactForbidden(f"{target} {msgid}")
-        assert store is not None
-        await store.remove(key, msgid)
+        if stored:
+            assert store is not None
+            await store.remove(key, msgid)
         if self.user is user:
             self.network.messaging.redact(user, target, msgid, reason)
 
