@@ -29,6 +29,7 @@ SUPPORTED = (
     "sasl",
     "server-time",
     "setname",
+    "soju.im/search",
     "userhost-in-names",
 )
 

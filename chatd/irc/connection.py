@@ -32,6 +32,7 @@ from . import (  # noqa: F401 (each registers its commands)
     operators,
     queries,
     registration,
+    search,
 )
 from . import caps as capabilities
 from . import numerics as N

@@ -66,6 +66,8 @@ HELP: dict[str, list[str]] = {
     "QUIT": ["QUIT [:<reason>]", "Leaves the chat."],
     "REDACT": ["REDACT <target> <msgid> [:<reason>]",
                "Removes a message (your own, or any in a room you run) for everyone and from history."],
+    "SEARCH": ["SEARCH in=<target>;text=<words>;from=<nick>;after=<time>;before=<time>;limit=<n>",
+               "Searches the history you may read (with the soju.im/search capability)."],
     "SETNAME": ["SETNAME :<real name>", "Changes your real name (with the setname capability)."],
     "TAGMSG": ["TAGMSG <target>", "Sends only client tags (typing, reactions) to clients with message-tags."],
     "TIME": ["TIME", "Tells the server's time."],
