@@ -88,6 +88,28 @@ def test_commands():
     assert tel.read() == ["*** Closing: Quit: bye"] and tel.transport.disconnecting
 
 
+def test_mode_as_irc_users_type_it():
+    """/mode +o nick in the current room, and /mode #room +o nick for another one."""
+    network, clock = memory_network()
+    factory = telnet_factory(network, clock)
+    tina = telnet_user(factory, "tina")
+    sam = telnet_user(factory, "sam")
+    for user in (tina, sam):
+        user.send("/join #a")
+    tina.send("/join #b")
+    sam.send("/join #b")
+    for user in (tina, sam):
+        user.read()
+    tina.send("/mode +o sam")  # the current room: #b
+    assert network.find_room("#b").is_op(network.find_user("sam"))
+    assert not network.find_room("#a").is_op(network.find_user("sam"))
+    tina.send("/mode #a +v sam")
+    assert "v" in network.find_room("#a").members[network.find_user("sam")]
+    tina.read()
+    tina.send("/mode #a")
+    assert tina.read() == ["*** Usage: /mode [#room] +modes [args]"]
+
+
 def test_telnet_negotiation_bytes_never_reach_a_room():
     network, clock = memory_network()
     irc = irc_user(irc_factory(network, clock), "ivan")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Optional
 
-from ..core import errors
+from ..core import ROOM_PREFIXES, errors
 from ..irc.modes import MAX_CHANGES, not_applied, parse_room_modes
 from .services import to_service
 
@@ -24,7 +24,7 @@ HELP = """Accounts and moderation:
   /sessions [end N]           where you are connected now (each device), or close one
   /kick nick [why]  /invite nick [#room]  /op nick  /deop nick  /voice nick  /devoice nick
   /ban mask  /unban mask  /mute mask  /unmute mask   (mask: nick, nick!user@host or a:account)
-  /mode +modes [args]         room modes of the current room (e.g. /mode +ik secret)
+  /mode [#room] +modes [args] room modes (e.g. /mode +o alice, /mode #ops +ik secret)
   /registerroom               keep the current room's modes, lists and operators by account"""
 
 
@@ -107,22 +107,25 @@ def cmd_invite(conn: Terminal, rest: str) -> None:
 
 
 def cmd_mode(conn: Terminal, rest: str) -> None:
+    """``/mode +o alice`` in the current room, or ``/mode #room +o alice``, as IRC users type them."""
     words = rest.split()
+    room = words.pop(0) if words and words[0][:1] in ROOM_PREFIXES else None
     if not words:
-        conn.say("Usage: /mode +modes [args]")
+        conn.say("Usage: /mode [#room] +modes [args]")
         return
+    room = room or _room(conn)
     parsed = parse_room_modes(words[0], words[1:])
     if parsed.missing_param:
         conn.say("That mode needs a parameter.")
         return
     for kind, letter in parsed.notes:
         if kind == "list":
-            entries = conn.session.moderation.room_list(_room(conn), letter)
+            entries = conn.session.moderation.room_list(room, letter)
             conn.say(f"+{letter}: " + (", ".join(e.mask for e in entries) or "(empty)"))
         elif kind == "unknown":
             conn.say(f"Unknown mode {letter}.")
     if parsed.changes:
-        conn.session.change_modes(_room(conn), parsed.changes)
+        conn.session.change_modes(room, parsed.changes)
     if not_applied(parsed):
         conn.say(f"Not applied: {not_applied(parsed)} (at most {MAX_CHANGES} modes with a parameter at once).")
 
