@@ -4,28 +4,30 @@ survives a restart of the daemon; a KILL or a server ban still makes it leave; g
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from .support.processes import Daemon
 from .support.sockets import LineClient, irc_client
+from .test_irc_multiclient import register, sasl_line_client
 
 pytestmark = pytest.mark.integration
 
 
-def sasl(port: int, login: str, password: str, caps: str = "") -> LineClient:
+def sasl(port: int, login: str, password: str) -> LineClient:
+    """Signed in as ``login`` (``alice@laptop``: alice's laptop), under the account's nick, welcomed."""
     nick = login.split("@")[0]
-    client = LineClient(port)
-    client.send(f"CAP REQ :{' '.join(['sasl', *caps.split()])}")
-    client.send(f"NICK {nick}")
-    client.send(f"USER {nick} 0 * :{nick}")
-    client.send("AUTHENTICATE PLAIN")
-    client.expect(r"^AUTHENTICATE \+$")
-    client.send("AUTHENTICATE " + base64.b64encode(f"\0{login}\0{password}".encode()).decode())
-    client.expect(" 903 ")
-    client.send("CAP END")
+    client = sasl_line_client(port, nick, password, account=login)
     client.expect(f" 001 {nick} ")
+    return client
+
+
+def registered_in(daemon: Daemon, name: str, room: str) -> LineClient:
+    """A new account ``name`` (password ``<name>-password``), logged in and in ``room``."""
+    client = irc_client(daemon.ports["irc"], name)
+    client.send(f"REGISTER * * :{name}-password")
+    client.expect(f"REGISTER SUCCESS {name} ")
+    client.send(f"JOIN {room}")
+    client.expect(f" 366 {name} {room} ")
     return client
 
 
@@ -39,11 +41,7 @@ def test_an_always_on_account_stays_waits_for_messages_and_survives_a_restart(tm
     daemon = Daemon(*args, state_dir=tmp_path).start()
     try:
         irc = daemon.ports["irc"]
-        maker = irc_client(irc, "alice")
-        maker.send("REGISTER * * :alice-password")
-        maker.expect("REGISTER SUCCESS alice ")
-        maker.send("QUIT")
-        assert maker.closed()
+        register(daemon, "alice")
         alice = sasl(irc, "alice@laptop", "alice-password")
         alice.send("JOIN #team")
         alice.expect(" 366 alice #team ")
@@ -103,11 +101,7 @@ def test_a_kill_makes_an_absent_person_leave_and_guests_never_stay(tmp_path):
     daemon = Daemon("--always-on", "--config", str(config), state_dir=tmp_path).start()
     try:
         irc = daemon.ports["irc"]
-        maker = irc_client(irc, "dora")
-        maker.send("REGISTER * * :dora-password")
-        maker.expect("REGISTER SUCCESS dora ")
-        maker.send("JOIN #ops")
-        maker.expect(" 366 dora #ops ")
+        maker = registered_in(daemon, "dora", "#ops")
         watcher = irc_client(irc, "watcher", "away-notify")
         watcher.send("JOIN #ops")
         watcher.expect(" 366 ")
@@ -133,11 +127,7 @@ def test_one_device_each_still_comes_back_to_an_absent_self(tmp_path):
     daemon = Daemon("--always-on", "--devices-per-account", "1", state_dir=tmp_path).start()
     try:
         irc = daemon.ports["irc"]
-        maker = irc_client(irc, "erin")
-        maker.send("REGISTER * * :erin-password")
-        maker.expect("REGISTER SUCCESS erin ")
-        maker.send("JOIN #one")
-        maker.expect(" 366 erin #one ")
+        maker = registered_in(daemon, "erin", "#one")
         maker.send("QUIT")
         assert maker.closed()
         back = sasl(irc, "erin", "erin-password")  # the nick is held by erin herself, absent: she is back
