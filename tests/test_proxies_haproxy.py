@@ -67,11 +67,14 @@ def from_client(port: int) -> LineClient:
     return client
 
 
-def listening(port: int, deadline: float) -> None:
+def listening(proxy: subprocess.Popen[bytes], port: int, deadline: float) -> bool:
+    """Whether haproxy listens on ``port``; False if it exited (it could not bind)."""
     while True:
+        if proxy.poll() is not None:
+            return False
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            return True
         except OSError:
             if time.monotonic() > deadline:
                 raise AssertionError(f"haproxy did not listen on {port}") from None
@@ -86,22 +89,37 @@ def proxied(tmp_path_factory) -> Iterator[tuple[Daemon, dict[str, int]]]:
     folder = tmp_path_factory.mktemp("haproxy")
     daemon = Daemon("--no-cloaks", "--trusted-proxies", "127.0.0.1/32", "--proxy-protocol", "irc,telnet",
                     state_dir=folder).start()
-    fronts = {"irc_front": free_port(), "telnet_front": free_port(), "http_front": free_port()}
-    config = folder / "haproxy.cfg"
-    config.write_text(CONFIG.format(irc=daemon.ports["irc"], telnet=daemon.ports["telnet"],
-                                    http=daemon.ports["http"], **fronts))
-    check = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 20
-        for port in fronts.values():
-            listening(port, deadline)
+        proxy, fronts = start_haproxy(haproxy, folder, daemon)
+    except BaseException:
+        daemon.kill()
+        raise
+    try:
         yield daemon, fronts
     finally:
         proxy.terminate()
         proxy.wait(10)
         daemon.kill()
+
+
+def start_haproxy(haproxy: str, folder: Path, daemon: Daemon) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+    """haproxy in front of ``daemon`` on free ports; ports picked free can be taken by someone else
+    before haproxy binds them, and then haproxy exits at once: it is started again on others."""
+    config = folder / "haproxy.cfg"
+    for _ in range(3):
+        fronts = {"irc_front": free_port(), "telnet_front": free_port(), "http_front": free_port()}
+        config.write_text(CONFIG.format(irc=daemon.ports["irc"], telnet=daemon.ports["telnet"],
+                                        http=daemon.ports["http"], **fronts))
+        check = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        if all(listening(proxy, port, deadline) for port in fronts.values()):
+            return proxy, fronts
+        output = proxy.communicate(timeout=10)[0].decode(errors="replace")
+        assert "cannot bind" in output.lower() or "address already in use" in output.lower(), output
+    raise AssertionError("haproxy could not bind free ports three times")
 
 
 def test_irc_through_haproxy_send_proxy_v2(proxied):
