@@ -45,3 +45,27 @@ def test_the_browser_is_one_more_device_of_an_irc_user(daemon, browser):  # noqa
     bob = irc_client(irc, "bob")
     bob.send("WHOIS alice")
     assert len([line for line in bob.until(" 318 ") if " 311 bob alice " in line]) == 1
+
+
+def test_a_reload_comes_back_to_the_open_conversation(daemon, browser):  # noqa: F811
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{daemon.ports['http']}/")
+    page.fill("#nick-input", "rita")
+    page.fill("#password-input", "rita-password")
+    page.fill("#room-input", "#one")
+    page.click("#signup-button")
+    page.wait_for_selector("#me-nick >> text=rita ✓")
+    page.fill("#join-input", "#two")
+    page.press("#join-input", "Enter")
+    page.wait_for_selector("#conversation-name >> text=#two")
+    ivan = irc_client(daemon.ports["irc"], "ivan")
+    ivan.send("PRIVMSG rita :are you there?")
+    page.wait_for_selector("#conversations li[data-key='ivan']")
+    page.click("#conversations li[data-key='ivan']")
+    page.wait_for_selector("#conversation-name >> text=@ivan")
+
+    page.reload()  # signed in again by its session token; back in @ivan, not in the last room joined
+    page.wait_for_selector("#me-nick >> text=rita ✓")
+    page.wait_for_selector("#conversations li[data-key='#two']")
+    page.wait_for_selector("#conversation-name >> text=@ivan")
+    page.wait_for_selector("#messages >> text=are you there?")

@@ -14,6 +14,7 @@ export function activate(key) {
   if (!conv) return;
   if (conv.kicked) { join(conv.name); return; }
   state.active = key;
+  localStorage.setItem("chatd.active", conv.name); // a reload comes back to this conversation
   conv.unread = 0;
   conv.mentions = 0;
   renderHeader(conv);

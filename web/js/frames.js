@@ -1,6 +1,6 @@
 // The server's frames (docs/protocol.md), each applied to the page's state and shown.
 
-import { catchUp, forget, join, notify, refreshDirectory, showTyping, signIn, signedIn, signedOut, typists } from "./actions.js";
+import { activate, catchUp, forget, join, notify, refreshDirectory, showTyping, signIn, signedIn, signedOut, typists } from "./actions.js";
 import { conn } from "./link.js";
 import { addLine, event, mergeHistory, recovered, showError, toLine } from "./lines.js";
 import { plainText } from "./text.js";
@@ -46,8 +46,10 @@ conn.addEventListener("welcome", async (e) => {
   for (const conv of state.conversations.values()) if (conv.room) conv.joined = false;
   // Signed in on another device too: the rooms this person is in there are ours as well.
   for (const room of e.detail.rooms || []) state.rooms.add(room);
+  const open = localStorage.getItem("chatd.active"); // the conversation open before a reload
   for (const room of state.rooms) await join(room);
   for (const nick of state.dms) catchUp(conversation(nick));
+  if (first && open && state.conversations.has(fold(open))) activate(fold(open));
   renderConversations();
   if (!first) for (const conv of state.conversations.values()) if (conv.room) event(conv, "reconnected");
   refreshDirectory();
