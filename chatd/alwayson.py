@@ -39,13 +39,18 @@ class AlwaysOn(service.Service):
         self.path = path
         self.reactor = reactor
         self.pending: Optional[Any] = None  # the delayed write, if one is scheduled
+        #: The folded nicks the file holds now: a change about anyone else (most of them, on a server
+        #: where few are always on) leaves it as it is.
+        self.written: set[str] = set()
         self.writing: defer.Deferred[None] = defer.succeed(None)
 
     # -- start: put them back ---------------------------------------------------------------------
 
     def startService(self) -> None:
         super().startService()
-        for entry in self._read():
+        entries = self._read()
+        self.written = {casefold(str(entry.get("nick", ""))) for entry in entries}
+        for entry in entries:
             try:
                 self._restore(entry)
             except (errors.ChatError, KeyError, TypeError, ValueError) as error:
@@ -95,8 +100,19 @@ class AlwaysOn(service.Service):
                 for u in self.network.users.values() if u.keep and u.account and u.origin]
 
     def _changed(self, record: events.Event) -> None:
-        if isinstance(record, CHANGES) and self.pending is None and self.running:
+        if not isinstance(record, CHANGES) or self.pending is not None or not self.running:
+            return
+        nicks = [record.who.nick, record.target if isinstance(record, events.Kicked) else "",
+                 record.new_nick if isinstance(record, events.NickChanged) else ""]
+        if any(self._concerns(nick) for nick in nicks if nick):
             self.pending = self.reactor.callLater(1.0, self._write_soon)
+
+    def _concerns(self, nick: str) -> bool:
+        """Whether ``nick`` is someone the file holds, or should hold now."""
+        if casefold(nick) in self.written:
+            return True
+        user = self.network.find_user(nick)
+        return user is not None and user.keep
 
     def _write_soon(self) -> None:
         self.pending = None
@@ -104,6 +120,7 @@ class AlwaysOn(service.Service):
 
     def write(self) -> defer.Deferred[None]:
         entries = self.kept()
+        self.written = {casefold(entry["nick"]) for entry in entries}
         # One write at a time, in the order asked: a later snapshot never lands before an earlier one.
         self.writing = self.writing.addCallback(lambda _: threads.deferToThreadPool(
             self.reactor, self.reactor.getThreadPool(), _write_file, self.path, entries))

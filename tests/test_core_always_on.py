@@ -4,10 +4,13 @@ survives a restart of the daemon; a KILL or a server ban still makes it leave; g
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .support.processes import Daemon
 from .support.sockets import LineClient, irc_client
+from .support.waiting import wait_until
 from .test_irc_multiclient import register, sasl_line_client
 
 pytestmark = pytest.mark.integration
@@ -89,6 +92,16 @@ def test_an_always_on_account_stays_waits_for_messages_and_survives_a_restart(tm
         alice.expect("You leave your rooms when your last connection closes")
         alice.send("QUIT :bye")
         bob.expect(r"^:alice!\S+ QUIT :Quit: bye$")
+        # The file forgets her within a second, without waiting for a clean stop: a crash now keeps her out.
+        kept = tmp_path / "state" / "always-on.json"
+        wait_until(lambda: json.loads(kept.read_text()) == [], 10, what="always-on.json without alice")
+    finally:
+        daemon.kill()
+    daemon = Daemon(*args, state_dir=tmp_path).start()  # after a kill -9: she was not kept
+    try:
+        bob = irc_client(daemon.ports["irc"], "bob")
+        bob.send("WHOIS alice")
+        bob.expect(" 401 bob alice ")
     finally:
         daemon.kill()
 
