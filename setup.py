@@ -35,6 +35,7 @@ setup(
         "attrs>=22.2",
         "prometheus_client>=0.17",
         "confusable-homoglyphs>=3.2",
+        "wcwidth>=0.2.6",  # how many terminal columns a character takes, for the telnet line editor
         "scramp>=1.4",
         # The HTTP API's routing (chatd/api/server.py) and outgoing webhooks' HTTP client.
         "klein>=23.5",
@@ -50,6 +51,7 @@ setup(
             "playwright>=1.40",
             "pytest-timeout>=2.1",
             "aiosmtpd>=1.4",  # a real SMTP server for the mail tests
+            "pyte>=0.8",  # a terminal emulator: what a telnet user's screen shows
             "ruff>=0.5",
             "mypy>=1.10",
             "mypy-zope>=1.0",

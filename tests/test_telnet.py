@@ -122,8 +122,12 @@ def test_telnet_negotiation_bytes_never_reach_a_room():
     tel.send(b"\x01lo\xff\xf1 there\n")  # IAC NOP inside the line, LF only
     irc_lines = irc.read()
     assert irc_lines[-1] == ":tina!telnet@10.0.0.1 PRIVMSG #r :hello there"
-    # Every option the client offers or asks for is refused, politely.
-    assert b"\xff\xfc\x18\xff\xfe\x1f" in tel.transport.value()  # WONT TTYPE, DONT NAWS
+    # The server offers to echo and asks for the window size; of what the client offers or asks
+    # for, the window size is taken (it was asked for) and the rest refused, politely.
+    sent = tel.transport.value()
+    assert sent.startswith(b"\xff\xfb\x01\xff\xfb\x03\xff\xfd\x1f")  # WILL ECHO, WILL SGA, DO NAWS
+    assert b"\xff\xfc\x18" in sent and b"\xff\xfe\x01" in sent  # WONT TTYPE, DONT ECHO (the client's)
+    assert b"\xff\xfe\x1f" not in sent  # NAWS agreed
 
 
 def test_ctrl_c_drops_the_half_typed_line_and_output_goes_on():

@@ -7,13 +7,19 @@ users see them as an ordinary member.
 Telnet itself (IAC commands, option negotiation, the 0xFF escape) is
 ``twisted.conch.telnet``'s: the connection is the application protocol of a
 :class:`~.transport.ChatTelnetTransport`.  Ctrl-C (IAC IP) drops the half-typed line.
+
+The server offers to echo (``WILL ECHO``, ``WILL SUPPRESS-GO-AHEAD``) and asks for the window
+size (``DO NAWS``).  A client that agrees (``telnet``) sends keys as they are typed and gets the
+line editor of :mod:`.editor` (Backspace, arrows, history, Tab completion, a prompt naming the
+current room, lines from others printed above the one being typed).  A client that does not
+answer (``nc``) stays in line mode: it sends whole lines and echoes them itself.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence
 
-from twisted.conch.telnet import IP, ITelnetProtocol
+from twisted.conch.telnet import ECHO, IP, NAWS, SGA, ITelnetProtocol
 from twisted.internet import protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -26,6 +32,7 @@ from ..net.tasks import spawn
 from ..services import service_named
 from . import render, staff
 from .ansi import terminal_safe
+from .editing import Editing
 from .services import to_service
 from .transport import TelnetFactory
 
@@ -65,6 +72,7 @@ class TelnetConnection(LineConnection):
         self.colors = False
         self.early: list[str] = []  # lines typed while the nick was being claimed, run once it is ours
         self.format_key: tuple[str, bool] = ("telnet", False)
+        self.editing = Editing(self, self.write_raw, self.edited_line, self.max_line_bytes, lambda: COMMANDS)
 
     # -- the core's Client interface -------------------------------------------
 
@@ -84,34 +92,69 @@ class TelnetConnection(LineConnection):
         lines = (terminal_safe(line, self.colors) for line in text.split("\n"))
         self.write("".join(f"*** {line}\r\n" for line in lines).encode("utf-8"))
 
+    def write(self, data: bytes) -> None:
+        """Lines for the terminal; with the editor on, printed above the line being typed
+        (``data`` itself is the same bytes as every other reader of the room gets)."""
+        if not self.editing.on or self.silenced:
+            super().write(data)
+            return
+        for part in self.editing.around(data):
+            super().write(part)
+
+    def write_raw(self, data: bytes) -> None:
+        """The editor's own drawing and echo."""
+        super().write(data)
+
+    def edited_line(self, line: bytes) -> None:
+        if not self.closing:
+            self.guard.submit(line)
+
+    def dataReceived(self, data: bytes) -> None:
+        if not self.editing.on:
+            super().dataReceived(data)
+        elif not self.closing:
+            self.last_seen = self.factory.clock.seconds()
+            self.factory.bytes_in += len(data)
+            self.editing.keys(data)
+
     # -- telnet commands (ITelnetProtocol) -----------------------------------------
 
     def unhandledCommand(self, command: bytes, argument: Optional[bytes]) -> None:
         if command == IP:  # Ctrl-C: forget the half-typed line
+            self.editing.clear()
             self.splitter.discard()
-            self.say("Interrupted. /quit leaves the chat.")
+            self.editing.interrupted()
 
     def unhandledSubnegotiation(self, command: bytes, data: bytes) -> None:
         pass
 
     def enableLocal(self, option: bytes) -> bool:
-        return False
+        if option == ECHO and not self.closing:
+            self.splitter.discard()
+            self.editing.start()
+        return option in (ECHO, SGA)
 
     def enableRemote(self, option: bytes) -> bool:
-        return False
+        return option in (SGA, NAWS)
 
     def disableLocal(self, option: bytes) -> None:
-        pass
+        if option == ECHO:  # the client echoes again: back to whole lines
+            self.editing.stop()
 
     def disableRemote(self, option: bytes) -> None:
         pass
 
     def connection_opened(self) -> None:
+        telnet = self.transport
+        telnet.negotiationMap[NAWS] = self.editing.window_size
+        for offer in (telnet.will(ECHO), telnet.will(SGA), telnet.do(NAWS)):
+            offer.addErrback(lambda failure: None)  # refused: line mode, as for a client that never answers
         network = self.factory.network
         self.say(f"Welcome to {network.network_name} ({network.server_name}).")
         self.say("Pick a nick (or /login name password):")
 
     def say_goodbye(self, reason: str) -> None:
+        self.editing.stop(erase=True)
         self.say(f"Closing: {reason}")
 
     def refuse_too_many(self) -> None:
