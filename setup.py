@@ -40,6 +40,8 @@ setup(
         # The HTTP API's routing (chatd/api/server.py) and outgoing webhooks' HTTP client.
         "klein>=23.5",
         "treq>=23.11",
+        # Web Push: encryption (RFC 8291) and VAPID signing (RFC 8292); posting is treq's.
+        "pywebpush>=2.0",
     ],
     extras_require={
         "test": [

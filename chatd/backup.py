@@ -75,13 +75,15 @@ def copy(state: Path, target: Path) -> list[tuple[str, int]]:
             copied.close()
             source.close()
         done.append((path.name, destination.stat().st_size))
-    kept = state / "always-on.json"  # who stays while disconnected: written whole, renamed into place
-    if kept.is_file():
-        data = kept.read_bytes()
-        fd = os.open(target / kept.name, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        done.append((kept.name, len(data)))
+    # Who stays while disconnected (written whole, renamed into place), and the Web Push key
+    # (browsers' subscriptions are tied to it: a restore without it would silence them all).
+    for kept in (state / "always-on.json", state / "vapid.pem"):
+        if kept.is_file():
+            data = kept.read_bytes()
+            fd = os.open(target / kept.name, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            done.append((kept.name, len(data)))
     return done
 
 

@@ -87,6 +87,14 @@ class ChatCollector(Collector):
             yield events
             yield GaugeMetricFamily("chatd_webhook_waiting", "Outgoing webhook events queued for delivery",
                                     value=max(0, self.outgoing.waiting))
+        push = self.network.push
+        if push is not None:
+            pushes = CounterMetricFamily(
+                "chatd_push_notifications", "Web Push notifications: sent (taken by the push service), failed, "
+                "gone (subscription removed), dropped (over a per-account or in-flight bound)", labels=["result"])
+            for result, count in push.sender.counts.items():
+                pushes.add_metric([result], count)
+            yield pushes
 
 
 def make_registry(collector: ChatCollector) -> CollectorRegistry:

@@ -37,6 +37,9 @@ class Options(usage.Options):
         ["smtp-tls", None, "Require STARTTLS from the --smtp server (else it is used when offered)."],
         ["ws-compression", None, "Offer permessage-deflate (costs CPU per recipient: frames can't be shared)."],
         ["no-history", None, "Keep no history: nothing is written to the state directory."],
+        ["no-push", None, "Send no Web Push notifications (and offer no draft/webpush or push subscriptions)."],
+        ["push-private-endpoints", None, "Also send pushes to http:// endpoints and to loopback or private "
+         "addresses (a push service on your own network); by default only https:// on public addresses."],
         ["require-account", None, "Members only: people must log in (SASL, the web's sign-in, telnet /login) "
          "before they can chat."],
     ]
@@ -129,6 +132,11 @@ class Options(usage.Options):
          "connections is open."],
         ["devices-per-account", None, 10, "Connections one person logged in to an account may have at once "
          "under one nick: IRC, web and telnet, each seeing what the others do (1: one, as for guests).", int],
+        ["push-contact", None, "", "How push services may reach this server's operator, signed into every push "
+         "(VAPID 'sub'): mailto:you@example.org or an https:// URL (default: mailto:postmaster@SERVER-NAME)."],
+        ["push-subscriptions", None, 10, "Push subscriptions (browsers, IRC clients) one account may have.", int],
+        ["push-per-minute", None, 30, "Push notifications one account may be sent per minute (the rest are "
+         "dropped and counted).", int],
         ["login-attempts", None, 5, "Failed logins allowed per account from one address each minute; one address "
          "may fail four times as often over all accounts (0: no bound).", int],
         ["new-rooms-per-minute", None, 10, "Rooms one person, and one address, may create per minute "
@@ -173,13 +181,16 @@ class Options(usage.Options):
             apply_file(self, self["config"], given_on_command_line(self.argv, names))
         for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms",
                      "monitor-size", "client-tags-max", "multiline-max-lines", "multiline-max-bytes",
-                     "listen-backlog"):
+                     "listen-backlog", "push-subscriptions", "push-per-minute"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
         if self["retention-days"] < 0 or self["retention-count"] < 0:
             raise usage.UsageError("--retention-days and --retention-count must not be negative")
         if self["flood-rate"] < 0:
             raise usage.UsageError("--flood-rate must not be negative")
+        contact = self["push-contact"]
+        if contact and not (contact.startswith("https://") or (contact.startswith("mailto:") and "@" in contact)):
+            raise usage.UsageError("--push-contact must be mailto:someone@example.org or an https:// URL")
         if self["redis-sentinel"]:
             try:
                 parse_sentinels(self["redis-sentinel"])

@@ -25,6 +25,7 @@ from .accounts.sqlite import SQLiteAccounts
 from .alwayson import AlwaysOn
 from .api.hooks import url_base
 from .application import ChatdService
+from .cluster.push import RedisPushStore
 from .core import HistoryStore, Limits, Network, Publisher
 from .core.accounts import Accounts
 from .core.cloaks import Cloaks
@@ -44,6 +45,8 @@ from .net.peers import ConnectionCounter
 from .net.proxied import ProxyHeaderFactory, proxied_kinds, trusted_from
 from .net.refusals import Refusals
 from .net.tasks import spawn
+from .push.service import start_push
+from .push.store import SQLitePushStore
 from .reload import Reloader
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
@@ -153,6 +156,10 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     if bridge is None and not options["no-history"]:
         # Early in, late out: the kept people are back before the listeners open, written down at stop.
         AlwaysOn(network, Path(options["state-dir"]) / "always-on.json", reactor).setServiceParent(top)
+    if not options["no-push"] and not options["no-history"]:  # the VAPID key must outlive a restart
+        subscriptions = RedisPushStore(bridge.link, bridge.keys) if bridge is not None else \
+            _state_store(options, reactor, top, SQLitePushStore, "push.sqlite3", "the push subscriptions")
+        start_push(network, subscriptions, Path(options["state-dir"]) / "vapid.pem", options, reactor)
     return network, bridge
 
 

@@ -63,7 +63,8 @@ def test_proxy_protocol_v1_and_v2_give_the_client_s_address(behind_proxy):
     data = b""
     while b"Hello telly" not in data:
         data += tel.recv(4096)
-    assert data.startswith(b"*** Welcome")  # the greeting waited for the header
+    # the greeting (after the server's telnet offers: WILL ECHO, WILL SGA, DO NAWS) waited for the header
+    assert data.startswith(b"\xff\xfb\x01\xff\xfb\x03\xff\xfd\x1f*** Welcome")
     assert whois_host(behind_proxy, "telly") == "198.51.100.23"
     tel.close()
     irc.close()

@@ -263,3 +263,10 @@ class ServerBanned(ChatError):
 class AccountsUnavailable(ChatError):
     code = "accounts_unavailable"
     default_message = "This server has no accounts"
+
+
+class PushRefused(ChatError):
+    """A push subscription that cannot be kept: a bad endpoint or keys, or too many for the account."""
+
+    code = "push_refused"
+    default_message = "That push subscription cannot be kept"

@@ -48,6 +48,9 @@ class Messaging:
         self.person_of = person_of
         self.batcher = batcher
         self.clock = directory.clock
+        #: Room and direct messages said on this node, once each, for what reacts to their words
+        #: (push notifications): whoever says it, wherever its addressees are.
+        self.said = Sinks()
         #: Read markers when there is no history store to keep them: (person, target) -> seconds.
         self.read_markers: dict[tuple[str, str], float] = {}
         #: history-durability = "before-delivery": others get a message once history has committed it.
@@ -72,6 +75,7 @@ class Messaging:
         message = RoomMessage(self.new_id(), now, room.name, user.identity, kind, text, tags, origin)
         sent = self.publisher.room_message(message)
         self.records.emit(message)
+        self.said.emit(message)
         return sent
 
     def send_direct(self, user: User, nick: str, kind: str, text: str, tags: Tags = (), origin: str = "") -> Sent:
@@ -87,6 +91,7 @@ class Messaging:
         message = DirectMessage(self.new_id(), now, user.identity, addressee, kind, text, tags,
                                 (user.person, person), origin)
         sent = self.publisher.direct_message(message, target)
+        self.said.emit(message)
         return sent if target is not None else attrs.evolve(sent, offline=addressee)
 
     def _offline_addressee(self, user: User, nick: str, kind: str) -> tuple[str, str]:

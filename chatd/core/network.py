@@ -75,6 +75,8 @@ class Network:
         self.cloaks = Cloaks()
         #: Verification codes and reset links by mail (--smtp); None: this server sends no mail.
         self.recovery: Optional[Recovery] = None
+        #: Web Push (chatd.push.service.Push): the VAPID key and accounts' subscriptions; None: off.
+        self.push: Any = None
         #: Only people logged in to an account may connect (--require-account).
         self.require_account = False
         self.schedule = schedule

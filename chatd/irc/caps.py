@@ -19,6 +19,7 @@ SUPPORTED = (
     "draft/message-redaction",
     "draft/multiline",
     "draft/read-marker",
+    "draft/webpush",
     "echo-message",
     "extended-join",
     "extended-monitor",
@@ -32,6 +33,9 @@ SUPPORTED = (
     "soju.im/search",
     "userhost-in-names",
 )
+
+#: Offered only while the server has it on (irc/webpush.py).
+OPTIONAL = ("draft/webpush",)
 
 #: Capabilities that change fanned-out lines, in format-key order.
 RENDERING = ("server-time", "message-tags", "extended-join", "away-notify", "setname", "invite-notify",

@@ -33,6 +33,7 @@ from . import (  # noqa: F401 (each registers its commands)
     queries,
     registration,
     search,
+    webpush,
 )
 from . import caps as capabilities
 from . import numerics as N

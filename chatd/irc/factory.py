@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 
 from ..core import CASEMAPPING, ROOM_PREFIXES
 from ..net.connection import LineFactory
-from . import chathistory
+from . import chathistory, webpush
 from .monitor import Monitors
 from .render import LineRenderer
 
@@ -77,6 +77,7 @@ class IRCFactory(LineFactory):
             "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:,NAMES:,WHOIS:1,WHOWAS:5,MONITOR:",
             f"TOPICLEN={limits.topiclen}",
             "UTF8ONLY",
+            *webpush.isupport(self.network),
             "WHOX",
         ]
 

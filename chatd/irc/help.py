@@ -74,6 +74,9 @@ HELP: dict[str, list[str]] = {
     "TOPIC": ["TOPIC <#room> [:<topic>]", "Shows or sets a room's topic."],
     "USER": ["USER <username> 0 * :<real name>", "Part of registering; the real name may not be empty."],
     "USERHOST": ["USERHOST <nick> [<nick>...]", "Tells the user and host of up to five nicks."],
+    "WEBPUSH": ["WEBPUSH REGISTER <endpoint> <keys> | UNREGISTER <endpoint> | VAPIDPUBKEY",
+                "Asks for Web Push notifications of mentions and direct messages while you are not connected "
+                "(with the draft/webpush capability, logged in)."],
     "WHO": ["WHO <#room|mask> [%<fields>[,<token>]]",
             "Lists people in a room, or matching a mask (* and ?); invisible people only if you share a room.",
             "With %fields (WHOX) the answer is 354 with just those fields: t c u i h s n f d l a o r."],

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..core import casefold, errors
 from . import caps as capabilities
-from . import multiline
+from . import multiline, webpush
 from . import numerics as N
 from .channels import show_room
 from .commands import command
@@ -43,7 +43,8 @@ def cap(ctx: Context, msg: Message) -> None:
             ctx.caps_changed()
         offered = [f"{name}={multiline.cap_value(ctx)}" if name == multiline.CAP and reg.cap_version >= 302
                    else f"{name}={capabilities.VALUES[name]}" if name in capabilities.VALUES and reg.cap_version >= 302
-                   else name for name in capabilities.SUPPORTED]
+                   else name for name in capabilities.SUPPORTED
+                   if name not in capabilities.OPTIONAL or webpush.offered(ctx)]
         policy = ctx.factory.sts()
         if policy is not None and reg.cap_version >= 302:
             offered.append(f"sts={policy}")  # IRCv3 sts: informational, never requested
@@ -55,7 +56,8 @@ def cap(ctx: Context, msg: Message) -> None:
             reg.cap_negotiating = True
         wanted = msg.params[1] if len(msg.params) > 1 else ""
         names = wanted.split()
-        if not names or not all(n.lstrip("-") in capabilities.SUPPORTED for n in names):
+        if not names or not all(n.lstrip("-") in capabilities.SUPPORTED for n in names) \
+                or (not webpush.offered(ctx) and any(n.lstrip("-") in capabilities.OPTIONAL for n in names)):
             ctx.send(f":{ctx.server} CAP {ctx.me} NAK :{wanted}")
             return
         for name in names:

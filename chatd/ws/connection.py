@@ -24,7 +24,7 @@ from ..core import Session, errors
 from ..core.events import Event
 from ..net.direct import write_now
 from ..net.guard import FLOOD, GOING_AWAY, SENDQ, ConnectionGuard
-from . import SUBPROTOCOL, frames, handlers, irc
+from . import SUBPROTOCOL, frames, handlers, irc, push  # noqa: F401 (push registers its frames)
 from .accounts import BEFORE_HELLO
 from .factory import ChatWebSocketFactory
 from .handlers import HANDLERS, FrameError

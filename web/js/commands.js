@@ -1,6 +1,8 @@
 // Slash commands typed in the message box. Each has a usage line for /help;
 // room operator commands are the server's to allow or refuse (its error shows).
 
+import { disablePush, enablePush } from "./push.js";
+
 export const COMMANDS = {
   help: ["/help", "list the commands"],
   join: ["/join #room [key]", "join a room (it is created if needed)"],
@@ -29,6 +31,7 @@ export const COMMANDS = {
   sessions: ["/sessions [end id]", "list the browsers signed in to your account, or end one"],
   password: ["/password current new", "change your password (every other browser signs in again)"],
   email: ["/email address|none", "set your account's e-mail address (a code to verify it is mailed)"],
+  push: ["/push on|off|list", "notifications while this page is closed (signed in), or list where they go"],
   search: ["/search words", "find stored messages in your rooms and conversations"],
   highlight: ["/highlight word ...", "also highlight these words (no words: show them)"],
 };
@@ -85,6 +88,20 @@ export async function runCommand(text, api) {
       return api.signedIn(await conn.request({ type: "login", name: words[0], password: words.slice(1).join(" ") }));
     }
     case "logout": await conn.request({ type: "logout", everywhere: rest === "everywhere" }); return api.signedOut();
+    case "push": {
+      if (words[0] === "off") { await disablePush(); return api.info(["Push notifications off on this browser."]); }
+      if (words[0] === "on") {
+        if ("Notification" in window && (await Notification.requestPermission()) !== "granted") {
+          throw new Error("Notifications are blocked for this page in the browser's settings.");
+        }
+        return api.info([await enablePush()]);
+      }
+      const { subscriptions } = await conn.request({ type: "push_list" });
+      return api.info(subscriptions.length
+        ? ["Push notifications go to (/push off here stops this browser's):",
+           ...subscriptions.map((s) => `  ${s.device || s.format} (${s.format}, since ${new Date(s.created * 1000).toLocaleString()})`)]
+        : ["No push notifications set up: /push on in a browser, or WEBPUSH from an IRC client."]);
+    }
     case "sessions": {
       if (words[0] === "end") {
         const done = await conn.request({ type: "end_session", session: needArg(words[1], "sessions") });

@@ -2,7 +2,8 @@
 
 import { activate, join, loadOlder, login, open, part, refreshDirectory, say, search, setReply, typing } from "./actions.js";
 import { findLine, markRead, showError } from "./lines.js";
-import { $, fold, state } from "./state.js";
+import { enablePush, onOpenRequest, pushPossible } from "./push.js";
+import { $, conversation, fold, state } from "./state.js";
 import { renderConversations, renderMessages } from "./views.js";
 
 $("login-form").addEventListener("submit", (e) => {
@@ -121,7 +122,12 @@ $("notify").addEventListener("click", async () => {
   if (!("Notification" in window)) return showError("This browser cannot show notifications.");
   const answer = await Notification.requestPermission();
   $("notify").textContent = answer === "granted" ? "Notifications on" : "Notifications off";
+  // Signed in: also while this page is closed (Web Push), when the server and the browser can.
+  if (answer === "granted" && state.account && state.vapid && pushPossible()) {
+    try { $("notify").title = await enablePush(); } catch (error) { showError(`Push notifications: ${error.message}`); }
+  }
 });
+onOpenRequest((name) => activate(conversation(name).key));
 
 function showSound() {
   $("sound").textContent = `Sound: ${localStorage.getItem("chatd.sound") === "on" ? "on" : "off"}`;

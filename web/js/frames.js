@@ -36,6 +36,7 @@ conn.addEventListener("open", async () => {
 
 conn.addEventListener("welcome", async (e) => {
   state.me = e.detail.nick;
+  state.vapid = e.detail.vapid || null; // the server's Web Push key (js/push.js), null: no push
   remember();
   $("me-nick").textContent = state.account ? `${state.me} ✓` : state.me;
   $("me-nick").title = state.account ? `signed in as ${state.account}` : "";
@@ -50,6 +51,8 @@ conn.addEventListener("welcome", async (e) => {
   for (const room of state.rooms) await join(room);
   for (const nick of state.dms) catchUp(conversation(nick));
   if (first && open && state.conversations.has(fold(open))) activate(fold(open));
+  const asked = /^#open=(.+)$/.exec(location.hash); // opened from a push notification (sw.js)
+  if (first && asked) { history.replaceState(null, "", location.pathname); activate(conversation(decodeURIComponent(asked[1])).key); }
   renderConversations();
   if (!first) for (const conv of state.conversations.values()) if (conv.room) event(conv, "reconnected");
   refreshDirectory();

@@ -23,6 +23,7 @@ export const state = {
   highlights: load("chatd.highlights", []),
   replyTo: null, // {id, from, text} of the message being answered
   account: null, // the account signed in to (the session token is in localStorage)
+  vapid: null, // the server's Web Push key from welcome (js/push.js); null: the server sends no pushes
   password: null, // typed on the sign-in form, sent once and forgotten
   signup: false,
 };

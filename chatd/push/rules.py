@@ -1,0 +1,105 @@
+"""What notifies: a direct message, or a room message that names you, while none of your
+connections is open.
+
+A sink on the messages said on this node (``Messaging.said``): each is judged once, where it was
+said.  Only accounts have subscriptions.  A person with an open connection anywhere (IRC, web,
+telnet, on this node or another) reads it there, so is not pushed; an always-on person with no
+connection, or an account nobody is connected to, is.  The payload is built per subscription
+format: a small JSON object for the web client's service worker, or one IRC line
+(``draft/webpush``: "exactly one IRC message", ``msgid`` kept).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Callable, Union
+
+from ..core.casemap import casefold
+from ..core.devices import Absent
+from ..core.events import DirectMessage, RoomMessage
+
+Message = Union[RoomMessage, DirectMessage]
+#: Push services take about 4 KiB of payload: the text is cut to this many characters.
+TEXT_CHARS = 1000
+
+
+@lru_cache(maxsize=4096)
+def _naming(nick: str) -> re.Pattern[str]:
+    # a nick as a word: not inside a longer nick (letters, digits, and IRC's nick punctuation)
+    return re.compile(r"(?<![\w\-\[\]\\`^{}|])" + re.escape(casefold(nick)) + r"(?![\w\-\[\]\\`^{}|])")
+
+
+def names(text: str, nick: str) -> bool:
+    return _naming(nick).search(casefold(text)) is not None
+
+
+def web_payload(message: Message, kind: str) -> bytes:
+    room = message.room if isinstance(message, RoomMessage) else None
+    return json.dumps({
+        "type": "push", "kind": kind, "id": message.id, "time": message.time, "from": message.sender.nick,
+        "room": room, "action": message.kind == "action", "text": message.text[:TEXT_CHARS],
+    }).encode("utf-8")
+
+
+def irc_payload(message: Message) -> bytes:
+    """One IRC line as the client would have got it (msgid and server-time kept, no CRLF)."""
+    target = message.room if isinstance(message, RoomMessage) else message.target
+    text = message.text[:TEXT_CHARS].replace("\r", " ").replace("\n", " ")
+    if message.kind == "action":
+        text = f"\x01ACTION {text}\x01"
+    command = "NOTICE" if message.kind == "notice" else "PRIVMSG"
+    stamp = datetime.fromtimestamp(message.time, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return f"@msgid={message.id};time={stamp} :{message.sender.mask} {command} {target} :{text}".encode()
+
+
+class PushRules:
+    def __init__(self, directory: Any, notify: Callable[[str, Callable[[str], bytes]], None]) -> None:
+        self.directory = directory
+        self.notify = notify  # (account, payload for a format) -> sent, bounded, off the reactor
+
+    def said(self, message: Message) -> None:
+        if message.kind == "tagmsg":
+            return
+        if isinstance(message, DirectMessage):
+            self._direct(message)
+        else:
+            self._room(message)
+
+    def _direct(self, message: DirectMessage) -> None:
+        person = message.peers[1]
+        if not person.startswith("a:") or person == message.peers[0]:
+            return
+        target = self.directory.find_user(message.target)
+        if target is not None and target.person == person and self.active(target):
+            return
+        self.notify(person[2:], self._payloads(message, "dm"))
+
+    def _room(self, message: RoomMessage) -> None:
+        room = self.directory.find_room(message.room)
+        if room is None:
+            return
+        sender = casefold(message.sender.nick)
+        for member in room.members:
+            if member.account and casefold(member.nick) != sender and not self.active(member) \
+                    and names(message.text, member.nick):
+                self.notify(member.account, self._payloads(message, "mention"))
+
+    @staticmethod
+    def active(user: Any) -> bool:
+        """Reading somewhere: any connection is open (an always-on person with none is not)."""
+        return not isinstance(user.client, Absent)
+
+    @staticmethod
+    def _payloads(message: Message, kind: str) -> Callable[[str], bytes]:
+        made: dict[str, bytes] = {}
+
+        def payload(format: str) -> bytes:
+            if format not in made:
+                made[format] = irc_payload(message) if format == "irc" else web_payload(message, kind)
+            return made[format]
+        return payload
+
+

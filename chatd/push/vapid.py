@@ -1,0 +1,60 @@
+"""The server's VAPID key (RFC 8292): made once into the state directory, then kept.
+
+Push services accept a subscription's pushes only when they are signed with the key the browser
+was given at subscribe time, so the key must outlive restarts: ``vapid.pem`` (0600) in the state
+directory.  Signing is ``py_vapid``'s (the library under ``pywebpush``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid02
+
+#: How long a signed token is good for (RFC 8292 allows up to 24 hours).
+TOKEN_SECONDS = 12 * 3600
+
+
+class VapidKey:
+    def __init__(self, vapid: Vapid02, contact: str) -> None:
+        self.vapid = vapid
+        self.contact = contact
+        raw = vapid.public_key.public_bytes(serialization.Encoding.X962,
+                                            serialization.PublicFormat.UncompressedPoint)
+        #: URL-safe base64 without padding, as browsers (applicationServerKey) and ISUPPORT VAPID take it.
+        self.public = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        self._signed: dict[str, tuple[float, str]] = {}
+
+    @classmethod
+    def load_or_create(cls, path: Path, contact: str) -> VapidKey:
+        if not path.exists():
+            vapid = Vapid02()
+            vapid.generate_keys()
+            pem = vapid.private_pem()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(pem)
+        os.chmod(path, 0o600)
+        # the contact is checked as an option (mailto: or https:), more leniently than py_vapid would
+        vapid = Vapid02.from_pem(path.read_bytes())
+        vapid.conf["no-strict"] = True
+        return cls(vapid, contact)
+
+    def authorization(self, endpoint: str, now: float | None = None) -> str:
+        """The ``Authorization`` header for a push to ``endpoint`` (one token per push service,
+        reused until it is an hour from expiring)."""
+        now = time.time() if now is None else now
+        parts = urlsplit(endpoint)
+        audience = f"{parts.scheme}://{parts.netloc}"
+        cached = self._signed.get(audience)
+        if cached is not None and cached[0] - now > 3600:
+            return cached[1]
+        expires = int(now) + TOKEN_SECONDS
+        header = self.vapid.sign({"aud": audience, "exp": expires, "sub": self.contact})["Authorization"]
+        self._signed[audience] = (float(expires), header)
+        return str(header)
