@@ -57,7 +57,8 @@ def editing_user(network, clock, nick: str, columns: int = 80) -> tuple[Memory, 
     return conn, screen
 
 
-def test_keys_edit_and_ctrl_keys_work_as_in_readline():
+def in_a_room_with_ivan() -> tuple[Memory, Memory, Screen]:
+    """ivan on IRC and tina editing, both in #r: ivan's client, tina's, and tina's screen."""
     network, clock = memory_network()
     irc = irc_user(irc_factory(network, clock), "ivan")
     irc.send("JOIN #r")
@@ -65,6 +66,11 @@ def test_keys_edit_and_ctrl_keys_work_as_in_readline():
     tel.send(b"/join #r\r\x00")
     assert screen.line == "#r>"
     irc.read()
+    return irc, tel, screen
+
+
+def test_keys_edit_and_ctrl_keys_work_as_in_readline():
+    irc, tel, screen = in_a_room_with_ivan()
     tel.send(b"one two three\x17\x17")  # Ctrl-W twice: two words go (the space before them stays)
     assert screen.line == "#r> one" and screen.column == len("#r> one ")
     tel.send(b"\x01X\x05Y\x02\x02\x0b")  # Ctrl-A, X, Ctrl-E, Y, back two, Ctrl-K
@@ -84,12 +90,7 @@ def test_a_full_line_rings_the_bell_and_keeps_what_fits(monkeypatch):
     from chatd.telnet.connection import TelnetConnection
 
     monkeypatch.setattr(TelnetConnection, "max_line_bytes", 100)
-    network, clock = memory_network()
-    irc = irc_user(irc_factory(network, clock), "ivan")
-    irc.send("JOIN #r")
-    tel, screen = editing_user(network, clock, "tina")
-    tel.send(b"/join #r\r\x00")
-    irc.read()
+    irc, tel, screen = in_a_room_with_ivan()
     limit = tel.proto.protocol.max_line_bytes
     tel.transport.clear()
     assert limit == 100
@@ -111,12 +112,7 @@ def test_the_window_size_sets_where_a_long_line_scrolls():
 
 
 def test_a_client_that_takes_the_echo_back_is_in_line_mode_again():
-    network, clock = memory_network()
-    irc = irc_user(irc_factory(network, clock), "ivan")
-    irc.send("JOIN #r")
-    tel, screen = editing_user(network, clock, "tina")
-    tel.send(b"/join #r\r\x00")
-    irc.read()
+    irc, tel, screen = in_a_room_with_ivan()
     tel.send(IAC + DONT + ECHO)  # WONT ECHO from us follows; lines are whole lines again
     assert IAC + b"\xfc" + ECHO in tel.transport.value()
     tel.transport.clear()
