@@ -159,7 +159,7 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     if not options["no-push"] and not options["no-history"]:  # the VAPID key must outlive a restart
         subscriptions = RedisPushStore(bridge.link, bridge.keys) if bridge is not None else \
             _state_store(options, reactor, top, SQLitePushStore, "push.sqlite3", "the push subscriptions")
-        start_push(network, subscriptions, Path(options["state-dir"]) / "vapid.pem", options, reactor)
+        start_push(network, subscriptions, Path(options["state-dir"]) / "vapid.pem", options, reactor, bridge)
     return network, bridge
 
 

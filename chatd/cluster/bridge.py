@@ -27,7 +27,7 @@ import os
 import random
 import socket
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from twisted.application import internet, service
 from twisted.internet import defer
@@ -82,6 +82,8 @@ class RedisBridge(service.MultiService):
         self.reactor = reactor
         self.node = node or f"{socket.gethostname()}-{os.getpid()}-{random.randrange(16**6):06x}"
         self.keys = Keys(f"chatd:{network_name}:")
+        #: Run at each (re)sync with Redis, before the node says it is in sync.
+        self.on_sync: list[Callable[[], Awaitable[None]]] = []
         self.heartbeat = heartbeat
         self.node_timeout = node_timeout
         address = RedisAddress.parse(url)
@@ -191,6 +193,8 @@ class RedisBridge(service.MultiService):
             for stream in streams:
                 self.messages.mark(stream)  # only if not followed before
                 await self.messages.backfill(stream)
+            for agree in self.on_sync:  # what every node must share before it serves (the push key)
+                await agree()
         except Exception:
             log.failure("Redis sync failed; will retry when the link comes back")
             for stream in streams:

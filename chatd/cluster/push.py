@@ -37,6 +37,12 @@ class RedisPushStore:
     def remove(self, account: str, endpoint: str) -> defer.Deferred[bool]:
         return self.link.call("HDEL", self.key(account), endpoint).addCallback(lambda n: bool(int(n)))
 
+    def agreed_key(self, pem: bytes) -> defer.Deferred[bytes]:
+        """The VAPID key every node uses: the first node's (``pem`` if this is the first)."""
+        key = self.keys.prefix + "vapid-key"
+        d = self.link.call("SET", key, pem, "NX").addCallback(lambda _: self.link.call("GET", key))
+        return d.addCallback(lambda value: value if isinstance(value, bytes) else str(value).encode())
+
     def of(self, account: str) -> defer.Deferred[list[Subscription]]:
         def parse(values: Any) -> list[Subscription]:
             subs = [Subscription.from_json(v.decode() if isinstance(v, bytes) else v) for v in values or ()]

@@ -61,11 +61,15 @@ def _b64url(value: str) -> bool:
     return 0 < len(value) <= MAX_KEY and all(c.isalnum() or c in "-_=" for c in value) and value.isascii()
 
 
-def start_push(network: Any, store: PushStore, key_path: Any, options: Mapping[str, Any], reactor: Any) -> Push:
+def start_push(network: Any, store: Any, key_path: Any, options: Mapping[str, Any], reactor: Any,
+               bridge: Any = None) -> Push:
     """Web Push on ``network`` as the ``push-*`` options say: the key made or read at ``key_path``,
-    pushes posted from ``reactor``."""
+    pushes posted from ``reactor``; in a cluster (``bridge``) the nodes agree on one key in Redis
+    as each syncs (``store`` is then :class:`chatd.cluster.push.RedisPushStore`)."""
     contact = options["push-contact"] or f"mailto:postmaster@{network.server_name}"
     private = bool(options["push-private-endpoints"])
     key = VapidKey.load_or_create(key_path, contact)
     sender = PushSender(reactor, store, key, agent(reactor, private, 10.0), options["push-per-minute"])
+    if bridge is not None:
+        bridge.on_sync.append(lambda: store.agreed_key(key.pem).addCallback(key.adopt))
     return Push(network, store, key, sender, options["push-subscriptions"], private)

@@ -2,7 +2,9 @@
 
 Push services accept a subscription's pushes only when they are signed with the key the browser
 was given at subscribe time, so the key must outlive restarts: ``vapid.pem`` (0600) in the state
-directory.  Signing is ``py_vapid``'s (the library under ``pywebpush``).
+directory.  Signing is ``py_vapid``'s (the library under ``pywebpush``).  In a cluster every node must sign
+with the same key (a browser's subscription is tied to one): the first node's is kept in Redis
+and the others adopt it as they sync (:meth:`VapidKey.adopt`).
 """
 
 from __future__ import annotations
@@ -21,14 +23,32 @@ TOKEN_SECONDS = 12 * 3600
 
 
 class VapidKey:
-    def __init__(self, vapid: Vapid02, contact: str) -> None:
-        self.vapid = vapid
+    def __init__(self, vapid: Vapid02, contact: str, path: Path | None = None) -> None:
         self.contact = contact
+        self.path = path
+        self._use(vapid)
+
+    def _use(self, vapid: Vapid02) -> None:
+        vapid.conf["no-strict"] = True  # the contact is checked as an option (mailto: or https:)
+        self.vapid = vapid
+        self.pem: bytes = vapid.private_pem()
         raw = vapid.public_key.public_bytes(serialization.Encoding.X962,
                                             serialization.PublicFormat.UncompressedPoint)
         #: URL-safe base64 without padding, as browsers (applicationServerKey) and ISUPPORT VAPID take it.
         self.public = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
         self._signed: dict[str, tuple[float, str]] = {}
+
+    def adopt(self, pem: bytes) -> None:
+        """Use the key every node of a cluster agreed on (the first node's), and keep it in our file."""
+        if pem == self.pem:
+            return
+        self._use(Vapid02.from_pem(pem))
+        if self.path is not None:
+            partial = self.path.with_name(self.path.name + ".new")
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(pem)
+            os.replace(partial, self.path)
 
     @classmethod
     def load_or_create(cls, path: Path, contact: str) -> VapidKey:
@@ -40,10 +60,7 @@ class VapidKey:
             with os.fdopen(fd, "wb") as out:
                 out.write(pem)
         os.chmod(path, 0o600)
-        # the contact is checked as an option (mailto: or https:), more leniently than py_vapid would
-        vapid = Vapid02.from_pem(path.read_bytes())
-        vapid.conf["no-strict"] = True
-        return cls(vapid, contact)
+        return cls(Vapid02.from_pem(path.read_bytes()), contact, path)
 
     def authorization(self, endpoint: str, now: float | None = None) -> str:
         """The ``Authorization`` header for a push to ``endpoint`` (one token per push service,
