@@ -8,7 +8,7 @@ import re
 import pytest
 
 from .support.pushservice import PushService, Subscriber
-from .support.sockets import LineClient, irc_client
+from .support.sockets import irc_client
 from .test_cluster import in_sync, node, redis  # noqa: F401  (the fixture, shared)
 from .test_irc_multiclient import register, sasl_line_client
 
@@ -16,11 +16,10 @@ pytestmark = pytest.mark.cluster
 
 
 def vapid_of(port: int, nick: str) -> str:
-    """The key a node gives in ISUPPORT at registration."""
-    client = LineClient(port)
-    client.send(f"NICK {nick}")
-    client.send(f"USER {nick} 0 * :{nick}")
-    found = re.search(r" VAPID=(\S+)", "\n".join(client.until(" 376 | 422 ")))
+    """The key a node gives in ISUPPORT (VERSION sends the tokens again)."""
+    client = irc_client(port, nick)
+    client.send("VERSION")
+    found = re.search(r" VAPID=(\S+)", "\n".join(client.until(r" 005 .*WHOX")))
     client.close()
     assert found, "no VAPID token in ISUPPORT"
     return found.group(1)

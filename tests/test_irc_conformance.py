@@ -104,6 +104,12 @@ def test_time_info_and_help(server):
     assert re.search(r" 391 curious \S+ \d+ 0 :\w+day ", c.expect(" 391 "))
     c.send("TIME elsewhere.example")
     assert c.expect(" 402 ")
+    c.send("VERSION")  # RPL_VERSION, then the ISUPPORT tokens again
+    version = c.until(r" 005 .*WHOX")
+    assert re.search(r" 351 curious chatd-\S+ \S+ :", version[0])
+    assert numerics(version)[1:] == ["005"] * (len(version) - 1)
+    c.send("VERSION elsewhere.example")
+    assert c.expect(" 402 curious elsewhere.example ")
     c.send("INFO")
     assert numerics(c.until(" 374 "))[-2:] == ["371", "374"]
     c.send("HELP")

@@ -74,6 +74,7 @@ HELP: dict[str, list[str]] = {
     "TOPIC": ["TOPIC <#room> [:<topic>]", "Shows or sets a room's topic."],
     "USER": ["USER <username> 0 * :<real name>", "Part of registering; the real name may not be empty."],
     "USERHOST": ["USERHOST <nick> [<nick>...]", "Tells the user and host of up to five nicks."],
+    "VERSION": ["VERSION", "Tells the server's version and sends its ISUPPORT tokens again."],
     "WEBPUSH": ["WEBPUSH REGISTER <endpoint> <keys> | UNREGISTER <endpoint> | VAPIDPUBKEY",
                 "Asks for Web Push notifications of mentions and direct messages while you are not connected "
                 "(with the draft/webpush capability, logged in)."],

@@ -178,11 +178,25 @@ def welcome(ctx: Context) -> None:
     ctx.reply(N.RPL_YOURHOST, f"Your host is {ctx.server}, running version chatd-{__version__}")
     ctx.reply(N.RPL_CREATED, f"This server was created {ctx.factory.started}")
     ctx.reply(N.RPL_MYINFO, ctx.server, f"chatd-{__version__}", "Biow", "Ibeiklmnoqstv", "Ibeklqov")
+    send_isupport(ctx)
+    lusers(ctx, Message("LUSERS"))
+    motd(ctx, Message("MOTD"))
+
+
+def send_isupport(ctx: Context) -> None:
     tokens = ctx.factory.isupport()
     for start in range(0, len(tokens), MAX_ISUPPORT_TOKENS):
         ctx.reply(N.RPL_ISUPPORT, *tokens[start : start + MAX_ISUPPORT_TOKENS], "are supported by this server")
-    lusers(ctx, Message("LUSERS"))
-    motd(ctx, Message("MOTD"))
+
+
+@command("VERSION")
+def version(ctx: Context, msg: Message) -> None:
+    """RPL_VERSION, then the ISUPPORT tokens again (as modern servers do: a client may refresh them)."""
+    if msg.params and casefold(msg.params[0]) != casefold(ctx.server):
+        ctx.reply(N.ERR_NOSUCHSERVER, msg.params[0], "No such server")
+        return
+    ctx.reply(N.RPL_VERSION, f"chatd-{__version__}", ctx.server, "one chat network for IRC, telnet and the web")
+    send_isupport(ctx)
 
 
 # -- keepalive and leaving ---------------------------------------------------------
