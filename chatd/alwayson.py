@@ -15,7 +15,6 @@ presence could not outlive the node that held it.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -25,6 +24,7 @@ from twisted.logger import Logger
 
 from .core import Network, casefold, errors, events
 from .core.devices import Absent
+from .files import write_private
 
 log = Logger()
 
@@ -138,8 +138,4 @@ class AlwaysOn(service.Service):
 
 
 def _write_file(path: Path, entries: list[dict[str, Any]]) -> None:
-    temporary = path.with_name(path.name + ".new")
-    fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(entries, out)
-    os.replace(temporary, path)
+    write_private(path, json.dumps(entries).encode("utf-8"))

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 
+from ..files import write_private
+
 #: How long a signed token is good for (RFC 8292 allows up to 24 hours).
 TOKEN_SECONDS = 12 * 3600
 
@@ -44,22 +46,15 @@ class VapidKey:
             return
         self._use(Vapid02.from_pem(pem))
         if self.path is not None:
-            partial = self.path.with_name(self.path.name + ".new")
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem)
-            os.replace(partial, self.path)
+            write_private(self.path, pem)
 
     @classmethod
     def load_or_create(cls, path: Path, contact: str) -> VapidKey:
         if not path.exists():
             vapid = Vapid02()
             vapid.generate_keys()
-            pem = vapid.private_pem()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem)
-        os.chmod(path, 0o600)
+            write_private(path, vapid.private_pem())
+        os.chmod(path, 0o600)  # a file copied in by hand under the umask
         return cls(Vapid02.from_pem(path.read_bytes()), contact, path)
 
     def authorization(self, endpoint: str, now: float | None = None) -> str:
