@@ -36,6 +36,10 @@ def names(text: str, nick: str) -> bool:
     return _naming(nick).search(casefold(text)) is not None
 
 
+def _names_folded(folded_text: str, nick: str) -> bool:
+    return _naming(nick).search(folded_text) is not None
+
+
 def web_payload(message: Message, kind: str) -> bytes:
     room = message.room if isinstance(message, RoomMessage) else None
     return json.dumps({
@@ -81,10 +85,14 @@ class PushRules:
         room = self.directory.find_room(message.room)
         if room is None:
             return
-        sender = casefold(message.sender.nick)
-        for member in room.members:
-            if member.account and casefold(member.nick) != sender and not self.active(member) \
-                    and names(message.text, member.nick):
+        # Every room message passes here: the cheap test first, so a room where everyone is
+        # connected costs one isinstance per member and nothing is folded.
+        absent = [m for m in room.members if m.account and not self.active(m)]
+        if not absent:
+            return
+        sender, text = casefold(message.sender.nick), casefold(message.text)
+        for member in absent:
+            if casefold(member.nick) != sender and _names_folded(text, member.nick):
                 self.notify(member.account, self._payloads(message, "mention"))
 
     @staticmethod
