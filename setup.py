@@ -36,6 +36,7 @@ setup(
         "prometheus_client>=0.17",
         "confusable-homoglyphs>=3.2",
         "wcwidth>=0.2.6",  # how many terminal columns a character takes, for the telnet line editor
+        "filetype>=1.2",  # what an uploaded file really is, from its magic numbers
         "scramp>=1.4",
         # The HTTP API's routing (chatd/api/server.py) and outgoing webhooks' HTTP client.
         "klein>=23.5",

@@ -30,18 +30,21 @@ def check_endpoint(option: str, description: str) -> None:
         raise usage.UsageError(f"--{option}: {description!r} is not a usable endpoint: {error}") from None
 
 
-def check_state_dir(path: str) -> None:
-    """The state folder exists (or can be made), is a folder, is writable, and its database opens."""
+def check_state_dir(path: str, option: str = "state-dir") -> None:
+    """The state folder (or another of chatd's folders, named by ``option``) exists or can be made,
+    is a folder, is writable, and (the state folder's) database opens."""
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
-        raise usage.UsageError(f"--state-dir: {path} is a file, not a folder")
+        raise usage.UsageError(f"--{option}: {path} is a file, not a folder")
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         probe = folder / ".chatd-write-test"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
-        raise usage.UsageError(f"--state-dir: {path} is not a writable folder: {error.strerror}") from None
+        raise usage.UsageError(f"--{option}: {path} is not a writable folder: {error.strerror}") from None
+    if option != "state-dir":
+        return
     database = folder / "history.sqlite3"
     if not database.exists():
         return

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from twisted.logger import Logger
 from twisted.mail import smtp
+
+from .core.recovery import Recovery
 
 log = Logger(namespace="chatd.mail")
 
@@ -59,3 +61,13 @@ class SMTPMailer:
     def _failed(self, failure: Any, to: str) -> None:
         log.warn("mail to {to} via {host}:{port} failed: {error}", to=to, host=self.host, port=self.port,
                  error=failure.getErrorMessage())
+
+
+def recovery_from(options: Any, reactor: Any, network: Any, web_base: Callable[[], str]) -> Optional[Recovery]:
+    """Mail for accounts (``--smtp``): verification codes and reset links, sent through Twisted's SMTP client."""
+    if network.accounts is None:
+        return None
+    host, port = parse_smtp(options["smtp"])
+    mailer = SMTPMailer(reactor, host, port, options["smtp-from"] or f"chatd@{network.server_name}",
+                        options["smtp-user"], options["smtp-password"], bool(options["smtp-tls"]))
+    return Recovery(network.accounts, mailer, reactor.seconds, web_base, network.network_name)

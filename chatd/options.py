@@ -19,6 +19,7 @@ from .history.sqlite import Retention
 from .http.site import find_web_root
 from .logs import LEVELS
 from .net.proxied import PROXIABLE, proxied_kinds, trusted_from
+from .uploads.sniff import DEFAULT_TYPES, patterns
 
 #: When a message counts as sent (--history-durability), the default first.
 DURABILITY = ("after-delivery", "before-delivery")
@@ -40,6 +41,8 @@ class Options(usage.Options):
         ["no-push", None, "Send no Web Push notifications (and offer no draft/webpush or push subscriptions)."],
         ["push-private-endpoints", None, "Also send pushes to http:// endpoints and to loopback or private "
          "addresses (a push service on your own network); by default only https:// on public addresses."],
+        ["no-uploads", None, "Take no file uploads (and advertise no draft/FILEHOST)."],
+        ["upload-guests", None, "Let guests upload too (from the web client, under --upload-guest-quota per address)."],
         ["require-account", None, "Members only: people must log in (SASL, the web's sign-in, telnet /login) "
          "before they can chat."],
     ]
@@ -137,6 +140,16 @@ class Options(usage.Options):
         ["push-subscriptions", None, 10, "Push subscriptions (browsers, IRC clients) one account may have.", int],
         ["push-per-minute", None, 30, "Push notifications one account may be sent per minute (the rest are "
          "dropped and counted).", int],
+        ["upload-dir", None, None, "Folder for uploaded files (default: files/ in --state-dir; in a cluster, give "
+         "every node the same shared folder so each serves every file)."],
+        ["upload-max-size", None, 10 << 20, "Largest file one upload may be, in bytes.", int],
+        ["upload-quota", None, 200 << 20, "Bytes of files one account may keep at once.", int],
+        ["upload-guest-quota", None, 20 << 20, "Bytes of files guests from one address may keep (--upload-guests).",
+         int],
+        ["upload-types", None, DEFAULT_TYPES, "Comma-separated file types taken, as sniffed from their bytes "
+         "(image/* matches every image type)."],
+        ["upload-days", None, 30.0, "Days a file is kept (0: until the message carrying it is deleted).", float],
+        ["uploads-per-minute", None, 20, "Uploads one account, and one address, may make per minute.", int],
         ["login-attempts", None, 5, "Failed logins allowed per account from one address each minute; one address "
          "may fail four times as often over all accounts (0: no bound).", int],
         ["new-rooms-per-minute", None, 10, "Rooms one person, and one address, may create per minute "
@@ -181,7 +194,8 @@ class Options(usage.Options):
             apply_file(self, self["config"], given_on_command_line(self.argv, names))
         for name in ("flood-burst", "flood-queue", "sendq", "nicklen", "channellen", "topiclen", "max-rooms",
                      "monitor-size", "client-tags-max", "multiline-max-lines", "multiline-max-bytes",
-                     "listen-backlog", "push-subscriptions", "push-per-minute"):
+                     "listen-backlog", "push-subscriptions", "push-per-minute", "upload-max-size", "upload-quota",
+                     "upload-guest-quota", "uploads-per-minute"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
         if self["retention-days"] < 0 or self["retention-count"] < 0:
@@ -271,6 +285,14 @@ class Options(usage.Options):
                     raise usage.UsageError(f"--smtp-from: {self['smtp-from']!r} is not an e-mail address") from None
             if bool(self["smtp-user"]) != bool(self["smtp-password"]):
                 raise usage.UsageError("--smtp-user and --smtp-password go together")
+        try:
+            self["upload-type-list"] = patterns(self["upload-types"])
+        except ValueError as error:
+            raise usage.UsageError(f"--upload-types: {str(error)!r} is not a type like image/png or image/*") from None
+        if self["upload-days"] < 0:
+            raise usage.UsageError("--upload-days must not be negative")
+        if self["upload-dir"] and not self["no-uploads"]:
+            check_state_dir(self["upload-dir"], "upload-dir")
         if self["http-header-timeout"] <= 0:
             raise usage.UsageError("--http-header-timeout must be positive")
         for name in LISTENERS:

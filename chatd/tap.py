@@ -12,7 +12,7 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import attrs
 from twisted.application import internet
@@ -29,7 +29,6 @@ from .cluster.push import RedisPushStore
 from .core import HistoryStore, Limits, Network, Publisher
 from .core.accounts import Accounts
 from .core.cloaks import Cloaks
-from .core.recovery import Recovery
 from .history.sqlite import Retention, SQLiteHistory
 from .http.channel import HTTPLimits
 from .http.site import make_api_site, make_metrics_site, make_site
@@ -51,6 +50,8 @@ from .reload import Reloader
 from .shutdown import GracefulShutdown
 from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
+from .uploads.http import upload_resources
+from .uploads.service import uploads_from
 from .ws.factory import LOOPBACK, ChatWebSocketFactory, WebSocketSettings
 
 __all__ = ["Options", "makeService"]
@@ -173,18 +174,6 @@ def _state_store(options: Options, reactor: Any, top: ChatdService, kind: Any, f
         raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open {what}: {error}") from None
     store.setServiceParent(top)
     return store
-
-
-def _recovery(options: Options, reactor: Any, network: Network, web_base: Callable[[], str]) -> Optional[Recovery]:
-    """Mail for accounts (--smtp): verification codes and reset links, sent through Twisted's SMTP client."""
-    from .mail import SMTPMailer, parse_smtp
-
-    if network.accounts is None:
-        return None
-    host, port = parse_smtp(options["smtp"])
-    mailer = SMTPMailer(reactor, host, port, options["smtp-from"] or f"chatd@{network.server_name}",
-                        options["smtp-user"], options["smtp-password"], bool(options["smtp-tls"]))
-    return Recovery(network.accounts, mailer, reactor.seconds, web_base, network.network_name)
 
 
 def _api(options: Options, reactor: Any, top: ChatdService, network: Network, bridge: Any) -> dict[bytes, Any]:
@@ -330,12 +319,21 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
             "connections": {protocol: len(f.connections) for protocol, f in factories},
         }
 
+    web_at: list[Listener] = []  # the web client's listener, once made: where its URLs point
+
+    def web_base() -> str:
+        bound = getattr(web_at[0].port.getHost(), "port", None) if web_at[0].port is not None else None
+        return url_base(options["public-host"], options["http"], bound)
+
+    uploads = uploads_from(options, network, reactor, top, web_base)
     http_limits = HTTPLimits(reactor, ConnectionCounter(options["http-max-per-address"], refusals),
-                             options["http-header-timeout"], proxies, options["api-max-body"])
+                             options["http-header-timeout"], proxies, options["api-max-body"],
+                             uploads.settings.max_size if uploads is not None else 0)
     api = _api(options, reactor, top, network, bridge)
-    site = make_site(options["web-root-path"], ws, health, http_limits, None if options["api"] else api)
+    site = make_site(options["web-root-path"], ws, health, http_limits,
+                     {**({} if options["api"] else api), **upload_resources(uploads)})
     listen("http", "", options["http"], site)
-    web_at = listeners[-1]
+    web_at.append(listeners[-1])
     if options["api"]:
         listen("api", "", options["api"], make_api_site(api, health, http_limits))
     hooks_at = listeners[-1]  # where hook URLs point: the API's own listener, or the web client's
@@ -346,10 +344,9 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
 
     top.room_hooks.base = hook_base
     if options["smtp"]:
-        def web_base() -> str:
-            bound = getattr(web_at.port.getHost(), "port", None) if web_at.port is not None else None
-            return url_base(options["public-host"], options["http"], bound)
-        network.recovery = _recovery(options, reactor, network, web_base)
+        from .mail import recovery_from  # twisted.mail is loaded only for --smtp
+
+        network.recovery = recovery_from(options, reactor, network, web_base)
     if options["https"]:
         listen("https", "", options["https"], site)
     if options["metrics"]:

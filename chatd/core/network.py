@@ -77,6 +77,8 @@ class Network:
         self.recovery: Optional[Recovery] = None
         #: Web Push (chatd.push.service.Push): the VAPID key and accounts' subscriptions; None: off.
         self.push: Any = None
+        #: File uploads (chatd.uploads.service.Uploads): the upload URL, guests' tokens; None: off.
+        self.uploads: Any = None
         #: Only people logged in to an account may connect (--require-account).
         self.require_account = False
         self.schedule = schedule

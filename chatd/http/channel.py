@@ -44,6 +44,11 @@ class HTTPLimits:
     trusted: TrustedProxies = attrs.field(factory=TrustedProxies)
     #: The largest request body (the API's and webhooks' JSON; the web client sends none).
     max_body: int = 65536
+    #: The largest upload (``POST /upload``, chatd/uploads); 0: uploads are off, the path is bound as any.
+    max_upload: int = 0
+
+
+UPLOAD_PATH = b"/upload"
 
 
 TOO_LARGE = (b"HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -61,6 +66,7 @@ class LimitedHTTPChannel(http.HTTPChannel):
         self.counted = False
         self.body_seen = 0  # of the request being read (body_chunk)
         self.refused = False  # that request was answered 413
+        self.body_limit = 0  # of the request being read: the API's bound, or the upload's on /upload
         self.deadline: Optional[IDelayedCall] = None
         limits: HTTPLimits = self.site.limits
         if limits.trusted.trusts(self.address):
@@ -94,8 +100,11 @@ class LimitedHTTPChannel(http.HTTPChannel):
         self._disarm()
         self.body_seen = 0
         self.refused = False
+        limits: HTTPLimits = self.site.limits
+        path = getattr(self, "_path", b"").split(b"?", 1)[0]
+        self.body_limit = limits.max_upload if limits.max_upload and path == UPLOAD_PATH else limits.max_body
         super().allHeadersReceived()
-        if self.length and self.length > self.site.limits.max_body:
+        if self.length and self.length > self.body_limit:
             self._too_large()
 
     def body_chunk(self, size: int) -> bool:
@@ -104,7 +113,7 @@ class LimitedHTTPChannel(http.HTTPChannel):
         if self.refused:
             return False
         self.body_seen += size
-        if self.body_seen > self.site.limits.max_body:
+        if self.body_seen > self.body_limit:
             self._too_large()
             return False
         return True

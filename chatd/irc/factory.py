@@ -79,6 +79,9 @@ class IRCFactory(LineFactory):
             "UTF8ONLY",
             *webpush.isupport(self.network),
             "WHOX",
+            # Where to upload a file to share (soju's filehost draft; chatd/uploads): both names clients read.
+            *([f"draft/FILEHOST={self.network.uploads.url}", f"soju.im/FILEHOST={self.network.uploads.url}"]
+              if self.network.uploads is not None else []),
         ]
 
     def sweep(self) -> None:

@@ -96,6 +96,7 @@ async def _register(conn: WebConnection, request: Request, nick: str, realname: 
         # Signed in on another device already (multiclient): the rooms this person is in.
         "rooms": sorted(room.name for room in user.rooms.values()),
         "vapid": network.push.public_key if network.push is not None else None,  # Web Push (ws/push.py)
+        "upload": network.uploads.offer(user) if network.uploads is not None else None,  # chatd/uploads
     })
     # What others wrote to this account while it was offline: its unread direct messages, as the
     # message frames they were (the client files them under their conversations, unread).
