@@ -153,6 +153,11 @@ class RedactForbidden(ChatError):
     default_message = "You may only remove your own messages, or any in a room you run"
 
 
+class EditForbidden(ChatError):
+    code = "edit_forbidden"
+    default_message = "You may only edit your own messages"
+
+
 class BadKeyFormat(ChatError):
     code = "invalid_key"
     default_message = "Key is not well-formed (no spaces, commas or controls)"

@@ -20,12 +20,12 @@ import re
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from . import errors, text
+from .authored import EDIT_TAG, Authored
 from .casemap import casefold
 from .catchup import CatchUp
 from .devices import new_origin
 from .directory import Room
 from .events import Identity
-from .history import target_key
 from .limits import ROOM_PREFIXES, SERVICE_NICKS
 from .moderating import Moderation
 from .modes import ModeChange
@@ -52,7 +52,7 @@ MAX_SEARCH_WORDS = 10
 class Session:
     __slots__ = ("network", "client", "protocol", "address", "user", "account", "certfp", "grace",
                  "registering", "closed", "token_id", "catch_up", "sign_in", "moderation", "origin", "attached",
-                 "device", "since")
+                 "device", "since", "authored")
 
     def __init__(self, network: Network, client: Client, protocol: str, address: str) -> None:
         self.network = network
@@ -73,6 +73,7 @@ class Session:
         self.token_id: Optional[str] = None
         #: Who this person is (accounts, tokens, the grace on an account's nick): signin.py.
         self.sign_in = SignIn(self)
+        self.authored = Authored(self)
         #: Running rooms and the server (lists, registration, OPER, KILL, KLINE): moderating.py.
         self.moderation = Moderation(self)
         #: This connection's name in the messages it sends (several connections of one person).
@@ -328,6 +329,8 @@ class Session:
         checked = []
         size = 0
         for name, value in tags:
+            if name == EDIT_TAG:  # only the server marks an edit, once it has checked the author
+                continue
             if not CLIENT_TAG.fullmatch(name):
                 raise errors.BadText("tags", f"{text.printable(name)[:40]} is not a client-only tag")
             value = text.message(value, name)
@@ -340,28 +343,11 @@ class Session:
 
     async def redact(self, target: str, msgid: str, reason: str = "") -> None:
         """Remove a message: one's own, or any in a room one operates; history forgets it too."""
-        user = self.me()
-        target = self._name(target)
-        reason = self._line(reason, self.network.limits.kicklen, "reason")
-        key = self.history_key(target)  # rooms: members only
-        store = self.network.history
-        message = await store.find(key, msgid) if store is not None else None
-        stored = message is not None
-        if message is None:  # a TAGMSG (a reaction) is never stored, but the latest are remembered
-            message = self.network.messaging.recent_tags.get(msgid)
-            if message is not None and target_key(message) != key:
-                message = None
-        if message is None:
-            raise errors.UnknownMessage(f"{target} {text.printable(msgid)[:64]}")
-        own = casefold(message.sender.nick) == user.folded
-        room = self.network.find_room(target) if target[:1] in ROOM_PREFIXES else None
-        if not own and not (room is not None and room.is_op(user)):
-            raise errors.RedactForbidden(f"{target} {msgid}")
-        if stored:
-            assert store is not None
-            await store.remove(key, msgid)
-        if self.user is user:
-            self.network.messaging.redact(user, target, msgid, reason)
+        await self.authored.redact(target, msgid, reason)
+
+    async def edit(self, target: str, msgid: str, value: str) -> Sent:
+        """Correct one's own message: a new message marked ``+draft/edit=<msgid>`` (core/authored.py)."""
+        return await self.authored.edit(target, msgid, value)
 
     def _read_key(self, target: str) -> tuple[str, str]:
         """A conversation as read markers name it: (as shown, folded key)."""

@@ -295,6 +295,18 @@ def redact(conn: WebConnection, request: Request) -> None:
     _run(conn, request, coroutine, "redact")
 
 
+@handler("edit")
+def edit(conn: WebConnection, request: Request) -> None:
+    """Correct one's own message: the new text goes out as a message tagged ``+draft/edit``."""
+    target = text_field(request, "room", required=False) or text_field(request, "to")
+    _run(conn, request, _edited(conn, request, target), "edit")
+
+
+async def _edited(conn: WebConnection, request: Request, target: str) -> None:
+    sent = await conn.session.edit(target, text_field(request, "msgid"), text_field(request, "text"))
+    conn.answer(request, {"type": "ack", "msgid": sent.message.id, "time": sent.message.time})
+
+
 @handler("topic")
 def topic(conn: WebConnection, request: Request) -> None:
     name = text_field(request, "room")

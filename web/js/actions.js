@@ -252,3 +252,63 @@ export function login(nick, room, password = "", signup = false) {
   if (conn.socket) conn.socket.close();
   conn.connect();
 }
+
+// -- what one can do to a message: reply, react, edit one's own, delete ------------------------
+
+export const REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "👀"];
+
+export function lineAction(act, line, button = null) {
+  const conv = state.conversations.get(state.active);
+  if (!conv) return;
+  const where = conv.room ? { room: conv.name } : { to: conv.name };
+  if (act === "reply") { setReply(line); $("message-input").focus(); }
+  else if (act === "react") showPalette(button);
+  else if (act === "react-with" || act === "toggle-reaction") {
+    const emoji = button.dataset.emoji;
+    const mine = Object.entries(line.reactions?.[emoji] || {}).find(([nick]) => fold(nick) === fold(state.me));
+    if (mine) conn.send({ type: "redact", ...where, msgid: mine[1] }); // a refusal comes as an error frame
+    else conn.send({ type: "tagmsg", to: conv.name, tags: { "+draft/react": emoji, "+draft/reply": line.id } });
+    button.closest(".palette")?.remove();
+  } else if (act === "edit") {
+    state.editing = line;
+    $("message-input").value = plainText(line.text);
+    $("message-input").focus();
+    $("replying").hidden = false;
+    $("replying").querySelector("span").textContent = "Editing your message (Enter to save, Esc to cancel)";
+  } else if (act === "delete") {
+    if (confirm("Delete this message for everyone?")) conn.send({ type: "redact", ...where, msgid: line.id });
+  }
+}
+
+function showPalette(button) {
+  const open = button.parentElement.querySelector(".palette");
+  if (open) { open.remove(); return; }
+  const palette = document.createElement("span");
+  palette.className = "palette";
+  palette.setAttribute("role", "menu");
+  for (const emoji of REACTIONS) {
+    const choice = document.createElement("button");
+    choice.dataset.act = "react-with";
+    choice.dataset.emoji = emoji;
+    choice.setAttribute("aria-label", `React with ${emoji}`);
+    choice.textContent = emoji;
+    palette.append(choice);
+  }
+  button.after(palette);
+  palette.querySelector("button").focus();
+}
+
+// Save (text) or cancel (null) the edit under way; an unchanged text sends nothing.
+export async function finishEdit(text) {
+  const line = state.editing;
+  const conv = state.conversations.get(state.active);
+  state.editing = null;
+  $("message-input").value = "";
+  setReply(null);
+  if (!line || !conv || text === null || !text || text === plainText(line.text)) return;
+  try {
+    await conn.request({ type: "edit", ...(conv.room ? { room: conv.name } : { to: conv.name }), msgid: line.id, text });
+  } catch (error) {
+    showError(error.message);
+  }
+}

@@ -1,6 +1,6 @@
 // The page's own controls: the forms, the keyboard, the member menu, sound, theme and notifications.
 
-import { activate, join, loadOlder, login, open, part, refreshDirectory, say, search, setReply, typing } from "./actions.js";
+import { activate, finishEdit, join, lineAction, loadOlder, login, open, part, refreshDirectory, say, search, setReply, typing } from "./actions.js";
 import { findLine, markRead, showError } from "./lines.js";
 import { enablePush, onOpenRequest, pushPossible } from "./push.js";
 import { $, conversation, fold, state } from "./state.js";
@@ -25,6 +25,7 @@ $("send-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("message-input");
   const text = input.value.trim();
+  if (state.editing) { finishEdit(text); return; }
   if (!text) return;
   input.value = "";
   for (const line of text.split("\n")) if (line.trim()) say(line);
@@ -35,6 +36,13 @@ $("message-input").addEventListener("input", () => {
 });
 
 $("message-input").addEventListener("keydown", (e) => {
+  if (e.key === "ArrowUp" && !e.target.value && !e.altKey) { // as in Slack: Up edits your last message
+    const conv = state.conversations.get(state.active);
+    const last = conv && [...conv.lines].reverse().find((l) => l.mine && l.id && l.kind !== "action");
+    if (last) { e.preventDefault(); lineAction("edit", last); }
+    return;
+  }
+  if (e.key === "Escape" && state.editing) { e.stopPropagation(); finishEdit(null); return; }
   if (e.key !== "Tab") return;
   const input = e.target;
   const conv = state.conversations.get(state.active);
@@ -66,8 +74,11 @@ document.addEventListener("keydown", (e) => {
 });
 
 $("messages").addEventListener("click", (e) => {
-  const id = e.target.dataset?.reply;
-  if (id) { setReply(findLine(id)); $("message-input").focus(); }
+  const button = e.target.closest("button[data-act]");
+  const li = e.target.closest("li[data-id]");
+  const line = li && findLine(li.dataset.id);
+  if (!button || !line) return;
+  lineAction(button.dataset.act, line, button);
 });
 $("cancel-reply").addEventListener("click", () => setReply(null));
 $("join-form").addEventListener("submit", (e) => {

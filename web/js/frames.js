@@ -2,10 +2,11 @@
 
 import { activate, catchUp, forget, join, notify, refreshDirectory, showTyping, signIn, signedIn, signedOut, typists } from "./actions.js";
 import { conn } from "./link.js";
-import { addLine, event, mergeHistory, recovered, showError, toLine } from "./lines.js";
+import { addLine, addReaction, event, mergeHistory, recovered, removeReaction, showError, toLine } from "./lines.js";
 import { plainText } from "./text.js";
 import { $, conversation, fold, remember, state } from "./state.js";
 import { renderConversations, renderHeader, renderMembers, setStatus } from "./views.js";
+import { offerUploads } from "./upload.js";
 
 // Signed in or out by a message to NickServ (frames without a request id; our own requests' answers
 // are handled where they were asked).
@@ -37,6 +38,7 @@ conn.addEventListener("open", async () => {
 conn.addEventListener("welcome", async (e) => {
   state.me = e.detail.nick;
   state.vapid = e.detail.vapid || null; // the server's Web Push key (js/push.js), null: no push
+  offerUploads(e.detail.upload); // where files go (js/upload.js), null: this server takes none
   remember();
   $("me-nick").textContent = state.account ? `${state.me} ✓` : state.me;
   $("me-nick").title = state.account ? `signed in as ${state.account}` : "";
@@ -81,8 +83,9 @@ conn.addEventListener("message", (e) => {
   const line = toLine(m);
   typists.get(conv.key)?.delete(m.from);
   showTyping();
+  const edit = line.edits && conv.lines.some((l) => l.id === line.edits);
   addLine(conv, line);
-  if (line.mention) notify(conv, line);
+  if (line.mention && !edit) notify(conv, line);
 });
 
 conn.addEventListener("typing", (e) => {
@@ -108,8 +111,11 @@ conn.addEventListener("read", (e) => {
   }
 });
 
+conn.addEventListener("tagmsg", (e) => addReaction(e.detail));
+
 conn.addEventListener("redact", (e) => {
   const r = e.detail;
+  if (removeReaction(r.msgid)) return; // a reaction taken back
   const peer = r.room || (fold(r.by) === fold(state.me) ? r.to : r.by);
   const conv = conversation(peer, false);
   if (!conv) return;

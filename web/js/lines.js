@@ -4,11 +4,12 @@
 import { conn } from "./link.js";
 import { plainText } from "./text.js";
 import { $, fold, state } from "./state.js";
-import { MAX_LINES, isMention, lineElement, renderConversations, renderMessages } from "./views.js";
+import { MAX_LINES, isMention, lineElement, redrawLine, renderConversations, renderMessages } from "./views.js";
 
 export function addLine(conv, line) {
   // A message can reach us twice (live, and in the history of a rejoin or a recovery): once is shown.
   if (line.id && conv.lines.some((l) => l.id === line.id)) return;
+  if (line.edits && applyEdit(conv, line)) return;
   conv.lines.push(line);
   if (conv.lines.length > MAX_LINES) conv.lines.splice(0, conv.lines.length - MAX_LINES);
   if (state.active === conv.key && !document.hidden) {
@@ -52,6 +53,7 @@ export function mergeHistory(conv, frames, older) {
   const fresh = frames.filter((m) => !known.has(m.id)).map((m) => toLine(m));
   if (!fresh.length) return 0;
   conv.lines = [...fresh, ...conv.lines].sort((a, b) => (a.time - b.time) || String(a.id || "").localeCompare(String(b.id || "")));
+  for (const line of conv.lines.filter((l) => l.edits)) if (applyEdit(conv, line, false)) conv.lines.splice(conv.lines.indexOf(line), 1);
   if (older !== undefined) conv.more = older;
   if (state.active === conv.key) {
     const list = $("messages");
@@ -77,7 +79,7 @@ export function recovered(conv, frames, complete) {
 export function toLine(m) {
   const mine = fold(m.from) === fold(state.me || "");
   const quoted = m.reply_to && findLine(m.reply_to);
-  return { kind: m.kind, id: m.id, time: m.time, from: m.from, text: m.text, mine,
+  return { kind: m.kind, id: m.id, time: m.time, from: m.from, text: m.text, mine, edits: m.tags?.["+draft/edit"],
            mention: !mine && isMention(m.text), replyTo: quoted ? `${quoted.from}: ${plainText(quoted.text).slice(0, 60)}` : null };
 }
 
@@ -87,4 +89,43 @@ export function findLine(id) {
     if (line) return line;
   }
   return null;
+}
+
+// An edit (a message tagged +draft/edit=<id>, which only the server sets, for the author's own
+// message) replaces the text of the line it names, if that line is shown here and by the same person.
+export function applyEdit(conv, edit, draw = true) {
+  const target = conv.lines.find((l) => l.id === edit.edits);
+  if (!target || fold(target.from) !== fold(edit.from)) return false;
+  Object.assign(target, { text: edit.text, edited: true, mention: target.mention || edit.mention });
+  if (draw && state.active === conv.key) redrawLine(target);
+  return true;
+}
+
+// Reactions: a TAGMSG with +draft/react naming a message in +draft/reply. Each is kept by its id,
+// so that taking it back (a redaction of that id) removes it.
+export function addReaction(frame) {
+  const tags = frame.tags || {};
+  const target = tags["+draft/reply"] && findLine(tags["+draft/reply"]);
+  const emoji = tags["+draft/react"];
+  if (!target || !emoji || [...emoji].length > 8) return;
+  target.reactions ??= {};
+  target.reactions[emoji] ??= {};
+  target.reactions[emoji][frame.from] = frame.id;
+  redrawLine(target);
+}
+
+export function removeReaction(msgid) {
+  for (const conv of state.conversations.values()) {
+    for (const line of conv.lines) {
+      for (const [emoji, by] of Object.entries(line.reactions || {})) {
+        const nick = Object.keys(by).find((n) => by[n] === msgid);
+        if (nick === undefined) continue;
+        delete by[nick];
+        if (!Object.keys(by).length) delete line.reactions[emoji];
+        redrawLine(line);
+        return true;
+      }
+    }
+  }
+  return false;
 }

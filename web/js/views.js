@@ -1,6 +1,7 @@
 // What the page shows: message lines, the conversation list, members, the
 // room directory. State lives in state.js; nothing here talks to the server.
 
+import { attachment, filePaths } from "./media.js";
 import { clock, plainText, renderText } from "./text.js";
 import { $, fold, state } from "./state.js";
 
@@ -34,15 +35,61 @@ export function lineElement(line) {
   text.className = "text";
   text.append(renderText(line.text));
   li.append(nick, text);
-  if (line.id) {
-    const reply = document.createElement("button");
-    reply.className = "reply";
-    reply.title = "Reply";
-    reply.textContent = "↩";
-    reply.dataset.reply = line.id;
-    li.append(reply);
+  for (const path of filePaths(line.text)) li.append(attachment(path));
+  if (line.edited) {
+    const edited = document.createElement("span");
+    edited.className = "edited";
+    edited.textContent = "(edited)";
+    text.append(" ", edited);
   }
+  if (line.reactions && Object.keys(line.reactions).length) li.append(reactionChips(line));
+  if (line.id) li.append(lineActions(line));
   return li;
+}
+
+const ACTIONS = [["reply", "↩", "Reply"], ["react", "☺", "React"], ["edit", "✎", "Edit"], ["delete", "🗑", "Delete"]];
+
+// The buttons a message offers on hover or focus: editing only one's own, deleting one's own or
+// (for a room operator) anyone's; the server checks again.
+function lineActions(line) {
+  const bar = document.createElement("span");
+  bar.className = "actions";
+  const conv = state.conversations.get(state.active);
+  const op = conv?.members.get(fold(state.me || ""))?.op;
+  for (const [act, glyph, label] of ACTIONS) {
+    if (act === "edit" && (!line.mine || line.kind === "action")) continue;
+    if (act === "delete" && !line.mine && !op) continue;
+    const button = document.createElement("button");
+    button.className = `act ${act}`;
+    button.dataset.act = act;
+    button.title = label;
+    button.setAttribute("aria-label", label);
+    button.textContent = glyph;
+    bar.append(button);
+  }
+  return bar;
+}
+
+function reactionChips(line) {
+  const chips = document.createElement("span");
+  chips.className = "reactions";
+  for (const [emoji, by] of Object.entries(line.reactions)) {
+    const nicks = Object.keys(by);
+    if (!nicks.length) continue;
+    const chip = document.createElement("button");
+    chip.className = "reaction" + (nicks.some((n) => fold(n) === fold(state.me || "")) ? " mine" : "");
+    chip.dataset.act = "toggle-reaction";
+    chip.dataset.emoji = emoji;
+    chip.title = `${nicks.join(", ")} reacted with ${emoji}`;
+    chip.textContent = `${emoji} ${nicks.length}`;
+    chips.append(chip);
+  }
+  return chips;
+}
+
+// Draw one line again where it is shown (an edit, a reaction).
+export function redrawLine(line) {
+  for (const li of $("messages").querySelectorAll("li[data-id]")) if (li.dataset.id === line.id) li.replaceWith(lineElement(line));
 }
 
 function divider() {
