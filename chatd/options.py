@@ -42,6 +42,9 @@ class Options(usage.Options):
         ["push-private-endpoints", None, "Also send pushes to http:// endpoints and to loopback or private "
          "addresses (a push service on your own network); by default only https:// on public addresses."],
         ["no-uploads", None, "Take no file uploads (and advertise no draft/FILEHOST)."],
+        ["no-previews", None, "Fetch no link previews (title, description, image of linked pages)."],
+        ["preview-private-addresses", None, "Also preview links to loopback and private addresses (a wiki on "
+         "your own network); by default only public addresses are ever fetched."],
         ["upload-guests", None, "Let guests upload too (from the web client, under --upload-guest-quota per address)."],
         ["require-account", None, "Members only: people must log in (SASL, the web's sign-in, telnet /login) "
          "before they can chat."],

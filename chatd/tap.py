@@ -44,6 +44,8 @@ from .net.peers import ConnectionCounter
 from .net.proxied import ProxyHeaderFactory, proxied_kinds, trusted_from
 from .net.refusals import Refusals
 from .net.tasks import spawn
+from .previews.http import preview_resources
+from .previews.service import previews_from
 from .push.service import start_push
 from .push.store import SQLitePushStore
 from .reload import Reloader
@@ -331,7 +333,8 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
                              uploads.settings.max_size if uploads is not None else 0)
     api = _api(options, reactor, top, network, bridge)
     site = make_site(options["web-root-path"], ws, health, http_limits,
-                     {**({} if options["api"] else api), **upload_resources(uploads)})
+                     {**({} if options["api"] else api), **upload_resources(uploads),
+                      **preview_resources(previews_from(options, network, reactor), reactor.seconds)})
     listen("http", "", options["http"], site)
     web_at.append(listeners[-1])
     if options["api"]:

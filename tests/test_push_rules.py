@@ -9,7 +9,7 @@ import pytest
 from twisted.internet import defer
 from twisted.internet.error import ConnectError
 
-from chatd.push.outside import PublicEndpoint, endpoint_problem
+from chatd.net.outside import PublicEndpoint, endpoint_problem
 from chatd.push.rules import PushRules, names
 
 from .support.memory import irc_factory, irc_user, memory_network

@@ -79,6 +79,8 @@ class Network:
         self.push: Any = None
         #: File uploads (chatd.uploads.service.Uploads): the upload URL, guests' tokens; None: off.
         self.uploads: Any = None
+        #: Link previews (chatd.previews.service.Previews); None: off.
+        self.previews: Any = None
         #: Only people logged in to an account may connect (--require-account).
         self.require_account = False
         self.schedule = schedule

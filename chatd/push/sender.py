@@ -2,7 +2,7 @@
 
 Each push is encrypted for its subscription (RFC 8291, ``aes128gcm``) by ``pywebpush``'s
 ``WebPusher.encode`` on a thread (an ECDH key agreement per push is CPU work), signed with the
-VAPID key (:mod:`.vapid`), and posted with ``treq`` through :mod:`.outside` (public addresses
+VAPID key (:mod:`.vapid`), and posted with ``treq`` through :mod:`chatd.net.outside` (public addresses
 only unless configured otherwise).  pywebpush's own ``send`` is not used: it posts with
 ``requests``, which would block.  A push service answering 404 or 410 says the subscription is
 gone: it is removed.  An account gets at most ``per_minute`` pushes a minute (the rest are

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..core import errors
-from .outside import agent, endpoint_problem
+from ..net.outside import agent, endpoint_problem
 from .rules import PushRules
 from .sender import PushSender
 from .store import PushStore, Subscription

@@ -97,6 +97,7 @@ async def _register(conn: WebConnection, request: Request, nick: str, realname: 
         "rooms": sorted(room.name for room in user.rooms.values()),
         "vapid": network.push.public_key if network.push is not None else None,  # Web Push (ws/push.py)
         "upload": network.uploads.offer(user) if network.uploads is not None else None,  # chatd/uploads
+        "previews": network.previews is not None,  # GET /previews?url= (chatd/previews)
     })
     # What others wrote to this account while it was offline: its unread direct messages, as the
     # message frames they were (the client files them under their conversations, unread).

@@ -1,6 +1,7 @@
 // Slash commands typed in the message box. Each has a usage line for /help;
 // room operator commands are the server's to allow or refuse (its error shows).
 
+import { previewsOn, setPreviews } from "./previews.js";
 import { disablePush, enablePush } from "./push.js";
 
 export const COMMANDS = {
@@ -32,6 +33,7 @@ export const COMMANDS = {
   password: ["/password current new", "change your password (every other browser signs in again)"],
   email: ["/email address|none", "set your account's e-mail address (a code to verify it is mailed)"],
   push: ["/push on|off|list", "notifications while this page is closed (signed in), or list where they go"],
+  previews: ["/previews on|off", "show link previews under messages in this browser"],
   search: ["/search words", "find stored messages in your rooms and conversations"],
   highlight: ["/highlight word ...", "also highlight these words (no words: show them)"],
 };
@@ -101,6 +103,11 @@ export async function runCommand(text, api) {
         ? ["Push notifications go to (/push off here stops this browser's):",
            ...subscriptions.map((s) => `  ${s.device || s.format} (${s.format}, since ${new Date(s.created * 1000).toLocaleString()})`)]
         : ["No push notifications set up: /push on in a browser, or WEBPUSH from an IRC client."]);
+    }
+    case "previews": {
+      if (words[0] !== "on" && words[0] !== "off") throw new Error("Usage: /previews on|off");
+      setPreviews(words[0] === "on");
+      return api.info([`Link previews ${words[0]} in this browser${words[0] === "on" && !previewsOn() ? " (this server offers none)" : ""}.`]);
     }
     case "sessions": {
       if (words[0] === "end") {

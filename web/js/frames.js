@@ -39,6 +39,7 @@ conn.addEventListener("welcome", async (e) => {
   state.me = e.detail.nick;
   state.vapid = e.detail.vapid || null; // the server's Web Push key (js/push.js), null: no push
   offerUploads(e.detail.upload); // where files go (js/upload.js), null: this server takes none
+  state.previews = Boolean(e.detail.previews); // link previews (js/previews.js)
   remember();
   $("me-nick").textContent = state.account ? `${state.me} ✓` : state.me;
   $("me-nick").title = state.account ? `signed in as ${state.account}` : "";

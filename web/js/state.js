@@ -23,6 +23,9 @@ export const state = {
   highlights: load("chatd.highlights", []),
   replyTo: null, // {id, from, text} of the message being answered
   account: null, // the account signed in to (the session token is in localStorage)
+  previews: false, // whether the server offers link previews (welcome)
+  editing: null, // the own line being edited (actions.js)
+  upload: null, // where files are shared (welcome.upload; upload.js)
   vapid: null, // the server's Web Push key from welcome (js/push.js); null: the server sends no pushes
   password: null, // typed on the sign-in form, sent once and forgotten
   signup: false,

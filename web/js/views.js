@@ -2,6 +2,7 @@
 // room directory. State lives in state.js; nothing here talks to the server.
 
 import { attachment, filePaths } from "./media.js";
+import { addPreview } from "./previews.js";
 import { clock, plainText, renderText } from "./text.js";
 import { $, fold, state } from "./state.js";
 
@@ -36,6 +37,7 @@ export function lineElement(line) {
   text.append(renderText(line.text));
   li.append(nick, text);
   for (const path of filePaths(line.text)) li.append(attachment(path));
+  addPreview(line, li);
   if (line.edited) {
     const edited = document.createElement("span");
     edited.className = "edited";

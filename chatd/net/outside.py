@@ -1,13 +1,14 @@
-"""HTTP to addresses on the public internet only: a push endpoint comes from a user.
+"""HTTP to addresses on the public internet only: the URLs come from users.
 
-A subscription's endpoint is a URL a browser (or an IRC client) handed us; posting to it
-blindly would let anyone make the server send requests into its own network (its Redis, a
-metadata service, an admin page).  So by default an endpoint must be ``https``, and the name
-is resolved here and connected to only if the address is global (not loopback, private,
-link-local, reserved or multicast).  Twisted's Agent has no such filter; this module is the
-endpoint factory that adds it, over the reactor's resolver and Twisted's TLS (certificates
-checked against the name, as browsers do).  ``--push-private-endpoints`` turns the filter off for
-a push service on one's own network (and for tests).
+A push subscription's endpoint is a URL a browser (or an IRC client) handed us, and a link
+preview fetches whatever link someone said; requesting either blindly would let anyone make the
+server send requests into its own network (its Redis, a metadata service, an admin page).  So
+the name is resolved here and connected to only if the address is global (not loopback,
+private, link-local, reserved or multicast), on every hop of a redirect too, since each hop asks
+this endpoint factory again.  Twisted's Agent has no such filter; this module is the endpoint
+factory that adds it, over the reactor's resolver and Twisted's TLS (certificates checked against
+the name, as browsers do).  ``--push-private-endpoints`` and ``--preview-private-addresses`` turn
+the filter off for services on one's own network (and for tests).
 """
 
 from __future__ import annotations

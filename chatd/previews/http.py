@@ -1,0 +1,98 @@
+"""``/previews``: the web client asks for a link's preview (``GET /previews?url=...``, JSON) and
+loads its image (``GET /previews/<token>``), both from chatd, in parallel with the chat (a slow
+site never holds a connection's frames).  Each address may ask ``PER_MINUTE`` times a minute;
+answers from the cache count too, so the server cannot be used as a crawler."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.web import resource, server
+
+from .service import Previews
+
+log = Logger()
+PER_MINUTE = 60
+IMAGE_CSP = b"default-src 'none'; sandbox"
+
+
+class PreviewResource(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, previews: Previews, clock: Any) -> None:
+        super().__init__()
+        self.previews = previews
+        self.clock = clock
+        self.asked: dict[str, list[float]] = {}
+
+    def _allowed(self, address: str) -> bool:
+        now = self.clock()
+        times = [t for t in self.asked.get(address, ()) if t > now - 60]
+        if len(times) >= PER_MINUTE:
+            return False
+        times.append(now)
+        self.asked[address] = times
+        if len(self.asked) > 10000:
+            self.asked = {a: t for a, t in self.asked.items() if t and t[-1] > now - 60}
+        return True
+
+    def render_GET(self, request: server.Request) -> Any:
+        address = getattr(request.getClientAddress(), "host", "?")
+        if not self._allowed(address):
+            request.setHeader(b"retry-after", b"60")
+            return _json(request, 429, {"error": "rate_limited", "message": "Too many previews asked for"})
+        path = [p for p in (request.postpath or []) if p]
+        if path:
+            work = self.previews.image(path[0].decode("utf-8", "replace"))
+            return self._answer(request, work, self._image)
+        url = (request.args or {}).get(b"url", [b""])[0].decode("utf-8", "replace")
+        if not url:
+            return _json(request, 400, {"error": "bad_field", "message": "Give the link as ?url="})
+        return self._answer(request, self.previews.preview(url), self._preview)
+
+    def _answer(self, request: server.Request, work: Any, render: Any) -> Any:
+        def done(result: Any) -> None:
+            if not request._disconnected:
+                request.write(render(request, result))
+                request.finish()
+
+        def failed(failure: Any) -> None:
+            log.failure("a link preview failed", failure)
+            if not request._disconnected:
+                request.write(_json(request, 500, {"error": "internal", "message": "No preview"}))
+                request.finish()
+
+        defer.ensureDeferred(work).addCallbacks(done, failed)
+        return server.NOT_DONE_YET
+
+    @staticmethod
+    def _preview(request: server.Request, found: Any) -> bytes:
+        if found is None:
+            return _json(request, 404, {"error": "no_preview", "message": "That link has no preview"})
+        request.setHeader(b"cache-control", b"private, max-age=3600")
+        return _json(request, 200, found, cache=False)
+
+    @staticmethod
+    def _image(request: server.Request, found: Any) -> bytes:
+        if found is None:
+            return _json(request, 404, {"error": "no_preview", "message": "No such image"})
+        data, kind = found
+        request.setHeader(b"content-type", kind.encode())
+        request.setHeader(b"content-security-policy", IMAGE_CSP)
+        request.setHeader(b"cache-control", b"private, max-age=86400")
+        return bytes(data)
+
+
+def _json(request: server.Request, status: int, body: Any, cache: bool = True) -> bytes:
+    request.setResponseCode(status)
+    request.setHeader(b"content-type", b"application/json")
+    if cache:
+        request.setHeader(b"cache-control", b"no-store")
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def preview_resources(previews: Any, clock: Any) -> dict[bytes, resource.IResource]:
+    return {} if previews is None else {b"previews": PreviewResource(previews, clock)}
