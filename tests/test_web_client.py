@@ -125,8 +125,13 @@ def test_phone_sized_screen(daemon, browser):
     page.click("#people")
     page.wait_for_selector("#member-list li[data-nick=phoebe]", state="visible")
     page.click("#member-list li[data-nick=phoebe]")  # (yourself: nothing opens) the drawer stays
-    page.click("#people")
+    page.click("#close-members")  # the drawer's own close control
     page.wait_for_selector("#member-list", state="hidden")
+    page.click("#menu")  # the room drawer, over a dimmed backdrop that closes it when tapped
+    page.wait_for_selector("#backdrop", state="visible")
+    page.mouse.click(380, 400)
+    page.wait_for_selector("#backdrop", state="hidden")
+    assert "menu-open" not in page.get_attribute("#chat", "class")
     page.fill("#message-input", "typed on a phone")
     page.press("#message-input", "Enter")
     page.wait_for_selector("#messages li:has-text('typed on a phone')")

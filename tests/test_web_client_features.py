@@ -47,12 +47,12 @@ def test_mentions_notifications_formatting_typing_and_replies(daemon, browser): 
     page.press("#join-input", "Enter")
     page.wait_for_selector("#conversations li.active >> text=#quiet")
     ivan.send("PRIVMSG #general :dana, are you there?")
-    page.wait_for_selector("#conversations li[data-key='#general'] .mentions >> text=@1")
+    page.wait_for_selector("#conversations li[data-key='#general'] .unread.mention >> text=1")
     assert page.title().startswith("(@1) (1)")
     page.wait_for_function("window.__notes.length === 1")
     assert page.evaluate("window.__notes[0]") == {"title": "ivan in #general", "body": "dana, are you there?"}
     ivan.send("PRIVMSG #general :no mention of anyone")
-    page.wait_for_selector("#conversations li[data-key='#general'] .unread >> text=2")
+    page.wait_for_selector("#conversations li[data-key='#general'] .unread.mention >> text=2")
     assert page.evaluate("window.__notes.length") == 1
 
     page.click("#conversations li[data-key='#general']")

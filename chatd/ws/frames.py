@@ -62,6 +62,7 @@ def member(room: Room, user: User) -> dict[str, Any]:
         "op": "o" in status,
         "voice": "v" in status,
         "away": user.away,
+        "bot": "B" in user.modes,
     }
 
 

@@ -206,10 +206,27 @@ export async function search(query) {
   for (const m of found.results) {
     const peer = m.room || (fold(m.from) === fold(state.me) ? m.to : m.from);
     const li = lineElement(toLine(m));
+    li.querySelector(".actions")?.remove();
     li.prepend(Object.assign(document.createElement("span"), { className: "where", textContent: m.room || `@${peer}` }));
-    li.addEventListener("click", () => activate(conversation(peer).key));
+    li.tabIndex = 0;
+    li.title = "Show in the conversation";
+    const jump = () => showInContext(conversation(peer), m);
+    li.addEventListener("click", jump);
+    li.addEventListener("keydown", (e) => { if (e.key === "Enter") jump(); });
     list.append(li);
   }
+}
+
+// A search result in its conversation: opened, the message scrolled to and marked for a moment
+// (fetched with the history around it when it is older than what is loaded).
+async function showInContext(conv, m) {
+  activate(conv.key);
+  if (!conv.lines.some((l) => l.id === m.id)) mergeHistory(conv, [m]);
+  const li = [...$("messages").querySelectorAll("li[data-id]")].find((el) => el.dataset.id === m.id);
+  if (!li) return;
+  li.scrollIntoView({ block: "center" });
+  li.classList.add("found");
+  setTimeout(() => li.classList.remove("found"), 2500);
 }
 
 // -- notifications: asked for on a click, shown for mentions while you look elsewhere -----

@@ -66,6 +66,7 @@ export async function runCommand(text, api) {
       const w = await conn.request({ type: "whois", nick: needArg(words[0], "whois") });
       const idle = w.idle >= 60 ? `${Math.round(w.idle / 60)} min` : `${w.idle} s`;
       return api.info([`${w.nick} is ${w.user}@${w.host} (${w.realname}), on ${w.protocol}${w.bot ? ", a bot" : ""}`,
+        w.account ? `${w.nick} is signed in as ${w.account}` : `${w.nick} is not signed in to an account`,
         `${w.nick} is in ${w.rooms.join(" ") || "no room you share"}; idle ${idle}${w.away ? `; away: ${w.away}` : ""}`,
         ...(w.address ? [`${w.nick} connects from ${w.address} (only you and server operators see this)`] : [])]);
     }

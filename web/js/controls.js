@@ -126,8 +126,11 @@ document.addEventListener("visibilitychange", () => {
   if (!document.hidden && conv) { conv.unread = conv.mentions = 0; renderConversations(); markRead(conv); }
 });
 $("part").addEventListener("click", () => part(state.conversations.get(state.active)));
+$("rejoin").addEventListener("click", () => { const conv = state.conversations.get(state.active); if (conv) join(conv.name); });
 $("refresh-rooms").addEventListener("click", refreshDirectory);
 $("menu").addEventListener("click", () => $("chat").classList.toggle("menu-open"));
+const closeDrawers = () => $("chat").classList.remove("menu-open", "members-open");
+for (const id of ["backdrop", "close-menu", "close-members"]) $(id).addEventListener("click", closeDrawers);
 $("people").addEventListener("click", () => $("chat").classList.toggle("members-open"));
 $("notify").addEventListener("click", async () => {
   if (!("Notification" in window)) return showError("This browser cannot show notifications.");

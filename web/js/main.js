@@ -13,7 +13,7 @@ import { conn, wsUrl } from "./link.js";
 import { setUpRecovery } from "./recovery.js";
 import { $, state } from "./state.js";
 
-$("message-input").placeholder = `Message, or /${Object.keys(COMMANDS).slice(0, 6).join(" /")} … (/help)`;
+$("message-input").dataset.placeholder = $("message-input").placeholder = `Message, or /${Object.keys(COMMANDS).slice(0, 6).join(" /")} … (/help)`;
 setInterval(() => { if (state.welcomed && conn.socket) refreshDirectory(); }, 30000);
 const resetting = setUpRecovery(wsUrl.href); // a reset link shows its form instead of signing in
 if (state.wantedNick && !resetting) { // a reload: same nick, same rooms and conversations

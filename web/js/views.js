@@ -32,6 +32,7 @@ export function lineElement(line) {
   const nick = document.createElement("span");
   nick.className = "nick";
   nick.textContent = line.kind === "action" ? `* ${line.from}` : line.kind === "notice" ? `-${line.from}-` : line.from;
+  nick.style.setProperty("--hue", nickHue(line.from));
   const text = document.createElement("span");
   text.className = "text";
   text.append(renderText(line.text));
@@ -128,22 +129,12 @@ export function renderConversations() {
     const name = document.createElement("span");
     name.textContent = (conv.room ? conv.name : `@${conv.name}`) + (conv.kicked ? " (kicked: click to rejoin)" : "");
     li.append(name);
-    if (conv.room && !conv.kicked) {
-      const count = document.createElement("span");
-      count.className = "count";
-      count.textContent = conv.members.size;
-      li.append(count);
-    }
-    if (conv.unread) {
+    // One badge: how many unread, in the mention colour when any of them names you.
+    if (conv.unread || conv.mentions) {
       const badge = document.createElement("span");
-      badge.className = "unread";
-      badge.textContent = conv.unread;
-      li.append(badge);
-    }
-    if (conv.mentions) {
-      const badge = document.createElement("span");
-      badge.className = "mentions";
-      badge.textContent = `@${conv.mentions}`;
+      badge.className = conv.mentions ? "unread mention" : "unread";
+      badge.textContent = Math.max(conv.unread, conv.mentions);
+      badge.title = `${conv.unread} unread` + (conv.mentions ? `, ${conv.mentions} naming you` : "");
       li.append(badge);
     }
     list.append(li);
@@ -169,6 +160,7 @@ export function renderMembers() {
       badge.className = "badge";
       badge.textContent = member.protocol;
       li.append(badge);
+      if (member.bot) li.append(Object.assign(document.createElement("span"), { className: "badge bot", textContent: "bot" }));
       if (member.account) {
         const account = document.createElement("span");
         account.className = "account";
@@ -181,13 +173,22 @@ export function renderMembers() {
       list.append(li);
     }
   }
+  if (conv) renderHeader(conv);
   renderConversations();
 }
 
 export function renderHeader(conv) {
   $("conversation-name").textContent = conv ? (conv.room ? conv.name : `@${conv.name}`) : "";
+  $("member-count").textContent = conv && conv.room && !conv.kicked ? `${conv.members.size} members` : "";
   $("topic").textContent = conv ? plainText(conv.topic) : "";
-  $("part").hidden = !conv || !conv.room;
+  $("topic").title = $("topic").textContent;
+  // Kicked: read-only, with a way back in.
+  const kicked = Boolean(conv && conv.kicked);
+  $("rejoin").hidden = !kicked;
+  $("message-input").disabled = kicked;
+  $("message-input").placeholder = kicked ? `You were removed from ${conv.name}: Rejoin to write again`
+    : $("message-input").dataset.placeholder || $("message-input").placeholder;
+  $("part").hidden = !conv || !conv.room || kicked;
   $("people").hidden = !conv || !conv.room;
   $("members").hidden = !conv || !conv.room;
 }
@@ -224,3 +225,11 @@ export function isMention(text) {
 }
 
 export const foldedNick = (nick) => fold(nick || "");
+
+// A nick's colour: the same hue wherever it shows, from its folded spelling (the CSS picks a
+// lightness readable in each theme).
+export function nickHue(nick) {
+  let hash = 0;
+  for (const c of fold(nick || "")) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
+  return String(hash % 360);
+}
