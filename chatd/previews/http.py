@@ -5,13 +5,13 @@ answers from the cache count too, so the server cannot be used as a crawler."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.web import resource, server
 
+from ..http.answers import json_answer
 from .service import Previews
 
 log = Logger()
@@ -43,14 +43,14 @@ class PreviewResource(resource.Resource):
         address = getattr(request.getClientAddress(), "host", "?")
         if not self._allowed(address):
             request.setHeader(b"retry-after", b"60")
-            return _json(request, 429, {"error": "rate_limited", "message": "Too many previews asked for"})
+            return json_answer(request, 429, {"error": "rate_limited", "message": "Too many previews asked for"})
         path = [p for p in (request.postpath or []) if p]
         if path:
             work = self.previews.image(path[0].decode("utf-8", "replace"))
             return self._answer(request, work, self._image)
         url = (request.args or {}).get(b"url", [b""])[0].decode("utf-8", "replace")
         if not url:
-            return _json(request, 400, {"error": "bad_field", "message": "Give the link as ?url="})
+            return json_answer(request, 400, {"error": "bad_field", "message": "Give the link as ?url="})
         return self._answer(request, self.previews.preview(url), self._preview)
 
     def _answer(self, request: server.Request, work: Any, render: Any) -> Any:
@@ -62,7 +62,7 @@ class PreviewResource(resource.Resource):
         def failed(failure: Any) -> None:
             log.failure("a link preview failed", failure)
             if not request._disconnected:
-                request.write(_json(request, 500, {"error": "internal", "message": "No preview"}))
+                request.write(json_answer(request, 500, {"error": "internal", "message": "No preview"}))
                 request.finish()
 
         defer.ensureDeferred(work).addCallbacks(done, failed)
@@ -71,27 +71,19 @@ class PreviewResource(resource.Resource):
     @staticmethod
     def _preview(request: server.Request, found: Any) -> bytes:
         if found is None:
-            return _json(request, 404, {"error": "no_preview", "message": "That link has no preview"})
+            return json_answer(request, 404, {"error": "no_preview", "message": "That link has no preview"})
         request.setHeader(b"cache-control", b"private, max-age=3600")
-        return _json(request, 200, found, cache=False)
+        return json_answer(request, 200, found, cache=True)
 
     @staticmethod
     def _image(request: server.Request, found: Any) -> bytes:
         if found is None:
-            return _json(request, 404, {"error": "no_preview", "message": "No such image"})
+            return json_answer(request, 404, {"error": "no_preview", "message": "No such image"})
         data, kind = found
         request.setHeader(b"content-type", kind.encode())
         request.setHeader(b"content-security-policy", IMAGE_CSP)
         request.setHeader(b"cache-control", b"private, max-age=86400")
         return bytes(data)
-
-
-def _json(request: server.Request, status: int, body: Any, cache: bool = True) -> bytes:
-    request.setResponseCode(status)
-    request.setHeader(b"content-type", b"application/json")
-    if cache:
-        request.setHeader(b"cache-control", b"no-store")
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 def preview_resources(previews: Any, clock: Any) -> dict[bytes, resource.IResource]:

@@ -17,7 +17,6 @@ pieces, from the page cache in practice, which is the one disk read left on the 
 from __future__ import annotations
 
 import email.message
-import json
 from typing import Any, Optional
 from urllib.parse import quote
 
@@ -25,18 +24,12 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.web import resource, server, static
 
+from ..http.answers import json_answer
 from .service import UploadRefused, Uploads
 from .sniff import inline
 
 log = Logger()
 FILE_CSP = b"default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-
-
-def _json(request: server.Request, status: int, body: dict[str, Any]) -> bytes:
-    request.setResponseCode(status)
-    request.setHeader(b"content-type", b"application/json")
-    request.setHeader(b"cache-control", b"no-store")
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 def filename_of(header: Optional[str]) -> str:
@@ -66,7 +59,7 @@ class UploadResource(resource.Resource):
 
     def render_POST(self, request: server.Request) -> Any:
         if request.postpath not in ([], [b""]):
-            return _json(request, 404, {"error": "not_found", "message": "Upload to /upload"})
+            return json_answer(request, 404, {"error": "not_found", "message": "Upload to /upload"})
         assert request.content is not None
         request.content.seek(0, 2)
         length = request.content.tell()
@@ -78,7 +71,7 @@ class UploadResource(resource.Resource):
         def done(record: Any) -> None:
             url = self.uploads.file_url(record)
             request.setHeader(b"location", url.encode("ascii"))
-            body = _json(request, 201, {"url": url, "id": record.id, "name": record.name, "type": record.type,
+            body = json_answer(request, 201, {"url": url, "id": record.id, "name": record.name, "type": record.type,
                                         "size": record.size, "expires": record.expires or None})
             request.write(body)
 
@@ -87,10 +80,10 @@ class UploadResource(resource.Resource):
                 error = failure.value
                 for header, value in error.headers.items():
                     request.setHeader(header.encode(), value.encode())
-                request.write(_json(request, error.status, {"error": error.code, "message": error.message}))
+                request.write(json_answer(request, error.status, {"error": error.code, "message": error.message}))
             else:
                 log.failure("upload failed", failure)
-                request.write(_json(request, 500, {"error": "internal", "message": "The upload failed"}))
+                request.write(json_answer(request, 500, {"error": "internal", "message": "The upload failed"}))
 
         def finish(_: Any) -> None:
             if not request.finished and not request._disconnected:
@@ -101,7 +94,7 @@ class UploadResource(resource.Resource):
 
     def render_GET(self, request: server.Request) -> bytes:
         request.setHeader(b"allow", b"OPTIONS, POST")
-        return _json(request, 405, {"error": "method_not_allowed", "message": "POST a file here"})
+        return json_answer(request, 405, {"error": "method_not_allowed", "message": "POST a file here"})
 
 
 class FileResource(resource.Resource):
@@ -116,16 +109,16 @@ class FileResource(resource.Resource):
     def render_GET(self, request: server.Request) -> Any:
         path = request.postpath or []
         if not path or not path[0]:
-            return _json(request, 404, {"error": "not_found", "message": "No such file"})
+            return json_answer(request, 404, {"error": "not_found", "message": "No such file"})
         file_id = path[0].decode("utf-8", "replace")
         if file_id in self.uploads.gone:
-            return _json(request, 404, {"error": "not_found", "message": "Deleted with its message"})
+            return json_answer(request, 404, {"error": "not_found", "message": "Deleted with its message"})
 
         def found(result: Any) -> None:
             if request._disconnected:
                 return
             if result is None or (result[0].expires and result[0].expires <= self.uploads.clock()):
-                request.write(_json(request, 404, {"error": "not_found", "message": "No such file (it may have "
+                request.write(json_answer(request, 404, {"error": "not_found", "message": "No such file (it may have "
                                                    "expired or been deleted with its message)"}))
                 request.finish()
                 return
@@ -149,7 +142,7 @@ class FileResource(resource.Resource):
         def failed(failure: Any) -> None:
             log.failure("serving a file", failure)
             if not request._disconnected:
-                request.write(_json(request, 500, {"error": "internal", "message": "The file could not be read"}))
+                request.write(json_answer(request, 500, {"error": "internal", "message": "The file could not be read"}))
                 request.finish()
 
         self.uploads.store.get(file_id).addCallbacks(found, failed)
