@@ -76,3 +76,17 @@ def test_bad_tokens_are_counted_per_address_not_for_everyone(accounts):
         with pytest.raises(errors.BadLogin):
             run(accounts.login_token("bm90LWEtdG9rZW4=", "203.0.113.11"))
     assert run(accounts.login_token(token, "198.51.100.9"))[0] == "alice"
+
+
+def test_a_throttle_forgets_keys_whose_window_has_passed():
+    from chatd.core.accounts import MAX_THROTTLED, Throttle
+
+    now = [0.0]
+    throttle = Throttle(lambda: now[0], 2, 60.0)
+    for n in range(MAX_THROTTLED):
+        throttle.record(f"address {n}")
+    now[0] = 61.0
+    throttle.record("fresh")  # one past the bound: the stale keys go, the live one stays
+    assert list(throttle.failures) == ["fresh"]
+    throttle.record("fresh")
+    assert not throttle.allowed("fresh")

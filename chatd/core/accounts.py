@@ -147,6 +147,10 @@ class PasswordHasher(Protocol):
         """Whether ``password`` matches ``stored``; with None it does the same work and says False."""
 
 
+#: Keys a Throttle holds before it forgets those whose window has passed.
+MAX_THROTTLED = 10000
+
+
 class Throttle:
     """At most ``attempts`` events per key within ``window`` seconds (failed logins, new rooms)."""
 
@@ -173,6 +177,9 @@ class Throttle:
     def record(self, key: str) -> None:
         self._recent(key)
         self.failures.setdefault(key, deque()).append(self.clock())
+        if len(self.failures) > MAX_THROTTLED:  # keys never asked about again would stay forever
+            cutoff = self.clock() - self.window
+            self.failures = {k: t for k, t in self.failures.items() if t and t[-1] > cutoff}
 
 
 class Accounts:

@@ -11,6 +11,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.web import resource, server
 
+from ..core.accounts import Throttle
 from ..http.answers import json_answer
 from .service import Previews
 
@@ -25,25 +26,14 @@ class PreviewResource(resource.Resource):
     def __init__(self, previews: Previews, clock: Any) -> None:
         super().__init__()
         self.previews = previews
-        self.clock = clock
-        self.asked: dict[str, list[float]] = {}
-
-    def _allowed(self, address: str) -> bool:
-        now = self.clock()
-        times = [t for t in self.asked.get(address, ()) if t > now - 60]
-        if len(times) >= PER_MINUTE:
-            return False
-        times.append(now)
-        self.asked[address] = times
-        if len(self.asked) > 10000:
-            self.asked = {a: t for a, t in self.asked.items() if t and t[-1] > now - 60}
-        return True
+        self.asked = Throttle(clock, PER_MINUTE, 60.0)  # per address
 
     def render_GET(self, request: server.Request) -> Any:
         address = getattr(request.getClientAddress(), "host", "?")
-        if not self._allowed(address):
+        if not self.asked.allowed(address):
             request.setHeader(b"retry-after", b"60")
             return json_answer(request, 429, {"error": "rate_limited", "message": "Too many previews asked for"})
+        self.asked.record(address)
         path = [p for p in (request.postpath or []) if p]
         if path:
             work = self.previews.image(path[0].decode("utf-8", "replace"))

@@ -70,7 +70,6 @@ class Previews:
         self.pages: OrderedDict[str, Optional[dict[str, str]]] = OrderedDict()
         self.images: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self.image_bytes = 0
-        self.fetched = 0
 
     async def _get(self, url: str, cap: int, accept: bytes) -> tuple[bytes, str]:
         headers = Headers({b"user-agent": [USER_AGENT], b"accept": [accept]})
@@ -84,7 +83,6 @@ class Previews:
         body: defer.Deferred[bytes] = defer.Deferred()
         body.addTimeout(TIMEOUT, self.reactor)
         response.deliverBody(_Capped(cap, body))
-        self.fetched += 1
         return await body, kind
 
     def _problem(self, url: str) -> str:

@@ -25,6 +25,7 @@ from twisted.application import internet
 from twisted.logger import Logger
 
 from ..core import errors
+from ..core.accounts import Throttle
 from ..core.casemap import casefold
 from ..core.events import Redacted
 from ..files import write_private
@@ -65,10 +66,9 @@ class Uploads:
         self.clock = clock
         self.base = base  # the web listener's URL: http://host:port or https://public-host
         self.guest_tokens: dict[str, Any] = {}  # token -> the guest User it was given to
-        self.recent: dict[str, list[float]] = {}
+        self.throttle = Throttle(clock, settings.per_minute, 60.0)
         self.carried: dict[str, list[str]] = {}  # msgid -> ids of its sender's files, said here lately
         self.gone: set[str] = set()  # files deleted here lately (their disk removal is under way)
-        self.count = 0
         network.messaging.said.add(self.said)
         network.records.add(self.record)
         network.uploads = self
@@ -128,17 +128,11 @@ class Uploads:
                             "or Bearer with a web session token", CHALLENGE)
 
     def _rate(self, *keys: str) -> None:
-        now = self.clock()
+        """Count an upload against each key (the owner, the address), or refuse it if one is spent."""
+        if not all(self.throttle.allowed(key) for key in keys):
+            raise UploadRefused(429, "rate_limited", "Too many uploads: try again in a minute", {"Retry-After": "60"})
         for key in keys:
-            times = [t for t in self.recent.get(key, ()) if t > now - 60]
-            if len(times) >= self.settings.per_minute:
-                raise UploadRefused(429, "rate_limited", "Too many uploads: try again in a minute",
-                                    {"Retry-After": "60"})
-            self.recent[key] = times
-        for key in keys:
-            self.recent[key].append(now)
-        if len(self.recent) > 10000:
-            self.recent = {k: v for k, v in self.recent.items() if v and v[-1] > now - 60}
+            self.throttle.record(key)
 
     async def upload(self, authorization: str, address: str, name: str, length: int,
                      body: IO[bytes]) -> FileRecord:
@@ -160,7 +154,6 @@ class Uploads:
             await self.store.delete([record.id])
             raise UploadRefused(415, "unsupported_type", f"{record.type} files are not taken here",
                                 {"Accept-Post": ", ".join(self.settings.types)})
-        self.count += 1
         return record
 
     # -- files follow their messages -------------------------------------------------------
