@@ -86,9 +86,12 @@ class Previews:
         return await body, kind
 
     def _problem(self, url: str) -> str:
+        """Why ``url`` is not fetched ("" when it may be): http or https, a host and no user, and
+        (unless private addresses are allowed) no private address written as such; names are
+        checked again when they are resolved."""
         if not url.startswith(("http://", "https://")) or not url.isascii():
             return "not an http(s) URL"
-        return endpoint_problem(url, True) or ("" if self.private else _literal_problem(url))
+        return endpoint_problem(url.replace("http://", "https://", 1), self.private)  # plain http is fine here
 
     async def preview(self, url: str) -> Optional[dict[str, str]]:
         """The preview of ``url`` (title, description, site, image path or ""), or None."""
@@ -142,11 +145,6 @@ class Previews:
             _, (old, _) = self.images.popitem(last=False)
             self.image_bytes -= len(old)
         return data, kind
-
-
-def _literal_problem(url: str) -> str:
-    """A private address written as such is refused before anything is asked of the resolver."""
-    return endpoint_problem(url.replace("http://", "https://", 1), False)
 
 
 def _charset(content_type: str) -> str:

@@ -19,6 +19,7 @@ import re
 import secrets
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
+from urllib.parse import quote
 
 import attrs
 from twisted.application import internet
@@ -78,8 +79,6 @@ class Uploads:
         return self.base() + "/upload"
 
     def file_url(self, record: FileRecord) -> str:
-        from urllib.parse import quote
-
         return f"{self.base()}/files/{record.id}/{quote(record.name, safe='')}"
 
     # -- what the web client is told -----------------------------------------------------
@@ -111,7 +110,7 @@ class Uploads:
             if scheme == "basic" and accounts is not None:
                 name, _, password = base64.b64decode(credentials, validate=True).decode("utf-8").partition(":")
                 account = await accounts.login(name.partition("@")[0], password, address)
-                return "account:" + casefold(account), self.settings.quota
+                return account_owner(account), self.settings.quota
             if scheme == "bearer" and credentials in self.guest_tokens:
                 user = self.guest_tokens[credentials]
                 if self.network.find_user(user.nick) is user and user.account is None:
@@ -119,7 +118,7 @@ class Uploads:
                 del self.guest_tokens[credentials]
             elif scheme == "bearer" and accounts is not None:
                 account, _ = await accounts.login_token(credentials, address)
-                return "account:" + casefold(account), self.settings.quota
+                return account_owner(account), self.settings.quota
         except (ValueError, UnicodeError):
             pass
         except errors.BadLogin as error:
@@ -175,7 +174,7 @@ class Uploads:
 
     def _owner_of(self, sender: Any) -> str:
         if sender.account is not None:
-            return "account:" + casefold(sender.account)
+            return account_owner(sender.account)
         user = self.network.find_user(sender.nick)
         return "guest:" + user.address if user is not None and user.address else ""
 
@@ -193,6 +192,11 @@ class Uploads:
 
     def expire(self) -> Any:
         return self.store.expire(self.clock()).addErrback(lambda f: log.failure("expiring uploads", f))
+
+
+def account_owner(account: str) -> str:
+    """How files of ``account`` are owned (a guest's are ``guest:<address>``)."""
+    return "account:" + casefold(account)
 
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="chatd", charset="UTF-8"'}
