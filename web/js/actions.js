@@ -115,8 +115,7 @@ export async function signIn() {
   localStorage.setItem("chatd.token", frame.token);
 }
 
-export async function say(text) {
-  const conv = state.conversations.get(state.active);
+export async function say(text, conv = state.conversations.get(state.active)) {
   if (text.startsWith("/") && !text.startsWith("//")) {
     try {
       await runCommand(text, { conn, conv, join, part, open, info, search, highlight, maskOf, signedIn, signedOut });

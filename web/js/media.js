@@ -2,18 +2,19 @@
 // image, a video, an audio player or a file card under the text. Only this server's files are
 // loaded (by path, from this origin): other links stay links, and nothing is fetched from them.
 
+import { links } from "./text.js";
+
 const FILE_PATH = /^\/files\/[0-9a-f]{32}\/[^/?#]+$/;
 const IMAGE = /\.(png|jpe?g|gif|webp|avif)$/i;
 const VIDEO = /\.(mp4|webm|ogv|mov)$/i;
 const AUDIO = /\.(mp3|ogg|oga|opus|wav|m4a|flac)$/i;
-const URLS = /\bhttps?:\/\/[^\s<>"']+/gi;
 
 // The paths of this server's files in a message's text (at most four are shown).
 export function filePaths(text) {
   const found = [];
-  for (const match of String(text).matchAll(URLS)) {
+  for (const link of links(text)) {
     let url;
-    try { url = new URL(match[0].replace(/[.,;:!?)\]}]+$/, "")); } catch { continue; }
+    try { url = new URL(link.url); } catch { continue; }
     if (FILE_PATH.test(url.pathname) && !found.includes(url.pathname)) found.push(url.pathname);
   }
   return found.slice(0, 4);

@@ -4,8 +4,8 @@
 // Off for this browser with /previews off; the server says in welcome whether it offers them.
 
 import { state } from "./state.js";
+import { links } from "./text.js";
 
-const LINK = /\bhttps?:\/\/[^\s<>"']+/i;
 const known = new Map(); // url -> preview, null (none), or a pending Promise
 
 export const previewsOn = () => state.previews && localStorage.getItem("chatd.previews") !== "off";
@@ -44,9 +44,8 @@ function card(found, url) {
 // Add the preview of ``line``'s first link to ``li`` (now if known, else when it comes).
 export function addPreview(line, li) {
   if (!previewsOn() || line.kind === "notice") return;
-  const match = String(line.text).match(LINK);
-  if (!match) return;
-  const url = match[0].replace(/[.,;:!?)\]}]+$/, "");
+  const url = links(line.text)[0]?.url;
+  if (!url) return;
   try { if (/^\/files\//.test(new URL(url).pathname)) return; } catch { return; }
   const found = known.get(url);
   if (found && !(found instanceof Promise)) { li.append(card(found, url)); return; }

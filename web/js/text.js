@@ -19,20 +19,22 @@ function keepFormatting(text) {
   return String(text).replace(/[\x00\x01\x05-\x08\x0b-\x0e\x10\x12-\x15\x17-\x1c\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "");
 }
 
+// The http(s) links of a text, each with where it starts, trailing punctuation left out.
+export function links(text) {
+  return [...String(text).matchAll(URL_PATTERN)].map((match) => ({ url: match[0].replace(TRAILING, ""), at: match.index }));
+}
+
 function linkified(text, into) {
   let last = 0;
-  for (const match of text.matchAll(URL_PATTERN)) {
-    let url = match[0];
-    const trail = url.match(TRAILING);
-    if (trail) url = url.slice(0, -trail[0].length);
-    if (match.index > last) into.append(document.createTextNode(text.slice(last, match.index)));
+  for (const { url, at } of links(text)) {
+    if (at > last) into.append(document.createTextNode(text.slice(last, at)));
     const link = document.createElement("a");
     link.href = url;
     link.textContent = url;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     into.append(link);
-    last = match.index + url.length;
+    last = at + url.length;
   }
   if (last < text.length) into.append(document.createTextNode(text.slice(last)));
 }

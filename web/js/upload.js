@@ -38,10 +38,7 @@ export async function uploadFiles(files) {
       });
       const answer = await response.json().catch(() => ({}));
       if (response.status !== 201) throw new Error(answer.message || `the server answered ${response.status}`);
-      const before = state.active;
-      state.active = conv.key; // said where it was dropped, even if the person moved on meanwhile
-      await say(answer.url);
-      state.active = before;
+      await say(answer.url, conv); // said where it was dropped, even if the person moved on meanwhile
     } catch (error) {
       showError(`Could not share ${name}: ${error.message}`);
     }
