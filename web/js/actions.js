@@ -7,7 +7,7 @@ import { conn } from "./link.js";
 import { info, lastSeen, markRead, mergeHistory, recovered, showError, toLine } from "./lines.js";
 import { plainText } from "./text.js";
 import { $, conversation, fold, isRoom, remember, state } from "./state.js";
-import { lineElement, renderConversations, renderDirectory, renderHeader, renderMembers, renderMessages } from "./views.js";
+import { lineElement, renderConversations, renderDirectory, renderHeader, renderMembers, renderMessages, shownLine } from "./views.js";
 
 export function activate(key) {
   const conv = state.conversations.get(key);
@@ -221,7 +221,7 @@ export async function search(query) {
 async function showInContext(conv, m) {
   activate(conv.key);
   if (!conv.lines.some((l) => l.id === m.id)) mergeHistory(conv, [m]);
-  const li = [...$("messages").querySelectorAll("li[data-id]")].find((el) => el.dataset.id === m.id);
+  const li = shownLine(m.id);
   if (!li) return;
   li.scrollIntoView({ block: "center" });
   li.classList.add("found");

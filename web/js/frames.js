@@ -5,7 +5,7 @@ import { conn } from "./link.js";
 import { addLine, addReaction, event, mergeHistory, recovered, removeReaction, showError, toLine } from "./lines.js";
 import { plainText } from "./text.js";
 import { $, conversation, fold, remember, state } from "./state.js";
-import { renderConversations, renderHeader, renderMembers, setStatus } from "./views.js";
+import { renderConversations, renderHeader, renderMembers, setStatus, shownLine } from "./views.js";
 import { offerUploads } from "./upload.js";
 
 // Signed in or out by a message to NickServ (frames without a request id; our own requests' answers
@@ -122,7 +122,7 @@ conn.addEventListener("redact", (e) => {
   if (!conv) return;
   conv.lines = conv.lines.filter((line) => line.id !== r.msgid);
   if (state.active === conv.key) {
-    for (const li of $("messages").querySelectorAll("li[data-id]")) if (li.dataset.id === r.msgid) li.remove();
+    shownLine(r.msgid)?.remove();
   }
   event(conv, `${r.by} removed a message${r.reason ? ` (${r.reason})` : ""}`, r.time);
 });

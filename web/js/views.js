@@ -90,9 +90,12 @@ function reactionChips(line) {
   return chips;
 }
 
+// Where message ``id`` is shown in the open conversation (null: it is not).
+export const shownLine = (id) => $("messages").querySelector(`li[data-id="${CSS.escape(id)}"]`);
+
 // Draw one line again where it is shown (an edit, a reaction).
 export function redrawLine(line) {
-  for (const li of $("messages").querySelectorAll("li[data-id]")) if (li.dataset.id === line.id) li.replaceWith(lineElement(line));
+  shownLine(line.id)?.replaceWith(lineElement(line));
 }
 
 function divider() {
