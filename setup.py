@@ -52,6 +52,7 @@ setup(
             "irc>=20.0",
             "websockets>=12",
             "playwright>=1.40",
+            "axe-playwright-python>=0.1.4",  # axe-core, the accessibility checker, for the browser tests
             "pytest-timeout>=2.1",
             "aiosmtpd>=1.4",  # a real SMTP server for the mail tests
             "pyte>=0.8",  # a terminal emulator: what a telnet user's screen shows

@@ -148,10 +148,9 @@ def test_operator_commands_and_help_from_the_web(daemon, browser):  # noqa: F811
     ivan.send("JOIN #run")
     ivan.expect(" 366 ")
     page.wait_for_selector("#member-list li[data-nick=ivan]")
-    for command in ("/help", "/whois ivan", "/voice ivan", "/mode +m", "/topic run the release", "/kick ivan enough"):
+    for command in ("/whois ivan", "/voice ivan", "/mode +m", "/topic run the release", "/kick ivan enough"):
         page.fill("#message-input", command)
         page.press("#message-input", "Enter")
-    page.wait_for_selector("#messages li.info:has-text('/kick nick [reason]')")
     whois = page.wait_for_selector("#messages li.info:has-text('ivan is ~ivan@')").inner_text()
     assert ".cloak" in whois and "127.0.0.1" not in whois  # another person's address is cloaked
     assert ivan.expect(r"MODE #run \+v ivan") and ivan.expect(r"MODE #run \+m")

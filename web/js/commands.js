@@ -5,7 +5,7 @@ import { previewsOn, setPreviews } from "./previews.js";
 import { disablePush, enablePush } from "./push.js";
 
 export const COMMANDS = {
-  help: ["/help", "list the commands"],
+  help: ["/help", "the commands and keys (also F1)"],
   join: ["/join #room [key]", "join a room (it is created if needed)"],
   part: ["/part", "leave this room"],
   msg: ["/msg nick text", "send a private message"],
@@ -49,7 +49,7 @@ export async function runCommand(text, api) {
   const setMode = (modes, args) => conn.request({ type: "mode", room: needRoom(), modes, args });
   switch (verb.toLowerCase()) {
     case "help":
-      return api.info(Object.values(COMMANDS).map(([usage, what]) => `${usage}: ${what}`));
+      return document.dispatchEvent(new Event("chatd-help")); // the help panel (dialogs.js)
     case "join": return api.join(needArg(words[0], "join"), words[1]);
     case "part": return api.part(conv);
     case "me": return conn.request({ type: "msg", to: needArg(conv && conv.name, "me"), text: needArg(rest, "me"), kind: "action" });

@@ -25,9 +25,12 @@ conn.addEventListener("open", async () => {
     if (!state.welcomed) {
       conn.stopped = true; // first login: let the person pick another nick
       conn.socket?.close();
-      $("login-error").textContent = error.message;
       $("chat").hidden = true;
       $("login").hidden = false;
+      if (error.code === "nick_reserved") { // a guest asking for an account's nick: say so, plainly
+        $("login-error").textContent = `${state.wantedNick} is a registered account. Type its password to sign in, or choose another nick.`;
+        $("password-input").focus();
+      } else $("login-error").textContent = error.message;
       return;
     }
     state.wantedNick = `${state.wantedNick.slice(0, 29)}_`; // our old session may still hold the nick

@@ -1,11 +1,12 @@
 // The chat page: it starts here. Modules by concern: link.js (the connection), state.js (what the
 // page knows), lines.js (conversation lines), actions.js (what a person does), frames.js (the
 // server's frames), controls.js (the page's controls), views.js (rendering), commands.js (/commands),
-// upload.js and media.js (sharing files and showing them).
+// upload.js and media.js (sharing files and showing them), dialogs.js (help panel, Ctrl+K jump box).
 // See docs/web.md and docs/protocol.md.
 
 import { COMMANDS } from "./commands.js";
 import "./controls.js";
+import "./dialogs.js";
 import { login, refreshDirectory } from "./actions.js";
 import "./frames.js";
 import "./upload.js";

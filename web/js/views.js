@@ -231,8 +231,13 @@ export const foldedNick = (nick) => fold(nick || "");
 
 // A nick's colour: the same hue wherever it shows, from its folded spelling (the CSS picks a
 // lightness readable in each theme).
+// FNV-1a with a final mix: similar nicks (ivan, maya, wendy) land on far-apart hues, which a plain
+// multiply-and-add hash did not do.
 export function nickHue(nick) {
-  let hash = 0;
-  for (const c of fold(nick || "")) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
-  return String(hash % 360);
+  let hash = 2166136261;
+  for (const c of fold(nick || "")) { hash ^= c.codePointAt(0); hash = Math.imul(hash, 16777619); }
+  hash ^= hash >>> 15;
+  hash = Math.imul(hash, 0x2c1b3c6d);
+  hash ^= hash >>> 12;
+  return String((hash >>> 0) % 360);
 }
