@@ -1,7 +1,7 @@
 """Reactions, edits and deletes in Chromium against a real daemon, with an IRC client that takes
 message-tags on the other side: reactions shown and sent both ways and taken back, an edit
-replacing the text in place (and reaching IRC as +draft/edit), an edit forged by someone else
-refused, a delete reaching IRC as REDACT."""
+replacing the text in place (and reaching IRC as +draft/edit; an IRC client edits the same way),
+an edit forged by someone else refused, a delete reaching IRC as REDACT."""
 
 from __future__ import annotations
 
@@ -57,11 +57,21 @@ def test_react_edit_and_delete_with_an_irc_client(daemon, browser):  # noqa: F81
     assert page.query_selector("#messages li:has-text('teh plan')") is None
     assert len(page.query_selector_all("#messages li:has-text('plan is ready')")) == 1
 
-    # nobody else can edit it: the tag from a client is dropped, and the line arrives as a new one
+    # nobody else can edit it: an IRC client's edit of someone else's message is refused
     ivan.send(f"@+draft/edit={original} PRIVMSG #general :the plan is cancelled")
-    assert "+draft/edit" not in ivan.expect("PRIVMSG #general :the plan is cancelled")
-    page.wait_for_selector("#messages li:has-text('the plan is cancelled')")
-    assert page.query_selector("#messages li:has-text('the plan is ready')") is not None
+    ivan.expect(rf"FAIL PRIVMSG EDIT_FORBIDDEN #general {re.escape(original)} :")
+    ivan.send("@+draft/edit=no-such-id PRIVMSG #general :the plan is cancelled")
+    ivan.expect(r"FAIL PRIVMSG UNKNOWN_MSGID #general no-such-id :")
+    assert page.query_selector("#messages li:has-text('the plan is cancelled')") is None
+
+    # and an IRC client corrects its own line the same way: the page replaces the text
+    ivan.send("PRIVMSG #general :lunch at noon")
+    own = re.search(r"msgid=([^; ]+)", ivan.expect("PRIVMSG #general :lunch at noon")).group(1)
+    page.wait_for_selector("#messages li:has-text('lunch at noon')")
+    ivan.send(f"@+draft/edit={own} PRIVMSG #general :lunch at one")
+    assert f"+draft/edit={own}" in ivan.expect("PRIVMSG #general :lunch at one")  # the echo, tagged
+    page.wait_for_selector("#messages li:has-text('lunch at one') .edited")
+    assert page.query_selector("#messages li:has-text('lunch at noon')") is None
 
     page.on("dialog", lambda dialog: dialog.accept())
     mine = page.query_selector("#messages li:has-text('the plan is ready')")

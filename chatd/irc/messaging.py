@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from ..core import ROOM_PREFIXES, errors
+from ..core.authored import EDIT_TAG
 from . import numerics as N
 from .accounts import services
 from .chathistory import BadParams, parse_time
@@ -47,6 +48,13 @@ def _message(ctx: Context, msg: Message, kind: str) -> None:
     if kind == "privmsg" and text.startswith("\x01ACTION ") and len(text) > 8:
         kind, text = "action", text[8:].rstrip("\x01")
     tags = client_tags(ctx, msg)
+    edited = dict(tags).get(EDIT_TAG)
+    if edited and not quiet:  # a correction of one's own message (the web's edit, from IRC)
+        target = msg.params[0].split(",")[0]
+        reply = ctx.hold_reply()
+        failed = f":{ctx.server} FAIL PRIVMSG INTERNAL_ERROR {target} :Try again"
+        ctx.run(_edit(ctx, target, edited, text, reply), "IRC edit", lambda: reply.run(lambda: ctx.send(failed)))
+        return
     for target in msg.params[0].split(",")[:MAX_TARGETS]:
         if kind == "privmsg" and services(ctx, target, text):
             continue
@@ -63,6 +71,22 @@ def _message(ctx: Context, msg: Message, kind: str) -> None:
             peer = ctx.network.find_user(target)
             if peer is not None and peer.away:
                 ctx.reply(N.RPL_AWAY, peer.nick, peer.away)
+
+
+async def _edit(ctx: Context, target: str, msgid: str, text: str, reply: HeldReply) -> None:
+    """``PRIVMSG`` with ``+draft/edit=<msgid>``: the server checks that the sender wrote that message
+    (core/authored.py) and says the new text tagged with the original's id; a refusal is a ``FAIL``."""
+    codes = {"unknown_msgid": "UNKNOWN_MSGID", "edit_forbidden": "EDIT_FORBIDDEN"}
+    try:
+        await ctx.session.edit(target, msgid, text)
+    except errors.ChatError as error:
+        code = codes.get(error.code, "INVALID_TARGET")
+        shown = "".join(c for c in msgid[:64] if c.isprintable() and c != " ") or "*"  # a tag may hold spaces
+        refusal = f":{ctx.server} FAIL PRIVMSG {code} {target} {shown} :{error.message}"
+        reply.run(lambda: ctx.send(refusal))
+        return
+    with reply:  # the corrected line went out through the fan-out (an echo with echo-message)
+        pass
 
 
 def client_tags(ctx: Context, msg: Message) -> tuple[tuple[str, str], ...]:
