@@ -59,6 +59,8 @@ def test_jump_box_finds_conversations_rooms_and_people(daemon, browser):  # noqa
     page.keyboard.press("Enter")
     page.wait_for_selector("#conversations li.active >> text=#release-train")
     assert ivan.expect(r":jules!\S+ JOIN #release-train")
+    # "All rooms" counts the join at once (no wait for its 30 s refresh)
+    page.wait_for_selector("#room-directory li[data-room='#release-train'] .count >> text=2")
 
     page.keyboard.press("Control+k")  # a member: a direct conversation opens
     page.keyboard.type("@iv")

@@ -41,6 +41,7 @@ export async function join(name, key) {
     state.rooms.add(joined.room);
     remember();
     activate(fold(joined.room));
+    refreshDirectory(); // "All rooms" counts this join at once, not at the next 30 s refresh
   } catch (error) {
     showError(error.message);
   }
@@ -48,7 +49,10 @@ export async function join(name, key) {
 
 export function part(conv) {
   if (!conv) return;
-  if (conv.room && !conv.kicked) conn.send({ type: "part", room: conv.name });
+  if (conv.room && !conv.kicked) {
+    conn.send({ type: "part", room: conv.name });
+    refreshDirectory(); // asked after the part, answered after it: the counts include it
+  }
   state.rooms.delete(conv.name);
   state.dms.delete(conv.name);
   remember();
