@@ -63,3 +63,23 @@ def check_readable(option: str, path: str) -> None:
         raise usage.UsageError(f"--{option}: no such file: {path}")
     if not os.access(path, os.R_OK):
         raise usage.UsageError(f"--{option}: {path} is not readable")
+
+
+def worker_count(value: object, redis: bool) -> int:
+    """``--workers``: a number from 1 to 256, or ``auto`` (one per core); above 1 only with Redis,
+    through which the workers join into one network, and where ports can be shared."""
+    import socket
+
+    text = str(value).strip().lower()
+    if text == "auto":
+        count = os.cpu_count() or 1
+    elif text.isdigit() and 1 <= int(text) <= 256:
+        count = int(text)
+    else:
+        raise usage.UsageError(f"--workers must be a number from 1 to 256, or auto, not {value!r}")
+    if count > 1 and not redis:
+        raise usage.UsageError("--workers: more than one worker needs --redis (the workers join into one "
+                               "network through it)")
+    if count > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        raise usage.UsageError("--workers: this system cannot share a port between processes (no SO_REUSEPORT)")
+    return count

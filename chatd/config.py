@@ -33,6 +33,9 @@ def given_on_command_line(argv: Iterable[str], names: Iterable[str]) -> set[str]
     return found
 
 
+NUMBER_OR_WORD = {"workers"}
+
+
 def coerce(key: str, value: Any, default: Any, coercer: Callable[[Any], Any] | None, flag: bool) -> Any:
     if flag:
         if not isinstance(value, bool):
@@ -46,6 +49,8 @@ def coerce(key: str, value: Any, default: Any, coercer: Callable[[Any], Any] | N
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise usage.UsageError(f"config: {key} must be a number, not {value!r}")
         return float(value)
+    if key in NUMBER_OR_WORD and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # workers = 4 as well as workers = "auto"
     if not isinstance(value, str):
         raise usage.UsageError(f"config: {key} must be a string, not {value!r}")
     return value

@@ -8,11 +8,12 @@ the keys of the TOML configuration file (:mod:`chatd.config`).
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, Optional
 
 from twisted.python import usage
 
-from .checks import LISTENERS, check_endpoint, check_readable, check_state_dir
+from .checks import LISTENERS, check_endpoint, check_readable, check_state_dir, worker_count
 from .cluster.address import RedisAddress, parse_sentinels
 from .config import apply_file, given_on_command_line
 from .history.sqlite import Retention
@@ -107,6 +108,8 @@ class Options(usage.Options):
          "--redis-master; --redis then only gives database, user, password, TLS)."],
         ["redis-master", None, None, "The master name the Sentinels watch (with --redis-sentinel)."],
         ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
+        ["workers", None, "1", "Worker processes sharing the listeners, each a cluster node (a number, or auto: one "
+         "per core); above 1 needs --redis. See docs/cluster.md."],
         ["redis-timeout", None, 1.0, "Seconds Redis has to answer before the link counts as down (local chat "
          "goes on meanwhile).", float],
         ["node-timeout", None, 10.0, "Seconds without a heartbeat before a node's users are dropped.", float],
@@ -175,8 +178,6 @@ class Options(usage.Options):
         self.multi_options = {"room-retention": self.opt_room_retention}
 
     def parseOptions(self, options: Optional[list[str]] = None) -> None:
-        import sys
-
         self.argv = list(sys.argv[1:] if options is None else options)
         super().parseOptions(options)
 
@@ -223,6 +224,7 @@ class Options(usage.Options):
                 RedisAddress.parse(self["redis"])
             except ValueError as error:
                 raise usage.UsageError(f"--redis: {error}") from None
+        self["workers"] = worker_count(self["workers"], bool(self["redis"]))
         if not 0.1 <= self["redis-timeout"] <= 30:
             raise usage.UsageError("--redis-timeout must be between 0.1 and 30 seconds")
         if not 2 <= self["node-timeout"] <= 300:
@@ -314,3 +316,17 @@ class Options(usage.Options):
 
         print(f"chatd {__version__} (Twisted {twisted.__version__}, Python {platform.python_version()})")
         raise SystemExit(0)
+
+
+class TwistdOptions(Options):
+    """The options as ``twistd chatd`` reads them: a mistake is one line and exit status 2.
+
+    (twistd itself would print its whole usage text above the reason.)
+    """
+
+    def parseOptions(self, options: Optional[list[str]] = None) -> None:  # noqa: N802
+        try:
+            super().parseOptions(options)
+        except usage.UsageError as error:
+            sys.stderr.write(f"chatd: {error}\n")
+            raise SystemExit(2) from None

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
 import attrs
 from twisted.application import internet
 from twisted.internet import defer, endpoints
-from twisted.python import usage
 
 from . import options as validated
 from .accounts.passwords import ScryptHasher
@@ -54,23 +52,13 @@ from .systemd import Notifier, NotifyService
 from .telnet.connection import TelnetFactory
 from .uploads.http import upload_resources
 from .uploads.service import uploads_from
+from .workers.role import adopt, listening_reactor, role
 from .ws.factory import LOOPBACK, ChatWebSocketFactory, WebSocketSettings
 
 __all__ = ["Options", "makeService"]
 
 
-class Options(validated.Options):
-    """The options as ``twistd chatd`` reads them: a mistake is one line and exit status 2.
-
-    (twistd itself would print its whole usage text above the reason.)
-    """
-
-    def parseOptions(self, options: Optional[list[str]] = None) -> None:
-        try:
-            super().parseOptions(options)
-        except usage.UsageError as error:
-            sys.stderr.write(f"chatd: {error}\n")
-            raise SystemExit(2) from None
+Options = validated.TwistdOptions  # a mistake is one line and exit status 2
 
 
 def _history(options: Options, reactor: Any, top: ChatdService) -> Optional[SQLiteHistory]:
@@ -230,6 +218,12 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     top = ChatdService(make_observer(options["log-format"], options["log-level"], options["log-file"]), reactor)
     notify = NotifyService(Notifier())
     notify.setServiceParent(top)
+    me = role()  # a worker of --workers, or None
+    if options["workers"] > 1 and me is None:
+        from .workers.supervisor import supervise  # this process only runs the workers
+
+        supervise(options, reactor, top, notify)
+        return top
     network, bridge = _network(options, reactor, top)
 
     refusals = Refusals(reactor)  # one aggregate log of refused connections for every listener
@@ -250,12 +244,10 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     def listen(kind: str, protocol: str, description: str, factory: Any) -> None:
         served = ProxyHeaderFactory(factory, proxies) if kind in proxied else factory
         backlog = options["listen-backlog"]
-        if kind == "irc-tls":  # certificates log in with SASL EXTERNAL
-            def endpoint(d: str) -> Any:
-                return ask_client_certificates(endpoints.serverFromString(reactor, with_backlog(d, backlog)))
-        else:
-            def endpoint(d: str) -> Any:
-                return endpoints.serverFromString(reactor, with_backlog(d, backlog))
+
+        def endpoint(d: str) -> Any:  # on irc-tls, certificates log in with SASL EXTERNAL
+            made = endpoints.serverFromString(listening_reactor(reactor, me), with_backlog(d, backlog))
+            return ask_client_certificates(made) if kind == "irc-tls" else made
         listener = Listener(kind, description, endpoint, served, reactor)
         listener.setServiceParent(top)
         listeners.append(listener)
@@ -378,6 +370,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
         state = str(Path(options["state-dir"]).resolve())
     ready = ReadyAnnouncer(listeners, reactor, options["public-host"] or network.server_name, state)
     ready.callbacks.append(notify.ready)
+    adopt(me, bridge, ready)
     ready.setServiceParent(top)
     # SIGHUP and REHASH read the whole configuration again (chatd/reload.py).
     top.reloader = Reloader(options, network, top.observer, top.reloaders)
