@@ -323,6 +323,9 @@ def fanout(args: argparse.Namespace) -> dict:
     interval = args.senders / args.rate
     start = time.perf_counter()
     cpu_start = cpu_seconds()
+    watched = [int(p) for p in (args.cpu_pids or "").split(",") if p]
+    server_start = tree_cpu_seconds(watched)
+    redis_start = tree_cpu_seconds([args.redis_pid] if args.redis_pid else [])
     next_send = [start + i * interval / args.senders for i in range(args.senders)]
     sent = 0
     end_send = start + args.duration
@@ -351,6 +354,8 @@ def fanout(args: argparse.Namespace) -> dict:
             sender_swarm.pump(0)
     elapsed = time.perf_counter() - start
     cpu = cpu_seconds() - cpu_start
+    server_cpu = tree_cpu_seconds(watched) - server_start
+    redis_cpu = tree_cpu_seconds([args.redis_pid] if args.redis_pid else []) - redis_start
     received = sum(r.received for r in receivers)
     return {
         "scenario": "fanout",
@@ -368,6 +373,11 @@ def fanout(args: argparse.Namespace) -> dict:
         "elapsed_s": elapsed,
         "latency_ms": latency_summary(receivers),
         "loadgen_cpu": cpu / elapsed if elapsed else 0.0,
+        # CPU seconds of the watched processes (--cpu-pids) per million deliveries and per message
+        "server_cpu_s": server_cpu if watched else None,
+        "server_cpu_s_per_million": server_cpu / received * 1e6 if watched and received else None,
+        "server_cpu_ms_per_message": server_cpu / sent * 1e3 if watched and sent else None,
+        "redis_cpu_ms_per_message": redis_cpu / sent * 1e3 if args.redis_pid and sent else None,
     }
 
 
@@ -435,6 +445,29 @@ def connect_rate(args: argparse.Namespace) -> dict:
     }
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its children (a ``--workers`` supervisor's workers)."""
+    pids = [pid]
+    try:
+        pids += [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        pass
+    return pids
+
+
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds of the processes ``pids`` and their children, from /proc."""
+    total = 0
+    for root in pids:
+        for p in process_tree(root):
+            try:
+                fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: Optional[int]) -> Optional[int]:
     if not pid:
         return None
@@ -472,6 +505,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=50, help="connections set up at once")
     parser.add_argument("--server-pid", type=int, default=None)
+    parser.add_argument("--cpu-pids", default="", help="comma list of pids whose CPU (with children) is counted")
+    parser.add_argument("--redis-pid", type=int, default=None, help="a redis-server whose CPU per message is counted")
     parser.add_argument("--setup-timeout", type=float, default=180.0)
     args = parser.parse_args(argv)
     raise_fd_limit()

@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional
 
 from . import servers
 
-SCENARIOS = ("irc", "ws", "cluster", "idle", "connect", "history", "crash", "post")
+SCENARIOS = ("irc", "ws", "cluster", "workers", "idle", "connect", "history", "crash", "post")
 
 
 def _tool(module: str, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
@@ -82,7 +82,8 @@ class Suite:
                 if name == "twisted.words" and label == "overload":
                     continue
                 result = loadgen("fanout", "--dialect", dialect, "--port", port, "--receivers", receivers,
-                                 "--senders", 10 if not self.quick else 2, "--rate", rate, "--duration", duration)
+                                 "--senders", 10 if not self.quick else 2, "--rate", rate, "--duration", duration,
+                                 "--cpu-pids", server.pid)
                 self.record(f"irc-fanout-{label}", name, result)
 
         self.each(peers, run)
@@ -141,6 +142,31 @@ class Suite:
             finally:
                 a.stop()
                 b.stop()
+        finally:
+            redis.stop()
+
+    def workers(self) -> None:
+        """One chatd process against ``--workers 2`` on the same ports, both through one Redis, at the
+        same offered load: deliveries, latency, chatd's CPU (every process) per million deliveries and
+        Redis's CPU per message.  The figures the scaling model in docs/benchmarks.md is built from."""
+        redis = servers.redis()
+        if redis is None:
+            print("  workers: no redis-server, skipped")
+            return
+        receivers = 20 if self.quick else 200
+        rate = 20 if self.quick else 1000  # 200,000 deliveries/s
+        url = f"redis://127.0.0.1:{redis.ports['redis']}/0"
+        try:
+            for count in (1, 2):
+                server = servers.chatd("--redis", url, "--workers", str(count), name=f"chatd-{count}w",
+                                       fixed_ports=True, ready=r"chatd workers ready" if count > 1 else r"in sync")
+                try:
+                    result = loadgen("fanout", "--port", server.ports["irc-trusted"], "--receivers", receivers,
+                                     "--senders", 4, "--rate", rate, "--duration", 1 if self.quick else 5,
+                                     "--cpu-pids", server.pid, "--redis-pid", redis.pid)
+                    self.record("workers", f"chatd-{count}w", result, workers=count)
+                finally:
+                    server.stop()
         finally:
             redis.stop()
 
@@ -272,7 +298,7 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if server == "chatd":
                 continue
             for metric, better in (("deliveries_per_s", "higher"), ("per_s", "higher"),
-                                   ("kib_per_connection", "lower")):
+                                   ("kib_per_connection", "lower"), ("server_cpu_s_per_million", "lower")):
                 if ours.get(metric) and theirs.get(metric):
                     rows.append({"scenario": scenario, "peer": server, "metric": metric, "better": better,
                                  "chatd": ours[metric], "peer_value": theirs[metric],
@@ -282,6 +308,13 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if ours_p99 and theirs_p99:
                 rows.append({"scenario": scenario, "peer": server, "metric": "p99_ms", "better": "lower",
                              "chatd": ours_p99, "peer_value": theirs_p99, "ratio": ours_p99 / theirs_p99})
+    workers = by_scenario.get("workers", {})
+    if "chatd-1w" in workers and "chatd-2w" in workers:
+        for metric, better in (("deliveries_per_s", "higher"), ("server_cpu_s_per_million", "lower")):
+            a, b = workers["chatd-2w"].get(metric), workers["chatd-1w"].get(metric)
+            if a and b:
+                rows.append({"scenario": "workers", "peer": "chatd 1 worker", "metric": metric, "better": better,
+                             "chatd": a, "peer_value": b, "ratio": a / b})
     if "one-node" in by_scenario and "two-nodes-redis" in by_scenario:
         one, two = by_scenario["one-node"]["chatd"], by_scenario["two-nodes-redis"]["chatd"]
         for key in ("p50", "p99"):
@@ -300,7 +333,7 @@ def print_table(rows: list[dict[str, Any]], results: list[dict[str, Any]]) -> No
               f"{row['peer_value']:>12.1f}{row['ratio']:>8.2f}  {row['better']}")
     print()
     print(f"{'scenario':<24}{'server':<18}{'deliv/s':>10}{'loss':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-          f"{'KiB/conn':>10}{'conn/s':>9}{'gen cpu':>8}")
+          f"{'KiB/conn':>10}{'conn/s':>9}{'gen cpu':>8}{'cpu s/M':>8}{'redis ms/msg':>13}")
     for r in results:
         lat = r.get("latency_ms") or {}
 
@@ -311,7 +344,8 @@ def print_table(rows: list[dict[str, Any]], results: list[dict[str, Any]]) -> No
         print(f"{r['scenario']:<24}{r['server']:<18}{num(r.get('deliveries_per_s'), '10.0f')}"
               f"{num(r.get('loss'), '8.3f')}{num(lat.get('p50'), '9.1f')}{num(lat.get('p99'), '9.1f')}"
               f"{num(lat.get('max'), '9.1f')}{num(r.get('kib_per_connection'), '10.1f')}{num(r.get('per_s'), '9.0f')}"
-              f"{num(r.get('loadgen_cpu'), '8.2f')}" + (f"  error: {r['error']}" if "error" in r else ""))
+              f"{num(r.get('loadgen_cpu'), '8.2f')}{num(r.get('server_cpu_s_per_million'), '8.2f')}"
+              f"{num(r.get('redis_cpu_ms_per_message'), '13.3f')}" + (f"  error: {r['error']}" if "error" in r else ""))
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -89,19 +89,21 @@ class Server:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def chatd(*extra: str, name: str = "chatd", history: bool = False) -> Server:
+def chatd(*extra: str, name: str = "chatd", history: bool = False, fixed_ports: bool = False,
+          ready: str = r"chatd ready") -> Server:
     """chatd as deployed for load: a trusted IRC listener, no per-address cap, no history writes
     unless ``history`` (then with a metrics listener, to read the writer's lag). Its state folder
     (the cluster outbox, history) is a temporary one, removed when it stops."""
     state = Path(tempfile.mkdtemp(prefix="bench-chatd-"))
     stored = ["--metrics", "tcp:0:interface=127.0.0.1"] if history else ["--no-history"]
-    command = [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "chatd",
-               "--irc", "tcp:0:interface=127.0.0.1", "--irc-trusted", "tcp:0:interface=127.0.0.1",
-               "--telnet", "tcp:0:interface=127.0.0.1", "--http", "tcp:0:interface=127.0.0.1",
+    # --workers shares ports between processes: they must be fixed, not picked by each (port 0).
+    listeners = [arg for kind in ("irc", "irc-trusted", "telnet", "http")
+                 for arg in (f"--{kind}", f"tcp:{free_port() if fixed_ports else 0}:interface=127.0.0.1")]
+    command = [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "chatd", *listeners,
                "--max-per-address", "0", "--flood-rate", "0", "--state-dir", str(state), *stored,
                "--ping-interval", "600", *extra]
     server = Server(name, command, cwd=ROOT, env={"PYTHONPATH": str(ROOT)}, scratch=state)
-    server.wait_for(r"chatd ready")
+    server.wait_for(ready)
     for kind, port in re.findall(r"chatd (\S+) listening on \S+:(\d+)", server.output()):
         server.ports[kind] = int(port)
     return server
