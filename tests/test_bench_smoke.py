@@ -32,7 +32,7 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
     for scenario, server in [
         ("irc-fanout-100k", "chatd"), ("irc-fanout-100k", "ngircd"), ("irc-fanout-100k", "twisted.words"),
         ("ws-fanout-saturation", "chatd"), ("ws-fanout-saturation", "django-channels"),
-        ("one-node", "chatd"), ("two-nodes-redis", "chatd"),
+        ("one-node", "chatd"), ("two-nodes-redis", "chatd"), ("workers", "chatd-1w"), ("workers", "chatd-2w"),
         ("idle-irc", "chatd"), ("idle-irc", "ngircd"), ("idle-ws", "chatd"), ("idle-ws", "django-channels"),
         ("connect-irc", "chatd"), ("connect-irc", "ngircd"), ("connect-irc", "twisted.words"),
         ("history-lag", "chatd"), ("history-durability", "chatd"), ("history-durability", "after-delivery"),
@@ -47,5 +47,7 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
         if result.get("durability") == "before-delivery" and "seen_not_stored" in result:
             assert result["seen_not_stored"] == 0, result  # what a reader saw survives kill -9
     assert any(row["peer"] == "ngircd" for row in report["ratios"])
+    fanout = next(r for r in report["results"] if (r["scenario"], r["server"]) == ("irc-fanout-100k", "chatd"))
+    assert fanout["server_cpu_s"] is not None  # CPU per delivery is measured (its size is the benchmark's)
     assert sorted(ROOT.glob("chatd-data/*")) == state_before  # every daemon kept its state in a temporary folder
     assert "ratio" in done.stdout
