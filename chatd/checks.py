@@ -18,16 +18,23 @@ from twisted.python import usage
 LISTENERS = ("irc", "irc-trusted", "irc-tls", "telnet", "http", "https", "metrics", "api")
 
 
-def check_endpoint(option: str, description: str) -> None:
-    """Parse an endpoint the way the listener will (TLS files are read now)."""
+def check_endpoint(option: str, description: str, shared: bool = False) -> None:
+    """Parse an endpoint the way the listener will (TLS files are read now).  ``shared``: every
+    worker of ``--workers`` binds it, so it must be TCP on a fixed port."""
     try:
         # Parsing builds the endpoint (and loads TLS keys); only listening needs a reactor.
-        endpoints.serverFromString(None, description)
+        endpoint = endpoints.serverFromString(None, description)
     except OSError as error:
         raise usage.UsageError(f"--{option}: {description!r}: {error.strerror or error}: "
                                f"{error.filename or ''}".rstrip(": ")) from None
     except Exception as error:  # ValueError, KeyError, SSL errors: whatever the parser says
         raise usage.UsageError(f"--{option}: {description!r} is not a usable endpoint: {error}") from None
+    if shared and getattr(endpoint, "_port", None) == 0:
+        raise usage.UsageError(f"--{option}: {description!r}: with --workers every worker binds the same port; "
+                               "give a fixed one, not 0")
+    if shared and isinstance(endpoint, endpoints.UNIXServerEndpoint):
+        raise usage.UsageError(f"--{option}: {description!r}: a unix: socket cannot be shared by --workers; "
+                               "listen on tcp:")
 
 
 def check_state_dir(path: str, option: str = "state-dir") -> None:

@@ -302,7 +302,7 @@ class Options(usage.Options):
             raise usage.UsageError("--http-header-timeout must be positive")
         for name in LISTENERS:
             if self[name]:
-                check_endpoint(name, self[name])
+                check_endpoint(name, self[name], shared=self["workers"] > 1)
         if not self["no-history"] or self["redis"]:
             check_state_dir(self["state-dir"])  # in cluster mode it holds the outbox
 

@@ -165,6 +165,11 @@ def test_workers_from_the_command_line_and_the_configuration_file(tmp_path):
     assert parsed("--config", str(config)) == 4
     config.write_text('redis = "redis://127.0.0.1:6379/0"\nworkers = "auto"\n')
     assert parsed("--config", str(config)) == (os.cpu_count() or 1)
+    for listener, said in (("tcp:0:interface=127.0.0.1", "give a fixed one, not 0"),
+                           (f"unix:{tmp_path}/chatd.sock", "a unix: socket cannot be shared")):
+        with pytest.raises(usage.UsageError, match=f"--irc: .*{said}"):
+            parsed("--workers", "2", *redis_url, "--irc", listener)
+    assert parsed("--workers", "1", "--irc", "tcp:0:interface=127.0.0.1") == 1  # one process: any port
     for wrong in ("0", "many", "999"):
         with pytest.raises(usage.UsageError, match="--workers must be a number from 1 to 256, or auto"):
             parsed("--workers", wrong, *redis_url)
