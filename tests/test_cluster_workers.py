@@ -173,3 +173,16 @@ def test_workers_from_the_command_line_and_the_configuration_file(tmp_path):
     for wrong in ("0", "many", "999"):
         with pytest.raises(usage.UsageError, match="--workers must be a number from 1 to 256, or auto"):
             parsed("--workers", wrong, *redis_url)
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path, redis):  # noqa: F811
+    daemon, ports = workers(tmp_path, redis)
+    try:
+        pids = list(worker_pids(daemon).values())
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+        daemon.kill()  # SIGKILL: the supervisor can pass nothing on
+        wait_until(lambda: not any(_alive(pid) for pid in pids), 20, what="the orphaned workers to stop")
+        with socket.socket() as free:  # and the port is free again
+            free.bind(("127.0.0.1", ports["irc"]))
+    finally:
+        daemon.kill()

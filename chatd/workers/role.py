@@ -3,12 +3,14 @@
 ``CHATD_WORKER`` is ``index/count``; ``CHATD_WORKER_READY_FD`` a pipe on which the worker says
 ``ready`` once its listeners are bound (the supervisor tells systemd when every worker has);
 ``CHATD_WORKER_REPLACES`` the node name of the worker it replaces after a crash, whose people the
-new one makes quit at once (instead of after ``--node-timeout``).
+new one makes quit at once (instead of after ``--node-timeout``); ``CHATD_WORKER_PARENT`` the
+supervisor's pid: a worker stops when its supervisor is gone, however it went.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any, Mapping, Optional
 
 import attrs
@@ -20,6 +22,7 @@ log = Logger()
 
 WORKER = "CHATD_WORKER"
 READY_FD = "CHATD_WORKER_READY_FD"
+PARENT = "CHATD_WORKER_PARENT"
 REPLACES = "CHATD_WORKER_REPLACES"
 
 
@@ -29,6 +32,7 @@ class Role:
     count: int
     ready_fd: Optional[int] = None
     replaces: str = ""
+    parent: Optional[int] = None
 
     def tell_ready(self) -> None:
         """Say ``ready`` to the supervisor, once."""
@@ -47,7 +51,23 @@ def role(environ: Mapping[str, str] = os.environ) -> Optional[Role]:
     if not (index.isdigit() and count.isdigit()):
         return None
     fd = environ.get(READY_FD, "")
-    return Role(int(index), int(count), int(fd) if fd.isdigit() else None, environ.get(REPLACES, ""))
+    parent = environ.get(PARENT, "")
+    return Role(int(index), int(count), int(fd) if fd.isdigit() else None, environ.get(REPLACES, ""),
+                int(parent) if parent.isdigit() else None)
+
+
+def stop_with_parent(me: Role) -> None:
+    """A worker outlives no supervisor: the kernel sends it SIGTERM (a clean stop) when the supervisor
+    dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG); one whose supervisor is already gone stops now."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the supervisor's SIGTERM is what stops workers
+        pass
+    if me.parent is not None and os.getppid() != me.parent:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def listening_reactor(reactor: Any, me: Optional[Role]) -> Any:
@@ -60,6 +80,7 @@ def adopt(me: Optional[Role], bridge: Any, ready: Any) -> None:
     the people of the worker this one replaces quit now (its goodbye, said on its behalf)."""
     if me is None:
         return
+    stop_with_parent(me)
     ready.callbacks.append(me.tell_ready)
     if me.replaces and bridge is not None:
         done: list[bool] = []

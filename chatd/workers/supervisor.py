@@ -29,7 +29,7 @@ from twisted.internet import defer, protocol
 from twisted.logger import Logger
 
 from ..systemd import NotifyService
-from .role import READY_FD, REPLACES, WORKER
+from .role import PARENT, READY_FD, REPLACES, WORKER
 
 log = Logger()
 
@@ -103,7 +103,7 @@ class Supervisor(service.Service):
         # A fresh name each start: a worker never mistakes what a crashed one left in Redis for its own.
         node = f"{self.node_base}-w{index}-{secrets.token_hex(2)}"
         env = {k: v for k, v in os.environ.items() if k not in UNSET_FOR_WORKERS}
-        env.update({WORKER: f"{index}/{self.count}", READY_FD: "3"})
+        env.update({WORKER: f"{index}/{self.count}", READY_FD: "3", PARENT: str(os.getpid())})
         if replaces:
             env[REPLACES] = replaces
         worker = Worker(self, index, node, self.reactor.seconds())
