@@ -45,9 +45,9 @@ def check_state_dir(path: str, option: str = "state-dir") -> None:
         raise usage.UsageError(f"--{option}: {path} is a file, not a folder")
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        probe = folder / ".chatd-write-test"
+        probe = folder / f".chatd-write-test-{os.getpid()}"  # its own: workers check one folder at once
         probe.write_bytes(b"")
-        probe.unlink()
+        probe.unlink(missing_ok=True)
     except OSError as error:
         raise usage.UsageError(f"--{option}: {path} is not a writable folder: {error.strerror}") from None
     if option != "state-dir":

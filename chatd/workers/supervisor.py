@@ -94,6 +94,9 @@ class Supervisor(service.Service):
     def startService(self) -> None:
         super().startService()
         self.reactor.addSystemEventTrigger("after", "shutdown", self._exit)
+        for folder in [self.state_dir / f"worker-{i}" for i in range(self.count)] + (
+                [Path(self.upload_dir)] if self.upload_dir else []):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # made once, before workers check them
         for index in range(self.count):
             self.spawn(index)
 
