@@ -8,6 +8,7 @@ the reason, so a mistake in a unit file or a TOML file is reported as
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -72,21 +73,22 @@ def check_readable(option: str, path: str) -> None:
         raise usage.UsageError(f"--{option}: {path} is not readable")
 
 
-def worker_count(value: object, redis: bool) -> int:
-    """``--workers``: a number from 1 to 256, or ``auto`` (one per core); above 1 only with Redis,
-    through which the workers join into one network, and where ports can be shared."""
-    import socket
-
+def worker_count(value: object) -> int:
+    """``--workers``: a number from 1 to 256, or ``auto`` (one per core); a command-line string or a
+    configuration file's number or string."""
     text = str(value).strip().lower()
     if text == "auto":
-        count = os.cpu_count() or 1
-    elif text.isdigit() and 1 <= int(text) <= 256:
-        count = int(text)
-    else:
-        raise usage.UsageError(f"--workers must be a number from 1 to 256, or auto, not {value!r}")
+        return os.cpu_count() or 1
+    if text.isdigit() and 1 <= int(text) <= 256:
+        return int(text)
+    raise usage.UsageError(f"--workers must be a number from 1 to 256, or auto, not {value!r}")
+
+
+def check_workers(count: int, redis: bool) -> None:
+    """More than one worker only with Redis, through which the workers join into one network, and
+    where processes can share a port."""
     if count > 1 and not redis:
         raise usage.UsageError("--workers: more than one worker needs --redis (the workers join into one "
                                "network through it)")
     if count > 1 and not hasattr(socket, "SO_REUSEPORT"):
         raise usage.UsageError("--workers: this system cannot share a port between processes (no SO_REUSEPORT)")
-    return count

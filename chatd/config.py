@@ -33,9 +33,6 @@ def given_on_command_line(argv: Iterable[str], names: Iterable[str]) -> set[str]
     return found
 
 
-NUMBER_OR_WORD = {"workers"}
-
-
 def coerce(key: str, value: Any, default: Any, coercer: Callable[[Any], Any] | None, flag: bool) -> Any:
     if flag:
         if not isinstance(value, bool):
@@ -49,8 +46,10 @@ def coerce(key: str, value: Any, default: Any, coercer: Callable[[Any], Any] | N
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise usage.UsageError(f"config: {key} must be a number, not {value!r}")
         return float(value)
-    if key in NUMBER_OR_WORD and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # workers = 4 as well as workers = "auto"
+    if coercer is not None:  # an option's own parser (workers = 4 or "auto"); it says what is wrong
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise usage.UsageError(f"config: {key} must be a string or a whole number, not {value!r}")
+        return coercer(value)
     if not isinstance(value, str):
         raise usage.UsageError(f"config: {key} must be a string, not {value!r}")
     return value

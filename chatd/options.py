@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from twisted.python import usage
 
-from .checks import LISTENERS, check_endpoint, check_readable, check_state_dir, worker_count
+from .checks import LISTENERS, check_endpoint, check_readable, check_state_dir, check_workers, worker_count
 from .cluster.address import RedisAddress, parse_sentinels
 from .config import apply_file, given_on_command_line
 from .history.sqlite import Retention
@@ -108,8 +108,8 @@ class Options(usage.Options):
          "--redis-master; --redis then only gives database, user, password, TLS)."],
         ["redis-master", None, None, "The master name the Sentinels watch (with --redis-sentinel)."],
         ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
-        ["workers", None, "1", "Worker processes sharing the listeners, each a cluster node (a number, or auto: one "
-         "per core); above 1 needs --redis. See docs/cluster.md."],
+        ["workers", None, 1, "Worker processes sharing the listeners, each a cluster node (a number, or auto: one "
+         "per core); above 1 needs --redis. See docs/cluster.md.", worker_count],
         ["redis-timeout", None, 1.0, "Seconds Redis has to answer before the link counts as down (local chat "
          "goes on meanwhile).", float],
         ["node-timeout", None, 10.0, "Seconds without a heartbeat before a node's users are dropped.", float],
@@ -224,7 +224,7 @@ class Options(usage.Options):
                 RedisAddress.parse(self["redis"])
             except ValueError as error:
                 raise usage.UsageError(f"--redis: {error}") from None
-        self["workers"] = worker_count(self["workers"], bool(self["redis"]))
+        check_workers(self["workers"], bool(self["redis"]))
         if not 0.1 <= self["redis-timeout"] <= 30:
             raise usage.UsageError("--redis-timeout must be between 0.1 and 30 seconds")
         if not 2 <= self["node-timeout"] <= 300:
