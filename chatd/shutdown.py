@@ -18,6 +18,13 @@ log = Logger()
 REASON = "Server shutting down"
 
 
+def clean_exit(reactor: Any) -> None:
+    """After a shutdown we completed on purpose: exit 0.  (twistd re-raises the signal that stopped
+    it, so the parent would see "killed by SIGTERM".)"""
+    if hasattr(reactor, "_exitSignal"):
+        reactor._exitSignal = None
+
+
 class GracefulShutdown(service.Service):
     def __init__(self, reactor: Any, connections: Callable[[], Iterable[Any]], timeout: float = 5.0) -> None:
         self.reactor = reactor  # IReactorTime and IReactorCore
@@ -32,10 +39,7 @@ class GracefulShutdown(service.Service):
             self.reactor.addSystemEventTrigger("after", "shutdown", self._clean_exit)
 
     def _clean_exit(self) -> None:
-        # twistd re-raises the signal that stopped it so the parent sees "killed
-        # by SIGTERM".  A shutdown we completed on purpose is a success: exit 0.
-        if hasattr(self.reactor, "_exitSignal"):
-            self.reactor._exitSignal = None
+        clean_exit(self.reactor)
 
     def stopService(self) -> defer.Deferred[None]:
         super().stopService()

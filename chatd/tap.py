@@ -241,12 +241,14 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     proxies = trusted_from(options["trusted-proxies"])
     proxied = proxied_kinds(options["proxy-protocol"])
 
+    listening = listening_reactor(reactor, me)  # in a worker, ports shared with its siblings
+
     def listen(kind: str, protocol: str, description: str, factory: Any) -> None:
         served = ProxyHeaderFactory(factory, proxies) if kind in proxied else factory
         backlog = options["listen-backlog"]
 
         def endpoint(d: str) -> Any:  # on irc-tls, certificates log in with SASL EXTERNAL
-            made = endpoints.serverFromString(listening_reactor(reactor, me), with_backlog(d, backlog))
+            made = endpoints.serverFromString(listening, with_backlog(d, backlog))
             return ask_client_certificates(made) if kind == "irc-tls" else made
         listener = Listener(kind, description, endpoint, served, reactor)
         listener.setServiceParent(top)

@@ -10,7 +10,8 @@ a dying worker's accept queue are reset (the client reconnects), and the port mu
 the same user may share a port.
 
 :class:`SharedPorts` stands in for the reactor when Twisted's endpoints (``tcp:``, ``tcp6:``,
-``ssl:``) call ``listenTCP`` or ``listenSSL``; everything else goes to the real reactor.
+``ssl:``) call ``listenTCP`` or ``listenSSL``; everything else goes to the real reactor.  (``unix:``
+and port 0 never get here: the options refuse them with ``--workers``, chatd/checks.py.)
 """
 
 from __future__ import annotations
@@ -49,10 +50,3 @@ class SharedPorts:
                   interface: str = "") -> ReusePort:
         # What Twisted's own listenSSL does: TLS in memory over a TCP port (here a shared one).
         return self.listenTCP(port, TLSMemoryBIOFactory(contextFactory, False, factory), backlog, interface)
-
-    def listenUNIX(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
-        raise ValueError("a unix: socket cannot be shared by workers; listen on tcp: with --workers")
-
-
-def supported() -> bool:
-    return hasattr(socket, "SO_REUSEPORT")

@@ -28,6 +28,7 @@ from twisted.application import service
 from twisted.internet import defer, protocol
 from twisted.logger import Logger
 
+from ..shutdown import clean_exit
 from ..systemd import NotifyService
 from .role import PARENT, READY_FD, REPLACES, WORKER
 
@@ -85,8 +86,12 @@ class Supervisor(service.Service):
         self.stopping = False
         self.failed: Optional[int] = None
 
+    def folder(self, index: int) -> Path:
+        """Worker ``index``'s state folder: its outbox and webhook queue."""
+        return self.state_dir / f"worker-{index}"
+
     def command(self, index: int, node: str) -> list[str]:
-        own = ["--state-dir", str(self.state_dir / f"worker-{index}"), "--node-name", node]
+        own = ["--state-dir", str(self.folder(index)), "--node-name", node]
         if self.upload_dir:
             own += ["--upload-dir", self.upload_dir]
         return [sys.executable, "-c", TWISTD, "--nodaemon", "--pidfile=", "chatd", *self.arguments, *own]
@@ -94,7 +99,7 @@ class Supervisor(service.Service):
     def startService(self) -> None:
         super().startService()
         self.reactor.addSystemEventTrigger("after", "shutdown", self._exit)
-        for folder in [self.state_dir / f"worker-{i}" for i in range(self.count)] + (
+        for folder in [self.folder(i) for i in range(self.count)] + (
                 [Path(self.upload_dir)] if self.upload_dir else []):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # made once, before workers check them
         for index in range(self.count):
@@ -165,8 +170,7 @@ class Supervisor(service.Service):
         return done
 
     def _exit(self) -> None:
-        if hasattr(self.reactor, "_exitSignal"):
-            self.reactor._exitSignal = None  # stopped by SIGTERM on purpose: a success, as a worker's
+        clean_exit(self.reactor)  # stopped by SIGTERM on purpose: a success, as a worker's
         if self.failed is not None:
             sys.stdout.flush()
             sys.stderr.flush()
