@@ -53,7 +53,7 @@ function candidates() {
   const out = [];
   const add = (name, kind) => {
     const key = fold(name);
-    if (seen.has(key) || (name === state.me)) return;
+    if (seen.has(key) || key === fold(state.me || "")) return;
     seen.add(key);
     out.push({ name, kind });
   };
@@ -68,9 +68,10 @@ function renderJump() {
   const typed = fold($("jump-input").value.trim().replace(/^@/, ""));
   const all = candidates();
   choices = typed ? all.filter((c) => fold(c.name).includes(typed)) : all;
-  // Names that start with what was typed come first (as in Slack's switcher).
-  choices.sort((a, b) => Number(!fold(a.name).replace(/^#/, "").startsWith(typed.replace(/^#/, "")))
-    - Number(!fold(b.name).replace(/^#/, "").startsWith(typed.replace(/^#/, ""))));
+  // Names that start with what was typed come first (as in Slack's switcher); the sort is stable.
+  const bare = typed.replace(/^#/, "");
+  const later = (c) => Number(!fold(c.name).replace(/^#/, "").startsWith(bare));
+  choices.sort((a, b) => later(a) - later(b));
   chosen = Math.min(chosen, Math.max(choices.length - 1, 0));
   const list = $("jump-list");
   list.replaceChildren(...choices.slice(0, 12).map((choice, i) => {
