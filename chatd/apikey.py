@@ -141,9 +141,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     async def body(reactor: Any, options: Any) -> int:
         if options["redis"]:
             from .api.store import RedisKeys
+            from .cluster.keys import Keys
 
-            return await with_redis(reactor, options,
-                                    lambda link: run(RedisKeys(link, prefix(options)), args, options, sys.stdout))
+            return await with_redis(reactor, options, lambda link: run(
+                RedisKeys(link, Keys(prefix(options)).api), args, options, sys.stdout))
         store = SQLiteKeys(Path(options["state-dir"]) / "apikeys.sqlite3")  # inline, no thread
         try:
             return await run(store, args, options, sys.stdout)

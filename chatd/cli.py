@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 from twisted.internet import defer, task
 from twisted.python import usage
 
-SHARED = ("state-dir", "config", "redis", "network-name", "public-host", "http")
+SHARED = ("state-dir", "config", "redis", "redis-cluster", "network-name", "public-host", "http")
 
 
 def add_shared(parser: argparse.ArgumentParser) -> None:
@@ -45,8 +45,9 @@ def prefix(options: Any) -> str:
 
 async def with_redis(reactor: Any, options: Any, use: Callable[[Any], Awaitable[int]]) -> int:
     """``use`` a link to the daemon's Redis, connected (within ten seconds), closed after."""
-    from .cluster.address import RedisAddress
+    from .cluster.address import RedisAddress, parse_cluster
     from .cluster.link import RedisLink
+    from .cluster.shards import ClusterLink
 
     up: defer.Deferred[None] = defer.Deferred()
 
@@ -54,8 +55,13 @@ async def with_redis(reactor: Any, options: Any, use: Callable[[Any], Awaitable[
         if not up.called:
             up.callback(None)
 
-    link = RedisLink(reactor, RedisAddress.parse(options["redis"]), link_up,
-                     lambda: None, lambda channel, message: None, timeout=options["redis-timeout"] * 5)
+    link: RedisLink | ClusterLink
+    if options["redis-cluster"]:
+        link = ClusterLink(reactor, parse_cluster(options["redis-cluster"]), link_up, lambda: None,
+                           lambda channel, message: None, timeout=options["redis-timeout"] * 5)
+    else:
+        link = RedisLink(reactor, RedisAddress.parse(options["redis"]), link_up,
+                         lambda: None, lambda channel, message: None, timeout=options["redis-timeout"] * 5)
     link.startService()
     try:
         up.addTimeout(10, reactor)

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from twisted.python import usage
 
 from .checks import LISTENERS, check_endpoint, check_readable, check_state_dir, check_workers, worker_count
-from .cluster.address import RedisAddress, parse_sentinels
+from .cluster.address import RedisAddress, parse_cluster, parse_sentinels
 from .config import apply_file, given_on_command_line
 from .history.sqlite import Retention
 from .http.site import find_web_root
@@ -107,6 +107,10 @@ class Options(usage.Options):
         ["redis-sentinel", None, None, "Cluster mode through Redis Sentinel: host:26379,host:26379 (with "
          "--redis-master; --redis then only gives database, user, password, TLS)."],
         ["redis-master", None, None, "The master name the Sentinels watch (with --redis-sentinel)."],
+        ["redis-cluster", None, None, "Cluster mode over a Redis Cluster (7 or later): seed nodes "
+         "redis://[user:password@]host:7000,host:7001,... (rediss:// for TLS). See docs/cluster.md."],
+        ["redis-wait-replicas", None, 0, "A message counts as stored (acknowledged) once this many Redis replicas "
+         "have it (WAIT); 1 with replicas: a primary's crash loses nothing acknowledged.", int],
         ["node-name", None, None, "This node's name in the cluster (default: host-pid-random)."],
         ["workers", None, 1, "Worker processes sharing the listeners, each a cluster node (a number, or auto: one "
          "per core); above 1 needs --redis. See docs/cluster.md.", worker_count],
@@ -209,6 +213,18 @@ class Options(usage.Options):
         contact = self["push-contact"]
         if contact and not (contact.startswith("https://") or (contact.startswith("mailto:") and "@" in contact)):
             raise usage.UsageError("--push-contact must be mailto:someone@example.org or an https:// URL")
+        if self["redis-cluster"]:
+            if self["redis"] or self["redis-sentinel"]:
+                raise usage.UsageError("--redis-cluster: give one of --redis, --redis-sentinel and --redis-cluster")
+            try:
+                parse_cluster(self["redis-cluster"])
+            except ValueError as error:
+                raise usage.UsageError(f"--redis-cluster: {error}") from None
+            self["redis"] = self["redis-cluster"].split(",")[0].strip()  # cluster mode; credentials, TLS
+        if not 0 <= self["redis-wait-replicas"] <= 5:
+            raise usage.UsageError("--redis-wait-replicas must be between 0 and 5")
+        if re.search(r"[{}:\s]", self["network-name"] or ""):
+            raise usage.UsageError("--network-name must not contain braces, colons or spaces (it names Redis keys)")
         if self["redis-sentinel"]:
             try:
                 parse_sentinels(self["redis-sentinel"])

@@ -100,7 +100,7 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
     bridge = None
     publisher: Optional[Publisher] = None
     if options["redis"]:
-        from .cluster.address import parse_sentinels
+        from .cluster.address import parse_cluster, parse_sentinels
         from .cluster.bridge import RedisBridge  # nothing of Redis is loaded without --redis
 
         sentinels = parse_sentinels(options["redis-sentinel"]) if options["redis-sentinel"] else []
@@ -110,6 +110,8 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
                                  timeout=options["redis-timeout"],
                                  outbox=Path(options["state-dir"]) / "outbox.sqlite3",
                                  sentinels=sentinels, master=options["redis-master"] or "",
+                                 cluster=parse_cluster(options["redis-cluster"]) if options["redis-cluster"] else (),
+                                 wait_replicas=options["redis-wait-replicas"],
                                  history_cap=options["retention-count"] or 10**9)
         except (sqlite3.Error, OSError) as error:
             raise SystemExit(f"chatd: --state-dir {options['state-dir']}: cannot open the outbox: {error}") from None
@@ -177,7 +179,7 @@ def _api(options: Options, reactor: Any, top: ChatdService, network: Network, br
 
     store: KeyStore
     if bridge is not None:
-        store = RedisKeys(bridge.link, bridge.keys.prefix)
+        store = RedisKeys(bridge.link, bridge.keys.api)
     else:
         store = _state_store(options, reactor, top, SQLiteKeys, "apikeys.sqlite3", "the API keys")
     bots = Bots(network)
@@ -367,7 +369,7 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     elif options["redis"]:
         where = f"Sentinel {options['redis-sentinel']}, master {options['redis-master']}" \
             if options["redis-sentinel"] else options["redis"].split("@")[-1]  # never the password
-        state = f"Redis ({where})"
+        state = f"Redis Cluster ({where}, ...)" if options["redis-cluster"] else f"Redis ({where})"
     else:
         state = str(Path(options["state-dir"]).resolve())
     ready = ReadyAnnouncer(listeners, reactor, options["public-host"] or network.server_name, state)

@@ -155,7 +155,7 @@ class RedisAccounts:
         return d.addCallback(lambda done: bool(int(done)))
 
     def secret(self) -> defer.Deferred[bytes]:
-        key = self.keys.prefix + "token-secret"
+        key = self.keys.token_secret
         d = self.link.call("SET", key, os.urandom(32).hex(), "NX")
         return d.addCallback(lambda _: self.link.call("GET", key)).addCallback(bytes.fromhex)
 

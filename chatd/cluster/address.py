@@ -57,3 +57,26 @@ def parse_sentinels(text: str) -> list[tuple[str, int]]:
             raise ValueError(f"{item!r} is not host:port")
         found.append((host.strip("[]"), int(port)))
     return found
+
+
+def parse_cluster(text: str) -> list[RedisAddress]:
+    """``--redis-cluster``: seed nodes ``redis://[user:password@]host:7000,host:7001,...``.
+
+    The first names the scheme (rediss:// for TLS) and the ACL user for all; later ones may be
+    ``host:port`` alone.  A cluster has only database 0."""
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    if not items:
+        raise ValueError("name at least one seed node: redis://host:7000,host:7001")
+    first = RedisAddress.parse(items[0])
+    if first.db not in (None, 0):
+        raise ValueError("a Redis Cluster has only database 0")
+    seeds = [attrs.evolve(first, db=None)]
+    for item in items[1:]:
+        if "://" in item:
+            seeds.append(attrs.evolve(RedisAddress.parse(item), db=None))
+            continue
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{item!r} is not host:port")
+        seeds.append(attrs.evolve(first, host=host.strip("[]"), port=int(port)))
+    return seeds

@@ -48,6 +48,7 @@ from .messages import LOCAL_WAIT, MessagePath
 from .nodes import Nodes
 from .outbox import Outbox
 from .sentinel import SentinelEndpoint
+from .shards import ClusterLink
 from .shared import SharedState
 from .sync import Sync
 
@@ -77,6 +78,8 @@ class RedisBridge(service.MultiService):
         outbox: str | Path = ":memory:",
         sentinels: Sequence[tuple[str, int]] = (),
         master: str = "",
+        cluster: Sequence[RedisAddress] = (),
+        wait_replicas: int = 0,
     ) -> None:
         super().__init__()
         self.reactor = reactor
@@ -86,10 +89,15 @@ class RedisBridge(service.MultiService):
         self.on_sync: list[Callable[[], Awaitable[None]]] = []
         self.heartbeat = heartbeat
         self.node_timeout = node_timeout
-        address = RedisAddress.parse(url)
-        endpoint = SentinelEndpoint(reactor, list(sentinels), master, address, timeout) if sentinels else None
-        self.link = RedisLink(reactor, address, self._link_up, self._link_down, self._received, timeout,
-                              endpoint=endpoint, masters_only=bool(sentinels))
+        self.link: RedisLink | ClusterLink  # both are a .link.Link
+        if cluster:
+            self.link = ClusterLink(reactor, list(cluster), self._link_up, self._link_down, self._received, timeout,
+                                    wait_replicas=wait_replicas)
+        else:
+            address = RedisAddress.parse(url)
+            endpoint = SentinelEndpoint(reactor, list(sentinels), master, address, timeout) if sentinels else None
+            self.link = RedisLink(reactor, address, self._link_up, self._link_down, self._received, timeout,
+                                  endpoint=endpoint, masters_only=bool(sentinels), wait_replicas=wait_replicas)
         self.link.setServiceParent(self)
         self.outbox = Outbox(outbox, reactor, reactor)
         self.messages = MessagePath(self.link, self.keys, reactor, self.outbox, lambda: self.up,
@@ -163,9 +171,8 @@ class RedisBridge(service.MultiService):
                 else:
                     self.inbound.apply(json.loads(data))
                 return
-            prefix = self.keys.room_channel("")
-            stream = self.keys.history(channel[len(prefix):]) if channel.startswith(prefix) \
-                else self.keys.inbox(self.node)
+            room = self.keys.room_of_channel(channel)
+            stream = self.keys.history(room) if room is not None else self.keys.inbox(self.node)
             self.messages.received(stream, data)
         except Exception:
             log.failure("bad cluster message on {channel}: {data!r}", channel=channel, data=data[:200])

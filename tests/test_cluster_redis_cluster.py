@@ -1,0 +1,202 @@
+"""chatd nodes on a real Redis Cluster: three primaries with a replica each (Debian's redis-server 7).
+
+Rooms are picked so that their keys live on different shards; every check is
+what a user sees (IRC lines, history batches) or what Redis holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+import pytest
+
+from chatd.cluster.keys import Keys, renamed
+from chatd.cluster.slots import crc16, key_slot
+from chatd.core import casefold
+
+from .support.processes import Daemon
+from .support.redis_cluster import RedisCluster
+from .support.sockets import irc_client
+from .support.streams import Receiver, Stream, expected
+from .support.waiting import wait_until
+
+KEYS = Keys("chatd:chatd:")
+HISTORY_CAPS = "draft/chathistory batch server-time message-tags"
+
+
+# -- slots and names, from the cluster specification (no processes) ---------------------------
+
+@pytest.mark.unit
+def test_slots_follow_the_cluster_specification():
+    assert crc16(b"123456789") == 0x31C3  # the spec's check value for its CRC16 (XMODEM)
+    assert key_slot("{user1000}.following") == key_slot("{user1000}.followers")
+    assert key_slot("foo{}{bar}") == crc16(b"foo{}{bar}") % 16384  # an empty tag: the whole key
+    assert key_slot("foo{{bar}}zap") == crc16(b"{bar") % 16384
+    assert key_slot("foo{bar}{zap}") == crc16(b"bar") % 16384
+
+
+@pytest.mark.unit
+def test_everything_one_step_touches_shares_a_slot():
+    for room in ("#team", "#a{b}", "#x}y", "#ümlaut"):
+        folded = casefold(room)
+        slots = {key_slot(k) for k in (KEYS.history(folded), KEYS.ids(folded), KEYS.members(folded),
+                                       KEYS.room_channel(folded))}
+        assert len(slots) == 1, room
+        assert KEYS.room_of_channel(KEYS.room_channel(folded)) == folded
+    conversation = "alice bob"
+    assert key_slot(KEYS.history(conversation)) == key_slot(KEYS.ids(conversation))
+    assert key_slot(KEYS.inbox("node-1")) == key_slot(KEYS.node_channel("node-1"))
+    network = {key_slot(k) for k in (KEYS.nicks, KEYS.nodes, KEYS.rooms, KEYS.users("n1"), KEYS.events)}
+    assert len(network) == 1
+    assert key_slot(KEYS.account("alice")) == key_slot(KEYS.account_nicks) == key_slot(KEYS.account_certs)
+    # Rooms spread: a hundred rooms fall in many slots, not one.
+    assert len({key_slot(KEYS.history(f"#room{i}")) for i in range(100)}) > 90
+
+
+@pytest.mark.unit
+def test_the_flat_names_of_earlier_releases_map_to_the_tagged_ones():
+    assert renamed("chatd:chatd:", "chatd:chatd:history:#team") == KEYS.history("#team")
+    assert renamed("chatd:chatd:", "chatd:chatd:history:alice bob") == KEYS.history("alice bob")
+    assert renamed("chatd:chatd:", "chatd:chatd:account-nicks") == KEYS.account_nicks
+    assert renamed("chatd:chatd:", "chatd:chatd:members:#team") == KEYS.members("#team")
+    assert renamed("chatd:chatd:", KEYS.history("#team")) is None  # already tagged
+    assert renamed("chatd:chatd:", "other:thing") is None
+
+
+# -- a real cluster -------------------------------------------------------------------------
+
+@pytest.fixture
+def cluster(tmp_path):
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    started = RedisCluster(folder)
+    try:
+        yield started.start()
+    finally:
+        started.stop()
+
+
+def start_node(tmp_path, cluster, name, *extra):
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    daemon = Daemon("--redis-cluster", cluster.seeds, "--node-name", name, "--node-timeout", "10",
+                    "--flood-rate", "0", *extra, state_dir=folder).start()
+    daemon.wait_for_log(lambda line: "in sync" in line or None, 30, "cluster sync")
+    return daemon
+
+
+@contextlib.contextmanager
+def nodes(tmp_path, cluster, *names, extra=()):
+    started = []
+    try:
+        for name in names:
+            started.append(start_node(tmp_path, cluster, name, *extra))
+        yield started
+    finally:
+        for daemon in started:
+            daemon.kill()
+
+
+def rooms_on_different_shards(cluster, count=2):
+    """Room names whose keys live on ``count`` different primaries."""
+    found: dict[int, str] = {}
+    for i in range(200):
+        room = f"#shard{i}"
+        found.setdefault(cluster.owner(KEYS.history(casefold(room))), room)
+        if len(found) == count:
+            return list(found.values())
+    raise AssertionError("no rooms on different shards")
+
+
+def said_in(client, room, count):
+    """The texts of the first ``count`` lines said in ``room`` that ``client`` gets (others stay unread)."""
+    texts: list[str] = []
+    while len(texts) < count:
+        line = client.expect(rf" PRIVMSG {re.escape(room)} :", timeout=15)
+        texts.append(line.rsplit(" :", 1)[1])
+    return texts
+
+
+def history(client, room, *query):
+    """One CHATHISTORY answer: the texts of its batch."""
+    client.send(f"CHATHISTORY {' '.join(query)}")
+    lines = client.until(r"BATCH -")
+    texts = [line.rsplit(" :", 1)[1] for line in lines if f"PRIVMSG {room} :" in line]
+    ids = [re.search(r"msgid=(\w+)", line).group(1) for line in lines if f"PRIVMSG {room} :" in line]
+    return texts, ids
+
+
+@pytest.mark.cluster
+def test_two_nodes_share_rooms_on_different_shards(tmp_path, cluster):
+    first, second = rooms_on_different_shards(cluster)
+    with nodes(tmp_path, cluster, "alpha", "beta") as (a, b):
+        ivan = irc_client(a.ports["irc"], "ivan", HISTORY_CAPS + " echo-message")
+        maya = irc_client(b.ports["irc"], "maya", HISTORY_CAPS + " echo-message")
+        for client, nick in ((ivan, "ivan"), (maya, "maya")):
+            for room in (first, second):
+                client.send(f"JOIN {room}")
+                client.expect(f" 366 {nick} {room} ")
+        for i in range(10):  # both talk in both rooms, interleaved
+            for room in (first, second):
+                ivan.send(f"PRIVMSG {room} :ivan {i}")
+                maya.send(f"PRIVMSG {room} :maya {i}")
+        for room in (first, second):
+            maya.send(f"PRIVMSG {room} :end")
+        for room in (first, second):
+            seen = []
+            for client in (ivan, maya):  # with echo-message each sees its own lines in the room's order
+                seen.append(said_in(client, room, 21))
+            assert seen[0] == seen[1]  # one order per room on both nodes
+            assert [t for t in seen[0] if t.startswith("ivan")] == [f"ivan {i}" for i in range(10)]
+            assert [t for t in seen[0] if t.startswith("maya")] == [f"maya {i}" for i in range(10)]
+            if room == first:
+                seen_first = seen[0]
+        # Each room's stream is on its own shard, and each shard holds only its rooms.
+        assert cluster.owner(KEYS.history(casefold(first))) != cluster.owner(KEYS.history(casefold(second)))
+        for room, other in ((first, second), (second, first)):
+            port = cluster.owner(KEYS.history(casefold(room)))
+            assert cluster.ask(port, "XLEN", KEYS.history(casefold(room))) == "21"
+            assert cluster.ask(port, "XLEN", KEYS.history(casefold(other))).startswith("MOVED ")
+        # History paging from the other node, through the shards.
+        everything, ids = history(maya, first, "LATEST", first, "*", "100")
+        assert everything == seen_first
+        texts, ids = history(maya, first, "LATEST", first, "*", "5")
+        assert texts == everything[-5:]
+        older, _ = history(maya, first, "BEFORE", first, f"msgid={ids[0]}", "4")
+        assert older == everything[-9:-5]
+        # A nick is one person's across the network.
+        maya.send("NICK ivan")
+        maya.expect(r" 433 maya ivan ")
+        # A direct message across nodes.
+        ivan.send("PRIVMSG maya :hello across shards")
+        maya.expect(r":ivan!\S+ PRIVMSG maya :hello across shards")
+
+
+@pytest.mark.cluster
+def test_a_primary_killed_loses_no_acknowledged_message(tmp_path, cluster):
+    """The primary serving a room's slot dies mid-stream; its replica is promoted, and every
+    message is delivered to both nodes once, in order, and kept in the room's history."""
+    room = "#failover"
+    with nodes(tmp_path, cluster, "fa", "fb", extra=("--redis-wait-replicas", "1")) as (a, b):
+        near = Receiver(a.ports["irc"], "near", room)
+        far = Receiver(b.ports["irc"], "far", room)
+        total = 150
+        stream = Stream(a.ports["irc"], "sender", room, total, 0.03)
+        stream.start()
+        wait_until(lambda: stream.reached(40), 10, what="the stream to start")
+        victim = cluster.owner(KEYS.history(casefold(room)))
+        cluster.kill(victim)
+        wait_until(lambda: cluster.owner(KEYS.history(casefold(room))) not in (victim, 0), 30,
+                   what="a replica to be promoted")
+        stream.join()
+        assert near.wait_for(room, total, timeout=40) == expected(total)
+        assert far.wait_for(room, total, timeout=40) == expected(total)
+        stream.client.send(f"PRIVMSG {room} :after the failover")
+        assert far.wait_for(room, total + 1)[-1] == "after the failover"
+        reader = irc_client(b.ports["irc"], "reader", HISTORY_CAPS)
+        reader.send(f"JOIN {room}")
+        reader.expect(f" 366 reader {room} ")
+        texts, ids = history(reader, room, "LATEST", room, "*", "100")  # CHATHISTORY=100 a batch
+        older, _ = history(reader, room, "BEFORE", room, f"msgid={ids[0]}", "100")
+        assert older + texts == expected(total) + ["after the failover"]
