@@ -1,4 +1,4 @@
-"""What the operator's command-line tools (``python -m chatd.apikey``, ``python -m chatd.account``)
+"""What the operator's command-line tools (``python -m chatd.apikey``, ``chatd.account``, ``chatd.migrate``)
 share: the daemon's own ``--state-dir``/``--config``/``--redis`` options, parsed and validated
 as the daemon does (a config file means the same here), a connected Redis link in cluster
 mode, and a reactor run that ends with the tool's exit status.
@@ -43,32 +43,44 @@ def prefix(options: Any) -> str:
     return f"chatd:{options['network-name']}:"
 
 
-async def with_redis(reactor: Any, options: Any, use: Callable[[Any], Awaitable[int]]) -> int:
-    """``use`` a link to the daemon's Redis, connected (within ten seconds), closed after."""
+def redis_link(reactor: Any, options: Any, up: Callable[[], None]) -> Any:
+    """A link to the daemon's Redis or Redis Cluster, not yet started; ``up`` runs when it is."""
     from .cluster.address import RedisAddress, parse_cluster
     from .cluster.link import RedisLink
     from .cluster.shards import ClusterLink
 
+    timeout = options["redis-timeout"] * 5  # a tool may wait longer than the daemon's chat path
+    if options["redis-cluster"]:
+        return ClusterLink(reactor, parse_cluster(options["redis-cluster"]), up, lambda: None,
+                           lambda channel, message: None, timeout=timeout)
+    return RedisLink(reactor, RedisAddress.parse(options["redis"]), up, lambda: None,
+                     lambda channel, message: None, timeout=timeout)
+
+
+async def started(reactor: Any, make: Callable[[Callable[[], None]], Any], where: str) -> Any:
+    """A link from ``make(up)``, started and up within ten seconds (else a ValueError naming ``where``)."""
     up: defer.Deferred[None] = defer.Deferred()
 
     def link_up() -> None:
         if not up.called:
             up.callback(None)
 
-    link: RedisLink | ClusterLink
-    if options["redis-cluster"]:
-        link = ClusterLink(reactor, parse_cluster(options["redis-cluster"]), link_up, lambda: None,
-                           lambda channel, message: None, timeout=options["redis-timeout"] * 5)
-    else:
-        link = RedisLink(reactor, RedisAddress.parse(options["redis"]), link_up,
-                         lambda: None, lambda channel, message: None, timeout=options["redis-timeout"] * 5)
+    link = make(link_up)
     link.startService()
+    up.addTimeout(10, reactor)
     try:
-        up.addTimeout(10, reactor)
-        try:
-            await up
-        except defer.TimeoutError:
-            raise ValueError(f"cannot reach Redis at {options['redis'].split('@')[-1]}") from None
+        await up
+    except defer.TimeoutError:
+        await link.stopService()
+        raise ValueError(f"cannot reach Redis at {where.split('@')[-1]}") from None
+    return link
+
+
+async def with_redis(reactor: Any, options: Any, use: Callable[[Any], Awaitable[int]]) -> int:
+    """``use`` a link to the daemon's Redis, connected (within ten seconds), closed after."""
+    link = await started(reactor, lambda up: redis_link(reactor, options, up),
+                         options["redis-cluster"] or options["redis"])
+    try:
         return await use(link)
     finally:
         await link.stopService()

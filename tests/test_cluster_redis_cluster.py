@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -15,7 +17,9 @@ from chatd.cluster.keys import Keys, renamed
 from chatd.cluster.slots import crc16, key_slot
 from chatd.core import casefold
 
+from .support.parts import ROOT
 from .support.processes import Daemon
+from .support.redis import RedisServer
 from .support.redis_cluster import RedisCluster
 from .support.sockets import irc_client
 from .support.streams import Receiver, Stream, expected
@@ -200,3 +204,54 @@ def test_a_primary_killed_loses_no_acknowledged_message(tmp_path, cluster):
         texts, ids = history(reader, room, "LATEST", room, "*", "100")  # CHATHISTORY=100 a batch
         older, _ = history(reader, room, "BEFORE", room, f"msgid={ids[0]}", "100")
         assert older + texts == expected(total) + ["after the failover"]
+
+
+@pytest.mark.cluster
+def test_a_network_moves_from_one_redis_to_the_cluster(tmp_path, cluster):
+    """History and an account made on a single Redis under the flat names of earlier releases are
+    copied to the cluster by ``python -m chatd.migrate``, renamed, and served from there."""
+    (tmp_path / "single").mkdir()
+    single = RedisServer(tmp_path / "single").start()
+    try:
+        folder = tmp_path / "old"
+        folder.mkdir()
+        old = Daemon("--redis", single.url, "--node-name", "old", state_dir=folder).start()
+        old.wait_for_log(lambda line: "in sync" in line or None, 20, "cluster sync")
+        ann = irc_client(old.ports["irc"], "ann")
+        ann.send("REGISTER * * :ann-password")
+        ann.expect("REGISTER SUCCESS ann ")
+        ann.send("JOIN #team")
+        ann.expect(" 366 ann #team ")
+        for i in range(3):
+            ann.send(f"PRIVMSG #team :before the move {i}")
+        ann.send("PING :written")
+        ann.expect("PONG")
+        assert old.stop() == 0
+        # The names an earlier release gave these keys (no hash tags).
+        for new, flat in ((KEYS.history("#team"), "history:#team"), (KEYS.ids("#team"), "ids:#team"),
+                          (KEYS.account("ann"), "account:ann"), (KEYS.account_nicks, "account-nicks")):
+            assert single.ask("RENAME", new, "chatd:chatd:" + flat).startswith(b"+OK")
+        moved = subprocess.run(
+            [sys.executable, "-m", "chatd.migrate", "--from", single.url, "--redis-cluster", cluster.seeds,
+             "--state-dir", str(tmp_path / "tool")], capture_output=True, text=True, cwd=str(ROOT), timeout=120)
+        assert moved.returncode == 0, moved.stderr
+        assert re.match(r"copied \d+ keys", moved.stdout), moved.stdout
+        history_port = cluster.owner(KEYS.history("#team"))
+        assert cluster.ask(history_port, "XLEN", KEYS.history("#team")) == "3"
+        again = subprocess.run(
+            [sys.executable, "-m", "chatd.migrate", "--from", single.url, "--redis-cluster", cluster.seeds,
+             "--state-dir", str(tmp_path / "tool")], capture_output=True, text=True, cwd=str(ROOT), timeout=120)
+        assert f"left as it is: {KEYS.history('#team')}" in again.stdout  # a second run copies nothing twice
+        assert cluster.ask(history_port, "XLEN", KEYS.history("#team")) == "3"
+    finally:
+        single.stop()
+    with nodes(tmp_path, cluster, "new") as (new,):
+        ann = irc_client(new.ports["irc"], "ann2", HISTORY_CAPS)
+        ann.send("NICK ann")
+        ann.expect(" 433 ")  # reserved for the account
+        ann.send("PRIVMSG NickServ :IDENTIFY ann ann-password")
+        ann.expect(r"You are now logged in as ann")
+        ann.send("JOIN #team")
+        ann.expect(" 366 ")
+        texts, _ = history(ann, "#team", "LATEST", "#team", "*", "10")
+        assert texts == [f"before the move {i}" for i in range(3)]

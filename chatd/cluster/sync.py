@@ -120,3 +120,10 @@ class Sync:
                                             "history, accounts and registered rooms (docs/cluster.md)"))
 
         self.link.call("INFO", "persistence").addCallbacks(checked, lambda _: None)
+
+        def flat(found: Any) -> None:
+            if int(found or 0):
+                log.warn("Redis holds this network's keys under the names of an earlier release (no hash "
+                         "tags): run python -m chatd.migrate once to copy them (docs/cluster.md)")
+
+        self.link.call("EXISTS", self.keys.prefix + "account-nicks").addCallbacks(flat, lambda _: None)
