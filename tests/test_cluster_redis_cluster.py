@@ -207,6 +207,36 @@ def test_a_primary_killed_loses_no_acknowledged_message(tmp_path, cluster):
 
 
 @pytest.mark.cluster
+def test_a_room_whose_slot_is_resharded_keeps_its_order_and_history(tmp_path, cluster):
+    """The room's slot moves to another primary while people talk: its channel and stream follow."""
+    room = "#moving"
+    key = KEYS.history(casefold(room))
+    with nodes(tmp_path, cluster, "ra", "rb") as (a, b):
+        near = Receiver(a.ports["irc"], "near", room)
+        far = Receiver(b.ports["irc"], "far", room)
+        sender = irc_client(a.ports["irc"], "sender")
+        sender.send(f"JOIN {room}")
+        sender.expect(" 366 ")
+        for i in range(20):
+            sender.send(f"PRIVMSG {room} :n-{i}")
+        far.wait_for(room, 20)
+        source = cluster.owner(key)
+        target = next(port for port in cluster.live() if port != source and cluster.is_primary(port))
+        cluster.move_slot(int(cluster.ask(source, "CLUSTER", "KEYSLOT", key)), source, target)
+        assert cluster.owner(key) == target
+        for i in range(20, 40):
+            sender.send(f"PRIVMSG {room} :n-{i}")
+        assert far.wait_for(room, 40, timeout=30) == expected(40)
+        assert near.wait_for(room, 40) == expected(40)
+        assert cluster.ask(target, "XLEN", key) == "40"
+        reader = irc_client(b.ports["irc"], "reader", HISTORY_CAPS)
+        reader.send(f"JOIN {room}")
+        reader.expect(" 366 ")
+        texts, _ = history(reader, room, "LATEST", room, "*", "100")
+        assert texts == expected(40)
+
+
+@pytest.mark.cluster
 def test_a_network_moves_from_one_redis_to_the_cluster(tmp_path, cluster):
     """History and an account made on a single Redis under the flat names of earlier releases are
     copied to the cluster by ``python -m chatd.migrate``, renamed, and served from there."""

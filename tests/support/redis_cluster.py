@@ -104,6 +104,10 @@ class RedisCluster:
                         return int(fields[1].split(":")[1].split("@")[0])
         return 0
 
+    def is_primary(self, port: int) -> bool:
+        """Whether the node on ``port`` is a primary now."""
+        return self.ask(port, "ROLE").splitlines()[:1] == ["master"]
+
     def live(self) -> list[int]:
         return [port for port, proc in self.procs.items() if proc.poll() is None]
 
@@ -114,6 +118,21 @@ class RedisCluster:
         roles = [self.ask(port, "ROLE").splitlines() for port in self.live()]
         linked = [r for r in roles if r and r[0] == "slave" and "connected" in r]
         return len(linked) == sum(1 for r in roles if r and r[0] == "slave")
+
+    def node_id(self, port: int) -> str:
+        return self.ask(port, "CLUSTER", "MYID")
+
+    def move_slot(self, slot: int, source: int, target: int) -> None:
+        """Reshard one slot with its keys, as ``redis-cli --cluster reshard`` does it, step by step."""
+        self.ask(target, "CLUSTER", "SETSLOT", str(slot), "IMPORTING", self.node_id(source))
+        self.ask(source, "CLUSTER", "SETSLOT", str(slot), "MIGRATING", self.node_id(target))
+        while True:
+            keys = self.ask(source, "CLUSTER", "GETKEYSINSLOT", str(slot), "100").split()
+            if not keys:
+                break
+            self.ask(source, "MIGRATE", "127.0.0.1", str(target), "", "0", "5000", "KEYS", *keys)
+        for port in self.live():
+            self.ask(port, "CLUSTER", "SETSLOT", str(slot), "NODE", self.node_id(target))
 
     def kill(self, port: int) -> None:
         """SIGKILL a node, as a crash would."""
