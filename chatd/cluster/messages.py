@@ -149,7 +149,7 @@ class MessagePath:
         if isinstance(message, RoomMessage):
             folded = casefold(message.room)
             return self.link.script(
-                scripts.ROOM_MESSAGE, [keys.history(folded), keys.room_channel(folded), keys.ids(folded)],
+                scripts.STORE_MESSAGE, [keys.history(folded), keys.ids(folded), keys.room_channel(folded)],
                 [parcel.payload, cap, message.id], durable=True)
         return defer.ensureDeferred(self._direct(parcel, message))
 
@@ -160,7 +160,7 @@ class MessagePath:
         keys = self.keys
         a, b = message.peers
         target = dm_key(a, b)
-        await self.link.script(scripts.CONVERSATION_MESSAGE, [keys.history(target), keys.ids(target)],
+        await self.link.script(scripts.STORE_MESSAGE, [keys.history(target), keys.ids(target)],
                                [parcel.payload, self.history_cap, message.id], durable=True)
         when = int(message.time * 1000)
         calls = [self.link.call("ZADD", keys.peers(a), when, b), self.link.call("ZADD", keys.peers(b), when, a)]

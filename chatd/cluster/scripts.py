@@ -2,12 +2,14 @@
 
 A room message is appended to the room's capped stream and published in one
 step, so the stream order and the order every node receives are the same:
-one order per room, decided by Redis.  Each script touches the keys of one
-hash tag only (one slot of a Redis Cluster, :mod:`.keys`): a direct message
-is stored in its conversation, then put in each receiving node's inbox, two
-steps that are each idempotent or deduplicated by id.  Message ids are the nodes' own; each
+one order per room, decided by Redis.  Message ids are the nodes' own; each
 stream has an index of the ids it holds, which makes publishing idempotent
 and lets history find a message by id.
+
+Each script touches the keys of one hash tag only (one slot of a Redis
+Cluster, :mod:`.keys`): a direct message is stored in its conversation, then
+put in each receiving node's inbox, two steps that are each idempotent or
+deduplicated by id.
 """
 
 # Keep a stream's id index about as long as the stream (trimmed with '~'): drop ids older than its
@@ -23,23 +25,14 @@ local function trim_index(stream, index, cap)
 end
 """
 
-# KEYS: stream, channel, id index; ARGV: payload, maxlen, message id.
+# KEYS: stream, id index and, for a room, its channel; ARGV: payload, maxlen, message id.
+# A room's or a direct conversation's message, stored (and a room's published) in one step.
 # Idempotent: an id the index holds is neither stored nor published again (returns 0).
-ROOM_MESSAGE = _TRIM_INDEX + """
-if redis.call('ZSCORE', KEYS[3], ARGV[3]) then return 0 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
-redis.call('ZADD', KEYS[3], string.match(id, '^(%d+)'), ARGV[3])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
-trim_index(KEYS[1], KEYS[3], ARGV[2])
-return 1
-"""
-
-# KEYS: stream, id index; ARGV: payload, maxlen, message id. A direct message in its
-# conversation's stream, idempotent like ROOM_MESSAGE (1 if stored now, 0 if it was already).
-CONVERSATION_MESSAGE = _TRIM_INDEX + """
+STORE_MESSAGE = _TRIM_INDEX + """
 if redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 0 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
 redis.call('ZADD', KEYS[2], string.match(id, '^(%d+)'), ARGV[3])
+if KEYS[3] then redis.call('PUBLISH', KEYS[3], id .. ' ' .. ARGV[1]) end
 trim_index(KEYS[1], KEYS[2], ARGV[2])
 return 1
 """
