@@ -23,8 +23,8 @@ then fell behind at 2,000 messages/s into a room of 200.
 Behind Sentinel the endpoint (``chatd.cluster.sentinel``) finds the master
 before each connection, and the link only settles on a server whose ROLE is
 master.  On a Redis Cluster (:mod:`.shards`) there is one such link per
-shard primary, subscribing with SSUBSCRIBE (``sharded``): a room's channel
-then lives on its shard only.
+shard primary, using sharded pub/sub (``sharded``: SSUBSCRIBE, and SPUBLISH
+for PUBLISH, in scripts too): a room's channel then lives on its shard only.
 
 ``wait_replicas`` makes a stored message count as stored only once that many
 replicas have it (WAIT, sent right after the script on the same
@@ -37,6 +37,7 @@ are, rather than stalling every message until WAIT's timeout.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Callable, Optional, Protocol
 
 import txredisapi
@@ -52,6 +53,12 @@ log = Logger()
 def call_failed(failure: Any, what: str) -> None:
     """The errback of a fire-and-forget call: logged, and repaired by the next re-sync."""
     log.warn("Redis {what} failed: {error}", what=what, error=failure.getErrorMessage())
+
+
+@cache
+def sharded_script(source: str) -> str:
+    """A script as a cluster shard runs it: its publishes on the shard's channel."""
+    return source.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
 
 
 class Link(Protocol):
@@ -228,13 +235,16 @@ class RedisLink(service.MultiService):
         """Run one Redis command; fails at once when the link is down."""
         if self.commands is None:
             return defer.fail(txredisapi.ConnectionError("Redis link is down"))
+        if self.sharded and command.upper() == "PUBLISH":
+            command = "SPUBLISH"
         return self.commands.execute_command(command, *args).addErrback(self._demoted)
 
     def script(self, source: str, keys: list[str], args: list[Any], durable: bool = False) -> defer.Deferred[Any]:
         """Run a Lua script; ``durable``: its writes count only once ``wait_replicas`` replicas have them."""
         if self.commands is None:
             return defer.fail(txredisapi.ConnectionError("Redis link is down"))
-        d = self.commands.eval(source, keys, args).addErrback(self._demoted)
+        d = self.commands.eval(sharded_script(source) if self.sharded else source, keys, args)
+        d.addErrback(self._demoted)
         wanted = min(self.wait_replicas, self.replicas)
         if not durable or not wanted:
             return d

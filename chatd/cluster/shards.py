@@ -4,7 +4,7 @@ txredisapi speaks to one server and knows nothing of Redis Cluster, and no
 maintained Redis client for Twisted does (redis-py's cluster client blocks,
 its asyncio one needs another event loop).  So this is a small routing layer
 over the same :class:`~.link.RedisLink` a single Redis uses, one per shard
-primary, each with its reconnects, reply timeout and PING probe:
+primary, each with its reconnects, reply timeout and probe:
 
 - the slot map comes from ``CLUSTER SHARDS`` (asked of a shard that answers,
   else of each seed in turn), and is asked again every ``refresh`` seconds,
@@ -15,9 +15,10 @@ primary, each with its reconnects, reply timeout and PING probe:
   hash tags see to it, :mod:`.keys`); ``MOVED`` is followed once to the named
   primary and the map refreshed, ``ASK`` is followed with ``ASKING`` on the
   named primary's connection;
-- ``PUBLISH`` becomes ``SPUBLISH`` (in scripts too) and subscriptions are
-  ``SSUBSCRIBE`` on the channel's shard: a room's messages travel on its
-  shard only, where classic pub/sub would copy every message to every shard.
+- each shard's link uses sharded pub/sub (``SPUBLISH``, ``SSUBSCRIBE``), and
+  a channel is subscribed on its slot's shard: a room's messages travel on
+  its shard only, where classic pub/sub would copy every message to every
+  shard.
 
 The link is up when every slot has a primary and every primary's link is up.
 A shard that fails takes the link down until the cluster has promoted its
@@ -48,15 +49,9 @@ Addr = tuple[str, int]
 KEYLESS = frozenset({"PING", "INFO", "CONFIG", "ROLE", "CLUSTER", "TIME"})
 
 
-def sharded_script(source: str) -> str:
-    """A script as a cluster runs it: its publishes on the shard's channel."""
-    return source.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
-
-
-def parse_shards(reply: Any, tls: bool) -> dict[int, Addr]:
-    """``CLUSTER SHARDS`` -> {first slot of a range: (host, port) of its online primary}, as
-    ``{start: addr}`` pairs expanded by :func:`slot_map`."""
-    ranges: dict[int, Addr] = {}
+def parse_shards(reply: Any, tls: bool) -> list[Optional[Addr]]:
+    """``CLUSTER SHARDS`` -> each slot's online primary as (host, port), None for a slot without one."""
+    slots: list[Optional[Addr]] = [None] * SLOTS
     for shard in reply or []:
         fields = dict(zip(shard[::2], shard[1::2], strict=False))
         primary = None
@@ -70,9 +65,8 @@ def parse_shards(reply: Any, tls: bool) -> dict[int, Addr]:
             continue
         bounds = [int(n) for n in fields.get("slots") or []]
         for start, end in zip(bounds[::2], bounds[1::2], strict=False):
-            for slot in range(start, end + 1):
-                ranges[slot] = primary
-    return ranges
+            slots[start:end + 1] = [primary] * (end + 1 - start)
+    return slots
 
 
 class ClusterLink(service.MultiService):
@@ -94,7 +88,6 @@ class ClusterLink(service.MultiService):
         self.up = False
         self.refreshing: Optional[defer.Deferred[None]] = None
         self.again = False
-        self.scripts: dict[str, str] = {}
         timer = internet.TimerService(refresh, self.refresh)  # the first at start
         timer.clock = reactor
         timer.setServiceParent(self)
@@ -153,13 +146,12 @@ class ClusterLink(service.MultiService):
                           error=error)
         return None
 
-    def _adopt(self, owners: dict[int, Addr]) -> None:
-        slots = [owners.get(slot) for slot in range(SLOTS)]
+    def _adopt(self, slots: list[Optional[Addr]]) -> None:
         changed = slots != self.slots
         self.slots = slots
-        wanted = set(owners.values())
+        wanted = {addr for addr in slots if addr is not None}
         for addr in wanted - set(self.shards):
-            link = RedisLink(self.reactor, self._address(addr), self._shard_up, self._shard_down, self.on_message,
+            link = RedisLink(self.reactor, self._address(addr), self._check, self._shard_down, self.on_message,
                              self.timeout, sharded=True, wait_replicas=self.wait_replicas,
                              on_unsubscribed=self._dropped)
             self.shards[addr] = link
@@ -179,9 +171,6 @@ class ClusterLink(service.MultiService):
 
     def _address(self, addr: Addr) -> RedisAddress:
         return attrs.evolve(self.seeds[0], host=addr[0], port=addr[1], db=None)
-
-    def _shard_up(self) -> None:
-        self._check()
 
     def _shard_down(self) -> None:
         self._check()
@@ -213,17 +202,11 @@ class ClusterLink(service.MultiService):
         return link
 
     def call(self, command: str, *args: Any) -> defer.Deferred[Any]:
-        verb = command.upper()
-        if verb == "PUBLISH":
-            verb = "SPUBLISH"
-        key = None if verb in KEYLESS or not args else str(args[0])
-        return self._routed(key, lambda link: link.call(verb, *args))
+        key = None if command.upper() in KEYLESS or not args else str(args[0])
+        return self._routed(key, lambda link: link.call(command, *args))
 
     def script(self, source: str, keys: list[str], args: list[Any], durable: bool = False) -> defer.Deferred[Any]:
-        text = self.scripts.get(source)
-        if text is None:
-            text = self.scripts[source] = sharded_script(source)
-        return self._routed(keys[0] if keys else None, lambda link: link.script(text, keys, args, durable))
+        return self._routed(keys[0] if keys else None, lambda link: link.script(source, keys, args, durable))
 
     def _routed(self, key: Optional[str], run: Callable[[RedisLink], defer.Deferred[Any]]) -> defer.Deferred[Any]:
         try:
@@ -240,7 +223,8 @@ class ClusterLink(service.MultiService):
         host, _, port = words[2].rpartition(":")
         addr = (host, int(port))
         if words[0] == "MOVED":
-            self.slots[int(words[1])] = addr if addr in self.shards else self.slots[int(words[1])]
+            if addr in self.shards:
+                self.slots[int(words[1])] = addr
             self.refresh()
         link = self.shards.get(addr)
         if link is None or not link.up or link.commands is None:
