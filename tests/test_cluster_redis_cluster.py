@@ -207,6 +207,77 @@ def test_a_primary_killed_loses_no_acknowledged_message(tmp_path, cluster):
 
 
 @pytest.mark.cluster
+def test_a_shard_down_holds_up_only_its_own_rooms(tmp_path, cluster):
+    """A shard (primary and replica) hangs: a room on another shard keeps its cross-node delivery
+    meanwhile; the hung shard's room is shown locally, and reaches the other node once, in order,
+    with its history, when the shard answers again."""
+    home = cluster.owner(KEYS.events)
+    rooms = {cluster.owner(KEYS.history(casefold(room))): room for room in rooms_on_different_shards(cluster, 3)}
+    hung_port = next(port for port in rooms if port != home)
+    hung = rooms[hung_port]
+    fine = next(room for port, room in rooms.items() if port not in (home, hung_port))
+    started = []
+    with nodes(tmp_path, cluster, "ha", "hb") as (a, b), contextlib.ExitStack() as stack:
+        stack.callback(lambda: [daemon.kill() for daemon in started])
+        near = Receiver(a.ports["irc"], "near", hung)
+        far_hung = Receiver(b.ports["irc"], "farhung", hung)
+        far_fine = Receiver(b.ports["irc"], "farfine", fine)
+        sender = irc_client(a.ports["irc"], "sender")
+        for room in (hung, fine):
+            sender.send(f"JOIN {room}")
+            sender.expect(f" 366 sender {room} ")
+        for i in range(5):
+            for room in (hung, fine):
+                sender.send(f"PRIVMSG {room} :n-{i}")
+        assert far_hung.wait_for(hung, 5) == expected(5)
+        assert far_fine.wait_for(fine, 5) == expected(5)
+        replica = cluster.replica_of(hung_port)
+        cluster.freeze(hung_port)
+        cluster.freeze(replica)
+        try:
+            a.wait_for_log(lambda line: f"Redis link down (127.0.0.1:{hung_port})" in line, 15, "the hung shard noticed")
+            for i in range(5, 15):
+                for room in (hung, fine):
+                    sender.send(f"PRIVMSG {room} :n-{i}")
+            # The shard is still hung: the other room goes on across nodes, the hung one locally.
+            assert far_fine.wait_for(fine, 15) == expected(15)
+            assert near.wait_for(hung, 15) == expected(15)
+            assert far_hung.texts(hung) == expected(5)
+            # A join whose member-list write the shard cannot take, and a node that starts now,
+            # unable to read the room's member list: both put right once the shard is back.
+            late = irc_client(a.ports["irc"], "late")
+            late.send(f"JOIN {hung}")
+            late.expect(f" 366 late {hung} ")
+            third = start_node(tmp_path, cluster, "hc")
+            started.append(third)
+        finally:
+            cluster.thaw(replica)
+            cluster.thaw(hung_port)
+        assert far_hung.wait_for(hung, 15, timeout=40) == expected(15)
+        sender.send(f"PRIVMSG {hung} :after")
+        assert far_hung.wait_for(hung, 16)[-1] == "after"
+        assert near.wait_for(hung, 16) == expected(15) + ["after"]  # once each, here too
+        assert far_hung.texts(hung) == expected(15) + ["after"]
+        reader = irc_client(b.ports["irc"], "reader", HISTORY_CAPS)
+        reader.send(f"JOIN {hung}")
+        reader.expect(f" 366 reader {hung} ")
+        texts, _ = history(reader, hung, "LATEST", hung, "*", "100")
+        assert texts == expected(15) + ["after"]
+        members = KEYS.members(casefold(hung))
+        wait_until(lambda: "late" in cluster.ask(cluster.owner(members), "HGETALL", members).split(), 15,
+                   what="the join made during the outage in the room's member list")
+        viewer = irc_client(third.ports["irc"], "viewer")
+        wait_until(lambda: names(viewer, hung) == {"near", "farhung", "sender", "late", "reader"}, 15,
+                   what="the third node to seat the room's members")
+
+
+def names(client, room):
+    client.send(f"NAMES {room}")
+    lines = client.until(r" 366 ")
+    return {nick.lstrip("@+") for line in lines if " 353 " in line for nick in line.rsplit(" :", 1)[1].split()}
+
+
+@pytest.mark.cluster
 def test_a_room_whose_slot_is_resharded_keeps_its_order_and_history(tmp_path, cluster):
     """The room's slot moves to another primary while people talk: its channel and stream follow."""
     room = "#moving"

@@ -44,7 +44,7 @@ from .history import RedisHistory
 from .inbound import Inbound
 from .keys import Keys
 from .link import RedisAddress, RedisLink
-from .messages import LOCAL_WAIT, MessagePath
+from .messages import LOCAL_WAIT, RETRY, MessagePath
 from .nodes import Nodes
 from .outbox import Outbox
 from .sentinel import SentinelEndpoint
@@ -92,7 +92,7 @@ class RedisBridge(service.MultiService):
         self.link: RedisLink | ClusterLink  # both are a .link.Link
         if cluster:
             self.link = ClusterLink(reactor, list(cluster), self._link_up, self._link_down, self._received, timeout,
-                                    wait_replicas=wait_replicas)
+                                    wait_replicas=wait_replicas, home=self.keys.events, on_moved=self._moved)
         else:
             address = RedisAddress.parse(url)
             endpoint = SentinelEndpoint(reactor, list(sentinels), master, address, timeout) if sentinels else None
@@ -103,9 +103,13 @@ class RedisBridge(service.MultiService):
         self.messages = MessagePath(self.link, self.keys, reactor, self.outbox, lambda: self.up,
                                     lambda message: self.network.messaging.deliver(message), history_cap)
         self.persistence_checked = False
+        self.repairing = False
         overdue = internet.TimerService(LOCAL_WAIT / 2, self.messages.overdue)
         overdue.clock = reactor
         overdue.setServiceParent(self)
+        retry = internet.TimerService(RETRY, self._retry)  # rooms whose shard was down
+        retry.clock = reactor
+        retry.setServiceParent(self)
         self.ready = False
         self.syncing = False
         self.buffered: list[str] = []
@@ -171,11 +175,31 @@ class RedisBridge(service.MultiService):
                 else:
                     self.inbound.apply(json.loads(data))
                 return
-            room = self.keys.room_of_channel(channel)
-            stream = self.keys.history(room) if room is not None else self.keys.inbox(self.node)
-            self.messages.received(stream, data)
+            self.messages.received(self._stream_of(channel), data)
         except Exception:
             log.failure("bad cluster message on {channel}: {data!r}", channel=channel, data=data[:200])
+
+    def _stream_of(self, channel: str) -> str:
+        """The stream a message channel's messages are kept in: a room's, or this node's inbox."""
+        room = self.keys.room_of_channel(channel)
+        return self.keys.history(room) if room is not None else self.keys.inbox(self.node)
+
+    def _moved(self, channels: list[str]) -> None:
+        """A Redis Cluster shard answers again (or a slot moved): follow its channels there."""
+        if self.ready:  # otherwise a re-sync is under way, and reconciles when it is done
+            defer.ensureDeferred(self._follow([c for c in channels if c != self.keys.events]))
+
+    async def _follow(self, channels: list[str]) -> None:
+        """Subscribe where they live now, read back what their streams got meanwhile (each
+        message once), and send what waited."""
+        streams = [self._stream_of(channel) for channel in channels]
+        for stream in streams:
+            self.messages.hold(stream)
+        await self.link.subscribe(*channels)
+        for stream in streams:
+            await self.messages.backfill(stream)
+        log.info("cluster: {n} channels followed again on their shard", n=len(channels))
+        self.messages.replay()
 
     # -- link state ------------------------------------------------------------------------
 
@@ -215,10 +239,22 @@ class RedisBridge(service.MultiService):
             self.inbound.apply(json.loads(data))
         log.info("cluster: node {node} in sync ({users} users network-wide)", node=self.node,
                  users=len(self.network.users))
+        self.link.reconcile()  # a shard that came back during the re-sync
         self.messages.replay()
         if not self.persistence_checked:
             self.persistence_checked = True
             self.sync.check_persistence()
+
+    def _retry(self) -> None:
+        """What a shard that did not answer left undone: its rooms' messages, its member lists."""
+        self.messages.replay()
+        if self.up and not self.repairing and self.sync.unrepaired:
+            self.repairing = True
+
+            def done(_: Any) -> None:
+                self.repairing = False
+
+            defer.ensureDeferred(self.sync.repair()).addBoth(done)
 
     def _link_down(self) -> None:
         self.ready = False

@@ -76,6 +76,9 @@ class Link(Protocol):
 
     def unsubscribe(self, *channels: str) -> defer.Deferred[Any]: ...
 
+    def reconcile(self) -> None:
+        """Hand over the channels to subscribe again where they live now (a cluster's shards)."""
+
 
 class LinkFactory(protocol.Factory):
     """Builds txredisapi protocols and reports when each is ready or gone."""
@@ -228,7 +231,7 @@ class RedisLink(service.MultiService):
                 other.transport.abortConnection()
         if self.up:
             self.up = False
-            log.warn("Redis link down; serving local users only, reconnecting")
+            log.warn("Redis link down ({host}:{port}); reconnecting", host=self.address.host, port=self.address.port)
             self.on_down()
 
     def call(self, command: str, *args: Any) -> defer.Deferred[Any]:
@@ -285,6 +288,9 @@ class RedisLink(service.MultiService):
             return defer.gatherResults([self.subscriber.execute_command("SUNSUBSCRIBE", channel)
                                         for channel in channels], consumeErrors=True)
         return self.subscriber.unsubscribe(list(channels))
+
+    def reconcile(self) -> None:
+        """One server: its channels come and go with the whole link (a re-sync subscribes them)."""
 
     def stopService(self) -> Any:
         self.up = False

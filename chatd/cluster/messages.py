@@ -14,10 +14,13 @@ exactly once, in one order per room, and an ``ack`` means it is stored.
   once, and its late echo is ignored (the :class:`Seen` ids).
 - **Redis is down or a call failed.** The message goes to the durable
   :class:`~chatd.cluster.outbox.Outbox` (acknowledged once on disk), local
-  members get it at once, and later messages queue behind it so that order
-  holds.  When the link is back and the node is in sync, the outbox is
-  published oldest first; other nodes deliver those messages with their
-  original time, this node skips them (it showed them already).
+  members get it at once, and later messages of the same room (or
+  conversation) queue behind it so that its order holds.  When the link is
+  back and the node is in sync, each queue is published oldest first; other
+  nodes deliver those messages with their original time, this node skips
+  them (it showed them already).  Queues are per room: on a Redis Cluster a
+  room whose shard is down waits (tried again every ``RETRY`` seconds) while
+  rooms on other shards go on.
 - **What a node missed** while its link was down, or in the instant between a
   first member's join and the room's subscription, is read back from the
   streams: each channel message carries its stream id, the node keeps the
@@ -50,6 +53,7 @@ REPLAY_CHUNK = 500  # outbox messages published per round trip
 BACKFILL = 5_000  # entries read back per stream after a gap
 INBOX_CAP = 10_000  # direct messages kept per node inbox stream
 JOIN_MARGIN_MS = 500  # a first member's read-back starts this long before the join
+RETRY = 1.0  # seconds between tries of a room's queue whose publishing failed
 
 
 class Seen:
@@ -83,18 +87,26 @@ class MessagePath:
         self.history_cap = history_cap
         self.outbox = outbox
         self.seen = Seen()
-        self.queue: deque[Parcel] = deque(outbox.load())
-        for parcel in self.queue:
+        self.queues: dict[str, deque[Parcel]] = {}  # stream key -> its messages waiting, oldest first
+        for parcel in outbox.load():
             self.seen.add(parcel.msgid)  # shown here before a restart
+            self.queues.setdefault(self.lane(codec.message_from(parcel.payload)), deque()).append(parcel)
         self.inflight: OrderedDict[str, tuple[float, Message]] = OrderedDict()
-        self.replaying = False
+        self.replaying: set[str] = set()  # queues with a chunk on its way
+        self.paused: set[str] = set()  # queues whose last try failed (said once in the log)
         self.last_ids: dict[str, str] = {}  # stream key -> last stream id received from its channel
         self.filling: dict[str, list[str]] = {}  # stream key -> channel messages held while it is read back
         self.replayed = 0
 
     @property
     def waiting(self) -> int:
-        return len(self.queue)
+        return sum(len(queue) for queue in self.queues.values())
+
+    def lane(self, message: Message) -> str:
+        """The stream a message is stored in: its order is kept per stream (room or conversation)."""
+        if isinstance(message, RoomMessage):
+            return self.keys.history(casefold(message.room))
+        return self.keys.history(dm_key(*message.peers))
 
     # -- sending -------------------------------------------------------------------------
 
@@ -111,7 +123,7 @@ class MessagePath:
 
     def _send(self, message: Message, nodes: tuple[str, ...]) -> Sent:
         parcel = Parcel(message.id, codec.message_payload(message), nodes)
-        if not self.ready() or self.queue:
+        if not self.ready() or self.lane(message) in self.queues:
             return Sent(message, self._keep(parcel, message))
         self.inflight[message.id] = (self.reactor.seconds(), message)
         d = self._publish(parcel, message)
@@ -130,9 +142,11 @@ class MessagePath:
     def _keep(self, parcel: Parcel, message: Message) -> defer.Deferred[bool]:
         """Into the outbox: shown here now, published when Redis can take it."""
         self._deliver(message)
-        self.queue.append(parcel)
+        lane = self.lane(message)
+        self.queues.setdefault(lane, deque()).append(parcel)
         stored = self.outbox.add(parcel)
-        self.replay()
+        if lane not in self.paused:
+            self.replay()
         return stored
 
     def _failed(self, failure: Any, parcel: Parcel, message: Message) -> defer.Deferred[bool]:
@@ -171,27 +185,36 @@ class MessagePath:
     # -- the outbox, once Redis is back ------------------------------------------------------
 
     def replay(self) -> None:
-        """Publish waiting messages, oldest first, a chunk per round trip, while the node is in sync."""
-        if self.replaying or not self.queue or not self.ready():
+        """Publish waiting messages while the node is in sync: each queue oldest first, a chunk per
+        round trip; a queue whose chunk fails waits for the next try, the others go on."""
+        if not self.ready():
             return
-        self.replaying = True
-        chunk = [self.queue[i] for i in range(min(REPLAY_CHUNK, len(self.queue)))]
-        calls = [self._publish(parcel, codec.message_from(parcel.payload)) for parcel in chunk]
-        defer.DeferredList(calls, consumeErrors=True).addCallback(self._replayed, chunk)
+        for lane in [lane for lane in self.queues if lane not in self.replaying]:
+            queue = self.queues[lane]
+            self.replaying.add(lane)
+            chunk = [queue[i] for i in range(min(REPLAY_CHUNK, len(queue)))]
+            calls = [self._publish(parcel, codec.message_from(parcel.payload)) for parcel in chunk]
+            defer.DeferredList(calls, consumeErrors=True).addCallback(self._replayed, lane, chunk)
 
-    def _replayed(self, results: list[tuple[bool, Any]], chunk: list[Parcel]) -> None:
-        self.replaying = False
+    def _replayed(self, results: list[tuple[bool, Any]], lane: str, chunk: list[Parcel]) -> None:
+        self.replaying.discard(lane)
+        queue = self.queues[lane]
         for (ok, result), parcel in zip(results, chunk, strict=True):
             if not ok:
-                log.warn("cluster: outbox replay paused ({error}); {n} messages wait",
-                         error=result.getErrorMessage(), n=len(self.queue))
+                if lane not in self.paused:
+                    self.paused.add(lane)
+                    log.warn("cluster: outbox replay for {lane} paused ({error}); {n} messages wait",
+                             lane=lane, error=result.getErrorMessage(), n=len(queue))
                 return
-            self.queue.popleft()
+            queue.popleft()
             self.outbox.remove(parcel.msgid)
             self.replayed += 1
-        if self.queue:
+        self.paused.discard(lane)
+        if queue:
             self.replay()
-        else:
+            return
+        del self.queues[lane]
+        if not self.queues:
             log.info("cluster: outbox empty; {n} messages published since start", n=self.replayed)
 
     # -- receiving -----------------------------------------------------------------------
@@ -251,6 +274,8 @@ class MessagePath:
                     payload = codec.entry_payload(fields)
                     if payload:
                         self._deliver(codec.message_from(payload))
+        except Exception as error:  # its shard went away: read back from the same place when it is back
+            log.warn("cluster: reading back {stream} failed ({error})", stream=stream, error=error)
         finally:
             self.release(stream)
 

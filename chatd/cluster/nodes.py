@@ -61,5 +61,6 @@ class Nodes:
         """The network's record of the node first, then each room's members (each room in its own slot)."""
         keys = [self.keys.nicks, self.keys.rooms, self.keys.nodes, self.keys.users(node)]
         rooms = await self.link.script(scripts.REAP_NODE, keys, [node])
+        # A room whose shard does not answer keeps the lost node's entries; readers skip lost nodes.
         await defer.gatherResults([self.link.script(scripts.REAP_MEMBERS, [self.keys.members(room)], [node])
-                                   for room in rooms or []], consumeErrors=True)
+                                   .addErrback(call_failed, "reap of a room's members") for room in rooms or []])

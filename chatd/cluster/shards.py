@@ -20,15 +20,25 @@ primary, each with its reconnects, reply timeout and probe:
   its shard only, where classic pub/sub would copy every message to every
   shard.
 
-The link is up when every slot has a primary and every primary's link is up.
-A shard that fails takes the link down until the cluster has promoted its
-replica and the map says so; the bridge then serves local users, keeps
-messages in its durable outbox and re-syncs when the link is whole again, as
-it does for a single Redis's outage.
+A shard's outage touches only what lives on it.  The link as a whole is
+*up* while the shard of the network's presence state (``home``: the events
+channel, nicks, nodes) is; losing that one is a Redis outage for the node
+(the bridge serves local users and re-syncs when it is back).  Any other
+shard may come and go meanwhile: a command for its slots fails at once (the
+message path keeps such a room's messages in its outbox and replays them), its
+channels are dropped from :attr:`live`, and when its slots have an answering
+primary again (the same one back, its promoted replica, or another after a
+resharding) :meth:`reconcile` hands those channels to ``on_moved``: the
+bridge subscribes them there and reads back what their streams got meanwhile.
+A Redis Cluster serves the shards that are up only with
+``cluster-require-full-coverage no`` (docs/cluster.md); with the default, every
+shard refuses commands while any slot is uncovered, and the home shard's
+refusals bring the whole link down until the failover is done.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any, Callable, Optional
 
@@ -74,18 +84,25 @@ class ClusterLink(service.MultiService):
 
     def __init__(self, reactor: Any, seeds: list[RedisAddress], on_up: Callable[[], Any],
                  on_down: Callable[[], None], on_message: Callable[[str, str], None], timeout: float = 1.0,
-                 wait_replicas: int = 0, refresh: float = 5.0) -> None:
+                 wait_replicas: int = 0, refresh: float = 5.0, home: str = "",
+                 on_moved: Callable[[list[str]], None] = lambda channels: None) -> None:
         super().__init__()
         self.reactor = reactor
         self.seeds = seeds
         self.on_up = on_up
         self.on_down = on_down
         self.on_message = on_message
+        self.on_moved = on_moved
         self.timeout = timeout
         self.wait_replicas = wait_replicas
+        self.home = key_slot(home)  # the slot whose shard the link's being up stands for
+        self.home_addr: Optional[Addr] = None  # the primary serving it while the link is up
         self.slots: list[Optional[Addr]] = [None] * SLOTS
         self.shards: dict[Addr, RedisLink] = {}
+        self.wanted: set[str] = set()  # channels subscribed to, wherever their shard is
+        self.live: dict[str, Addr] = {}  # those subscribed on the shard serving them now
         self.up = False
+        self.advised = False  # the operator told about full coverage, once
         self.refreshing: Optional[defer.Deferred[None]] = None
         self.again = False
         timer = internet.TimerService(refresh, self.refresh)  # the first at start
@@ -105,9 +122,10 @@ class ClusterLink(service.MultiService):
             if isinstance(result, Failure):
                 log.failure("Redis Cluster: reading the slot map failed", result)
             self.refreshing = None
-            if self.again and self.running:
+            if self.running and (self.again or None in self.slots):
+                # Asked again meanwhile, or slots without a primary: look again soon, not in seconds.
+                self.reactor.callLater(0.2 if self.again else 1.0, self.refresh)
                 self.again = False
-                self.reactor.callLater(0.2, self.refresh)
 
         self.refreshing.addBoth(done)
         return self.refreshing
@@ -147,45 +165,89 @@ class ClusterLink(service.MultiService):
         return None
 
     def _adopt(self, slots: list[Optional[Addr]]) -> None:
-        changed = slots != self.slots
+        if slots != self.slots:
+            log.info("Redis Cluster: {n} primaries serve {covered} of {all} slots",
+                     n=len({addr for addr in slots if addr is not None}),
+                     covered=sum(addr is not None for addr in slots), all=SLOTS)
         self.slots = slots
         wanted = {addr for addr in slots if addr is not None}
         for addr in wanted - set(self.shards):
-            link = RedisLink(self.reactor, self._address(addr), self._check, self._shard_down, self.on_message,
-                             self.timeout, sharded=True, wait_replicas=self.wait_replicas,
-                             on_unsubscribed=self._dropped)
+            link = RedisLink(self.reactor, self._address(addr), functools.partial(self._shard_up, addr),
+                             functools.partial(self._shard_down, addr), self.on_message, self.timeout,
+                             sharded=True, wait_replicas=self.wait_replicas, on_unsubscribed=self._dropped)
             self.shards[addr] = link
             link.setServiceParent(self)
         for addr in set(self.shards) - wanted:
+            self._forget(addr)
             self.shards.pop(addr).disownServiceParent()
-        if changed and self.up:
-            # Channels and streams may have moved: the bridge re-subscribes and reads back on "up".
-            log.info("Redis Cluster: the slot map changed; re-syncing")
-            self.up = False
-            self.on_down()
         self._check()
 
     def _dropped(self, channel: str) -> None:
         """A shard ended a subscription itself: the channel's slot moved."""
+        self.live.pop(channel, None)
         self.refresh()
 
     def _address(self, addr: Addr) -> RedisAddress:
         return attrs.evolve(self.seeds[0], host=addr[0], port=addr[1], db=None)
 
-    def _shard_down(self) -> None:
+    def _shard_up(self, addr: Addr) -> None:
+        self._check()
+        self.refresh()  # a primary back: the map may have news for its slots
+
+    def _shard_down(self, addr: Addr) -> None:
+        self._forget(addr)
         self._check()
         self.refresh()  # a primary gone: its replica may be promoted soon
 
+    def _forget(self, addr: Addr) -> None:
+        """A shard's connections are gone, and its subscriptions with them."""
+        for channel in [channel for channel, held in self.live.items() if held == addr]:
+            del self.live[channel]
+
     def _check(self) -> None:
-        whole = None not in self.slots and bool(self.shards) and all(link.up for link in self.shards.values())
-        if whole and not self.up:
-            self.up = True
-            log.info("Redis Cluster link up ({n} shards)", n=len(self.shards))
-            self.on_up()
-        elif not whole and self.up:
+        addr = self.slots[self.home]
+        link = self.shards.get(addr) if addr is not None else None
+        whole = link is not None and link.up
+        if self.up and (not whole or addr != self.home_addr):
+            # The network's state went with its shard (or moved off it): a Redis outage for this node.
             self.up = False
-            log.warn("Redis Cluster link down (a shard is unreachable); serving local users only")
+            log.warn("Redis Cluster link down (the network's shard is unreachable); serving local users only")
             self.on_down()
+        if whole and not self.up and link is not None:
+            self.up = True
+            self.home_addr = addr
+            log.info("Redis Cluster link up ({n} of {all} shards answer)",
+                     n=sum(link.up for link in self.shards.values()), all=len(self.shards))
+            if not self.advised:
+                self.advised = True
+                link.call("CONFIG", "GET", "cluster-require-full-coverage").addCallbacks(self._advise, lambda _: None)
+            self.on_up()
+        if self.up:
+            self.reconcile()
+
+    @staticmethod
+    def _advise(reply: Any) -> None:
+        if len(reply or []) > 1 and str(reply[1]).lower() == "yes":
+            log.warn("Redis Cluster has cluster-require-full-coverage yes: while one shard is down every shard "
+                     "refuses commands, and all rooms wait; set it to no (docs/cluster.md)")
+
+    def reconcile(self) -> None:
+        """Channels wanted but not subscribed where their slot is served now (their shard was down,
+        or the slot moved): handed to ``on_moved``, which subscribes them and reads back."""
+        moved = []
+        for channel in sorted(self.wanted):
+            addr = self.slots[key_slot(channel)]
+            link = self.shards.get(addr) if addr is not None else None
+            held = self.live.get(channel)
+            if link is None or not link.up or held == addr:
+                continue
+            old = self.shards.get(held) if held is not None else None
+            if old is not None and old.up:
+                old.unsubscribe(channel).addErrback(lambda _: None)
+            self.live.pop(channel, None)
+            moved.append(channel)
+        if moved:
+            self.on_moved(moved)
 
     # -- routing --------------------------------------------------------------------------
 
@@ -236,19 +298,33 @@ class ClusterLink(service.MultiService):
     # -- subscriptions: each channel on its slot's shard ------------------------------------
 
     def subscribe(self, *channels: str) -> defer.Deferred[Any]:
-        return self._each(channels, lambda link, channel: link.subscribe(channel))
-
-    def unsubscribe(self, *channels: str) -> defer.Deferred[Any]:
-        return self._each(channels, lambda link, channel: link.unsubscribe(channel))
-
-    def _each(self, channels: tuple[str, ...], do: Callable[[RedisLink, str], defer.Deferred[Any]]) \
-            -> defer.Deferred[Any]:
+        """Subscribe on each channel's shard; a channel whose shard is down now is subscribed
+        when it is back (:meth:`reconcile`), so this fails for no channel."""
+        self.wanted.update(channels)
         calls = []
         for channel in channels:
-            try:
-                calls.append(do(self._for(channel), channel))
-            except txredisapi.ConnectionError as error:
-                calls.append(defer.fail(error))
+            addr = self.slots[key_slot(channel)]
+            link = self.shards.get(addr) if addr is not None else None
+            if addr is None or link is None or not link.up:
+                continue
+            self.live[channel] = addr
+            calls.append(link.subscribe(channel).addErrback(self._not_subscribed, channel, addr))
+        return defer.gatherResults(calls, consumeErrors=True)
+
+    def _not_subscribed(self, failure: Any, channel: str, addr: Addr) -> None:
+        log.warn("Redis Cluster: subscribing {channel} failed ({error}); again when its shard answers",
+                 channel=channel, error=failure.getErrorMessage())
+        if self.live.get(channel) == addr:
+            del self.live[channel]
+
+    def unsubscribe(self, *channels: str) -> defer.Deferred[Any]:
+        self.wanted.difference_update(channels)
+        calls = []
+        for channel in channels:
+            addr = self.live.pop(channel, None)
+            link = self.shards.get(addr) if addr is not None else None
+            if link is not None and link.up:
+                calls.append(link.unsubscribe(channel))
         return defer.gatherResults(calls, consumeErrors=True)
 
     def stopService(self) -> Any:

