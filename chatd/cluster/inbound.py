@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core import Network, casefold
 from ..core.events import Connected, Kicked
-from ..core.remote import is_remote
+from ..core.remote import home_of, is_remote
 from . import codec
 from .channels import RoomChannels
 from .nodes import Nodes
@@ -42,6 +42,12 @@ class Inbound:
             return
         if kind == "bye":
             self.nodes.left(node)
+            return
+        if kind == "seats":  # a node's members of a room, written again after its shard's outage
+            for nick, status in event["m"]:
+                member = self.network.find_user(nick)
+                if member is not None and home_of(member) == node:
+                    self.network.replica.seat(member, event["r"], status, event["c"])
             return
         record = codec.decode(event)
         if isinstance(record, Connected):

@@ -78,6 +78,11 @@ class Sync:
                 if room is not None and ours:
                     pairs = [field for u in ours for field in (u.folded, self.shared.status(room, u))]
                     await self.link.call("HSET", self.keys.members(folded), *pairs)
+                    # A node that read the list before this write (it started during the outage)
+                    # learns our members here.
+                    seats = [[u.nick, "".join(sorted(room.members[u]))] for u in ours]
+                    await self.link.call("PUBLISH", self.keys.events, codec.dumps(
+                        {"t": "seats", "n": self.node, "r": room.name, "c": room.created, "m": seats}))
             except Exception:
                 self.shared.dirty.add(folded)
 
