@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from chatd.accounts.passwords import scrypt_hash
 
-from .support.sockets import LineClient, irc_register
+from .support.sockets import LineClient, irc_client, irc_register
 from .test_cluster import Web, in_sync, node, redis  # noqa: F401  (the fixture, shared)
+from .test_core_offline_messages import sasl_client
 
 pytestmark = pytest.mark.cluster
 
@@ -143,3 +145,35 @@ def test_mail_codes_and_reset_links_work_across_nodes(tmp_path, redis):  # noqa:
         finally:
             a.kill()
             b.kill()
+
+
+def test_a_message_to_an_account_registered_on_another_node_waits_for_it(tmp_path, redis):  # noqa: F811
+    """No 401 for an account that exists, whichever node it was registered on: one node learns it
+    as it happens (an event), one started afterwards from Redis."""
+    a = in_sync(node(tmp_path, redis, "alpha"))
+    b = in_sync(node(tmp_path, redis, "beta"))
+    c = None
+    try:
+        alice = irc_client(a.ports["irc"], "alice")
+        alice.send("REGISTER * * :alice-password")
+        alice.expect("REGISTER SUCCESS alice ")
+        alice.send("QUIT :laptop closed")
+        assert alice.closed()
+        c = in_sync(node(tmp_path, redis, "gamma"))
+        bob = irc_client(b.ports["irc"], "bob")
+        bob.send("PRIVMSG alice :from beta")
+        assert bob.expect(" 301 bob alice ").endswith(":is offline; your message waits for them")
+        bob.send("PRIVMSG nobody :hello?")
+        bob.expect(" 401 bob nobody ")
+        carol = irc_client(c.ports["irc"], "carol")
+        carol.send("PRIVMSG alice :from gamma")
+        assert carol.expect(" 301 carol alice ").endswith(":is offline; your message waits for them")
+        back = sasl_client(c.ports["irc"], "alice", "alice-password")
+        back.send("PING :after-welcome")
+        lines = back.until("PONG")
+        assert any(re.match(r"^:bob!\S+ PRIVMSG alice :from beta$", line) for line in lines)
+        assert any(re.match(r"^:carol!\S+ PRIVMSG alice :from gamma$", line) for line in lines)
+    finally:
+        for daemon in (a, b, c):
+            if daemon is not None:
+                daemon.kill()

@@ -126,6 +126,8 @@ class RedisBridge(service.MultiService):
         self.nodes = Nodes(self.link, self.keys, self.node, self.reactor, network, self.node_timeout)
         self.inbound = Inbound(self.node, network, self.nodes, self.shared, self.channels)
         self.sync = Sync(self.link, self.keys, self.node, network, self.nodes, self.shared, self.channels)
+        if network.accounts is not None:
+            network.accounts.owner_changed.append(self.shared.owner_changed)
 
     @property
     def up(self) -> bool:
@@ -216,6 +218,7 @@ class RedisBridge(service.MultiService):
         try:
             await self.link.subscribe(self.keys.events, self.keys.node_channel(self.node))
             await self.sync.snapshot()
+            await self.sync.owners()
             await self.sync.register()
             rooms = self.channels.channels()
             if rooms:

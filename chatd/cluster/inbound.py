@@ -43,6 +43,10 @@ class Inbound:
         if kind == "bye":
             self.nodes.left(node)
             return
+        if kind == "owner":  # an account registered, or a nick grouped or ungrouped, on that node
+            if self.network.accounts is not None:
+                self.network.accounts.learn(event["k"], event["a"])
+            return
         if kind == "seats":  # a node's members of a room, written again after its shard's outage
             for nick, status in event["m"]:
                 member = self.network.find_user(nick)

@@ -89,6 +89,10 @@ class SharedState:
         self.dirty.add(folded_room)
         call_failed(failure, "member list write")
 
+    def owner_changed(self, nick: str, account: Optional[str]) -> None:
+        """An account registered, or a nick grouped or ungrouped, here: every node's index follows."""
+        self.call("PUBLISH", self.keys.events, codec.dumps({"t": "owner", "n": self.node, "k": nick, "a": account}))
+
     # -- what Redis keeps ----------------------------------------------------------------
 
     @staticmethod

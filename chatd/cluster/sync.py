@@ -16,7 +16,7 @@ from typing import Any
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from ..core import Network
+from ..core import Network, casefold
 from ..core.events import Connected, ServerBan
 from ..core.remote import is_remote
 from . import codec, scripts
@@ -126,6 +126,24 @@ class Sync:
         bans = await link.call("HGETALL", keys.server_bans)
         for raw in bans[1::2]:
             self.network.operators.remember_ban(ServerBan(**json.loads(raw)))
+
+    async def owners(self) -> None:
+        """Which account owns which nick, network-wide, into the accounts' index: decisions that
+        cannot wait for Redis (a message to an account nobody is connected to is kept, not 401)
+        then know accounts registered on other nodes.  Changes after this arrive as events."""
+        accounts = self.network.accounts
+        if accounts is None:
+            return
+        try:
+            flat = await self.link.call("HGETALL", self.keys.account_nicks)
+        except Exception as error:
+            log.warn("cluster: the accounts' nicks are not readable now ({error})", error=error)
+            return
+        index = {}
+        for nick, owner in zip(flat[::2], flat[1::2], strict=False):
+            known = accounts.owners.get(nick)  # keeps the name as the account spells it, when known
+            index[nick] = known if known is not None and casefold(known) == owner else owner
+        accounts.owners = index
 
     def register(self) -> defer.Deferred[Any]:
         """Tell Redis and every node what this node holds (after start or an outage)."""
