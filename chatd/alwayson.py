@@ -1,29 +1,35 @@
-"""Always-on presence across restarts: who stays while disconnected, kept in ``always-on.json``.
+"""Always-on presence across restarts: who stays while disconnected, written down as they change.
 
 People who are always on (``--always-on``, NickServ SET ALWAYSON) stay in their rooms, shown away,
-when their last connection closes (:meth:`chatd.core.people.People.stay`).  So that a restart of
-the daemon does not make them leave, this service writes them down (account, nick, rooms, away)
-whenever one of them changes, a second later at most, and on stop (everyone still connected who is
-always on is written too: the shutdown is about to close their connections), and at start puts
-them back: in their rooms again (those that still let them in), with their nick, away.
+when their last connection closes (:meth:`chatd.core.people.People.stay`).  So that a restart does
+not make them leave, this service writes them down (account, nick, rooms, away:
+:func:`chatd.core.staying.entry`) whenever one of them changes, a second later at most, and on
+stop (everyone still connected who is always on is written too: the shutdown is about to close
+their connections), and puts them back: in their rooms again (those that still let them in), with
+their nick, away.
 
-The file is small and written whole: to a temporary file in a thread, then renamed over the old
-one, 0600, so a crash leaves the previous copy.  Only on a single node: in a cluster a person's
-presence could not outlive the node that held it.
+Where they are written is the store's business:
+
+- one node: :class:`FileStore`, ``always-on.json`` in the state directory, small and written
+  whole (to a temporary file in a thread, renamed over the old one, 0600, so a crash leaves the
+  previous copy); read back once at start, before the listeners open;
+- a cluster: :class:`chatd.cluster.alwayson.RedisAlwaysOn`, one entry per person in Redis with the
+  node holding them; read back each time the node is in sync with Redis, and when another node is
+  lost or leaves, whose people this node then takes over (a script gives each to one node only).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 from twisted.application import service
 from twisted.internet import defer, threads
 from twisted.logger import Logger
 
 from .core import Network, casefold, errors, events
-from .core.devices import Absent
+from .core.staying import kept, restore
 from .files import write_private
 
 log = Logger()
@@ -33,71 +39,85 @@ CHANGES = (events.Joined, events.Parted, events.Kicked, events.NickChanged, even
            events.Connected)
 
 
-class AlwaysOn(service.Service):
-    def __init__(self, network: Network, path: Path, reactor: Any) -> None:
-        self.network = network
+class Store(Protocol):
+    def load(self, gone: str = "") -> defer.Deferred[list[dict[str, Any]]]:
+        """The people to bring back here (on a cluster: this node's, and those of lost nodes,
+        ``gone`` among them however recently it beat)."""
+
+    def save(self, entries: list[dict[str, Any]]) -> defer.Deferred[None]:
+        """Everyone this node keeps now (a whole snapshot)."""
+
+
+class FileStore:
+    def __init__(self, path: Path, reactor: Any) -> None:
         self.path = path
         self.reactor = reactor
-        self.pending: Optional[Any] = None  # the delayed write, if one is scheduled
-        #: The folded nicks the file holds now: a change about anyone else (most of them, on a server
-        #: where few are always on) leaves it as it is.
-        self.written: set[str] = set()
-        self.writing: defer.Deferred[None] = defer.succeed(None)
 
-    # -- start: put them back ---------------------------------------------------------------------
-
-    def startService(self) -> None:
-        super().startService()
-        entries = self._read()
-        self.written = {casefold(str(entry.get("nick", ""))) for entry in entries}
-        for entry in entries:
-            try:
-                self._restore(entry)
-            except (errors.ChatError, KeyError, TypeError, ValueError) as error:
-                log.warn("always-on: {nick} not restored: {error}", nick=entry.get("nick"), error=str(error))
-        self.network.seen.add(self._changed)
-
-    def _read(self) -> list[dict[str, Any]]:
+    def load(self, gone: str = "") -> defer.Deferred[list[dict[str, Any]]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(self.path.read_text(encoding="utf-8"))  # small, once, before serving
         except FileNotFoundError:
-            return []
+            return defer.succeed([])
         except (OSError, ValueError) as error:
             log.warn("always-on: {path} cannot be read ({error}); nobody is restored", path=self.path,
                      error=str(error))
-            return []
-        return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
+            return defer.succeed([])
+        return defer.succeed([entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else [])
 
-    def _restore(self, entry: dict[str, Any]) -> None:
-        people, accounts = self.network.people, self.network.accounts
-        account, nick = str(entry["account"]), str(entry["nick"])
-        owner = accounts.owner(nick) if accounts is not None else None
-        if owner is None or casefold(owner) != casefold(account) or not self.network.directory.nick_available(nick):
-            raise errors.ChatError(nick, "the nick is no longer the account's, or taken")
-        user = people.connect(Absent(lambda reason: None), nick, str(entry["user"]), str(entry["host"]),
-                              str(entry["realname"]), str(entry["protocol"]), account, str(entry["address"]),
-                              "absent")
-        user.keep = True
-        people.stay(user)
-        away = entry.get("away")
-        if isinstance(away, str) and not entry.get("auto_away"):
-            people.set_away(user, away)
-        for name in entry.get("rooms", []):
-            room = self.network.find_room(str(name))
+    def save(self, entries: list[dict[str, Any]]) -> defer.Deferred[None]:
+        return threads.deferToThreadPool(self.reactor, self.reactor.getThreadPool(), _write_file, self.path,
+                                         entries)
+
+
+class AlwaysOn(service.Service):
+    def __init__(self, network: Network, store: Store, reactor: Any, at_start: bool = True) -> None:
+        self.network = network
+        self.store = store
+        self.reactor = reactor
+        self.at_start = at_start  # one node: bring them back at start (a cluster calls restore when in sync)
+        self.pending: Optional[Any] = None  # the delayed write, if one is scheduled
+        #: The folded nicks written last: a change about anyone else (most of them, on a server
+        #: where few are always on) leaves the store as it is.
+        self.written: set[str] = set()
+        self.writing: defer.Deferred[None] = defer.succeed(None)
+        self.restoring: defer.Deferred[None] = defer.succeed(None)
+
+    # -- putting them back ------------------------------------------------------------------------
+
+    def startService(self) -> None:
+        super().startService()
+        self.network.seen.add(self._changed)
+        if self.at_start:
+            self.restore()
+
+    def restore(self, gone: str = "") -> defer.Deferred[None]:
+        """Bring back whom the store says (``gone``: a node that left, whose people may come here);
+        one pass at a time, each after the one before."""
+        self.restoring = self.restoring.addCallback(lambda _: defer.ensureDeferred(self._restore(gone)))
+        return self.restoring
+
+    async def _restore(self, gone: str) -> None:
+        try:
+            entries = await self.store.load(gone)
+        except Exception as error:
+            log.warn("always-on: the kept people cannot be read now ({error})", error=error)
+            return
+        self.written |= {casefold(str(entry.get("nick", ""))) for entry in entries}
+        for entry in entries:
             try:
-                self.network.room_rules.join(user, str(name), room.key if room is not None else None)
-            except errors.ChatError as error:
-                log.info("always-on: {nick} does not go back to {room}: {why}", nick=nick, room=name,
-                         why=error.describe())
+                user, refused = await restore(self.network, entry)
+            except (errors.ChatError, KeyError, TypeError, ValueError) as error:
+                describe = error.describe() if isinstance(error, errors.ChatError) else str(error)
+                log.warn("always-on: {nick} not restored: {error}", nick=entry.get("nick"), error=describe)
+                continue
+            if user is not None:
+                log.info("always-on: {nick} is back, away", nick=user.nick)
+                for why in refused:
+                    log.info("always-on: {nick} does not go back to {why}", nick=user.nick, why=why)
+        if entries:
+            self._soon()  # what the store holds now: who is kept here (taken over, or gone)
 
-    # -- keeping the file up to date ----------------------------------------------------------------
-
-    def kept(self) -> list[dict[str, Any]]:
-        """Everyone here who stays while disconnected, as the file keeps them."""
-        return [{"account": u.account, "nick": u.nick, "user": u.user, "host": u.host, "realname": u.realname,
-                 "protocol": u.protocol, "address": u.address, "away": u.away, "auto_away": u.auto_away,
-                 "rooms": sorted(room.name for room in u.rooms.values())}
-                for u in self.network.users.values() if u.keep and u.account and u.origin]
+    # -- keeping the store up to date ---------------------------------------------------------------
 
     def _changed(self, record: events.Event) -> None:
         if not isinstance(record, CHANGES) or self.pending is not None or not self.running:
@@ -105,27 +125,35 @@ class AlwaysOn(service.Service):
         nicks = [record.who.nick, record.target if isinstance(record, events.Kicked) else "",
                  record.new_nick if isinstance(record, events.NickChanged) else ""]
         if any(self._concerns(nick) for nick in nicks if nick):
+            self._soon()
+
+    def _soon(self) -> None:
+        if self.pending is None and self.running:
             self.pending = self.reactor.callLater(1.0, self._write_soon)
 
     def _concerns(self, nick: str) -> bool:
-        """Whether ``nick`` is someone the file holds, or should hold now."""
+        """Whether ``nick`` is someone the store holds, or should hold now."""
         if casefold(nick) in self.written:
             return True
         user = self.network.find_user(nick)
-        return user is not None and user.keep
+        return user is not None and user.keep and not self._remote(user)
+
+    @staticmethod
+    def _remote(user: Any) -> bool:
+        return bool(getattr(user.client, "node", ""))  # another node's person: that node keeps them
 
     def _write_soon(self) -> None:
         self.pending = None
         self.write()
 
     def write(self) -> defer.Deferred[None]:
-        entries = self.kept()
+        entries = [entry for entry in kept(self.network)
+                   if not self._remote(self.network.users[casefold(entry["nick"])])]
         self.written = {casefold(entry["nick"]) for entry in entries}
         # One write at a time, in the order asked: a later snapshot never lands before an earlier one.
-        self.writing = self.writing.addCallback(lambda _: threads.deferToThreadPool(
-            self.reactor, self.reactor.getThreadPool(), _write_file, self.path, entries))
-        self.writing.addErrback(lambda failure: log.error("always-on: {path} not written: {error}",
-                                                          path=self.path, error=failure.getErrorMessage()))
+        self.writing = self.writing.addCallback(lambda _: self.store.save(entries))
+        self.writing.addErrback(lambda failure: log.error("always-on: not written: {error}",
+                                                          error=failure.getErrorMessage()))
         return self.writing
 
     def stopService(self) -> defer.Deferred[None]:
@@ -139,3 +167,19 @@ class AlwaysOn(service.Service):
 
 def _write_file(path: Path, entries: list[dict[str, Any]]) -> None:
     write_private(path, json.dumps(entries).encode("utf-8"))
+
+
+def start_always_on(network: Network, state_dir: Path, reactor: Any, parent: service.MultiService,
+                    bridge: Any = None) -> AlwaysOn:
+    """The service on one node (a file, read at start), or on a cluster (Redis, read when in sync
+    and when another node is gone)."""
+    if bridge is None:
+        keeper = AlwaysOn(network, FileStore(state_dir / "always-on.json", reactor), reactor)
+    else:
+        from .cluster.alwayson import RedisAlwaysOn  # nothing of Redis is loaded without --redis
+        store = RedisAlwaysOn(bridge.link, bridge.keys, bridge.node, bridge.node_timeout)
+        keeper = AlwaysOn(network, store, reactor, at_start=False)
+        bridge.on_ready.append(keeper.restore)
+        bridge.nodes.gone.append(keeper.restore)
+    keeper.setServiceParent(parent)
+    return keeper

@@ -20,7 +20,7 @@ from twisted.internet import defer, endpoints
 from . import options as validated
 from .accounts.passwords import ScryptHasher
 from .accounts.sqlite import SQLiteAccounts
-from .alwayson import AlwaysOn
+from .alwayson import start_always_on
 from .api.hooks import url_base
 from .application import ChatdService
 from .cluster.push import RedisPushStore
@@ -145,10 +145,8 @@ def _network(options: Options, reactor: Any, top: ChatdService) -> tuple[Network
         network.room_rules.restore_rooms(history.load_rooms())
     people = network.people
     people.always_on, people.absent_message = options["always-on"], options["absent-message"]
-    people.always_on_here = bridge is None
-    if bridge is None and not options["no-history"]:
-        # Early in, late out: the kept people are back before the listeners open, written down at stop.
-        AlwaysOn(network, Path(options["state-dir"]) / "always-on.json", reactor).setServiceParent(top)
+    if not options["no-history"]:  # early in, late out: kept people back before the listeners open
+        start_always_on(network, Path(options["state-dir"]), reactor, top, bridge)
     if not options["no-push"] and not options["no-history"]:  # the VAPID key must outlive a restart
         subscriptions = RedisPushStore(bridge.link, bridge.keys) if bridge is not None else \
             _state_store(options, reactor, top, SQLitePushStore, "push.sqlite3", "the push subscriptions")

@@ -40,6 +40,7 @@ from ..core.remote import home_of
 from . import codec
 from .accounts import RedisAccounts
 from .channels import RoomChannels
+from .handover import Handover
 from .history import RedisHistory
 from .inbound import Inbound
 from .keys import Keys
@@ -87,6 +88,8 @@ class RedisBridge(service.MultiService):
         self.keys = Keys(f"chatd:{network_name}:")
         #: Run at each (re)sync with Redis, before the node says it is in sync.
         self.on_sync: list[Callable[[], Awaitable[None]]] = []
+        #: Run each time the node is in sync with Redis, serving (the always-on people come back).
+        self.on_ready: list[Callable[[], Any]] = []
         self.heartbeat = heartbeat
         self.node_timeout = node_timeout
         self.link: RedisLink | ClusterLink  # both are a .link.Link
@@ -124,7 +127,8 @@ class RedisBridge(service.MultiService):
         self.channels = RoomChannels(self.link, self.keys, self.messages, network)
         self.shared = SharedState(self.link, self.keys, self.node, network, self.channels)
         self.nodes = Nodes(self.link, self.keys, self.node, self.reactor, network, self.node_timeout)
-        self.inbound = Inbound(self.node, network, self.nodes, self.shared, self.channels)
+        self.handover = Handover(self.link, self.keys, self.node, network, self.reactor)
+        self.inbound = Inbound(self.node, network, self.nodes, self.shared, self.channels, self.handover)
         self.sync = Sync(self.link, self.keys, self.node, network, self.nodes, self.shared, self.channels)
         if network.accounts is not None:
             network.accounts.owner_changed.append(self.shared.owner_changed)
@@ -155,6 +159,9 @@ class RedisBridge(service.MultiService):
     def direct_message(self, message: DirectMessage, target: Optional[User]) -> Sent:
         home = home_of(target) if target is not None else None
         return self.messages.direct(message, (self.node, home or self.node))
+
+    def take_over(self, user: User, account: str) -> defer.Deferred[Optional[dict[str, Any]]]:
+        return self.handover.ask(user, account)
 
     # -- the operators' ban store: bans live in Redis, kept by the shared state ---------------
 
@@ -243,6 +250,8 @@ class RedisBridge(service.MultiService):
         log.info("cluster: node {node} in sync ({users} users network-wide)", node=self.node,
                  users=len(self.network.users))
         self.link.reconcile()  # a shard that came back during the re-sync
+        for ready in self.on_ready:
+            ready()
         self.messages.replay()
         if not self.persistence_checked:
             self.persistence_checked = True

@@ -16,18 +16,20 @@ from ..core.events import Connected, Kicked
 from ..core.remote import home_of, is_remote
 from . import codec
 from .channels import RoomChannels
+from .handover import Handover
 from .nodes import Nodes
 from .shared import SharedState
 
 
 class Inbound:
     def __init__(self, node: str, network: Network, nodes: Nodes, shared: SharedState,
-                 channels: RoomChannels) -> None:
+                 channels: RoomChannels, handover: Handover) -> None:
         self.node = node
         self.network = network
         self.nodes = nodes
         self.shared = shared
         self.channels = channels
+        self.handover = handover
 
     def apply(self, event: dict[str, Any]) -> None:
         node = event.get("n")
@@ -42,6 +44,12 @@ class Inbound:
             return
         if kind == "bye":
             self.nodes.left(node)
+            return
+        if kind == "takeover":
+            self.handover.asked_of_us(event)
+            return
+        if kind == "handed":
+            self.handover.answered(event)
             return
         if kind == "owner":  # an account registered, or a nick grouped or ungrouped, on that node
             if self.network.accounts is not None:

@@ -65,6 +65,10 @@ class Keys:
         return self._tagged("net", "server-bans")  # hash: folded mask -> ban JSON (KLINE)
 
     @property
+    def always_on(self) -> str:
+        return self._tagged("net", "always-on")  # hash: folded nick -> always-on entry JSON with its node
+
+    @property
     def vapid_key(self) -> str:
         return self._tagged("net", "vapid-key")  # string: the network's Web Push key (PEM)
 

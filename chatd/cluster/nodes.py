@@ -7,7 +7,7 @@ held (its nicks, its user list, its room memberships: the REAP_NODE script).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -30,6 +30,8 @@ class Nodes:
         self.network = network
         self.node_timeout = node_timeout
         self.heard: dict[str, float] = {}  # node -> when we last heard from it (our clock)
+        #: Told of each node gone (lost, once reaped; or said goodbye): its always-on people need a home.
+        self.gone: list[Callable[[str], Any]] = []
 
     def heard_from(self, node: str, ago: float = 0.0) -> None:
         self.heard[node] = self.reactor.seconds() - ago
@@ -47,12 +49,18 @@ class Nodes:
                 lost = self.network.replica.node_lost(node, "node lost")
                 log.warn("cluster: node {node} lost ({users} users quit)", node=node, users=lost)
                 if self.link.up:
-                    self.reap(node).addErrback(call_failed, "reap")
+                    self.reap(node).addCallbacks(lambda _, node=node: self._gone(node), call_failed,
+                                                 errbackArgs=("reap",))
+
+    def _gone(self, node: str) -> None:
+        for tell in self.gone:
+            tell(node)
 
     def left(self, node: str) -> None:
         """``node`` said goodbye: its people quit now, without waiting for the timeout."""
         self.heard.pop(node, None)
         self.network.replica.node_lost(node, "Server shutting down")
+        self._gone(node)
 
     def reap(self, node: str) -> defer.Deferred[Any]:
         return defer.ensureDeferred(self._reap(node))

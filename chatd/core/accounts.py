@@ -197,8 +197,7 @@ class Accounts:
         self.address_throttle = Throttle(clock, attempts * ADDRESS_FACTOR, window)
         #: Folded nick -> account, for decisions that cannot wait (whose DM history a nick is).
         self.owners: dict[str, str] = dict(store.nick_owners())
-        #: Told of each change of ownership made here (nick, account or None): a cluster passes it on,
-        #: so that every node's ``owners`` is whole (a message to an account first seen elsewhere waits).
+        #: Told of each ownership change made here (nick, account or None): a cluster tells every node.
         self.owner_changed: list[Callable[[str, Optional[str]], None]] = []
         self.complete = getattr(store, "complete_index", False)
         self.token_key: Optional[bytes] = None  # the store's token key, once read
@@ -252,7 +251,7 @@ class Accounts:
         record = AccountRecord(name, hashed, scram, self.clock(), email)
         if not await self._ask(self.store.create(record)):
             raise errors.AccountExists(name)
-        self._owned(name, name)
+        self.learn(name, name, decided_here=True)
         return record
 
     def _held_back(self, address: str, name: Optional[str]) -> bool:
@@ -333,26 +332,22 @@ class Accounts:
             raise errors.NickReserved(nick, "Nickname belongs to another account")
         if not await self._ask(self.store.claim_nick(nick, account)):
             raise errors.NickReserved(nick, "Nickname belongs to another account")
-        self._owned(nick, account)
+        self.learn(nick, account, decided_here=True)
 
     async def ungroup(self, account: str, nick: str) -> None:
         if casefold(nick) == casefold(account):
             raise errors.ChatError(nick, "An account's own name cannot be ungrouped")
         if not await self._ask(self.store.release_nick(nick, account)):
             raise errors.ChatError(nick, "That nick is not grouped under your account")
-        self._owned(nick, None)
+        self.learn(nick, None, decided_here=True)
 
-    def _owned(self, nick: str, account: Optional[str]) -> None:
-        self.learn(nick, account)
-        for tell in self.owner_changed:
-            tell(nick, account)
-
-    def learn(self, nick: str, account: Optional[str]) -> None:
-        """``nick`` is ``account``'s now (None: nobody's), as this node or another decided."""
-        if account is None:
-            self.owners.pop(casefold(nick), None)
-        else:
+    def learn(self, nick: str, account: Optional[str], decided_here: bool = False) -> None:
+        """``nick`` is ``account``'s now (None: nobody's); if ``decided_here``, the cluster is told."""
+        self.owners.pop(casefold(nick), None)
+        if account is not None:
             self.owners[casefold(nick)] = account
+        for tell in self.owner_changed if decided_here else ():
+            tell(nick, account)
 
     async def info(self, name: str) -> AccountRecord:
         record = await self._ask(self.store.get(name))

@@ -39,10 +39,8 @@ class People:
         #: Each person's connections held here, oldest first (what ``NickServ SESSIONS`` lists).
         self.sessions: dict[User, list[Connection]] = {}
         #: Accounts stay present while disconnected unless they say otherwise (--always-on), and the away
-        #: message they then show; ``always_on_here`` is False where presence cannot outlive a connection
-        #: (a cluster: another node could not take it over).
+        #: message they then show.
         self.always_on = False
-        self.always_on_here = True
         self.absent_message = "Not connected"
 
     # -- nicks ---------------------------------------------------------------
@@ -168,7 +166,7 @@ class People:
                     return
             elif devices is not client:
                 return  # not this user's connection (any more)
-            if user.keep and self.always_on_here:  # always-on: the last connection closed, the person stays
+            if user.keep:  # always-on: the last connection closed, the person stays
                 self.stay(user)
                 return
         self.stats.disconnects[reason_kind(reason)] += 1

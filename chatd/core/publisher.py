@@ -56,6 +56,12 @@ class Publisher(Protocol):
         """Carry a direct message to ``target`` (and the sender's echo); with None the addressee is
         an account nobody is connected to: the message is only stored, for them to find."""
 
+    def take_over(self, user: User, account: str) -> Awaitable[Optional[dict[str, Any]]]:
+        """If ``user`` (logged in to ``account``) is another node's, ask it to hand them over (an
+        always-on person with no connection there): their kept entry (:mod:`.staying`) once that
+        node has let them go; None if they are this node's or it did not answer; raises
+        :class:`~.errors.NickInUse` if they are connected there."""
+
 
 class LocalPublisher:
     """One process, one network: nobody else to tell; messages go straight out."""
@@ -81,3 +87,6 @@ class LocalPublisher:
     def direct_message(self, message: DirectMessage, target: Optional[User]) -> Sent:
         sent: Sent = self.network.messaging.deliver_and_record(message)
         return sent
+
+    async def take_over(self, user: User, account: str) -> Optional[dict[str, Any]]:
+        return None  # one process: nobody is another node's

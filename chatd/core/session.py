@@ -170,6 +170,7 @@ class Session:
         self.registering = True
         try:
             grace = await self.sign_in.check_nick_owner(nick, connecting=grace)
+            await self.sign_in.take_over(nick)
             holder = network.people.attachable(nick, self.account, network.limits.devices_per_account)
             if holder is not None:  # the same person on another device: one more connection of theirs
                 if self.closed:

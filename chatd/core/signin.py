@@ -17,7 +17,7 @@ import random
 import re
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
-from . import errors
+from . import errors, staying
 from .casemap import casefold
 from .limits import SERVICE_NICKS
 from .recovery import valid_email
@@ -223,9 +223,9 @@ class SignIn:
 
     async def settle_always_on(self) -> None:
         """Whether this person stays present once disconnected: the account's own choice, else the
-        server's (``--always-on``); never for a guest, nor on a cluster (no other node could keep them)."""
+        server's (``--always-on``); never for a guest."""
         user, account, people = self.session.user, self.session.account, self.network.people
-        if user is None or account is None or not people.always_on_here:
+        if user is None or account is None:
             return
         try:
             choice = (await self._accounts().info(account)).always_on
@@ -238,11 +238,20 @@ class SignIn:
         """The account's own choice (None: the server's default); returns whether it is on now."""
         if self.session.account is None:
             raise errors.NotLoggedIn("")
-        if not self.network.people.always_on_here:
-            raise errors.ChatError("", "Always-on is not offered on this server (it runs as a cluster)")
         await self._accounts().set_always_on(self.session.account, value)
         await self.settle_always_on()
         return self.session.user is not None and self.session.user.keep
+
+    async def take_over(self, nick: str) -> None:
+        """The person is held by another node of a cluster (always on, away): bring them here, so
+        that this connection becomes theirs as on one node."""
+        holder, account = self.network.find_user(nick), self.session.account
+        if holder is None or account is None or holder.account is None \
+                or casefold(holder.account) != casefold(account):
+            return
+        kept = await self.network.publisher.take_over(holder, account)
+        if kept is not None:
+            await staying.restore(self.network, kept)
 
     # -- nicks that belong to accounts -----------------------------------------------------------
 
