@@ -25,17 +25,24 @@ def names(client, room):
     return {nick.lstrip("@+") for line in lines if " 353 " in line for nick in line.rsplit(" :", 1)[1].split()}
 
 
+def absent_alice(holder, bobs_node):
+    """alice (always on) in #team on ``holder``, then gone from her laptop: absent there, seen by
+    bob (on ``bobs_node``, in #team) as away, not quit."""
+    alice = registered_in(holder, "alice", "#team")
+    bob = irc_client(bobs_node.ports["irc"], "bob", "away-notify")
+    bob.send("JOIN #team")
+    bob.expect(" 366 bob #team ")
+    alice.send("QUIT :closing the laptop")
+    assert alice.closed()
+    bob.expect(r"^:alice!\S+ AWAY :Gone home$")
+    return bob
+
+
 def test_an_absent_person_outlives_the_node_that_held_them(tmp_path, redis):  # noqa: F811
     a = in_sync(node(tmp_path, redis, "alpha", *ARGS))
     b = in_sync(node(tmp_path, redis, "beta", *ARGS))
     try:
-        alice = registered_in(a, "alice", "#team")
-        bob = irc_client(b.ports["irc"], "bob", "away-notify")
-        bob.send("JOIN #team")
-        bob.expect(" 366 bob #team ")
-        alice.send("QUIT :closing the laptop")
-        assert alice.closed()
-        bob.expect(r"^:alice!\S+ AWAY :Gone home$")  # not a QUIT: she stays, on alpha
+        bob = absent_alice(a, b)
         bob.send("PRIVMSG alice :are you there?")
         assert bob.expect(" 301 bob alice ").endswith(":Gone home")  # absent on alpha, seen from beta
         wait_until(lambda: b"alpha" in redis.ask("HGET", "chatd:chatd:{net}:always-on", "alice"), 10,
@@ -61,13 +68,7 @@ def test_a_connection_on_another_node_brings_the_person_there(tmp_path, redis): 
     a = in_sync(node(tmp_path, redis, "alpha", *ARGS))
     b = in_sync(node(tmp_path, redis, "beta", *ARGS))
     try:
-        alice = registered_in(a, "alice", "#team")
-        bob = irc_client(a.ports["irc"], "bob", "away-notify")
-        bob.send("JOIN #team")
-        bob.expect(" 366 bob #team ")
-        alice.send("QUIT :closing the laptop")
-        assert alice.closed()
-        bob.expect(r"^:alice!\S+ AWAY :Gone home$")
+        bob = absent_alice(a, a)
         bob.send("PRIVMSG alice :read this on your phone")
         bob.expect(" 301 bob alice ")
 
