@@ -53,3 +53,39 @@ def test_nodes_agree_on_one_key_and_push_for_each_other(tmp_path, redis):  # noq
         a.kill()
         b.kill()
         service.close()
+
+
+def test_an_absent_person_held_by_one_node_is_pushed_what_is_said_on_another(tmp_path, redis):  # noqa: F811
+    """alice is always on and absent on alpha; bob mentions her and writes to her on beta: alpha,
+    holding her, judges and pushes each once; beta, where it was said, pushes nothing more."""
+    service = PushService()
+    args = ("--push-private-endpoints", "--always-on")
+    a = in_sync(node(tmp_path, redis, "alpha", *args))
+    b = in_sync(node(tmp_path, redis, "beta", *args))
+    try:
+        key = vapid_of(a.ports["irc"], "probe")
+        register(a, "alice")
+        alice = sasl_line_client(a.ports["irc"], "alice", "alice-password", caps="draft/webpush away-notify")
+        alice.until(" 376 | 422 ")
+        phone = Subscriber()
+        alice.send(f"WEBPUSH REGISTER {service.url('alice')} {phone.irc_keys}")
+        alice.expect("WEBPUSH REGISTER ")
+        alice.send("JOIN #team")
+        alice.expect(" 366 alice #team ")
+        bob = irc_client(b.ports["irc"], "bob", "away-notify")
+        bob.send("JOIN #team")
+        bob.expect(" 366 bob #team ")
+        alice.send("QUIT")
+        assert alice.closed()
+        bob.expect(r"^:alice!\S+ AWAY ")  # absent, held by alpha
+        bob.send("PRIVMSG #team :alice: the build is red")
+        bob.send("PRIVMSG alice :can you look?")
+        lines = [phone.open(service.next(), key, service.origin).decode() for _ in range(2)]
+        assert lines[0].endswith(" PRIVMSG #team :alice: the build is red")
+        assert lines[1].endswith(" PRIVMSG alice :can you look?")
+        bob.send("PRIVMSG alice :one more")  # and nothing twice: the next push is this one
+        assert phone.open(service.next(), key, service.origin).decode().endswith(" PRIVMSG alice :one more")
+    finally:
+        a.kill()
+        b.kill()
+        service.close()

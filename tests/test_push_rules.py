@@ -30,7 +30,7 @@ def team():
     bob.send("JOIN #t")
     pushed: list[tuple[str, dict]] = []
     rules = PushRules(network.directory, lambda account, payload: pushed.append((account, json.loads(payload("web")))))
-    network.messaging.said.add(rules.said)
+    network.messaging.delivered.add(rules.delivered)
     return network, alice, bob, pushed
 
 

@@ -51,6 +51,9 @@ class Messaging:
         #: Room and direct messages said on this node, once each, for what reacts to their words
         #: (push notifications): whoever says it, wherever its addressees are.
         self.said = Sinks()
+        #: Every message delivered here, once each, wherever it was said (push: judged where its
+        #: addressees are held).
+        self.delivered = Sinks()
         #: Read markers when there is no history store to keep them: (person, target) -> seconds.
         self.read_markers: dict[tuple[str, str], float] = {}
         #: history-durability = "before-delivery": others get a message once history has committed it.
@@ -139,6 +142,7 @@ class Messaging:
 
         Users of other nodes are skipped by fan-out itself (they encode nothing).
         """
+        self.delivered.emit(message)
         sender = self.directory.users.get(casefold(message.sender.nick))
         if message.kind == "tagmsg":
             self.recent_tags[message.id] = message

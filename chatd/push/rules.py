@@ -1,10 +1,12 @@
 """What notifies: a direct message, or a room message that names you, while none of your
 connections is open.
 
-A sink on the messages said on this node (``Messaging.said``): each is judged once, where it was
-said.  Only accounts have subscriptions.  A person with an open connection anywhere (IRC, web,
-telnet, on this node or another) reads it there, so is not pushed; an always-on person with no
-connection, or an account nobody is connected to, is.  The payload is built per subscription
+A sink on the messages delivered on this node (``Messaging.delivered``): each is judged once for
+each addressee, on the node holding them (in a cluster every node with members in a room gets its
+messages; a direct message reaches the node of its addressee), and for an account nobody holds,
+on the node where it was said.  Only accounts have subscriptions.  A person with an open
+connection reads it there, so is not pushed; an always-on person with no connection, or an
+account nobody is connected to, is.  The payload is built per subscription
 format: a small JSON object for the web client's service worker, or one IRC line
 (``draft/webpush``: "exactly one IRC message", ``msgid`` kept).
 """
@@ -20,6 +22,7 @@ from typing import Any, Callable, Union
 from ..core.casemap import casefold
 from ..core.devices import Absent
 from ..core.events import DirectMessage, RoomMessage
+from ..core.remote import is_remote
 
 Message = Union[RoomMessage, DirectMessage]
 #: Push services take about 4 KiB of payload: the text is cut to this many characters.
@@ -64,7 +67,7 @@ class PushRules:
         self.directory = directory
         self.notify = notify  # (account, payload for a format) -> sent, bounded, off the reactor
 
-    def said(self, message: Message) -> None:
+    def delivered(self, message: Message) -> None:
         if message.kind == "tagmsg":
             return
         if isinstance(message, DirectMessage):
@@ -77,8 +80,11 @@ class PushRules:
         if not person.startswith("a:") or person == message.peers[0]:
             return
         target = self.directory.find_user(message.target)
-        if target is not None and target.person == person and self.active(target):
-            return
+        if target is not None and target.person == person and (self.active(target) or is_remote(target)):
+            return  # reading it, or judged on the node holding them
+        sender = self.directory.find_user(message.sender.nick)
+        if (target is None or target.person != person) and (sender is None or is_remote(sender)):
+            return  # nobody holds the addressee: judged where it was said
         self.notify(person[2:], self._payloads(message, "dm"))
 
     def _room(self, message: RoomMessage) -> None:
@@ -97,7 +103,7 @@ class PushRules:
 
     @staticmethod
     def active(user: Any) -> bool:
-        """Reading somewhere: any connection is open (an always-on person with none is not)."""
+        """Reading somewhere (any connection open), or another node's to judge: not pushed here."""
         return not isinstance(user.client, Absent)
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 The IRC adapter (``WEBPUSH``, ``draft/webpush``) and the web client (``push_*`` frames) reach
 it as ``network.push``: the public key to hand to browsers, and an account's subscriptions to
-add, list and remove.  It hears the messages said on this node (``Messaging.said``) through
+add, list and remove.  It hears the messages delivered on this node (``Messaging.delivered``) through
 :class:`~.rules.PushRules`.
 """
 
@@ -31,7 +31,7 @@ class Push:
         self.per_account = per_account
         self.private_endpoints = private_endpoints
         self.rules = PushRules(network.directory, sender.notify)
-        network.messaging.said.add(self.rules.said)
+        network.messaging.delivered.add(self.rules.delivered)
         network.push = self
 
     @property
