@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Iterable, Optional, Union
 import attrs
 
 from . import errors
-from .accounts import Accounts, Throttle
+from .accounts import Accounts
 from .batching import TurnBatcher
 from .casemap import casefold
 from .delivery import fan_out
@@ -27,6 +27,7 @@ from .ids import MessageIdGenerator
 from .publisher import Publisher, Sent
 from .sinks import Sinks
 from .stats import Stats
+from .throttle import Throttle
 
 #: TAGMSGs remembered for redaction (core/messages.py, ``recent_tags``).
 RECENT_TAGS = 4096

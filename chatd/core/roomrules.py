@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional, Sequence
 
 from . import errors
-from .accounts import Throttle
 from .casemap import casefold
 from .directory import Directory, Room, User
 from .events import Invited, Joined, Kicked, ModeChanged, Parted, Record, RoomStateChanged, TopicChanged
@@ -26,6 +25,7 @@ from .history import HistoryStore, RoomRecord
 from .limits import Limits
 from .moderation import ListEntry, normalise, well_formed
 from .modes import FLAG_MODES, LIST_MODES, STATUS_MODES, ModeChange
+from .throttle import Throttle
 
 MAX_LIST_ENTRIES = 100
 MAX_MASK = 200

@@ -11,7 +11,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.web import resource, server
 
-from ..core.accounts import Throttle
+from ..core.throttle import Throttle
 from ..http.answers import json_answer
 from .service import Previews
 

@@ -20,7 +20,7 @@ from treq.client import HTTPClient
 from twisted.internet import threads
 from twisted.logger import Logger
 
-from ..core.accounts import Throttle
+from ..core.throttle import Throttle
 from ..net.tasks import spawn
 from .store import PushStore, Subscription
 from .vapid import VapidKey

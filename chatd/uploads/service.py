@@ -26,9 +26,9 @@ from twisted.application import internet
 from twisted.logger import Logger
 
 from ..core import errors
-from ..core.accounts import Throttle
 from ..core.casemap import casefold
 from ..core.events import Redacted
+from ..core.throttle import Throttle
 from ..files import write_private
 from .sniff import allowed
 from .store import FileRecord, FileStore
