@@ -33,7 +33,8 @@ class Options(usage.Options):
     optFlags: list[list[Any]] = [
         ["no-cloaks", None, "Show everyone's real address (by default others see a cloak: a keyed hash of it)."],
         ["always-on", None, "Accounts stay in their rooms, shown away, while none of their connections is open "
-         "(each account may say otherwise: NickServ SET ALWAYSON; not with --redis)."],
+         "(each account may say otherwise: NickServ SET ALWAYSON; on a cluster another node takes them over "
+         "when theirs is gone)."],
         ["account-cloaks", None, "Show people logged in to an account as account/NAME instead of a cloak "
          "of their address (IRC clients with chghost see the change as they log in or out)."],
         ["smtp-tls", None, "Require STARTTLS from the --smtp server (else it is used when offered)."],

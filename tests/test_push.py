@@ -139,3 +139,31 @@ def test_web_push_frames_need_an_account(daemon):
         ws.send(json.dumps({"type": "push_list", "id": 2}))
         error = web_frame(ws, "error")
         assert error["code"] == "account_required"
+
+
+def test_highlight_words_from_the_web_push_and_stay_the_accounts(daemon, service):
+    register(daemon, "gina")
+    browser = Subscriber()
+    with web_signed_in(daemon, "gina") as ws:
+        vapid = web_frame(ws, "welcome")["vapid"]
+        ws.send(json.dumps({"type": "push_subscribe", "id": "p", "endpoint": service.url("gina"),
+                            "keys": {"p256dh": browser.p256dh, "auth": browser.auth_b64}}))
+        web_frame(ws, "push_subscribed")
+        ws.send(json.dumps({"type": "set_highlights", "id": "h", "words": ["deploy", "deploy", " oncall "]}))
+        assert web_frame(ws, "highlights_set")["words"] == ["deploy", "oncall"]
+        ws.send(json.dumps({"type": "set_highlights", "id": "bad", "words": "deploy"}))
+        assert web_frame(ws, "error", id="bad")["code"] == "bad_field"
+        ws.send(json.dumps({"type": "join", "room": "#ops", "id": "j"}))
+        web_frame(ws, "joined", room="#ops")
+    hank = irc_client(daemon.ports["irc"], "hank")  # gina is absent now (--always-on)
+    hank.send("JOIN #ops")
+    hank.expect(" 366 hank #ops ")
+    hank.send("PRIVMSG #ops :the deploy is done")
+    note = browser.json(service.next(), vapid, service.origin)
+    assert (note["kind"], note["room"], note["text"]) == ("keyword", "#ops", "the deploy is done")
+    with web_signed_in(daemon, "gina") as ws:  # back and gone again: the words are read from the account
+        web_frame(ws, "welcome")
+    hank.send("PRIVMSG #ops :who is oncall tonight?")
+    note = browser.json(service.next(), vapid, service.origin)
+    assert (note["kind"], note["text"]) == ("keyword", "who is oncall tonight?")
+    hank.close()

@@ -63,6 +63,30 @@ def test_guests_get_nothing_and_nobody_is_pushed_their_own_words(team):
     assert pushed == []
 
 
+def test_highlight_words_push_as_the_nick_does(team):
+    network, alice, bob, pushed = team
+    alice.send("PRIVMSG NickServ :SET HIGHLIGHT deploy Outage deploy")
+    assert "Pushes come for your nick, deploy, Outage" in alice.read()[-1]
+    alice.send("PRIVMSG #t :the deploy is mine to say")  # nobody is pushed their own words
+    alice.send("QUIT :home")
+    alice.drop()
+    bob.send("PRIVMSG #t :redeploy later")  # not the word
+    bob.send("PRIVMSG #t :OUTAGE in eu-west")
+    bob.send("PRIVMSG #t :alice: deploy?")  # her nick: a mention, pushed once
+    assert [(p["kind"], p["text"]) for _, p in pushed] == [("keyword", "OUTAGE in eu-west"),
+                                                           ("mention", "alice: deploy?")]
+
+
+def test_highlight_words_are_bounded_and_need_an_account(team):
+    network, alice, bob, pushed = team
+    alice.send("PRIVMSG NickServ :SET HIGHLIGHT " + " ".join(f"word{i}" for i in range(21)))
+    assert "At most 20 words" in alice.read()[-1]
+    alice.send("PRIVMSG NickServ :SET HIGHLIGHT x")
+    assert "At most 20 words" in alice.read()[-1]
+    bob.send("PRIVMSG NickServ :SET HIGHLIGHT lunch")
+    assert bob.read()[-1].endswith(":You need to be logged in to an account for that")
+
+
 def test_naming_a_nick():
     assert names("hey Alice!", "alice") and names("@alice, ok", "alice") and names("alice", "ALICE")
     assert not names("alice_ there", "alice") and not names("malice", "alice") and not names("alice2", "alice")

@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS always_on (
     account TEXT PRIMARY KEY,     -- the folded account name
     value   INTEGER NOT NULL      -- 1: stays present while disconnected, 0: never (no row: the server's default)
 );
+CREATE TABLE IF NOT EXISTS highlights (
+    account TEXT PRIMARY KEY,     -- the folded account name
+    words   TEXT NOT NULL         -- words that notify besides the nick, space-separated
+);
 CREATE TABLE IF NOT EXISTS secrets (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -125,8 +129,10 @@ class SQLiteAccounts(SQLiteStore):
             "SELECT fingerprint FROM certfps WHERE account=? ORDER BY fingerprint", (folded,)))
         verified = self.db.execute("SELECT email FROM verified_emails WHERE account=?", (folded,)).fetchone()
         always = self.db.execute("SELECT value FROM always_on WHERE account=?", (folded,)).fetchone()
+        words = self.db.execute("SELECT words FROM highlights WHERE account=?", (folded,)).fetchone()
         return AccountRecord(row[0], row[1], _scram(row[2]), row[3], row[4], nicks, certs,
-                             verified[0] if verified else "", None if always is None else bool(always[0]))
+                             verified[0] if verified else "", None if always is None else bool(always[0]),
+                             tuple(words[0].split()) if words else ())
 
     def get(self, name: str) -> defer.Deferred[Optional[AccountRecord]]:
         return self._run(self._get, name)
@@ -144,6 +150,18 @@ class SQLiteAccounts(SQLiteStore):
             with self.db:
                 return self.db.execute("UPDATE accounts SET email=? WHERE folded=?",
                                        (email, casefold(account))).rowcount > 0
+
+        return self._run(work)
+
+    def set_highlights(self, account: str, words: tuple[str, ...]) -> defer.Deferred[bool]:
+        def work() -> bool:
+            with self.db:
+                folded = casefold(account)
+                if not self.db.execute("SELECT 1 FROM accounts WHERE folded=?", (folded,)).fetchone():
+                    return False
+                self.db.execute("INSERT OR REPLACE INTO highlights (account, words) VALUES (?,?)",
+                                (folded, " ".join(words)))
+                return True
 
         return self._run(work)
 

@@ -77,7 +77,8 @@ def _record_json(record: AccountRecord) -> str:
     return json.dumps({
         "name": record.name, "password": record.password, "created": record.created, "email": record.email,
         "nicks": list(record.nicks), "certfps": list(record.certfps), "scram": _scram_list(record.scram),
-        "verified_email": record.verified_email, "always_on": record.always_on})
+        "verified_email": record.verified_email, "always_on": record.always_on,
+        "highlights": list(record.highlights)})
 
 
 def _record(raw: Optional[str]) -> Optional[AccountRecord]:
@@ -91,7 +92,8 @@ def _record(raw: Optional[str]) -> Optional[AccountRecord]:
     return AccountRecord(data["name"], data["password"], info, float(data["created"]), data.get("email", ""),
                          as_list(data.get("nicks")), as_list(data.get("certfps")),
                          data.get("verified_email") or "",
-                         data["always_on"] if isinstance(data.get("always_on"), bool) else None)
+                         data["always_on"] if isinstance(data.get("always_on"), bool) else None,
+                         as_list(data.get("highlights")))
 
 
 class RedisAccounts:
@@ -140,6 +142,9 @@ class RedisAccounts:
 
     def set_email(self, account: str, email: str) -> defer.Deferred[bool]:
         return self._update(account, {"email": email})
+
+    def set_highlights(self, account: str, words: tuple[str, ...]) -> defer.Deferred[bool]:
+        return self._update(account, {"highlights": list(words)})
 
     def set_always_on(self, account: str, value: Optional[bool]) -> defer.Deferred[bool]:
         return self._update(account, {"always_on": value})

@@ -36,6 +36,7 @@ ADDRESS_FACTOR = 4
 
 log = logging.getLogger("chatd.accounts")
 MIN_PASSWORD = 8
+MAX_HIGHLIGHTS = 20  # words an account may be notified for besides its nick
 MAX_PASSWORD = 300  # bytes: a hash of more is work for an attacker to hand us
 
 
@@ -69,6 +70,7 @@ class AccountRecord:
     certfps: tuple[str, ...] = ()  # lowercase hex SHA-256 of client certificates
     verified_email: str = ""  # the address whose code was entered (reset links go only there)
     always_on: Optional[bool] = None  # stays present while disconnected (None: the server's default)
+    highlights: tuple[str, ...] = ()  # words that notify (push) as the account's nick does
 
     @property
     def email_verified(self) -> bool:
@@ -117,6 +119,9 @@ class AccountStore(Protocol):
 
     def verify_email(self, account: str, email: str) -> Awaitable[bool]:
         """Mark ``email`` verified for ``account``, if it is still the account's address."""
+
+    def set_highlights(self, account: str, words: tuple[str, ...]) -> Awaitable[bool]:
+        """The words that notify ``account`` besides its nick; False if there is no such account."""
 
     def set_always_on(self, account: str, value: Optional[bool]) -> Awaitable[bool]:
         """Whether ``account`` stays present while disconnected (None: as the server says); False if there
@@ -328,6 +333,12 @@ class Accounts:
 
     async def verify_email(self, name: str, email: str) -> bool:
         return bool(await self._ask(self.store.verify_email(name, email)))
+
+    async def set_highlights(self, name: str, words: tuple[str, ...]) -> None:
+        if len(words) > MAX_HIGHLIGHTS or any(not 2 <= len(word) <= 40 for word in words):
+            raise errors.ChatError("", f"At most {MAX_HIGHLIGHTS} words of 2 to 40 characters")
+        if not await self._ask(self.store.set_highlights(name, words)):
+            raise errors.NoSuchAccount(name)
 
     async def set_always_on(self, name: str, value: Optional[bool]) -> None:
         if not await self._ask(self.store.set_always_on(name, value)):

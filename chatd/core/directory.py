@@ -58,6 +58,8 @@ class User:
     keep: bool = False
     #: Away only because no connection is open (set when the last one closed; cleared when one comes).
     auto_away: bool = False
+    #: Words that notify this person (push) as their nick does: their account's, read at login.
+    highlights: tuple[str, ...] = ()
     identity: Identity = attrs.field(init=False)
     #: Who a guest is for this connection only: history and read markers of a guest never pass
     #: to the next holder of the nick.

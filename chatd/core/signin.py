@@ -17,7 +17,7 @@ import random
 import re
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
-from . import errors, staying
+from . import errors, staying, text
 from .casemap import casefold
 from .limits import SERVICE_NICKS
 from .recovery import valid_email
@@ -228,11 +228,23 @@ class SignIn:
         if user is None or account is None:
             return
         try:
-            choice = (await self._accounts().info(account)).always_on
+            record = await self._accounts().info(account)
+            choice, words = record.always_on, record.highlights
         except errors.ChatError:
-            choice = None  # the store cannot say now: the server's default
+            choice, words = None, user.highlights  # the store cannot say now: the server's default
         if self.session.user is user:
             user.keep = people.always_on if choice is None else choice
+            user.highlights = words
+
+    async def set_highlights(self, words: list[str]) -> tuple[str, ...]:
+        """The words that notify this account besides its nick (none: only the nick)."""
+        if self.session.account is None:
+            raise errors.NotLoggedIn("")
+        chosen = tuple(dict.fromkeys(w for w in (text.line(word, "word", 41).strip() for word in words) if w))
+        await self._accounts().set_highlights(self.session.account, chosen)
+        if self.session.user is not None:
+            self.session.user.highlights = chosen
+        return chosen
 
     async def set_always_on(self, value: Optional[bool]) -> bool:
         """The account's own choice (None: the server's default); returns whether it is on now."""

@@ -25,7 +25,8 @@ def entry(user: User) -> dict[str, Any]:
     """What is kept of ``user`` to bring them back."""
     return {"account": user.account, "nick": user.nick, "user": user.user, "host": user.host,
             "realname": user.realname, "protocol": user.protocol, "address": user.address, "away": user.away,
-            "auto_away": user.auto_away, "rooms": sorted(room.name for room in user.rooms.values())}
+            "auto_away": user.auto_away, "rooms": sorted(room.name for room in user.rooms.values()),
+            "highlights": list(user.highlights)}
 
 
 def kept(network: Network) -> list[dict[str, Any]]:
@@ -53,6 +54,8 @@ async def restore(network: Network, kept_entry: dict[str, Any]) -> tuple[Optiona
                           str(kept_entry["realname"]), str(kept_entry["protocol"]), account,
                           str(kept_entry["address"]), "absent")
     user.keep = True
+    words = kept_entry.get("highlights")
+    user.highlights = tuple(str(word) for word in words) if isinstance(words, list) else ()
     people.stay(user)
     away = kept_entry.get("away")
     if isinstance(away, str) and not kept_entry.get("auto_away"):

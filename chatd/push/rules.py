@@ -1,5 +1,6 @@
-"""What notifies: a direct message, or a room message that names you, while none of your
-connections is open.
+"""What notifies: a direct message, or a room message that names you or one of your highlight
+words (``NickServ SET HIGHLIGHT``, the web's ``/highlight``), while none of your connections is
+open.
 
 A sink on the messages delivered on this node (``Messaging.delivered``): each is judged once for
 each addressee, on the node holding them (in a cluster every node with members in a room gets its
@@ -98,8 +99,12 @@ class PushRules:
             return
         sender, text = casefold(message.sender.nick), casefold(message.text)
         for member in absent:
-            if casefold(member.nick) != sender and _names_folded(text, member.nick):
+            if casefold(member.nick) == sender:
+                continue
+            if _names_folded(text, member.nick):
                 self.notify(member.account, self._payloads(message, "mention"))
+            elif any(_names_folded(text, word) for word in member.highlights):
+                self.notify(member.account, self._payloads(message, "keyword"))
 
     @staticmethod
     def active(user: Any) -> bool:

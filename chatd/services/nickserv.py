@@ -23,6 +23,7 @@ HELP = [
     "RESETPASS <account>            mail a password reset link to the account's verified address",
     "RESETPASS <account> <token> <new password>   choose a new password with that mail's token",
     "SET ALWAYSON ON|OFF|DEFAULT    stay in your rooms, shown away, while none of your devices is connected",
+    "SET HIGHLIGHT [word ...]       words that push to you as your nick does (none: only your nick)",
     "SESSIONS                       list where you are connected now (each device of yours)",
     "SESSIONS END <number>          close one of them",
 ]
@@ -124,6 +125,9 @@ async def nickserv(user: ServiceUser, words: list[str]) -> None:
             on = await session.sign_in.set_always_on(ALWAYS_ON[args[1].upper()])
             say("You stay in your rooms while you are not connected" if on
                 else "You leave your rooms when your last connection closes")
+        elif verb == "SET" and args and args[0].upper() == "HIGHLIGHT":
+            chosen = await session.sign_in.set_highlights(args[1:])
+            say(f"Pushes come for your nick{', ' + ', '.join(chosen) if chosen else ''}")
         elif verb == "SESSIONS" and session.user is not None:
             sessions(user, say, args)
         else:

@@ -86,6 +86,20 @@ def set_password(conn: WebConnection, request: Request) -> None:
     _run(conn, request, work(), "password change")
 
 
+@handler("set_highlights")
+def set_highlights(conn: WebConnection, request: Request) -> None:
+    """The words that push to the account as its nick does (``/highlight``; none: only the nick)."""
+    words = request.get("words", [])
+    if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+        raise FrameError("bad_field", "'words' must be a list of strings")
+
+    async def work() -> None:
+        chosen = await conn.session.sign_in.set_highlights(words)
+        conn.answer(request, {"type": "highlights_set", "words": list(chosen)})
+
+    _run(conn, request, work(), "set highlights")
+
+
 @handler("set_email")
 def set_email(conn: WebConnection, request: Request) -> None:
     """A new address for the account ("" removes it); with mail, a code to verify it is sent."""

@@ -144,6 +144,10 @@ export async function say(text, conv = state.conversations.get(state.active)) {
 export function highlight(words) {
   if (words.length) { state.highlights = words; remember(); }
   info([`Highlighted: your nick${state.highlights.length ? ", " + state.highlights.join(", ") : ""}`]);
+  // Signed in, the words are the account's too: they push to your other devices as your nick does.
+  if (words.length && state.account) {
+    conn.request({ type: "set_highlights", words }).catch((error) => showError(error.message));
+  }
 }
 
 export function setReply(line) {
