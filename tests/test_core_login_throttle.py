@@ -79,7 +79,7 @@ def test_bad_tokens_are_counted_per_address_not_for_everyone(accounts):
 
 
 def test_a_throttle_forgets_keys_whose_window_has_passed():
-    from chatd.core.accounts import MAX_THROTTLED, Throttle
+    from chatd.core.throttle import MAX_THROTTLED, Throttle
 
     now = [0.0]
     throttle = Throttle(lambda: now[0], 2, 60.0)
