@@ -38,52 +38,52 @@ def absent_alice(holder, bobs_node):
     return bob
 
 
-def test_an_absent_person_outlives_the_node_that_held_them(tmp_path, redis):  # noqa: F811
+@pytest.fixture
+def pair(tmp_path, redis):  # noqa: F811
+    """Two always-on nodes, alpha and beta, on one Redis."""
     a = in_sync(node(tmp_path, redis, "alpha", *ARGS))
     b = in_sync(node(tmp_path, redis, "beta", *ARGS))
-    try:
-        bob = absent_alice(a, b)
-        bob.send("PRIVMSG alice :are you there?")
-        assert bob.expect(" 301 bob alice ").endswith(":Gone home")  # absent on alpha, seen from beta
-        wait_until(lambda: b"alpha" in redis.ask("HGET", "chatd:chatd:{net}:always-on", "alice"), 10,
-                   what="alice kept in Redis with her node")
-
-        a.signal(signal.SIGKILL)  # alpha dies: beta finds it lost and takes alice over
-        b.wait_for_log(lambda line: "always-on: alice is back, away" in line or None, 20, "alice taken over")
-        assert b"beta" in redis.ask("HGET", "chatd:chatd:{net}:always-on", "alice")
-        assert "alice" in names(bob, "#team")
-        bob.send("PRIVMSG alice :still there?")
-        assert bob.expect(" 301 bob alice ").endswith(":Gone home")
-
-        back = sasl(b.ports["irc"], "alice", "alice-password")  # on beta, where she is kept now
-        burst = back.until(r"PRIVMSG alice :still there\?$")
-        assert any(line.endswith(" JOIN #team") for line in burst)
-        assert any("are you there?" in line for line in burst + settled(back))
-    finally:
-        a.kill()
-        b.kill()
+    yield a, b
+    a.kill()
+    b.kill()
 
 
-def test_a_connection_on_another_node_brings_the_person_there(tmp_path, redis):  # noqa: F811
-    a = in_sync(node(tmp_path, redis, "alpha", *ARGS))
-    b = in_sync(node(tmp_path, redis, "beta", *ARGS))
-    try:
-        bob = absent_alice(a, a)
-        bob.send("PRIVMSG alice :read this on your phone")
-        bob.expect(" 301 bob alice ")
+def test_an_absent_person_outlives_the_node_that_held_them(pair, redis):  # noqa: F811
+    a, b = pair
+    bob = absent_alice(a, b)
+    bob.send("PRIVMSG alice :are you there?")
+    assert bob.expect(" 301 bob alice ").endswith(":Gone home")  # absent on alpha, seen from beta
+    wait_until(lambda: b"alpha" in redis.ask("HGET", "chatd:chatd:{net}:always-on", "alice"), 10,
+               what="alice kept in Redis with her node")
 
-        phone = sasl(b.ports["irc"], "alice@phone", "alice-password")  # alpha holds her: handed to beta
-        burst = phone.until(r" JOIN #team$")
-        assert not [line for line in burst if " 433 " in line]
-        assert any("read this on your phone" in line for line in burst + settled(phone))  # what came meanwhile
-        bob.send("PRIVMSG alice :hello phone")
-        phone.expect(r"PRIVMSG alice :hello phone$")
-        phone.send("PRIVMSG #team :on my phone")
-        bob.expect(r"^:alice!\S+ PRIVMSG #team :on my phone$")
+    a.signal(signal.SIGKILL)  # alpha dies: beta finds it lost and takes alice over
+    b.wait_for_log(lambda line: "always-on: alice is back, away" in line or None, 20, "alice taken over")
+    assert b"beta" in redis.ask("HGET", "chatd:chatd:{net}:always-on", "alice")
+    assert "alice" in names(bob, "#team")
+    bob.send("PRIVMSG alice :still there?")
+    assert bob.expect(" 301 bob alice ").endswith(":Gone home")
 
-        # Connected on beta: a device on alpha is told it cannot be split over two servers.
-        laptop = sasl_line_client(a.ports["irc"], "alice", "alice-password")
-        assert "another server of this network" in laptop.expect(" 433 ")
-    finally:
-        a.kill()
-        b.kill()
+    back = sasl(b.ports["irc"], "alice", "alice-password")  # on beta, where she is kept now
+    burst = back.until(r"PRIVMSG alice :still there\?$")
+    assert any(line.endswith(" JOIN #team") for line in burst)
+    assert any("are you there?" in line for line in burst + settled(back))
+
+
+def test_a_connection_on_another_node_brings_the_person_there(pair):
+    a, b = pair
+    bob = absent_alice(a, a)
+    bob.send("PRIVMSG alice :read this on your phone")
+    bob.expect(" 301 bob alice ")
+
+    phone = sasl(b.ports["irc"], "alice@phone", "alice-password")  # alpha holds her: handed to beta
+    burst = phone.until(r" JOIN #team$")
+    assert not [line for line in burst if " 433 " in line]
+    assert any("read this on your phone" in line for line in burst + settled(phone))  # what came meanwhile
+    bob.send("PRIVMSG alice :hello phone")
+    phone.expect(r"PRIVMSG alice :hello phone$")
+    phone.send("PRIVMSG #team :on my phone")
+    bob.expect(r"^:alice!\S+ PRIVMSG #team :on my phone$")
+
+    # Connected on beta: a device on alpha is told it cannot be split over two servers.
+    laptop = sasl_line_client(a.ports["irc"], "alice", "alice-password")
+    assert "another server of this network" in laptop.expect(" 433 ")

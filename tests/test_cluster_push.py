@@ -8,7 +8,7 @@ import re
 import pytest
 
 from .support.pushservice import PushService, Subscriber
-from .support.sockets import irc_client
+from .support.sockets import LineClient, irc_client
 from .test_cluster import in_sync, node, redis  # noqa: F401  (the fixture, shared)
 from .test_irc_multiclient import register, sasl_line_client
 
@@ -25,6 +25,16 @@ def vapid_of(port: int, nick: str) -> str:
     return found.group(1)
 
 
+def subscribed(port: int, service: PushService) -> tuple[LineClient, Subscriber]:
+    """alice signed in on ``port`` with SASL, her phone subscribed with ``draft/webpush``."""
+    alice = sasl_line_client(port, "alice", "alice-password", caps="draft/webpush")
+    alice.until(" 376 | 422 ")
+    phone = Subscriber()
+    alice.send(f"WEBPUSH REGISTER {service.url('alice')} {phone.irc_keys}")
+    alice.expect("WEBPUSH REGISTER ")
+    return alice, phone
+
+
 def test_nodes_agree_on_one_key_and_push_for_each_other(tmp_path, redis):  # noqa: F811
     service = PushService()
     a = in_sync(node(tmp_path, redis, "alpha", "--push-private-endpoints"))
@@ -36,11 +46,7 @@ def test_nodes_agree_on_one_key_and_push_for_each_other(tmp_path, redis):  # noq
         assert kept[0] == kept[1]  # beta keeps the agreed key for its next start
 
         register(a, "alice")  # on alpha; she subscribes on beta (the subscription is kept in Redis)
-        alice = sasl_line_client(b.ports["irc"], "alice", "alice-password", caps="draft/webpush")
-        alice.until(" 376 | 422 ")
-        phone = Subscriber()
-        alice.send(f"WEBPUSH REGISTER {service.url('alice')} {phone.irc_keys}")
-        alice.expect("WEBPUSH REGISTER ")
+        alice, phone = subscribed(b.ports["irc"], service)
         alice.send("QUIT")
         assert alice.closed()
 
@@ -65,11 +71,7 @@ def test_an_absent_person_held_by_one_node_is_pushed_what_is_said_on_another(tmp
     try:
         key = vapid_of(a.ports["irc"], "probe")
         register(a, "alice")
-        alice = sasl_line_client(a.ports["irc"], "alice", "alice-password", caps="draft/webpush away-notify")
-        alice.until(" 376 | 422 ")
-        phone = Subscriber()
-        alice.send(f"WEBPUSH REGISTER {service.url('alice')} {phone.irc_keys}")
-        alice.expect("WEBPUSH REGISTER ")
+        alice, phone = subscribed(a.ports["irc"], service)
         alice.send("JOIN #team")
         alice.expect(" 366 alice #team ")
         bob = irc_client(b.ports["irc"], "bob", "away-notify")
