@@ -172,7 +172,7 @@ class ClusterLink(service.MultiService):
         self.slots = slots
         wanted = {addr for addr in slots if addr is not None}
         for addr in wanted - set(self.shards):
-            link = RedisLink(self.reactor, self._address(addr), functools.partial(self._shard_up, addr),
+            link = RedisLink(self.reactor, self._address(addr), self._shard_up,
                              functools.partial(self._shard_down, addr), self.on_message, self.timeout,
                              sharded=True, wait_replicas=self.wait_replicas, on_unsubscribed=self._dropped)
             self.shards[addr] = link
@@ -190,7 +190,7 @@ class ClusterLink(service.MultiService):
     def _address(self, addr: Addr) -> RedisAddress:
         return attrs.evolve(self.seeds[0], host=addr[0], port=addr[1], db=None)
 
-    def _shard_up(self, addr: Addr) -> None:
+    def _shard_up(self) -> None:
         self._check()
         self.refresh()  # a primary back: the map may have news for its slots
 
@@ -199,21 +199,25 @@ class ClusterLink(service.MultiService):
         self._check()
         self.refresh()  # a primary gone: its replica may be promoted soon
 
+    def _serving(self, slot: int) -> tuple[Optional[Addr], Optional[RedisLink]]:
+        """The primary serving ``slot`` by the map, and its link if that is up (else None)."""
+        addr = self.slots[slot]
+        link = self.shards.get(addr) if addr is not None else None
+        return addr, link if link is not None and link.up else None
+
     def _forget(self, addr: Addr) -> None:
         """A shard's connections are gone, and its subscriptions with them."""
         for channel in [channel for channel, held in self.live.items() if held == addr]:
             del self.live[channel]
 
     def _check(self) -> None:
-        addr = self.slots[self.home]
-        link = self.shards.get(addr) if addr is not None else None
-        whole = link is not None and link.up
-        if self.up and (not whole or addr != self.home_addr):
+        addr, link = self._serving(self.home)
+        if self.up and (link is None or addr != self.home_addr):
             # The network's state went with its shard (or moved off it): a Redis outage for this node.
             self.up = False
             log.warn("Redis Cluster link down (the network's shard is unreachable); serving local users only")
             self.on_down()
-        if whole and not self.up and link is not None:
+        if link is not None and not self.up:
             self.up = True
             self.home_addr = addr
             log.info("Redis Cluster link up ({n} of {all} shards answer)",
@@ -236,10 +240,9 @@ class ClusterLink(service.MultiService):
         or the slot moved): handed to ``on_moved``, which subscribes them and reads back."""
         moved = []
         for channel in sorted(self.wanted):
-            addr = self.slots[key_slot(channel)]
-            link = self.shards.get(addr) if addr is not None else None
+            addr, link = self._serving(key_slot(channel))
             held = self.live.get(channel)
-            if link is None or not link.up or held == addr:
+            if link is None or held == addr:
                 continue
             old = self.shards.get(held) if held is not None else None
             if old is not None and old.up:
@@ -257,9 +260,8 @@ class ClusterLink(service.MultiService):
             if ready:
                 return random.choice(ready)
             raise txredisapi.ConnectionError("Redis Cluster link is down")
-        addr = self.slots[key_slot(key)]
-        link = self.shards.get(addr) if addr is not None else None
-        if link is None or not link.up:
+        _, link = self._serving(key_slot(key))
+        if link is None:
             raise txredisapi.ConnectionError("the Redis Cluster shard for this key is down")
         return link
 
@@ -303,9 +305,8 @@ class ClusterLink(service.MultiService):
         self.wanted.update(channels)
         calls = []
         for channel in channels:
-            addr = self.slots[key_slot(channel)]
-            link = self.shards.get(addr) if addr is not None else None
-            if addr is None or link is None or not link.up:
+            addr, link = self._serving(key_slot(channel))
+            if addr is None or link is None:
                 continue
             self.live[channel] = addr
             calls.append(link.subscribe(channel).addErrback(self._not_subscribed, channel, addr))
