@@ -136,19 +136,14 @@ class AlwaysOn(service.Service):
         if casefold(nick) in self.written:
             return True
         user = self.network.find_user(nick)
-        return user is not None and user.keep and not self._remote(user)
-
-    @staticmethod
-    def _remote(user: Any) -> bool:
-        return bool(getattr(user.client, "node", ""))  # another node's person: that node keeps them
+        return user is not None and user.keep
 
     def _write_soon(self) -> None:
         self.pending = None
         self.write()
 
     def write(self) -> defer.Deferred[None]:
-        entries = [entry for entry in kept(self.network)
-                   if not self._remote(self.network.users[casefold(entry["nick"])])]
+        entries = kept(self.network)  # this node's people only: another node's are kept by it
         self.written = {casefold(entry["nick"]) for entry in entries}
         # One write at a time, in the order asked: a later snapshot never lands before an earlier one.
         self.writing = self.writing.addCallback(lambda _: self.store.save(entries))

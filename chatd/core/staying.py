@@ -30,7 +30,8 @@ def entry(user: User) -> dict[str, Any]:
 
 
 def kept(network: Network) -> list[dict[str, Any]]:
-    """Everyone here who stays while disconnected (connected now or not)."""
+    """Everyone this node holds who stays while disconnected (connected now or not); another node's
+    people have no ``origin`` here, and are kept by their node."""
     return [entry(u) for u in network.users.values() if u.keep and u.account and u.origin]
 
 
