@@ -81,11 +81,13 @@ class PushRules:
         if not person.startswith("a:") or person == message.peers[0]:
             return
         target = self.directory.find_user(message.target)
-        if target is not None and target.person == person and (self.active(target) or is_remote(target)):
-            return  # reading it, or judged on the node holding them
-        sender = self.directory.find_user(message.sender.nick)
-        if (target is None or target.person != person) and (sender is None or is_remote(sender)):
-            return  # nobody holds the addressee: judged where it was said
+        if target is not None and target.person == person:
+            if self.active(target) or is_remote(target):
+                return  # reading it, or judged on the node holding them
+        else:
+            sender = self.directory.find_user(message.sender.nick)
+            if sender is None or is_remote(sender):
+                return  # nobody holds the addressee: judged where it was said
         self.notify(person[2:], self._payloads(message, "dm"))
 
     def _room(self, message: RoomMessage) -> None:
