@@ -50,7 +50,7 @@ class Messaging:
         self.batcher = batcher
         self.clock = directory.clock
         #: Room and direct messages said on this node, once each, for what reacts to their words
-        #: (push notifications): whoever says it, wherever its addressees are.
+        #: (shared files follow their messages): whoever says it, wherever its addressees are.
         self.said = Sinks()
         #: Every message delivered here, once each, wherever it was said (push: judged where its
         #: addressees are held).
