@@ -103,9 +103,14 @@ class SharedState:
     def user_json(self, user: User) -> str:
         return codec.dumps(self.user_record(user))
 
+    @staticmethod
+    def letters(room: Room, user: User) -> str:
+        """A member's status letters in a room (``o``, ``v``), as nodes tell each other."""
+        return "".join(sorted(room.members.get(user, ())))
+
     def status(self, room: Room, user: User) -> str:
         """A member's record in a room: their status letters and the node holding them."""
-        return "".join(sorted(room.members.get(user, ()))) + "|" + (home_of(user) or self.node)
+        return self.letters(room, user) + "|" + (home_of(user) or self.node)
 
     def _save_user(self, user: Optional[User]) -> None:
         if user is not None:

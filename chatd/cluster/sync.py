@@ -80,7 +80,7 @@ class Sync:
                     await self.link.call("HSET", self.keys.members(folded), *pairs)
                     # A node that read the list before this write (it started during the outage)
                     # learns our members here.
-                    seats = [[u.nick, "".join(sorted(room.members[u]))] for u in ours]
+                    seats = [[u.nick, self.shared.letters(room, u)] for u in ours]
                     await self.link.call("PUBLISH", self.keys.events, codec.dumps(
                         {"t": "seats", "n": self.node, "r": room.name, "c": room.created, "m": seats}))
             except Exception:
@@ -156,7 +156,7 @@ class Sync:
             calls.append(link.call("HSET", keys.users(node), user.folded, self.shared.user_json(user)))
             rooms = {}
             for folded, room in user.rooms.items():
-                rooms[room.name] = "".join(sorted(room.members[user]))
+                rooms[room.name] = self.shared.letters(room, user)
                 self.channels.folded.add(folded)
                 calls.append(link.call("HSET", keys.rooms, folded, codec.room_json(room)))
                 calls.append(link.call("HSET", keys.members(folded), user.folded, self.shared.status(room, user))
