@@ -3,6 +3,7 @@ chatting with a TCP IRC client and a chatd.v1 browser user, under the same rules
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 
@@ -112,3 +113,26 @@ def test_web_irc_has_the_same_origin_rules_and_flood_control(server):
     tcp.send("WHOIS flooder")
     assert tcp.expect(" 401 afterflood flooder ")  # gone, nick free
     tcp.close()
+
+
+def test_a_web_irc_client_signs_in_with_sasl(server):
+    """SASL waits on the account store: meanwhile the web IRC socket is not read, and the lines the
+    client sent behind it are answered after it, in order."""
+    tcp = LineClient(server.ports["irc"])
+    irc_register(tcp, "saslwendy")
+    tcp.send("REGISTER * * :wendy-password")
+    tcp.expect("REGISTER SUCCESS saslwendy ")
+    tcp.send("QUIT")
+    assert tcp.closed()
+    with contextlib.ExitStack() as stack:
+        kiwi = WebIRC(stack, server.ports["http"])
+        kiwi.send("CAP REQ :sasl")
+        kiwi.send("NICK saslwendy")
+        kiwi.send("USER wendy 0 * :Wendy")
+        kiwi.send("AUTHENTICATE PLAIN")
+        kiwi.expect("AUTHENTICATE +")
+        kiwi.send("AUTHENTICATE " + base64.b64encode(b"\0saslwendy\0wendy-password").decode())
+        kiwi.send("CAP END")  # sent at once, read once SASL has answered
+        assert "You are now logged in as saslwendy" in kiwi.expect(" 900 ")
+        kiwi.expect(" 903 ")
+        kiwi.expect(" 001 saslwendy ")

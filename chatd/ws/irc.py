@@ -67,3 +67,11 @@ class IRCOverWebSocket:
 
     def unregisterProducer(self) -> None:
         pass
+
+    # While a command waits (SASL, a nick claimed across the cluster) the IRC side stops reading the
+    # socket, as on TCP: its later lines wait unread.  Only the IRC side pauses a web IRC socket.
+    def pauseProducing(self) -> None:
+        self.ws.transport.pauseProducing()
+
+    def resumeProducing(self) -> None:
+        self.ws.transport.resumeProducing()
