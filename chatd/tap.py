@@ -304,6 +304,8 @@ def makeService(options: Options, reactor: Any = None) -> ChatdService:
     ))
     ws.irc = irc_ws
     factories.append(("web", ws))
+    if bridge is not None:  # a device of someone another node holds is carried there (chatd/cluster/relay.py)
+        bridge.relay.serve({"irc": irc_ws, "web": ws, "telnet": telnet}, [f for _, f in factories] + [irc_ws])
 
     def health() -> dict[str, Any]:
         return {

@@ -1,6 +1,7 @@
 """Always-on across the nodes of a cluster (one real Redis, real daemons): an absent person is kept
 in Redis with the node holding them; when that node dies another node takes them over (once), a
-connection on another node brings them there, and a person connected on one node is not split over two."""
+connection on another node brings them there, and a device signing in where they are not held
+joins them where they are."""
 
 from __future__ import annotations
 
@@ -84,6 +85,10 @@ def test_a_connection_on_another_node_brings_the_person_there(pair):
     phone.send("PRIVMSG #team :on my phone")
     bob.expect(r"^:alice!\S+ PRIVMSG #team :on my phone$")
 
-    # Connected on beta: a device on alpha is told it cannot be split over two servers.
+    # Connected on beta now: a device signing in on alpha is carried to beta, one more device of hers.
     laptop = sasl_line_client(a.ports["irc"], "alice", "alice-password")
-    assert "another server of this network" in laptop.expect(" 433 ")
+    laptop.expect(" 001 alice ")
+    laptop.expect(r"^:alice!\S+ JOIN #team$")
+    bob.send("PRIVMSG #team :both of you?")
+    phone.expect(r"PRIVMSG #team :both of you\?$")
+    laptop.expect(r"PRIVMSG #team :both of you\?$")

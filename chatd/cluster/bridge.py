@@ -48,6 +48,7 @@ from .link import RedisAddress, RedisLink
 from .messages import LOCAL_WAIT, RETRY, MessagePath
 from .nodes import Nodes
 from .outbox import Outbox
+from .relay import Relay
 from .sentinel import SentinelEndpoint
 from .shards import ClusterLink
 from .shared import SharedState
@@ -117,6 +118,7 @@ class RedisBridge(service.MultiService):
         self.syncing = False
         self.buffered: list[str] = []
         self.history = RedisHistory(self.link, self.keys)
+        self.relay = Relay(self.link, self.keys, self.node, reactor)  # devices of people held elsewhere
         self.accounts = RedisAccounts(self.link, self.keys)
         internet.TimerService(heartbeat, self._beat).setServiceParent(self)
         internet.TimerService(min(1.0, heartbeat), self._check_nodes).setServiceParent(self)
@@ -129,6 +131,7 @@ class RedisBridge(service.MultiService):
         self.nodes = Nodes(self.link, self.keys, self.node, self.reactor, network, self.node_timeout)
         self.handover = Handover(self.link, self.keys, self.node, network, self.reactor)
         self.inbound = Inbound(self.node, network, self.nodes, self.shared, self.channels, self.handover)
+        self.nodes.gone.append(self.relay.node_gone)
         self.sync = Sync(self.link, self.keys, self.node, network, self.nodes, self.shared, self.channels)
         if network.accounts is not None:
             network.accounts.owner_changed.append(self.shared.owner_changed)
@@ -184,6 +187,9 @@ class RedisBridge(service.MultiService):
                 else:
                     self.inbound.apply(json.loads(data))
                 return
+            if channel == self.relay.channel:
+                self.relay.received(data)
+                return
             self.messages.received(self._stream_of(channel), data)
         except Exception:
             log.failure("bad cluster message on {channel}: {data!r}", channel=channel, data=data[:200])
@@ -223,7 +229,7 @@ class RedisBridge(service.MultiService):
         for stream in streams:
             self.messages.hold(stream)
         try:
-            await self.link.subscribe(self.keys.events, self.keys.node_channel(self.node))
+            await self.link.subscribe(self.keys.events, self.keys.node_channel(self.node), self.relay.channel)
             await self.sync.snapshot()
             await self.sync.owners()
             await self.sync.register()
@@ -270,6 +276,7 @@ class RedisBridge(service.MultiService):
 
     def _link_down(self) -> None:
         self.ready = False
+        self.relay.link_down()
 
     # -- heartbeats ---------------------------------------------------------------------
 

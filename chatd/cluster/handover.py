@@ -9,7 +9,8 @@ rooms, their away state, :func:`chatd.core.staying.restore`) and the new
 connection becomes theirs.  Events are applied in one order on every node, so
 the asking node has seen the QUIT, and Redis the nick's release, before the
 answer.  A person connected on the holder is not handed over: the asking
-connection is told its devices share one server at a time.  No answer within
+connection learns where they are (:class:`~chatd.core.errors.ConnectedElsewhere`),
+and its adapter carries it over to the holder (:mod:`.relay`).  No answer within
 ``WAIT`` seconds (the holder is gone, and about to be found lost) is a refusal
 too.
 """
@@ -63,7 +64,7 @@ class Handover:
             return result
 
         answer.addBoth(done)
-        answer.addCallback(self._refused, user.nick)
+        answer.addCallback(self._refused, user.nick, home_of(user))
 
         def unsent(failure: Any) -> None:
             if not answer.called:
@@ -74,10 +75,9 @@ class Handover:
         return answer
 
     @staticmethod
-    def _refused(entry: Any, nick: str) -> Optional[dict[str, Any]]:
-        if entry is False:
-            raise errors.NickInUse(nick, "You are connected to another server of this network: your devices "
-                                         "share one server at a time")
+    def _refused(entry: Any, nick: str, holder: str) -> Optional[dict[str, Any]]:
+        if entry is False:  # connected there: this connection is carried over (relay.py) where it can be
+            raise errors.ConnectedElsewhere(nick, holder)
         return entry if isinstance(entry, dict) else None
 
     def asked_of_us(self, event: dict[str, Any]) -> None:

@@ -106,6 +106,9 @@ class Keys:
     def node_channel(self, node: str) -> str:
         return self._tagged(NODE + node, "msgs")  # channel: direct messages for one node's users
 
+    def relay(self, node: str) -> str:
+        return self._tagged(NODE + node, "relay")  # channel: connections carried to or from this node (relay.py)
+
     def inbox(self, node: str) -> str:
         return self._tagged(NODE + node, "inbox")  # stream: direct messages for one node, read back after a gap
 

@@ -42,6 +42,18 @@ class NickInUse(ChatError):
     default_message = "Nickname is already in use"
 
 
+class ConnectedElsewhere(NickInUse):
+    """The person is connected through another server of the network.  An adapter that can carry
+    this connection over to that server (``server``) does, so that it joins them there as one more
+    device; any other tells the client so."""
+
+    default_message = "You are connected to another server of this network"
+
+    def __init__(self, target: str, server: str) -> None:
+        super().__init__(target)
+        self.server = server
+
+
 class TooManyDevices(NickInUse):
     """The person is connected as often as ``devices-per-account`` allows: one more is refused."""
 

@@ -10,7 +10,7 @@ fans them out and :mod:`.render` encodes them once per capability variant.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from twisted.internet import protocol
 from twisted.python.failure import Failure
@@ -22,6 +22,7 @@ from ..net.direct import write_now
 from ..net.guard import GOING_AWAY
 from . import (  # noqa: F401 (each registers its commands)
     accounts,
+    carried,
     channels,
     chathistory,
     info,
@@ -185,6 +186,10 @@ class IRCConnection(LineConnection):
     def connection_closed(self, reason: str) -> None:
         self.factory.monitors.clear(self)
 
+    def resume(self, state: dict[str, Any]) -> None:
+        carried.resume(self, state)
+        registration.try_register(self)
+
     def say_goodbye(self, reason: str) -> None:
         self.send(f"ERROR :Closing Link: {self.address} ({reason})")
 
@@ -195,7 +200,7 @@ class IRCConnection(LineConnection):
         self.reply(N.ERR_INPUTTOOLONG, "Input line was too long")
 
     def keepalive(self, now: float) -> None:
-        if self.closing:
+        if self.closing or self.carried is not None:  # a carried connection: the node holding it pings
             return
         if self.ping_sent is not None and self.last_seen <= self.ping_sent:
             if now - self.ping_sent >= self.factory.ping_timeout:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..core import casefold, errors
 from . import caps as capabilities
-from . import multiline, webpush
+from . import carried, multiline, webpush
 from . import numerics as N
 from .channels import show_room
 from .commands import command
@@ -148,6 +148,12 @@ async def _register(ctx: Context, nick: str, username: str, realname: str) -> No
     """The nick is claimed network-wide (or refused): finish registration."""
     try:
         user = await ctx.session.register(nick, username, realname)
+    except errors.ConnectedElsewhere as elsewhere:
+        if carried.carry(ctx, elsewhere.server):
+            return  # the node holding this person welcomes the client
+        ctx.registration.nick = None
+        ctx.fail(elsewhere)
+        return
     except errors.ChatError as error:
         ctx.registration.nick = None  # numerics address "*" until a nick is accepted
         if error.code == "account_required":

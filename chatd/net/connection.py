@@ -69,11 +69,17 @@ class LineFactory(protocol.Factory):
         self.room_hooks: Any = None  # chatd.api.roomhooks.RoomHooks
         self.bytes_in = 0
         self.bytes_out = 0
+        #: Carries a connection to the node holding its person, in a cluster (chatd.cluster.relay.Relay).
+        self.relay: Any = None
 
     def buildProtocol(self, addr: Any) -> Any:
         conn = self.connection_class()
         conn.factory = self
         return conn
+
+    def relayed_connection(self) -> Any:
+        """A connection another node carries here (its person is held here), before its transport."""
+        return self.buildProtocol(None)
 
 
 class LineConnection(protocol.Protocol):
@@ -82,6 +88,9 @@ class LineConnection(protocol.Protocol):
     factory: LineFactory
     max_line_bytes = 512
     protocol_name = "line"
+    #: Set on the node a connection was made to once it is carried to the node holding its person
+    #: (:meth:`carry`): the relay, and the connection's id there.  Its bytes only pass through here.
+    carried: Optional[tuple[Any, str]] = None
 
     def __init__(self) -> None:
         self.address = "?"
@@ -111,6 +120,8 @@ class LineConnection(protocol.Protocol):
         self.connection_opened()
 
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        if self.carried is not None:
+            self.carried[0].closed(self.carried[1])
         self.silenced = True
         self.guard.release()
         self.factory.connections.discard(self)
@@ -134,6 +145,9 @@ class LineConnection(protocol.Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self.closing:
             return
+        if self.carried is not None:
+            self.carried[0].send_in(self.carried[1], data)
+            return
         self.last_seen = self.factory.clock.seconds()
         self.factory.bytes_in += len(data)
         for line in self.splitter.feed(data):
@@ -152,6 +166,37 @@ class LineConnection(protocol.Protocol):
             # A bug must cost one line, never the connection or the reactor.
             self.log.failure("error handling {proto} line {line!r}", proto=self.protocol_name, line=line[:200])
             self.internal_error()
+
+    # -- carried to another node (chatd.cluster.relay) ---------------------------
+
+    def carry(self, home: str, state: dict[str, Any]) -> bool:
+        """Hand this connection to node ``home``, which holds its person, with ``state`` (what the
+        adapter there needs to know of it) and what was received and not handled yet; False when
+        it cannot be (no cluster, or its link is down)."""
+        relay = self.factory.relay
+        if relay is None or not relay.can_carry(home):
+            return False
+        unread = [line + b"\r\n" for line in self.guard.hand_over() if line is not TOO_LONG]
+        rest = self.splitter.rest()
+        conn_id = relay.carry(self, home, self.protocol_name, self.address, state, unread + ([rest] if rest else []))
+        self.carried = (relay, conn_id)
+        return True
+
+    def relay_out(self, data: bytes) -> None:
+        LineConnection.write(self, data)
+
+    def relay_end(self, reason: str, how: str) -> None:
+        if how == SENDQ:
+            self.guard.close(reason, how)
+        else:
+            self.close(reason, how, goodbye=False)  # the home said its goodbye (IRC ERROR) itself
+
+    def relay_in(self, data: bytes) -> None:
+        """On the home node: what the client sent, from the node it is connected to."""
+        self.dataReceived(data)
+
+    def resume(self, state: dict[str, Any]) -> None:
+        """On the home node: take what the other node knew of the connection (an adapter's own)."""
 
     # -- output --------------------------------------------------------------
 

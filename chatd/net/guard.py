@@ -182,6 +182,18 @@ class ConnectionGuard(Generic[T]):
             self._reading()
         return result
 
+    def hand_over(self) -> list[T]:
+        """What was received and not handled yet (waiting behind a command, or held back by the flood
+        gate), in order; nothing more passes here: the connection is carried to another node, whose
+        guard takes over (chatd/cluster/relay.py)."""
+        items = list(self.waiting_items)
+        self.waiting_items = NOTHING_WAITING
+        if self.gate is not None:
+            items.extend(self.gate.queue or ())
+            self.gate.close()
+            self.gate = None
+        return items
+
     def wrote(self, size: int) -> None:
         """Count ``size`` bytes written (they only count while the socket is full)."""
         sendq = self.sendq

@@ -31,6 +31,11 @@ class LineSplitter:
         """Forget the partial line received so far (a telnet Ctrl-C)."""
         self._buffer = b""
 
+    def rest(self) -> bytes:
+        """The partial line received so far (given away: it is forgotten here)."""
+        rest, self._buffer = self._buffer, b""
+        return rest
+
     def feed(self, data: bytes) -> Iterator[Union[bytes, TooLong]]:
         """Yield complete lines (CR/LF stripped) or TOO_LONG markers."""
         buffer = self._buffer + data

@@ -110,7 +110,7 @@ class TelnetConnection(LineConnection):
             self.guard.submit(line)
 
     def dataReceived(self, data: bytes) -> None:
-        if not self.editing.on:
+        if not self.editing.on or self.carried is not None:  # carried: the keys are edited where it went
             super().dataReceived(data)
         elif not self.closing:
             self.last_seen = self.factory.clock.seconds()
@@ -201,8 +201,11 @@ class TelnetConnection(LineConnection):
     async def pick_nick(self, nick: str) -> None:
         try:
             user = await self.session.register(nick, "telnet", nick)
-        except errors.ChatError as error:
-            self.say(f"{error.describe()}. Pick another nick:")
+        except errors.ChatError as error:  # or connected on another node: this connection is carried there
+            if not (isinstance(error, errors.ConnectedElsewhere) and self.carry(error.server, {
+                    "nick": nick, "account": self.session.account, "device": self.session.device, "early": self.early,
+                    "colors": self.colors, "editing": self.editing.on, "window": self.editing.window})):
+                self.say(f"{error.describe()}. Pick another nick:")
             return
         if user is not None:
             self.say(f"Hello {nick}. /join #room to enter a room, /list to see rooms, /help for commands.")

@@ -64,7 +64,16 @@ class TelnetFactory(LineFactory):
     #: Lines of a room's history shown on join.
     replay_lines = 10
 
+    #: A terminal connection another node carries here (chatd.telnet.relayed.CarriedTelnet sets itself).
+    relayed_class: Any = None
+
     def buildProtocol(self, addr: Any) -> Any:
         transport = ChatTelnetTransport(self.connection_class)
         transport.factory = self
         return transport
+
+    def relayed_connection(self) -> Any:
+        """Telnet itself stays on the node the terminal reached: here, only the chat connection."""
+        conn = self.relayed_class()
+        conn.factory = self
+        return conn

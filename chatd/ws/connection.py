@@ -49,6 +49,9 @@ class ChatWebSocket(WebSocketServerProtocol):
     immediate = False
     echo_messages = True
 
+    #: Once carried to the node holding its person (chatd.cluster.relay): the relay, and its id there.
+    carried: Optional[tuple[Any, str]] = None
+
     def __init__(self) -> None:
         super().__init__()
         self.address = "?"
@@ -160,6 +163,9 @@ class ChatWebSocket(WebSocketServerProtocol):
         if self.guard.closing or not self.opened:
             return
         self.factory.bytes_in += len(payload)
+        if self.carried is not None:
+            self.carried[0].send_in(self.carried[1], payload)
+            return
         if self.irc is not None:
             # One IRC line per message; the IRC side applies its flood gate and line limits.
             self.irc.dataReceived(payload.rstrip(b"\r\n") + b"\r\n")
@@ -173,6 +179,8 @@ class ChatWebSocket(WebSocketServerProtocol):
         self.guard.submit(payload)
 
     def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
+        if self.carried is not None:
+            self.carried[0].closed(self.carried[1])
         closing_reason = self.guard.reason
         self.guard.release()
         self.factory.connections.discard(self)
@@ -204,6 +212,24 @@ class ChatWebSocket(WebSocketServerProtocol):
             self.sendMessage(data, isBinary=binary)
             self.factory.bytes_out += len(data)
             self.guard.wrote(len(data))
+
+    # -- carried to the node holding its person (chatd.cluster.relay) -------------------
+
+    def carry(self, home: str, hello: dict[str, Any]) -> bool:
+        relay = self.factory.relay
+        if relay is None or not relay.can_carry(home):
+            return False
+        session = self.session
+        state = {"account": session.account, "device": session.device, "token": session.token_id}
+        unread = [frames.dumps(hello)] + self.guard.hand_over()
+        self.carried = (relay, relay.carry(self, home, "web", self.address, state, unread))
+        return True
+
+    def relay_out(self, data: bytes) -> None:
+        self.send_message(data)
+
+    def relay_end(self, reason: str, how: str) -> None:
+        self.guard.close(reason, how)
 
     # -- frames ------------------------------------------------------------------
 

@@ -59,6 +59,8 @@ class ChatWebSocketFactory(WebSocketServerFactory):
         self.irc: Optional[IRCFactory] = None
         self.bytes_in = 0
         self.bytes_out = 0
+        #: Carries a connection to the node holding its person, in a cluster (chatd.cluster.relay.Relay).
+        self.relay: Any = None
         options: dict[str, Any] = dict(
             maxFramePayloadSize=settings.hard_max_message,
             maxMessagePayloadSize=settings.hard_max_message,
@@ -83,8 +85,16 @@ class ChatWebSocketFactory(WebSocketServerFactory):
     #: The connection class (chatd.ws.connection.ChatWebSocket sets itself here).
     connection_class: Any = None
 
+    #: A connection another node carries here (chatd.ws.relayed.RelayedWebSocket sets itself here).
+    relayed_class: Any = None
+
     def buildProtocol(self, addr: Any) -> Any:
         proto = self.connection_class()
+        proto.factory = self
+        return proto
+
+    def relayed_connection(self) -> Any:
+        proto = self.relayed_class()
         proto.factory = self
         return proto
 

@@ -82,7 +82,12 @@ def hello(conn: WebConnection, request: Request) -> None:
 
 async def _register(conn: WebConnection, request: Request, nick: str, realname: str) -> None:
     # No grace period on an account's nick: a browser signs in before its hello.
-    user = await conn.session.register(nick, "web", realname, grace=False)
+    try:
+        user = await conn.session.register(nick, "web", realname, grace=False)
+    except errors.ConnectedElsewhere as elsewhere:
+        if conn.carry(elsewhere.server, request):
+            return  # the node holding this person answers the hello (chatd/cluster/relay.py)
+        raise
     if user is None:
         return
     network = conn.factory.network

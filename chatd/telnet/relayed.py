@@ -1,0 +1,36 @@
+"""A terminal's connection carried here from the node it connected to (a cluster).
+
+The person it signs in as is held here (:mod:`chatd.cluster.relay`).  The node the terminal
+reached keeps telnet itself (its options, IAC escaping) and moves the keys and the output; here
+the chat connection runs as usual, the line editor included, starting where the other node left
+off: signed in, the nick asked for, echo and window size as negotiated there.  Later window
+resizes and Ctrl-C are not carried (telnet commands stay on the other node).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .connection import EARLY_LINES, TelnetConnection
+from .transport import TelnetFactory
+
+
+class CarriedTelnet(TelnetConnection):
+    def connection_opened(self) -> None:
+        """Greeted and negotiated where it connected."""
+
+    def resume(self, state: dict[str, Any]) -> None:
+        self.colors = bool(state.get("colors"))
+        self.format_key = ("telnet", self.colors)
+        self.session.device = str(state.get("device") or "")
+        if state.get("account"):
+            self.session.sign_in.logged_in(str(state["account"]))
+        if state.get("editing"):
+            width, height = (state.get("window") or (80, 24))[:2]
+            self.editing.window = (int(width), int(height))
+            self.editing.start()
+        self.early = [str(line) for line in state.get("early") or ()][:EARLY_LINES]
+        self.run(self.pick_nick(str(state.get("nick") or "")), "telnet registration", self.internal_error)
+
+
+TelnetFactory.relayed_class = CarriedTelnet
