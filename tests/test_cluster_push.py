@@ -1,5 +1,6 @@
 """Web Push in a cluster: every node signs with the same VAPID key (the first node's, kept in
-Redis), and a subscription made on one node is pushed to from a message said on another."""
+Redis), a subscription made on one node is pushed to from a message said on another, and reading
+on a third dismisses it."""
 
 from __future__ import annotations
 
@@ -54,6 +55,13 @@ def test_nodes_agree_on_one_key_and_push_for_each_other(tmp_path, redis):  # noq
         bob.send("PRIVMSG alice :from the other node")
         line = phone.open(service.next(), key, service.origin).decode()
         assert line.endswith(" PRIVMSG alice :from the other node")
+        stamp = re.search(r";time=(\S+) ", line).group(1)
+
+        # alice reads it on beta (a client without chathistory is shown it, and it counts as read):
+        # alpha, which pushed it, tells her phone to dismiss the notification.
+        laptop = sasl_line_client(b.ports["irc"], "alice", "alice-password")
+        laptop.expect(r"PRIVMSG alice :from the other node$")
+        assert phone.open(service.next(), key, service.origin).decode() == f"MARKREAD bob timestamp={stamp}"
         bob.close()
     finally:
         a.kill()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from websockets.sync.client import connect
@@ -167,3 +168,38 @@ def test_highlight_words_from_the_web_push_and_stay_the_accounts(daemon, service
     note = browser.json(service.next(), vapid, service.origin)
     assert (note["kind"], note["text"]) == ("keyword", "who is oncall tonight?")
     hank.close()
+
+
+def test_reading_on_another_device_dismisses_the_notification(daemon, service):
+    register(daemon, "ivy")
+    browser = Subscriber()
+    with web_signed_in(daemon, "ivy") as ws:
+        vapid = web_frame(ws, "welcome")["vapid"]
+        ws.send(json.dumps({"type": "push_subscribe", "id": "p", "endpoint": service.url("ivy"),
+                            "keys": {"p256dh": browser.p256dh, "auth": browser.auth_b64}}))
+        web_frame(ws, "push_subscribed")
+    jack = irc_client(daemon.ports["irc"], "Jack")  # ivy is absent now (--always-on)
+    jack.send("PRIVMSG ivy :are you coming?")
+    note = browser.json(service.next(), vapid, service.origin)
+    assert (note["kind"], note["from"]) == ("dm", "Jack")
+
+    # Her laptop's IRC client (no chathistory) is shown the message: read, so the phone's
+    # notification is dismissed (the service worker closes the one tagged with the conversation).
+    laptop = sasl_line_client(daemon.ports["irc"], "ivy", "ivy-password", caps="draft/read-marker")
+    laptop.expect(r"PRIVMSG ivy :are you coming\?$")
+    dismissed = browser.json(service.next(), vapid, service.origin)
+    assert dismissed["type"] == "read" and dismissed["conversation"].lower() == "jack"
+    assert dismissed["until"] >= note["time"] - 0.001
+
+    # Reading it again dismisses nothing more: the next push is the next notification.
+    laptop.send(f"MARKREAD Jack timestamp={laptop_stamp(note['time'])}")
+    laptop.expect("MARKREAD Jack ")
+    laptop.send("QUIT")
+    assert laptop.closed()
+    jack.send("PRIVMSG ivy :one more")
+    assert browser.json(service.next(), vapid, service.origin)["text"] == "one more"
+    jack.close()
+
+
+def laptop_stamp(when: float) -> str:
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -31,6 +31,7 @@ def team():
     pushed: list[tuple[str, dict]] = []
     rules = PushRules(network.directory, lambda account, payload: pushed.append((account, json.loads(payload("web")))))
     network.messaging.delivered.add(rules.delivered)
+    network.seen.add(rules.read)
     return network, alice, bob, pushed
 
 
@@ -52,6 +53,25 @@ def test_nothing_while_connected_and_mentions_and_dms_once_away(team):
         ("alice", "dm", None, "a notice", False),
     ]
     assert all(p["from"] == "bob" and p["id"] for _, p in pushed)
+
+
+def test_reading_a_pushed_conversation_dismisses_it_once(team):
+    network, alice, bob, pushed = team
+    alice.send("QUIT :home")
+    alice.drop()
+    bob.send("PRIVMSG #t :alice: deploy?")
+    bob.send("PRIVMSG alice :ping")
+    mention, direct = (p for _, p in pushed)
+    del pushed[:]
+    network.messaging.read_moved("a:alice", "#T", mention["time"] - 1)  # read, but not as far as the push
+    assert pushed == []
+    network.messaging.read_moved("a:alice", "#T", mention["time"])
+    network.messaging.read_moved("a:alice", "BOB", direct["time"] + 5)
+    assert pushed == [("alice", {"type": "read", "conversation": "#T", "until": mention["time"]}),
+                      ("alice", {"type": "read", "conversation": "BOB", "until": direct["time"] + 5})]
+    network.messaging.read_moved("a:alice", "#t", mention["time"] + 9)  # dismissed already: nothing
+    network.messaging.read_moved("a:carol", "#t", mention["time"])  # nothing was pushed to carol
+    assert len(pushed) == 2
 
 
 def test_guests_get_nothing_and_nobody_is_pushed_their_own_words(team):

@@ -2,8 +2,8 @@
 
 The IRC adapter (``WEBPUSH``, ``draft/webpush``) and the web client (``push_*`` frames) reach
 it as ``network.push``: the public key to hand to browsers, and an account's subscriptions to
-add, list and remove.  It hears the messages delivered on this node (``Messaging.delivered``) through
-:class:`~.rules.PushRules`.
+add, list and remove.  It hears the messages delivered on this node (``Messaging.delivered``), and
+the read markers moved on any node (``network.seen``), through :class:`~.rules.PushRules`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Push:
         self.private_endpoints = private_endpoints
         self.rules = PushRules(network.directory, sender.notify)
         network.messaging.delivered.add(self.rules.delivered)
+        network.seen.add(self.rules.read)  # read markers, from every node: dismiss what was read
         network.push = self
 
     @property
