@@ -198,7 +198,12 @@ class Relay:
             elif not transport.disconnecting:
                 transport.protocol.relay_in(str(message.get("d", "")).encode("latin-1"))
         elif kind == "open":
-            self._open(message)
+            try:
+                self._open(message)
+            except Exception:  # a bug costs this connection (its client is told), not the link
+                log.failure("cluster: a connection carried from {node} failed to open", node=node)
+                self._end_served((node, conn_id), "Internal error")
+                self._send(node, {"t": "end", "n": self.node, "c": conn_id, "home": True, "r": "Internal error"})
         elif kind == "end":
             if message.get("home"):
                 how = str(message.get("h")) if message.get("h") in (FLOOD, GOING_AWAY, SENDQ) else NORMAL

@@ -79,7 +79,9 @@ class LineFactory(protocol.Factory):
 
     def relayed_connection(self) -> Any:
         """A connection another node carries here (its person is held here), before its transport."""
-        return self.buildProtocol(None)
+        conn = self.buildProtocol(None)
+        conn.admitted_elsewhere = True
+        return conn
 
 
 class LineConnection(protocol.Protocol):
@@ -91,6 +93,8 @@ class LineConnection(protocol.Protocol):
     #: Set on the node a connection was made to once it is carried to the node holding its person
     #: (:meth:`carry`): the relay, and the connection's id there.  Its bytes only pass through here.
     carried: Optional[tuple[Any, str]] = None
+    #: Carried here from the node it connected to, which counted it against its address's limit.
+    admitted_elsewhere = False
 
     def __init__(self) -> None:
         self.address = "?"
@@ -105,8 +109,8 @@ class LineConnection(protocol.Protocol):
         factory, settings = self.factory, self.factory.settings
         self.splitter = LineSplitter(self.max_line_bytes)
         self.guard: ConnectionGuard[bytes] = ConnectionGuard(
-            factory.clock, factory.peers, settings.flood, settings.sendq, settings.check_peer_limit,
-            self.protocol_name, self,
+            factory.clock, factory.peers, settings.flood, settings.sendq,
+            settings.check_peer_limit and not self.admitted_elsewhere, self.protocol_name, self,
         )
         self.session = Session(factory.network, self, self.protocol_name, self.address)
         self.last_seen = factory.clock.seconds()

@@ -76,4 +76,5 @@ class TelnetFactory(LineFactory):
         """Telnet itself stays on the node the terminal reached: here, only the chat connection."""
         conn = self.relayed_class()
         conn.factory = self
+        conn.admitted_elsewhere = True
         return conn
