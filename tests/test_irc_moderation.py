@@ -185,3 +185,31 @@ def test_operators_kill_kline_and_wallops(chat):  # noqa: F811
     assert irc_user(factory, "victim3", host="10.6.6.6")
     root.send("KILL watcher :bye")
     assert any("Killed (root (bye))" in line for line in watcher.read())
+
+
+def test_operators_see_and_end_someone_elses_sessions(chat):  # noqa: F811
+    network, clock, store, factory = chat
+    network.operators.configure_operators([OperatorRecord("root", scrypt_hash("operator-pass", 10))],
+                                          SQLiteAccounts(":memory:"))
+    registered(factory, "alice")
+    devices = []
+    for device, host in (("laptop", "10.0.0.7"), ("phone", "10.0.0.8")):
+        conn = sasl_plain(factory, "alice", account=f"alice@{device}", host=host)
+        conn.send("CAP END")
+        assert any(" 001 alice " in line for line in conn.read())
+        devices.append(conn)
+    root = irc_user(factory, "root")
+    root.send("PRIVMSG NickServ :SESSIONS alice")
+    assert any(line.endswith(":Permission denied: you are not a server operator") for line in root.read())
+    root.send("OPER root operator-pass")
+    root.read()
+    root.send("PRIVMSG NickServ :SESSIONS alice")
+    said = [line.split(" :", 1)[1] for line in root.read() if "NOTICE root" in line]
+    assert said[0] == "alice is connected 2 time(s):"
+    assert said[1].startswith("1: irc (laptop) from 10.0.0.7") and said[2].startswith("2: irc (phone) from 10.0.0.8")
+    assert said[3] == "SESSIONS alice END <number> closes one"
+    root.send("PRIVMSG NickServ :SESSIONS alice END 2")
+    assert any("Session 2 (irc, phone) is closed" in line for line in root.read())
+    assert devices[1].transport.disconnecting and not devices[0].transport.disconnecting
+    root.send("PRIVMSG NickServ :SESSIONS nobody")
+    assert any("No such nick" in line for line in root.read())

@@ -26,6 +26,7 @@ HELP = [
     "SET HIGHLIGHT [word ...]       words that push to you as your nick does (none: only your nick)",
     "SESSIONS                       list where you are connected now (each device of yours)",
     "SESSIONS END <number>          close one of them",
+    "SESSIONS <nick> [END <number>] (server operators) someone else's, the same way",
 ]
 
 
@@ -46,21 +47,34 @@ def lasted(seconds: float) -> str:
 
 
 def sessions(user: ServiceUser, say: Callable[[str], None], args: list[str]) -> None:
-    """SESSIONS: this person's connections (each device), oldest first; SESSIONS END n closes one."""
+    """SESSIONS: this person's connections (each device), oldest first; SESSIONS END n closes one.
+    A server operator names someone else first (``SESSIONS alice``, ``SESSIONS alice END 2``),
+    as Ergo's administrators do."""
     session = user.session
+    whose = session.me()
+    if args and args[0].upper() != "END":
+        session.moderation.require_oper()
+        found_user = session.network.find_user(args[0])
+        if found_user is None:
+            raise errors.NoSuchNick(args[0])
+        whose, args = found_user, args[1:]
+    mine = whose is session.me()
     if args and args[0].upper() == "END" and len(args) == 2 and args[1].isdigit():
-        ended = session.network.people.end_session(session.me(), int(args[1]))
+        ended = session.network.people.end_session(whose, int(args[1]))
         say(f"Session {args[1]} ({ended.protocol}{f', {ended.device}' if ended.device else ''}) is closed")
         return
-    found = session.network.people.sessions_of(session.me())
+    found = session.network.people.sessions_of(whose)
     now = session.network.clock()
-    say(f"You are connected {len(found)} time(s):")
+    if not found and not mine:
+        say(f"{whose.nick} has no connection on this server (another server of the network may hold it)")
+        return
+    say(f"You are connected {len(found)} time(s):" if mine else f"{whose.nick} is connected {len(found)} time(s):")
     for number, each in enumerate(found, 1):
         device = f" ({each.device})" if each.device else ""
         here = " - this one" if each is session else ""
         say(f"{number}: {each.protocol}{device} from {each.address}, for {lasted(now - each.since)}{here}")
-    if len(found) > 1:
-        say("SESSIONS END <number> closes one")
+    if len(found) > 1 or (found and not mine):
+        say(f"SESSIONS {'' if mine else whose.nick + ' '}END <number> closes one")
 
 
 async def nickserv(user: ServiceUser, words: list[str]) -> None:
