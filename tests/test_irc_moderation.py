@@ -191,6 +191,7 @@ def test_operators_see_and_end_someone_elses_sessions(chat):  # noqa: F811
     network, clock, store, factory = chat
     network.operators.configure_operators([OperatorRecord("root", scrypt_hash("operator-pass", 10))],
                                           SQLiteAccounts(":memory:"))
+    network.people.always_on = True
     registered(factory, "alice")
     devices = []
     for device, host in (("laptop", "10.0.0.7"), ("phone", "10.0.0.8")):
@@ -211,5 +212,11 @@ def test_operators_see_and_end_someone_elses_sessions(chat):  # noqa: F811
     root.send("PRIVMSG NickServ :SESSIONS alice END 2")
     assert any("Session 2 (irc, phone) is closed" in line for line in root.read())
     assert devices[1].transport.disconnecting and not devices[0].transport.disconnecting
+    devices[1].drop()  # the closed socket is gone
+    root.send("PRIVMSG NickServ :SESSIONS alice END 1")  # her last: always on, she stays, absent
+    devices[0].drop()
+    root.send("PRIVMSG NickServ :SESSIONS alice")
+    lines = root.read()
+    assert any(line.endswith(":alice has no connection open") for line in lines), lines
     root.send("PRIVMSG NickServ :SESSIONS nobody")
     assert any("No such nick" in line for line in root.read())

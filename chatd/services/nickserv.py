@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..core import errors
+from ..core.remote import home_of
 
 if TYPE_CHECKING:
     from .user import ServiceUser
@@ -66,7 +67,9 @@ def sessions(user: ServiceUser, say: Callable[[str], None], args: list[str]) -> 
     found = session.network.people.sessions_of(whose)
     now = session.network.clock()
     if not found and not mine:
-        say(f"{whose.nick} has no connection on this server (another server of the network may hold it)")
+        elsewhere = home_of(whose)
+        say(f"{whose.nick}'s connections are on server {elsewhere} of this network: ask there" if elsewhere
+            else f"{whose.nick} has no connection open")
         return
     say(f"You are connected {len(found)} time(s):" if mine else f"{whose.nick} is connected {len(found)} time(s):")
     for number, each in enumerate(found, 1):
