@@ -35,6 +35,16 @@ def pair(tmp_path, redis):  # noqa: F811
     b.kill()
 
 
+def laptop_in_team(daemon):
+    """alice registered, signed in on ``daemon`` with SASL from her laptop, in #team: held there."""
+    register(daemon, "alice")
+    laptop = sasl_line_client(daemon.ports["irc"], "alice", "alice-password")
+    laptop.expect(" 001 alice ")
+    laptop.send("JOIN #team")
+    laptop.expect(" 366 alice #team ")
+    return laptop
+
+
 def test_devices_on_two_nodes_are_one_person(pair):
     a, b = pair
     register(a, "alice")
@@ -67,11 +77,7 @@ def test_devices_on_two_nodes_are_one_person(pair):
 
 def test_a_carried_connection_ends_with_the_node_holding_its_person(pair):
     a, b = pair
-    register(a, "alice")
-    laptop = sasl_line_client(a.ports["irc"], "alice", "alice-password")
-    laptop.expect(" 001 alice ")
-    laptop.send("JOIN #team")
-    laptop.expect(" 366 alice #team ")
+    laptop = laptop_in_team(a)
     phone = sasl_line_client(b.ports["irc"], "alice", "alice-password", account="alice@phone")
     phone.expect(" 001 alice ")
     phone.expect(" 366 alice #team ")
@@ -116,11 +122,7 @@ def test_a_browser_closed_on_one_node_ends_its_connection_on_the_other(pair):
 
 def test_a_terminal_on_the_other_node_is_one_more_device(pair):
     a, b = pair
-    register(a, "alice")
-    laptop = sasl_line_client(a.ports["irc"], "alice", "alice-password")
-    laptop.expect(" 001 alice ")
-    laptop.send("JOIN #team")
-    laptop.expect(" 366 alice #team ")
+    laptop = laptop_in_team(a)
     bob = irc_client(b.ports["irc"], "bob")
     bob.send("JOIN #team")
     bob.expect(" 366 ")
@@ -146,11 +148,7 @@ def test_a_terminal_on_the_other_node_is_one_more_device(pair):
 
 def test_a_web_irc_client_on_the_other_node_is_one_more_device(pair):
     a, b = pair
-    register(a, "alice")
-    laptop = sasl_line_client(a.ports["irc"], "alice", "alice-password")
-    laptop.expect(" 001 alice ")
-    laptop.send("JOIN #team")
-    laptop.expect(" 366 alice #team ")
+    laptop = laptop_in_team(a)
     with contextlib.ExitStack() as stack:
         kiwi = WebIRC(stack, b.ports["http"])  # IRC over WebSocket on beta, carried to alpha
         kiwi.send("CAP REQ :sasl")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -142,14 +143,22 @@ def test_web_push_frames_need_an_account(daemon):
         assert error["code"] == "account_required"
 
 
-def test_highlight_words_from_the_web_push_and_stay_the_accounts(daemon, service):
-    register(daemon, "gina")
+@contextmanager
+def subscribed_browser(daemon, service, name):
+    """A new account ``name`` signed in on the web, its browser subscribed to pushes: the socket, the
+    browser (to decrypt with) and the server's key; the account is absent once the block ends."""
+    register(daemon, name)
     browser = Subscriber()
-    with web_signed_in(daemon, "gina") as ws:
+    with web_signed_in(daemon, name) as ws:
         vapid = web_frame(ws, "welcome")["vapid"]
-        ws.send(json.dumps({"type": "push_subscribe", "id": "p", "endpoint": service.url("gina"),
+        ws.send(json.dumps({"type": "push_subscribe", "id": "p", "endpoint": service.url(name),
                             "keys": {"p256dh": browser.p256dh, "auth": browser.auth_b64}}))
         web_frame(ws, "push_subscribed")
+        yield ws, browser, vapid
+
+
+def test_highlight_words_from_the_web_push_and_stay_the_accounts(daemon, service):
+    with subscribed_browser(daemon, service, "gina") as (ws, browser, vapid):
         ws.send(json.dumps({"type": "set_highlights", "id": "h", "words": ["deploy", "deploy", " oncall "]}))
         assert web_frame(ws, "highlights_set")["words"] == ["deploy", "oncall"]
         ws.send(json.dumps({"type": "set_highlights", "id": "bad", "words": "deploy"}))
@@ -171,13 +180,8 @@ def test_highlight_words_from_the_web_push_and_stay_the_accounts(daemon, service
 
 
 def test_reading_on_another_device_dismisses_the_notification(daemon, service):
-    register(daemon, "ivy")
-    browser = Subscriber()
-    with web_signed_in(daemon, "ivy") as ws:
-        vapid = web_frame(ws, "welcome")["vapid"]
-        ws.send(json.dumps({"type": "push_subscribe", "id": "p", "endpoint": service.url("ivy"),
-                            "keys": {"p256dh": browser.p256dh, "auth": browser.auth_b64}}))
-        web_frame(ws, "push_subscribed")
+    with subscribed_browser(daemon, service, "ivy") as (_, browser, vapid):
+        pass
     jack = irc_client(daemon.ports["irc"], "Jack")  # ivy is absent now (--always-on)
     jack.send("PRIVMSG ivy :are you coming?")
     note = browser.json(service.next(), vapid, service.origin)
