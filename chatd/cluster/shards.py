@@ -23,7 +23,9 @@ primary, each with its reconnects, reply timeout and probe:
 A shard's outage touches only what lives on it.  The link as a whole is
 *up* while the shard of the network's presence state (``home``: the events
 channel, nicks, nodes) is; losing that one is a Redis outage for the node
-(the bridge serves local users and re-syncs when it is back).  Any other
+(the bridge serves local users and re-syncs when it is back); a tool's link
+(``chatd.migrate``, ``chatd.account``: no home, any key) is up once every shard
+answers.  Any other
 shard may come and go meanwhile: a command for its slots fails at once (the
 message path keeps such a room's messages in its outbox and replays them), its
 channels are dropped from :attr:`live`, and when its slots have an answering
@@ -79,12 +81,16 @@ def parse_shards(reply: Any, tls: bool) -> list[Optional[Addr]]:
     return slots
 
 
+#: What a tool's link (no home slot) stands for while every shard answers.
+WHOLE: Addr = ("*", 0)
+
+
 class ClusterLink(service.MultiService):
     """The :class:`~.link.RedisLink` surface (``call``, ``script``, ``subscribe``, ``up``) over a cluster."""
 
     def __init__(self, reactor: Any, seeds: list[RedisAddress], on_up: Callable[[], Any],
                  on_down: Callable[[], None], on_message: Callable[[str, str], None], timeout: float = 1.0,
-                 wait_replicas: int = 0, refresh: float = 5.0, home: str = "",
+                 wait_replicas: int = 0, refresh: float = 5.0, home: Optional[str] = None,
                  on_moved: Callable[[list[str]], None] = lambda channels: None) -> None:
         super().__init__()
         self.reactor = reactor
@@ -95,7 +101,8 @@ class ClusterLink(service.MultiService):
         self.on_moved = on_moved
         self.timeout = timeout
         self.wait_replicas = wait_replicas
-        self.home = key_slot(home)  # the slot whose shard the link's being up stands for
+        # The slot whose shard the link's being up stands for; None (a tool): every slot's shard.
+        self.home = key_slot(home) if home is not None else None
         self.home_addr: Optional[Addr] = None  # the primary serving it while the link is up
         self.slots: list[Optional[Addr]] = [None] * SLOTS
         self.shards: dict[Addr, RedisLink] = {}
@@ -210,8 +217,19 @@ class ClusterLink(service.MultiService):
         for channel in [channel for channel, held in self.live.items() if held == addr]:
             del self.live[channel]
 
+    def _standing_for(self) -> tuple[Optional[Addr], Optional[RedisLink]]:
+        """The shard the link's being up stands for (and its link if up); without a home, a tool
+        that may touch any key: every slot served by a shard that answers (any one of them)."""
+        if self.home is not None:
+            return self._serving(self.home)
+        addrs = set(self.slots)
+        links = [self.shards.get(addr) for addr in addrs if addr is not None]
+        if None in addrs or not links or not all(link is not None and link.up for link in links):
+            return None, None
+        return WHOLE, links[0]
+
     def _check(self) -> None:
-        addr, link = self._serving(self.home)
+        addr, link = self._standing_for()
         if self.up and (link is None or addr != self.home_addr):
             # The network's state went with its shard (or moved off it): a Redis outage for this node.
             self.up = False
