@@ -24,6 +24,7 @@ from .support.redis_cluster import RedisCluster
 from .support.sockets import irc_client
 from .support.streams import Receiver, Stream, expected
 from .support.waiting import wait_until
+from .test_irc_multiclient import register, sasl_line_client
 
 KEYS = Keys("chatd:chatd:")
 HISTORY_CAPS = "draft/chathistory batch server-time message-tags"
@@ -361,3 +362,24 @@ def test_a_network_moves_from_one_redis_to_the_cluster(tmp_path, cluster):
         ann.expect(" 366 ")
         texts, _ = history(ann, "#team", "LATEST", "#team", "*", "10")
         assert texts == [f"before the move {i}" for i in range(3)]
+
+
+@pytest.mark.cluster
+def test_a_device_on_another_node_is_carried_over_sharded_channels(tmp_path, cluster):
+    """Each node's relay channel lives on its own slot's shard (sharded pub/sub): a phone signing in
+    on beta is carried to alpha, which holds alice, both ways."""
+    assert len({cluster.owner(KEYS.relay("alpha")), cluster.owner(KEYS.relay("beta")), cluster.owner(KEYS.events)}) == 3
+    with nodes(tmp_path, cluster, "alpha", "beta") as (a, b):
+        register(a, "alice")
+        laptop = sasl_line_client(a.ports["irc"], "alice", "alice-password")
+        laptop.expect(" 001 alice ")
+        laptop.send("JOIN #team")
+        laptop.expect(" 366 alice #team ")
+        phone = sasl_line_client(b.ports["irc"], "alice", "alice-password", caps="echo-message")
+        phone.expect(" 001 alice ")
+        phone.expect(" 366 alice #team ")
+        phone.send("PRIVMSG #team :from the phone")
+        phone.expect(r"^:alice!\S+ PRIVMSG #team :from the phone$")
+        laptop.expect(r"^:alice!\S+ PRIVMSG #team :from the phone$")
+        laptop.send("PRIVMSG #team :from the laptop")
+        phone.expect(r"PRIVMSG #team :from the laptop$")
