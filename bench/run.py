@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 from . import servers
 from .loadgen import tree_cpu_seconds
 
-SCENARIOS = ("irc", "ws", "cluster", "workers", "shards", "idle", "connect", "history", "crash", "post")
+SCENARIOS = ("irc", "ws", "cluster", "carried", "workers", "shards", "idle", "connect", "history", "crash", "post")
 
 
 def _tool(module: str, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
@@ -140,6 +140,29 @@ class Suite:
                                  "--receivers", receivers, "--senders", 2, "--rate", rate,
                                  "--duration", 1 if self.quick else 5)
                 self.record("two-nodes-redis", "chatd", result)
+            finally:
+                a.stop()
+                b.stop()
+        finally:
+            redis.stop()
+
+    def carried(self) -> None:
+        """One person's laptop on node A (which holds them) and phone on node B (carried to A):
+        each says lines one at a time and waits for its echo; the carried round trip against the
+        direct one, and the nodes' CPU per line.  No peer has this (Ergo is one server)."""
+        redis = servers.redis()
+        if redis is None:
+            print("  carried: no redis-server, skipped")
+            return
+        url = f"redis://127.0.0.1:{redis.ports['redis']}/0"
+        try:
+            a = servers.chatd("--redis", url, "--node-name", "bench-a", name="chatd-a", ready=r"in sync")
+            b = servers.chatd("--redis", url, "--node-name", "bench-b", name="chatd-b", ready=r"in sync")
+            try:
+                result = _tool("bench.carried", ("--port-a", a.ports["irc"], "--port-b", b.ports["irc"],
+                                                 "--count", 50 if self.quick else 3000, "--cpu-pids",
+                                                 f"{a.pid},{b.pid}"), 600)
+                self.record("carried", "chatd", result)
             finally:
                 a.stop()
                 b.stop()
@@ -362,6 +385,12 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if a and b:
                 rows.append({"scenario": "redis-cluster-3", "peer": "one Redis", "metric": metric, "better": better,
                              "chatd": a, "peer_value": b, "ratio": a / b})
+    carried = by_scenario.get("carried", {}).get("chatd", {})
+    for metric in ("p50_ms", "p99_ms", "cpu_ms_per_line"):
+        a, b = carried.get(f"carried_{metric}"), carried.get(f"direct_{metric}")
+        if a and b:
+            rows.append({"scenario": "carried", "peer": "chatd direct", "metric": metric, "better": "lower",
+                         "chatd": a, "peer_value": b, "ratio": a / b})
     if "one-node" in by_scenario and "two-nodes-redis" in by_scenario:
         one, two = by_scenario["one-node"]["chatd"], by_scenario["two-nodes-redis"]["chatd"]
         for key in ("p50", "p99"):

@@ -32,7 +32,8 @@ def test_quick_benchmark_runs_every_scenario_against_every_peer(tmp_path):
     for scenario, server in [
         ("irc-fanout-100k", "chatd"), ("irc-fanout-100k", "ngircd"), ("irc-fanout-100k", "twisted.words"),
         ("ws-fanout-saturation", "chatd"), ("ws-fanout-saturation", "django-channels"),
-        ("one-node", "chatd"), ("two-nodes-redis", "chatd"), ("workers", "chatd-1w"), ("workers", "chatd-2w"),
+        ("one-node", "chatd"), ("two-nodes-redis", "chatd"), ("carried", "chatd"),
+        ("workers", "chatd-1w"), ("workers", "chatd-2w"),
         ("idle-irc", "chatd"), ("idle-irc", "ngircd"), ("idle-ws", "chatd"), ("idle-ws", "django-channels"),
         ("connect-irc", "chatd"), ("connect-irc", "ngircd"), ("connect-irc", "twisted.words"),
         ("history-lag", "chatd"), ("history-durability", "chatd"), ("history-durability", "after-delivery"),
