@@ -120,7 +120,7 @@ class TelnetConnection(LineConnection):
     # -- telnet commands (ITelnetProtocol) -----------------------------------------
 
     def unhandledCommand(self, command: bytes, argument: Optional[bytes]) -> None:
-        if command == IP:  # Ctrl-C: forget the half-typed line
+        if command == IP and self.carried is None:  # Ctrl-C: forget the half-typed line (edited here)
             self.editing.clear()
             self.splitter.discard()
             self.editing.interrupted()
