@@ -129,14 +129,19 @@ def test_a_terminal_on_the_other_node_is_one_more_device(pair):
 
     terminal = LineClient(b.ports["telnet"])  # beta greets it; alpha, holding alice, runs it
     terminal.expect("Pick a nick")
+    terminal.send(b"\xff\xfd\x01\xff\xfd\x03")  # DO ECHO, DO SGA: keys as typed, the server edits the line
     terminal.send("/login alice alice-password")
     terminal.expect("Hello alice")
     terminal.expect(r"You are in #team \(2\)")  # alice and bob
     bob.send("PRIVMSG #team :hello terminal")
     terminal.expect(r"#team <bob> hello terminal$")
     laptop.expect(r"PRIVMSG #team :hello terminal$")
+    terminal.send(b"half a li")
+    terminal.send(b"\xff\xf4\xff\xfd\x06")  # Ctrl-C (IAC IP, DO TIMING-MARK): the line is dropped where it is edited
+    terminal.expect("Interrupted. /quit leaves the chat.")
     terminal.send("typed on a terminal")  # a plain line: to the room it is in
     bob.expect(r"^:alice!\S+ PRIVMSG #team :typed on a terminal$")
+    assert not [line for line in bob.lines if "half a li" in line]
     laptop.expect(r"^:alice!\S+ PRIVMSG #team :typed on a terminal$")
 
     terminal.send("/quit")

@@ -120,7 +120,9 @@ class TelnetConnection(LineConnection):
     # -- telnet commands (ITelnetProtocol) -----------------------------------------
 
     def unhandledCommand(self, command: bytes, argument: Optional[bytes]) -> None:
-        if command == IP and self.carried is None:  # Ctrl-C: forget the half-typed line (edited here)
+        if command == IP and self.carried is not None:  # the line is edited where it is carried: its Ctrl-C key
+            self.carried[0].send_in(self.carried[1], b"\x03")
+        elif command == IP:  # Ctrl-C: forget the half-typed line
             self.editing.clear()
             self.splitter.discard()
             self.editing.interrupted()

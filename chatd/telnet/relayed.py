@@ -3,8 +3,8 @@
 The person it signs in as is held here (:mod:`chatd.cluster.relay`).  The node the terminal
 reached keeps telnet itself (its options, IAC escaping) and moves the keys and the output; here
 the chat connection runs as usual, the line editor included, starting where the other node left
-off: signed in, the nick asked for, echo and window size as negotiated there.  Later window
-resizes and Ctrl-C are not carried (telnet commands stay on the other node).
+off: signed in, the nick asked for, echo and window size as negotiated there.  Ctrl-C (IAC IP)
+comes as the key it stands for; a later window resize is not carried.
 """
 
 from __future__ import annotations
