@@ -17,9 +17,11 @@ import pytest
 from websockets.sync.client import connect
 
 from .support.sockets import LibraryIRC, LineClient, irc_client
+from .support.tls import make_certificate
 from .support.waiting import wait_until
 from .test_cluster import in_sync, node, redis  # noqa: F401  (the fixture, shared)
 from .test_irc_multiclient import browser_and_irc_devices, register, sasl_line_client, web_frame
+from .test_irc_sasl_sockets import TLSLineClient
 from .test_ws_irc import WebIRC
 
 pytestmark = pytest.mark.cluster
@@ -170,3 +172,41 @@ def test_a_web_irc_client_on_the_other_node_is_one_more_device(pair):
         assert laptop.expect(r"PRIVMSG #team :from kiwi$").startswith(":alice!")
         laptop.send("PRIVMSG #team :from the laptop")
         kiwi.expect("PRIVMSG #team :from the laptop")
+
+
+def test_a_carried_connection_keeps_its_client_certificate(tmp_path, redis):  # noqa: F811
+    """The node a TLS client reached saw its certificate: the node holding the person uses it
+    (NickServ CERT ADD), and the certificate then signs the next device in (SASL EXTERNAL)."""
+    server_key, server_cert = make_certificate(tmp_path, "localhost")
+    (tmp_path / "client").mkdir()
+    key, cert = make_certificate(tmp_path / "client", "alice-phone", serial=11)
+    a = in_sync(node(tmp_path, redis, "alpha"))
+    b = in_sync(node(tmp_path, redis, "beta", "--irc-tls",
+                     f"ssl:0:interface=127.0.0.1:privateKey={server_key}:certKey={server_cert}"))
+    try:
+        laptop = laptop_in_team(a)
+        phone = TLSLineClient(b.ports["irc-tls"], cert, key)
+        signed_in_with(phone, "AUTHENTICATE PLAIN", base64.b64encode(b"\0alice\0alice-password").decode())
+        phone.expect(" 366 alice #team ")
+        phone.send("NICKSERV CERT ADD")
+        phone.expect("NickServ.*now logs in")
+        tablet = TLSLineClient(b.ports["irc-tls"], cert, key)
+        signed_in_with(tablet, "AUTHENTICATE EXTERNAL", "+")
+        tablet.expect(" 366 alice #team ")
+        laptop.send("NickServ SESSIONS")
+        laptop.expect("You are connected 3 time")
+    finally:
+        a.kill()
+        b.kill()
+
+
+def signed_in_with(client, mechanism: str, answer: str) -> None:
+    client.send("CAP REQ :sasl")
+    client.send("NICK alice")
+    client.send("USER alice 0 * :alice")
+    client.send(mechanism)
+    client.expect(r"^AUTHENTICATE \+$")
+    client.send(f"AUTHENTICATE {answer}")
+    client.expect(" 903 ")
+    client.send("CAP END")
+    client.expect(" 001 alice ")

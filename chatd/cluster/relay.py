@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Optional, Protocol
 
 import attrs
 from twisted.internet import error as net_error
@@ -127,14 +127,15 @@ class Relay:
         return bool(home) and home != self.node and self.link.up
 
     def carry(self, conn: Carried, home: str, protocol: str, address: str, state: dict[str, Any],
-              unread: list[bytes]) -> str:
-        """Carry ``conn`` over to ``home`` (when :meth:`can_carry`): the id it has there."""
+              unread: list[bytes], fingerprint: Optional[str] = None) -> str:
+        """Carry ``conn`` over to ``home`` (when :meth:`can_carry`): the id it has there.
+        ``fingerprint``: the TLS client certificate the client showed (OPER and CERT ADD use it)."""
         conn_id = secrets.token_hex(8)
         self.carried[conn_id] = (conn, home)
         log.info("cluster: a {protocol} connection from {address} carried to node {home}", protocol=protocol,
                  address=address, home=home)
         self._send(home, {"t": "open", "n": self.node, "c": conn_id, "p": protocol, "a": address, "s": state,
-                          "i": [latin(item) for item in unread]})
+                          "f": fingerprint, "i": [latin(item) for item in unread]})
         return conn_id
 
     def send_in(self, conn_id: str, data: bytes) -> None:
@@ -165,6 +166,7 @@ class Relay:
             return
         conn = factory.relayed_connection()
         transport = RelayTransport(self, door, conn_id, str(message.get("a", "?")), conn)
+        transport.certificate_fingerprint = str(message["f"]) if message.get("f") else None
         self.served[(door, conn_id)] = transport
         conn.makeConnection(transport)
         if transport.disconnecting:  # refused on admission
@@ -239,6 +241,8 @@ class RelayTransport:
         self.peer = Peer(address)
         self.protocol = protocol
         self.pending: list[bytes] = []  # one chunk per write: a WebSocket message each
+        #: The client's TLS certificate, as the door saw it (chatd.net.certfp.peer_fingerprint reads it).
+        self.certificate_fingerprint: Optional[str] = None
         self.disconnecting = False
         self.flushing: Any = None
 

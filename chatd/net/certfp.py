@@ -29,6 +29,8 @@ def ask_client_certificates(endpoint: Any) -> Any:
 def peer_fingerprint(transport: Any) -> Optional[str]:
     """The SHA-256 fingerprint of the client's certificate, or None (no TLS, or no certificate)."""
     while transport is not None:
+        if hasattr(transport, "certificate_fingerprint"):  # carried from another node, which saw it
+            return transport.certificate_fingerprint
         get = getattr(transport, "getPeerCertificate", None)
         if get is not None:
             try:

@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from ..core import Session
 from ..core.delivery import HELD, flush_held
+from .certfp import peer_fingerprint
 from .direct import write_now
 from .flood import FloodPolicy
 from .guard import NORMAL, SENDQ, ConnectionGuard
@@ -182,7 +183,8 @@ class LineConnection(protocol.Protocol):
             return False
         unread = [line + b"\r\n" for line in self.guard.hand_over() if line is not TOO_LONG]
         rest = self.splitter.rest()
-        conn_id = relay.carry(self, home, self.protocol_name, self.address, state, unread + ([rest] if rest else []))
+        conn_id = relay.carry(self, home, self.protocol_name, self.address, state, unread + ([rest] if rest else []),
+                              peer_fingerprint(self.transport))
         self.carried = (relay, conn_id)
         return True
 
