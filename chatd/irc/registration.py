@@ -148,13 +148,9 @@ async def _register(ctx: Context, nick: str, username: str, realname: str) -> No
     """The nick is claimed network-wide (or refused): finish registration."""
     try:
         user = await ctx.session.register(nick, username, realname)
-    except errors.ConnectedElsewhere as elsewhere:
-        if carried.carry(ctx, elsewhere.server):
-            return  # the node holding this person welcomes the client
-        ctx.registration.nick = None
-        ctx.fail(elsewhere)
-        return
     except errors.ChatError as error:
+        if isinstance(error, errors.ConnectedElsewhere) and carried.carry(ctx, error.server):
+            return  # the node holding this person welcomes the client
         ctx.registration.nick = None  # numerics address "*" until a nick is accepted
         if error.code == "account_required":
             ctx.send(f"FAIL * ACCOUNT_REQUIRED {trailing(error.message)}")
