@@ -216,6 +216,9 @@ class ChatWebSocket(WebSocketServerProtocol):
     # -- carried to the node holding its person (chatd.cluster.relay) -------------------
 
     def carry(self, home: str, hello: dict[str, Any]) -> bool:
+        """Hand this browser to node ``home``, which holds its person: its sign-in, the ``hello``
+        to answer there, and the frames that came after it; from now on this node only moves its
+        messages (the WebSocket stays here).  False when it cannot be (no cluster, link down)."""
         relay = self.factory.relay
         if relay is None or not relay.can_carry(home):
             return False
