@@ -92,8 +92,9 @@ def test_a_carried_connection_ends_with_the_node_holding_its_person(pair):
     for n in range(20):
         laptop.expect(rf"PRIVMSG #team :line {n}$")
 
-    a.signal(signal.SIGKILL)  # alpha dies: beta finds it lost and closes what it carried there
-    assert phone.closed(timeout=30)
+    a.signal(signal.SIGKILL)  # alpha dies: beta finds it lost and closes what it carried there, saying why
+    assert phone.expect("^ERROR ", timeout=30).endswith("(The server holding your session went away)")
+    assert phone.closed()
     again = sasl_line_client(b.ports["irc"], "alice", "alice-password", account="alice@phone")
     again.expect(" 001 alice ")  # alpha's alice is gone: the phone is alice on beta now
     again.send("JOIN #team")

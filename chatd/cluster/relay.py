@@ -51,8 +51,9 @@ class Carried(Protocol):
     def relay_out(self, data: bytes) -> None:
         """Write what the home wrote (one write: an IRC turn's lines, one WebSocket message) to the client."""
 
-    def relay_end(self, reason: str, how: str) -> None:
-        """The home closed the connection (``how``: as :mod:`chatd.net.guard` says), or cannot carry it."""
+    def relay_end(self, reason: str, how: str, said: bool = False) -> None:
+        """The home closed the connection (``how``: as :mod:`chatd.net.guard` says; ``said``: its
+        adapter there said its goodbye, an IRC ``ERROR``), or it cannot be carried any more."""
 
 
 class Served(Protocol):
@@ -150,10 +151,10 @@ class Relay:
         if found is not None:
             self._send(found[1], {"t": "end", "n": self.node, "c": conn_id, "home": False})
 
-    def _end_carried(self, conn_id: str, reason: str, how: str) -> None:
+    def _end_carried(self, conn_id: str, reason: str, how: str, said: bool = False) -> None:
         found = self.carried.pop(conn_id, None)
         if found is not None:
-            found[0].relay_end(reason, how)
+            found[0].relay_end(reason, how, said)
 
     # -- the home's side --------------------------------------------------------------------------------
 
@@ -209,7 +210,9 @@ class Relay:
         elif kind == "end":
             if message.get("home"):
                 how = str(message.get("h")) if message.get("h") in (FLOOD, GOING_AWAY, SENDQ) else NORMAL
-                self._end_carried(conn_id, str(message.get("r") or "Closed by its server"), how)
+                # Without a reason the home's adapter closed it, and said its goodbye itself.
+                self._end_carried(conn_id, str(message.get("r") or "Closed by its server"), how,
+                                  said=not message.get("r"))
             else:
                 self._end_served((node, conn_id), "Connection closed")
 

@@ -191,11 +191,11 @@ class LineConnection(protocol.Protocol):
     def relay_out(self, data: bytes) -> None:
         LineConnection.write(self, data)
 
-    def relay_end(self, reason: str, how: str) -> None:
+    def relay_end(self, reason: str, how: str, said: bool = False) -> None:
         if how == SENDQ:
             self.guard.close(reason, how)
         else:
-            self.close(reason, how, goodbye=False)  # the home said its goodbye (IRC ERROR) itself
+            self.close(reason, how, goodbye=not said)  # an IRC ERROR here, unless the home said one
 
     def relay_in(self, data: bytes) -> None:
         """On the home node: what the client sent, from the node it is connected to."""

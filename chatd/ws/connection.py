@@ -231,8 +231,8 @@ class ChatWebSocket(WebSocketServerProtocol):
     def relay_out(self, data: bytes) -> None:
         self.send_message(data)
 
-    def relay_end(self, reason: str, how: str) -> None:
-        self.guard.close(reason, how)
+    def relay_end(self, reason: str, how: str, said: bool = False) -> None:
+        self.guard.close(reason, how)  # the close frame carries the reason
 
     # -- frames ------------------------------------------------------------------
 
