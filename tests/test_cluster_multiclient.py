@@ -142,6 +142,11 @@ def test_a_terminal_on_the_other_node_is_one_more_device(pair):
     terminal.send(b"half a li")
     terminal.send(b"\xff\xf4\xff\xfd\x06")  # Ctrl-C (IAC IP, DO TIMING-MARK): the line is dropped where it is edited
     terminal.expect("Interrupted. /quit leaves the chat.")
+    terminal.send(b"\xff\xfb\x1f\xff\xfa\x1f\x00\x28\x00\x18\xff\xf0")  # WILL NAWS; 40 columns wide now
+    terminal.send(b"x" * 30 + b"y" * 30)  # scrolled sideways where it is edited: 32 columns after the prompt
+    wait_until(lambda: terminal._pump(0.2) and b"#team> xx" + b"y" * 30 in terminal.buffer, 10,
+               what="the long line drawn for 40 columns")
+    terminal.send(b"\x15")  # Ctrl-U: the line is empty again
     terminal.send("typed on a terminal")  # a plain line: to the room it is in
     bob.expect(r"^:alice!\S+ PRIVMSG #team :typed on a terminal$")
     assert not [line for line in bob.lines if "half a li" in line]

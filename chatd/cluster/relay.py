@@ -13,8 +13,8 @@ only moves its bytes:
   state and lets it finish signing in: it is one more connection of the person there, under the
   home's connection guard, flood gate and limits;
 - what the client sends goes to the home as it arrives (``in``); what the home writes goes back
-  (``out``, gathered per reactor turn) and the door writes it to the socket; either side ends it
-  (``end``).
+  (``out``, gathered per reactor turn) and the door writes it to the socket; what the client
+  says outside its bytes (a telnet window's size) goes as ``opt``; either side ends it (``end``).
 
 Every message travels on the receiving node's own channel (``{n:NODE}:relay``), published over
 one Redis connection, so each direction keeps its order.  Pub/sub loses what is sent while a link
@@ -66,6 +66,9 @@ class Served(Protocol):
 
     def relay_in(self, data: bytes) -> None:
         """What the client sent."""
+
+    def relay_option(self, name: str, value: Any) -> None:
+        """Something the client told the other node outside its bytes (telnet: ``window``, its size)."""
 
     def connectionLost(self, reason: Failure) -> None: ...
 
@@ -145,6 +148,12 @@ class Relay:
         if found is not None:
             self._send(found[1], {"t": "in", "n": self.node, "c": conn_id, "d": latin(data)})
 
+    def send_option(self, conn_id: str, name: str, value: Any) -> None:
+        """Something the client told outside its bytes (a telnet window's new size), for the home."""
+        found = self.carried.get(conn_id)
+        if found is not None:
+            self._send(found[1], {"t": "opt", "n": self.node, "c": conn_id, "k": name, "v": value})
+
     def closed(self, conn_id: str) -> None:
         """The client's socket closed: the home's connection goes too."""
         found = self.carried.pop(conn_id, None)
@@ -200,6 +209,10 @@ class Relay:
                 self._send(node, {"t": "end", "n": self.node, "c": conn_id, "home": True, "r": "Connection lost"})
             elif not transport.disconnecting:
                 transport.protocol.relay_in(str(message.get("d", "")).encode("latin-1"))
+        elif kind == "opt":
+            transport = self.served.get((node, conn_id))
+            if transport is not None and not transport.disconnecting:
+                transport.protocol.relay_option(str(message.get("k")), message.get("v"))
         elif kind == "open":
             try:
                 self._open(message)

@@ -204,6 +204,9 @@ class LineConnection(protocol.Protocol):
     def resume(self, state: dict[str, Any]) -> None:
         """On the home node: take what the other node knew of the connection (an adapter's own)."""
 
+    def relay_option(self, name: str, value: Any) -> None:
+        """On the home node: something the client told the other node outside its bytes."""
+
     # -- output --------------------------------------------------------------
 
     def write(self, data: bytes) -> None:

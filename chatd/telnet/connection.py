@@ -33,28 +33,12 @@ from ..services import service_named
 from . import render, staff
 from .ansi import terminal_safe
 from .editing import Editing
+from .help import HELP
 from .services import to_service
 from .transport import TelnetFactory
 
 #: At most this many missed messages are shown on rejoining a room ("since you left").
 SINCE_LIMIT = 100
-
-HELP = """Commands:
-  /join #room [key]   join a room (it becomes your current room)
-  /part [#room] [why] leave a room
-  /msg nick text      send a private message (/msg NickServ HELP: accounts)
-  /me action          act in the current room
-  /nick newnick       change your nick
-  /names [#room]      who is in a room
-  /list               rooms and their sizes
-  /topic [text]       show or set the current room's topic
-  /away [message]     mark yourself away (no message: back)
-  /search [#room] words  find stored messages (in one room, or all yours)
-  /colors on|off      show IRC colours and bold as terminal colours (off: plain text)
-  /help               this text
-  /quit [message]     leave the chat
-A line without a leading / goes to your current room."""
-
 
 EARLY_LINES = 20  # lines kept while a nick is being claimed
 
@@ -148,12 +132,18 @@ class TelnetConnection(LineConnection):
 
     def connection_opened(self) -> None:
         telnet = self.transport
-        telnet.negotiationMap[NAWS] = self.editing.window_size
+        telnet.negotiationMap[NAWS] = self.window_size
         for offer in (telnet.will(ECHO), telnet.will(SGA), telnet.do(NAWS)):
             offer.addErrback(lambda failure: None)  # refused: line mode, as for a client that never answers
         network = self.factory.network
         self.say(f"Welcome to {network.network_name} ({network.server_name}).")
         self.say("Pick a nick (or /login name password):")
+
+    def window_size(self, data: Sequence[bytes]) -> None:
+        """NAWS: the terminal's size, for the line editor here, or where the connection is carried."""
+        self.editing.window_size(data)
+        if self.carried is not None:
+            self.carried[0].send_option(self.carried[1], "window", list(self.editing.window))
 
     def say_goodbye(self, reason: str) -> None:
         self.editing.stop(erase=True)

@@ -4,7 +4,7 @@ The person it signs in as is held here (:mod:`chatd.cluster.relay`).  The node t
 reached keeps telnet itself (its options, IAC escaping) and moves the keys and the output; here
 the chat connection runs as usual, the line editor included, starting where the other node left
 off: signed in, the nick asked for, echo and window size as negotiated there.  Ctrl-C (IAC IP)
-comes as the key it stands for; a later window resize is not carried.
+comes as the key it stands for, a window resized later (NAWS) as its new size.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ class CarriedTelnet(TelnetConnection):
             self.editing.start()
         self.early = [str(line) for line in state.get("early") or ()][:EARLY_LINES]
         self.run(self.pick_nick(str(state.get("nick") or "")), "telnet registration", self.internal_error)
+
+    def relay_option(self, name: str, value: Any) -> None:
+        if name == "window" and isinstance(value, list) and len(value) == 2:  # resized there (NAWS)
+            self.editing.window_size([max(0, min(int(n), 0xFFFF)).to_bytes(2, "big") for n in value])
 
 
 TelnetFactory.relayed_class = CarriedTelnet

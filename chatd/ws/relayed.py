@@ -72,6 +72,9 @@ class RelayedWebSocket(ChatWebSocket):
             return
         self.guard.submit(data)
 
+    def relay_option(self, name: str, value: Any) -> None:
+        """A WebSocket has nothing to tell outside its messages."""
+
     def shut(self, reason: str, how: str) -> None:
         self.transport.end(reason, how)  # the other node closes the WebSocket, with the code ``how`` means
 
