@@ -51,6 +51,8 @@ def on_other_worker(port, first):
     for attempt in range(60):
         probe = LineClient(port)
         irc_register(probe, f"probe{attempt}")
+        probe.send(f"MONITOR + {first}")  # online here (730) once their arrival has reached this worker
+        probe.expect(r" 730 ")
         probe.send(f"WHOIS {first}")
         server = probe.expect(r" 312 ")
         if "-w" in server.split()[4]:
