@@ -216,3 +216,33 @@ def signed_in_with(client, mechanism: str, answer: str) -> None:
     client.expect(" 903 ")
     client.send("CAP END")
     client.expect(" 001 alice ")
+
+
+def test_two_devices_signing_in_at_once_on_two_nodes_are_one_person(pair):
+    """The laptop and the phone finish signing in in the same instant, one on each node: whichever
+    claims the nick first holds the person, and the other, finding the nick taken before it has
+    heard of them, waits for their arrival and joins them (no 433)."""
+    a, b = pair
+    for n in range(8):
+        name = f"twin{n}"
+        register(a, name)
+        devices = []
+        for daemon, device in ((a, "laptop"), (b, "phone")):
+            client = LineClient(daemon.ports["irc"])
+            client.send("CAP REQ :sasl")
+            client.send(f"NICK {name}")
+            client.send(f"USER {name} 0 * :{name}")
+            client.send("AUTHENTICATE PLAIN")
+            client.expect(r"^AUTHENTICATE \+$")
+            client.send("AUTHENTICATE " + base64.b64encode(f"\0{name}@{device}\0{name}-password".encode()).decode())
+            client.expect(" 903 ")
+            devices.append(client)
+        for client in devices:  # both registrations go at once
+            client.send("CAP END")
+        for client in devices:
+            welcome = client.expect(r" (001|433) \S+ ")
+            assert f" 001 {name} " in welcome, welcome
+        devices[0].send("NickServ SESSIONS")
+        devices[0].expect("You are connected 2 time")
+        for client in devices:
+            client.send("QUIT")

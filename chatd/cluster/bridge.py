@@ -39,6 +39,7 @@ from ..core.events import DirectMessage, Record, RoomMessage, ServerBan
 from ..core.remote import home_of
 from . import codec
 from .accounts import RedisAccounts
+from .arrivals import Arrivals
 from .channels import RoomChannels
 from .handover import Handover
 from .history import RedisHistory
@@ -61,6 +62,7 @@ class RedisBridge(service.MultiService):
     """The core's :class:`~chatd.core.Publisher` in cluster mode, and the service that owns the link."""
 
     network: Network
+    arrivals: Arrivals
     shared: SharedState
     inbound: Inbound
     channels: RoomChannels
@@ -132,6 +134,7 @@ class RedisBridge(service.MultiService):
         self.handover = Handover(self.link, self.keys, self.node, network, self.reactor)
         self.inbound = Inbound(self.node, network, self.nodes, self.shared, self.channels, self.handover)
         self.nodes.gone.append(self.relay.node_gone)
+        self.arrivals = Arrivals(network, self.reactor)
         self.sync = Sync(self.link, self.keys, self.node, network, self.nodes, self.shared, self.channels)
         if network.accounts is not None:
             network.accounts.owner_changed.append(self.shared.owner_changed)
@@ -147,7 +150,7 @@ class RedisBridge(service.MultiService):
     # -- the core's Publisher interface ---------------------------------------------------
 
     def reserve(self, folded_nick: str) -> defer.Deferred[bool]:
-        return self.shared.reserve(folded_nick, self.up)
+        return self.shared.reserve(folded_nick, self.up).addCallback(self.arrivals.known, folded_nick)
 
     def release(self, folded_nick: str) -> None:
         if self.up:

@@ -170,8 +170,14 @@ class Session:
         self.registering = True
         try:
             grace = await self.sign_in.check_nick_owner(nick, connecting=grace)
-            await self.sign_in.take_over(nick)
-            holder = network.people.attachable(nick, self.account, network.limits.devices_per_account)
+            holder = await self._holder(nick)
+            if holder is None:
+                try:
+                    await network.people.claim_nick(nick)
+                except errors.NickInUse:  # claimed elsewhere an instant ago, for someone known now: perhaps us
+                    holder = await self._holder(nick)
+                    if holder is None:
+                        raise
             if holder is not None:  # the same person on another device: one more connection of theirs
                 if self.closed:
                     return None
@@ -180,7 +186,6 @@ class Session:
                 self.user, self.attached = holder, True
                 await self.sign_in.settle_always_on()
                 return holder
-            await network.people.claim_nick(nick)
             if self.closed:
                 network.people.release_nick(nick)
                 return None
@@ -193,6 +198,12 @@ class Session:
             self.sign_in.start_grace()
         await self.sign_in.settle_always_on()
         return self.user
+
+    async def _holder(self, nick: str) -> Optional[User]:
+        """Whoever holds ``nick`` if this connection may be one more of their devices (brought here
+        first if another server keeps them away); None if nobody, or someone else."""
+        await self.sign_in.take_over(nick)
+        return self.network.people.attachable(nick, self.account, self.network.limits.devices_per_account)
 
     @property
     def in_grace(self) -> bool:
