@@ -367,7 +367,8 @@ def test_a_network_moves_from_one_redis_to_the_cluster(tmp_path, cluster):
 @pytest.mark.cluster
 def test_a_device_on_another_node_is_carried_over_sharded_channels(tmp_path, cluster):
     """Each node's relay channel lives on its own slot's shard (sharded pub/sub): a phone signing in
-    on beta is carried to alpha, which holds alice, both ways."""
+    on beta is carried to alpha, which holds alice, both ways; when beta's relay shard hangs, the
+    carried connection ends on both nodes instead of lingering."""
     assert len({cluster.owner(KEYS.relay("alpha")), cluster.owner(KEYS.relay("beta")), cluster.owner(KEYS.events)}) == 3
     with nodes(tmp_path, cluster, "alpha", "beta") as (a, b):
         register(a, "alice")
@@ -383,3 +384,22 @@ def test_a_device_on_another_node_is_carried_over_sharded_channels(tmp_path, clu
         laptop.expect(r"^:alice!\S+ PRIVMSG #team :from the phone$")
         laptop.send("PRIVMSG #team :from the laptop")
         phone.expect(r"PRIVMSG #team :from the laptop$")
+
+        # beta's relay channel's shard hangs (primary and replica): nothing carried can reach beta,
+        # so beta ends the phone's connection, saying why, and alpha drops its end of it.
+        shard = cluster.owner(KEYS.relay("beta"))
+        replica = cluster.replica_of(shard)
+        cluster.freeze(shard)
+        cluster.freeze(replica)
+        try:
+            assert phone.expect("^ERROR ", timeout=20).endswith("(Lost the link to the other servers)")
+            laptop.send("PRIVMSG #team :are you still there, phone?")
+
+            def sessions() -> str:
+                laptop.send("NickServ SESSIONS")
+                return laptop.expect(r"You are connected \d+ time")
+
+            wait_until(lambda: "connected 1 time" in sessions(), 20, what="the phone gone from alpha")
+        finally:
+            cluster.thaw(replica)
+            cluster.thaw(shard)

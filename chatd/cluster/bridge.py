@@ -267,8 +267,10 @@ class RedisBridge(service.MultiService):
             self.sync.check_persistence()
 
     def _retry(self) -> None:
-        """What a shard that did not answer left undone: its rooms' messages, its member lists."""
+        """What a shard that did not answer left undone: its rooms' messages, its member lists;
+        and carried connections whose relay channel's shard is gone end."""
         self.messages.replay()
+        self.relay.check()
         if self.up and not self.repairing and self.sync.unrepaired:
             self.repairing = True
 

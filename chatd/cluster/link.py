@@ -76,6 +76,9 @@ class Link(Protocol):
 
     def unsubscribe(self, *channels: str) -> defer.Deferred[Any]: ...
 
+    def following(self, channel: str) -> bool:
+        """Whether what is published on ``channel`` (subscribed before) reaches this node now."""
+
     def reconcile(self) -> None:
         """Hand over the channels to subscribe again where they live now (a cluster's shards)."""
 
@@ -272,6 +275,9 @@ class RedisLink(service.MultiService):
             log.warn("Redis answered READONLY (no longer the master); reconnecting")
             self.commands.transport.abortConnection()
         return failure
+
+    def following(self, channel: str) -> bool:
+        return self.up  # one server: its subscriptions come back with the link (subscribed again)
 
     def subscribe(self, *channels: str) -> defer.Deferred[Any]:
         if self.subscriber is None or not channels:

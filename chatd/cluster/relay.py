@@ -128,7 +128,7 @@ class Relay:
     # -- the door's side --------------------------------------------------------------------------------
 
     def can_carry(self, home: str) -> bool:
-        return bool(home) and home != self.node and self.link.up
+        return bool(home) and home != self.node and self.link.up and self.link.following(self.channel)
 
     def carry(self, conn: Carried, home: str, protocol: str, address: str, state: dict[str, Any],
               unread: list[bytes], fingerprint: Optional[str] = None) -> str:
@@ -236,6 +236,12 @@ class Relay:
                 self._end_carried(conn_id, "The server holding your session went away", NORMAL)
         for key in [key for key in self.served if key[0] == node]:
             self._end_served(key, "Connection lost with its server")
+
+    def check(self) -> None:
+        """Run every second: on a Redis Cluster this node's relay channel lives on one shard, which
+        may be down while the link is up; nothing would arrive, so what is carried ends."""
+        if (self.carried or self.served) and not self.link.following(self.channel):
+            self.link_down()
 
     def link_down(self) -> None:
         """Messages sent now would be lost: every relayed connection ends (its client connects again)."""

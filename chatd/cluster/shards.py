@@ -336,6 +336,9 @@ class ClusterLink(service.MultiService):
         if self.live.get(channel) == addr:
             del self.live[channel]
 
+    def following(self, channel: str) -> bool:
+        return channel in self.live  # subscribed on the shard serving it, while that shard answers
+
     def unsubscribe(self, *channels: str) -> defer.Deferred[Any]:
         self.wanted.difference_update(channels)
         calls = []
