@@ -7,8 +7,9 @@ one holding its person (:class:`~chatd.core.errors.ConnectedElsewhere`), that no
 does not refuse it: it carries the connection over to the holder (the *home*) and from then on
 only moves its bytes:
 
-- the door's adapter gives what it knows of the connection (its address, its account and device,
-  IRC's capabilities and USER line) and what the client sent that was not read yet;
+- the door's adapter gives what it knows of the connection (its address and TLS client
+  certificate, its account and device, IRC's capabilities and USER line, telnet's echo and
+  window size) and what the client sent that was not read yet;
 - the home builds the same adapter's connection on a :class:`RelayTransport`, puts it in that
   state and lets it finish signing in: it is one more connection of the person there, under the
   home's connection guard, flood gate and limits;
@@ -18,10 +19,12 @@ only moves its bytes:
 
 Every message travels on the receiving node's own channel (``{n:NODE}:relay``), published over
 one Redis connection, so each direction keeps its order.  Pub/sub loses what is sent while a link
-is down, so a relayed connection does not outlive it: when the link goes down, or the other node
-is lost or leaves, both ends close it, and the client connects again (and reaches its person
-wherever they are held then).  Written here, not with a library: it is a few messages on the
-link the node already has; a socket between nodes would need its own addressing, TLS and auth.
+is down, so a relayed connection does not outlive it: when the link goes down (on a Redis
+Cluster, the shard of this node's relay channel), or the other node is lost or leaves, both ends
+close it, and the client connects again (and reaches its person wherever they are held then).
+
+Written here, not with a library: it is a few messages on the link the node already has; a
+socket between nodes would need its own addressing, TLS and auth.
 """
 
 from __future__ import annotations
