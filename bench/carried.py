@@ -14,59 +14,32 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import socket
 import time
 from typing import Optional
 
 from .loadgen import percentile, tree_cpu_seconds
+from .poster import Irc
 
 PASSWORD = "bench-password"
 
 
-class Line:
-    """A blocking IRC connection, enough for a benchmark's sign-in and round trips."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.buffer = b""
-
-    def send(self, line: str) -> None:
-        self.sock.sendall(line.encode() + b"\r\n")
-
-    def until(self, needle: str) -> str:
-        while True:
-            end = self.buffer.find(b"\r\n")
-            if end >= 0:
-                line, self.buffer = self.buffer[:end].decode("utf-8", "replace"), self.buffer[end + 2:]
-                if needle in line:
-                    return line
-                continue
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError(f"closed while waiting for {needle!r}")
-            self.buffer += data
-
-
-def signed_in(port: int, nick: str, device: str) -> Line:
-    client = Line(port)
-    client.send("CAP LS 302")
-    client.send("CAP REQ :sasl echo-message")
-    client.send(f"NICK {nick}")
-    client.send(f"USER {nick} 0 * :{nick}")
-    client.send("AUTHENTICATE PLAIN")
+def signed_in(port: int, nick: str, device: str) -> Irc:
+    client = Irc(port)
+    client.send(f"CAP REQ :sasl echo-message\r\nNICK {nick}\r\nUSER {nick} 0 * :{nick}\r\nAUTHENTICATE PLAIN\r\n")
     client.until("AUTHENTICATE +")
-    client.send("AUTHENTICATE " + base64.b64encode(f"\0{nick}@{device}\0{PASSWORD}".encode()).decode())
+    login = base64.b64encode(f"\0{nick}@{device}\0{PASSWORD}".encode()).decode()
+    client.send(f"AUTHENTICATE {login}\r\n")
     client.until(" 903 ")
-    client.send("CAP END")
+    client.send("CAP END\r\n")
     client.until(f" 001 {nick} ")
     return client
 
 
-def round_trips(client: Line, room: str, count: int, label: str) -> list[float]:
+def round_trips(client: Irc, room: str, count: int, label: str) -> list[float]:
     took = []
     for n in range(count):
         started = time.perf_counter()
-        client.send(f"PRIVMSG {room} :{label} {n}")
+        client.send(f"PRIVMSG {room} :{label} {n}\r\n")
         client.until(f"PRIVMSG {room} :{label} {n}")
         took.append((time.perf_counter() - started) * 1000)
     return sorted(took)
@@ -74,15 +47,14 @@ def round_trips(client: Line, room: str, count: int, label: str) -> list[float]:
 
 def measure(port_a: int, port_b: int, count: int, pids: list[int]) -> dict[str, Optional[float]]:
     nick, room = f"carried{int(time.time()) % 100000}", "#carried"
-    guest = Line(port_a)
-    guest.send(f"NICK {nick}")
-    guest.send(f"USER {nick} 0 * :{nick}")
+    guest = Irc(port_a)
+    guest.send(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n")
     guest.until(" 001 ")
-    guest.send(f"REGISTER * * :{PASSWORD}")
+    guest.send(f"REGISTER * * :{PASSWORD}\r\n")
     guest.until("REGISTER SUCCESS")
-    guest.send("QUIT")
+    guest.send("QUIT\r\n")
     laptop = signed_in(port_a, nick, "laptop")
-    laptop.send(f"JOIN {room}")
+    laptop.send(f"JOIN {room}\r\n")
     laptop.until(f" 366 {nick} {room} ")
     phone = signed_in(port_b, nick, "phone")
     phone.until(f" 366 {nick} {room} ")  # carried: it is shown the room its person is in

@@ -32,12 +32,20 @@ def cpu_seconds(pid: Optional[int]) -> float:
 
 
 class Irc:
-    def __init__(self, port: int, nick: str, room: str) -> None:
+    """A blocking IRC connection: text sent as it is (CR LF included), read until a marker."""
+
+    def __init__(self, port: int) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms delayed-ACK waits
         self.buffer = b""
-        self.send(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\nJOIN {room}\r\n")
-        self.until(f" 366 {nick} ")
+
+    @classmethod
+    def joined(cls, port: int, nick: str, room: str) -> Irc:
+        """A guest ``nick``, registered and in ``room``."""
+        client = cls(port)
+        client.send(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\nJOIN {room}\r\n")
+        client.until(f" 366 {nick} ")
+        return client
 
     def send(self, text: str) -> None:
         self.sock.sendall(text.encode())
@@ -77,7 +85,7 @@ def api_client(args: argparse.Namespace, index: int, count: int, latencies: list
 
 
 def irc_client(args: argparse.Namespace, index: int, count: int, latencies: list[float]) -> None:
-    client = Irc(args.port, f"poster{index}", args.room)
+    client = Irc.joined(args.port, f"poster{index}", args.room)
     for n in range(count):
         start = time.perf_counter()
         client.send(f"PRIVMSG {args.room} :build {index}-{n} finished {'x' * 60}\r\nPING :p{n}\r\n")
@@ -99,7 +107,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     room = args.room if args.room.startswith("#") else "#" + args.room
     args.room = room
-    receiver = Irc(args.irc_port or args.port, "counter", room)
+    receiver = Irc.joined(args.irc_port or args.port, "counter", room)
     counted: list[int] = []
     counting = threading.Thread(target=lambda: counted.append(receiver.until("counted")))
     counting.start()  # reads all along, so the server never holds back for it
