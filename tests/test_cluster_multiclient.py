@@ -192,12 +192,12 @@ def test_a_carried_connection_keeps_its_client_certificate(tmp_path, redis):  # 
     try:
         laptop = laptop_in_team(a)
         phone = TLSLineClient(b.ports["irc-tls"], cert, key)
-        signed_in_with(phone, "AUTHENTICATE PLAIN", base64.b64encode(b"\0alice\0alice-password").decode())
+        signed_in_with(phone, "PLAIN", base64.b64encode(b"\0alice\0alice-password").decode())
         phone.expect(" 366 alice #team ")
         phone.send("NICKSERV CERT ADD")
         phone.expect("NickServ.*now logs in")
         tablet = TLSLineClient(b.ports["irc-tls"], cert, key)
-        signed_in_with(tablet, "AUTHENTICATE EXTERNAL", "+")
+        signed_in_with(tablet, "EXTERNAL", "+")
         tablet.expect(" 366 alice #team ")
         laptop.send("NickServ SESSIONS")
         laptop.expect("You are connected 3 time")
@@ -206,15 +206,20 @@ def test_a_carried_connection_keeps_its_client_certificate(tmp_path, redis):  # 
         b.kill()
 
 
-def signed_in_with(client, mechanism: str, answer: str) -> None:
+def authenticated(client, nick: str, mechanism: str, answer: str):
+    """``client`` through SASL (``mechanism``, one ``answer``) under ``nick``, before CAP END."""
     client.send("CAP REQ :sasl")
-    client.send("NICK alice")
-    client.send("USER alice 0 * :alice")
-    client.send(mechanism)
+    client.send(f"NICK {nick}")
+    client.send(f"USER {nick} 0 * :{nick}")
+    client.send(f"AUTHENTICATE {mechanism}")
     client.expect(r"^AUTHENTICATE \+$")
     client.send(f"AUTHENTICATE {answer}")
     client.expect(" 903 ")
-    client.send("CAP END")
+    return client
+
+
+def signed_in_with(client, mechanism: str, answer: str) -> None:
+    authenticated(client, "alice", mechanism, answer).send("CAP END")
     client.expect(" 001 alice ")
 
 
@@ -228,15 +233,8 @@ def test_two_devices_signing_in_at_once_on_two_nodes_are_one_person(pair):
         register(a, name)
         devices = []
         for daemon, device in ((a, "laptop"), (b, "phone")):
-            client = LineClient(daemon.ports["irc"])
-            client.send("CAP REQ :sasl")
-            client.send(f"NICK {name}")
-            client.send(f"USER {name} 0 * :{name}")
-            client.send("AUTHENTICATE PLAIN")
-            client.expect(r"^AUTHENTICATE \+$")
-            client.send("AUTHENTICATE " + base64.b64encode(f"\0{name}@{device}\0{name}-password".encode()).decode())
-            client.expect(" 903 ")
-            devices.append(client)
+            login = base64.b64encode(f"\0{name}@{device}\0{name}-password".encode()).decode()
+            devices.append(authenticated(LineClient(daemon.ports["irc"]), name, "PLAIN", login))
         for client in devices:  # both registrations go at once
             client.send("CAP END")
         for client in devices:
