@@ -118,6 +118,8 @@ def test_a_browser_closed_on_one_node_ends_its_connection_on_the_other(pair):
         web.send(json.dumps({"type": "login", "name": "carol@browser", "password": "carol-password", "id": 1}))
         web.send(json.dumps({"type": "hello", "nick": "carol", "id": 2}))
         assert web_frame(web, "welcome")["nick"] == "carol"
+        web.send(b'{"type": "ping"}')  # binary: refused as on any server, not passed on as text
+        assert web_frame(web, "error")["code"] == "binary"
         listed = sessions(laptop)
         assert len(listed) == 2 and listed[1].startswith("2: web (browser) from 127.0.0.1")
     wait_until(lambda: len(sessions(laptop)) == 1, 10, what="the browser's connection gone on alpha")

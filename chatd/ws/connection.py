@@ -163,9 +163,6 @@ class ChatWebSocket(WebSocketServerProtocol):
         if self.guard.closing or not self.opened:
             return
         self.factory.bytes_in += len(payload)
-        if self.carried is not None:
-            self.carried[0].send_in(self.carried[1], payload)
-            return
         if self.irc is not None:
             # One IRC line per message; the IRC side applies its flood gate and line limits.
             self.irc.dataReceived(payload.rstrip(b"\r\n") + b"\r\n")
@@ -173,6 +170,14 @@ class ChatWebSocket(WebSocketServerProtocol):
         if isBinary:
             self.error("binary", "Frames are JSON text, not binary")
             return
+        if self.carried is not None:
+            self.carried[0].send_in(self.carried[1], payload)
+            return
+        self.frame_received(payload)
+
+    def frame_received(self, payload: bytes) -> None:
+        """A text frame from the client (here, or carried from another node): within the size
+        limit, it goes through the flood gate."""
         if len(payload) > self.factory.settings.max_message:
             self.error("too_large", f"Frame larger than {self.factory.settings.max_message} bytes")
             return

@@ -67,10 +67,7 @@ class RelayedWebSocket(ChatWebSocket):
         if self.guard.closing:
             return
         self.factory.bytes_in += len(data)
-        if len(data) > self.factory.settings.max_message:
-            self.error("too_large", f"Frame larger than {self.factory.settings.max_message} bytes")
-            return
-        self.guard.submit(data)
+        self.frame_received(data)
 
     def relay_option(self, name: str, value: Any) -> None:
         """A WebSocket has nothing to tell outside its messages."""
